@@ -1,0 +1,27 @@
+//! A questionnaire sent to a set of people between two times.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[sea_orm(table_name = "campaign")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub organisation_id: i64,
+    pub questionnaire_id: i64,
+    pub name: String,
+    pub opens_at: DateTimeUtc,
+    pub closes_at: DateTimeUtc,
+    #[sea_orm(column_type = "Json")]
+    pub reminder_offsets_hours: Json,
+    pub min_group_size: i32,
+    pub low_score_threshold: f64,
+    pub launched_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,21 @@
+//! Database entities of the tutorial-system backend.
+
+pub mod access_token;
+pub mod answer;
+pub mod campaign;
+pub mod campaign_result;
+pub mod email_message;
+pub mod enums;
+pub mod invitation;
+pub mod item;
+pub mod job_run;
+pub mod membership;
+pub mod organisation;
+pub mod person;
+pub mod questionnaire;
+pub mod report;
+pub mod response;
+pub mod scale;
+pub mod user_account;
+
+pub use enums::*;

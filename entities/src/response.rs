@@ -1,0 +1,27 @@
+//! A submitted (or imported) set of answers.
+
+use crate::enums::ResponseSource;
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[sea_orm(table_name = "response")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub organisation_id: i64,
+    pub campaign_id: i64,
+    #[sea_orm(unique)]
+    pub invitation_id: Option<i64>,
+    pub external_ref: Option<String>,
+    pub source: ResponseSource,
+    #[sea_orm(column_type = "Json")]
+    pub attributes: Json,
+    pub digest: String,
+    pub submitted_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,20 @@
+//! Database migrations, portable across PostgreSQL and SQLite.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261204_000001_accounts;
+mod m20261204_000002_questionnaires;
+mod m20261204_000003_campaigns;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261204_000001_accounts::Migration),
+            Box::new(m20261204_000002_questionnaires::Migration),
+            Box::new(m20261204_000003_campaigns::Migration),
+        ]
+    }
+}

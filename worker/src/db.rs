@@ -1,0 +1,34 @@
+//! Database connection and migration.
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+
+use crate::settings::Settings;
+
+/// Opens the pool for the configured database, creating the data folder
+/// for the embedded SQLite file.
+pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    if settings.database_url.is_none() {
+        std::fs::create_dir_all(&settings.data_dir)?;
+    }
+    let mut options = ConnectOptions::new(settings.effective_database_url());
+    options
+        .max_connections(settings.db_max_connections)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    let db = Database::connect(options).await?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        // WAL lets readers work while a writer commits; NORMAL is durable in WAL mode.
+        db.execute_unprepared("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+            .await?;
+    }
+    Ok(db)
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}

@@ -1,0 +1,453 @@
+//! Background jobs: the payloads, their handlers, the queue they travel on
+//! (Redis, or an embedded SQLite store) and the worker loop.
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use apalis::prelude::*;
+use apalis_redis::RedisStorage;
+use apalis_sqlite::SqliteStorage;
+use chrono::{DateTime, Utc};
+use entities::{
+    answer, campaign, campaign_result, invitation, item, job_run, questionnaire, report, response,
+    scale,
+};
+use sea_orm::sea_query::{OnConflict, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+use tracing::{Instrument, error, info, info_span};
+
+use crate::delivery;
+use crate::mail::Mailer;
+use crate::report::{ReportData, recommend, render_html};
+use crate::results::{
+    CampaignResults, ItemDef, ResponseRow, ResultsInput, ScaleDef, Value, compute_results,
+};
+use crate::settings::Settings;
+use crate::tokens::TokenKey;
+
+/// A unit of background work. Payloads carry ids, never state: a handler
+/// re-reads the database when it runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Job {
+    /// Sends what is due for one campaign now: on launch, its invitations.
+    SendInvitations { campaign_id: i64 },
+    /// Sends what is due at `at` for every open campaign.
+    ReminderSweep { at: DateTime<Utc> },
+    /// Recomputes a campaign's figures.
+    AggregateCampaign { campaign_id: i64 },
+    /// Recomputes a campaign's figures and writes a new report version.
+    GenerateReport { campaign_id: i64 },
+}
+
+impl Job {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::SendInvitations { .. } => "send_invitations",
+            Self::ReminderSweep { .. } => "reminder_sweep",
+            Self::AggregateCampaign { .. } => "aggregate_campaign",
+            Self::GenerateReport { .. } => "generate_report",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("database error")]
+    Database(#[from] DbErr),
+    /// The target is gone: retrying cannot help.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("stored data is not readable: {0}")]
+    Corrupt(String),
+}
+
+/// What every handler needs.
+#[derive(Clone)]
+pub struct Context {
+    pub db: DatabaseConnection,
+    pub mailer: Mailer,
+    pub tokens: TokenKey,
+    /// Base of the links put in emails.
+    pub public_url: String,
+}
+
+impl Context {
+    pub fn new(
+        settings: &Settings,
+        db: DatabaseConnection,
+        tokens: TokenKey,
+    ) -> anyhow::Result<Self> {
+        let mailer = Mailer::new(
+            settings.smtp_url.as_deref(),
+            settings.data_dir.join("outbox"),
+            &settings.mail_from,
+        )?;
+        Ok(Self {
+            db,
+            mailer,
+            tokens,
+            public_url: settings.public_url.trim_end_matches('/').to_owned(),
+        })
+    }
+}
+
+/// Runs one job to completion and records the run.
+pub async fn execute(ctx: &Context, job: Job) -> Result<serde_json::Value, JobError> {
+    let started = Utc::now();
+    let span = info_span!("job", kind = job.kind());
+    let outcome = run(ctx, &job).instrument(span).await;
+
+    let (label, detail) = match &outcome {
+        Ok(detail) => ("ok", detail.clone()),
+        Err(e) => ("error", serde_json::json!({ "error": e.to_string() })),
+    };
+    let elapsed_ms = (Utc::now() - started).num_milliseconds();
+    match &outcome {
+        Ok(_) => info!(kind = job.kind(), elapsed_ms, %detail, "job done"),
+        Err(e) => error!(kind = job.kind(), elapsed_ms, error.message = %e, "job failed"),
+    }
+    let record = job_run::ActiveModel {
+        kind: Set(job.kind().to_owned()),
+        payload: Set(serde_json::to_value(&job).unwrap_or_default()),
+        outcome: Set(label.to_owned()),
+        detail: Set(detail),
+        started_at: Set(started),
+        finished_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    job_run::Entity::insert(record)
+        .exec_without_returning(&ctx.db)
+        .await?;
+    outcome
+}
+
+async fn run(ctx: &Context, job: &Job) -> Result<serde_json::Value, JobError> {
+    let json = |v| serde_json::to_value(v).unwrap_or_default();
+    Ok(match job {
+        Job::SendInvitations { campaign_id } => {
+            json(delivery::sweep(ctx, Some(*campaign_id), Utc::now()).await?)
+        }
+        Job::ReminderSweep { at } => json(delivery::sweep(ctx, None, *at).await?),
+        Job::AggregateCampaign { campaign_id } => {
+            let results = aggregate(ctx, *campaign_id).await?;
+            serde_json::json!({ "campaign_id": campaign_id, "responses": results.responses })
+        }
+        Job::GenerateReport { campaign_id } => {
+            let version = generate_report(ctx, *campaign_id).await?;
+            serde_json::json!({ "campaign_id": campaign_id, "version": version })
+        }
+    })
+}
+
+/// Recomputes and stores the figures of a campaign.
+pub async fn aggregate(ctx: &Context, campaign_id: i64) -> Result<CampaignResults, JobError> {
+    let db = &ctx.db;
+    let campaign = campaign::Entity::find_by_id(campaign_id)
+        .one(db)
+        .await?
+        .ok_or(JobError::NotFound("campaign"))?;
+
+    let items: Vec<ItemDef> = item::Entity::find()
+        .filter(item::Column::QuestionnaireId.eq(campaign.questionnaire_id))
+        .order_by_asc(item::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| ItemDef {
+            labels: serde_json::from_value(i.labels).unwrap_or_default(),
+            id: i.id,
+            code: i.code,
+            prompt: i.prompt,
+            kind: i.kind,
+            points: i.points,
+            reverse_keyed: i.reverse_keyed,
+        })
+        .collect();
+    let mut members: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (item_id, scale_id) in item::Entity::find()
+        .select_only()
+        .column(item::Column::Id)
+        .column(item::Column::ScaleId)
+        .filter(item::Column::QuestionnaireId.eq(campaign.questionnaire_id))
+        .order_by_asc(item::Column::Position)
+        .into_tuple::<(i64, Option<i64>)>()
+        .all(db)
+        .await?
+    {
+        if let Some(scale_id) = scale_id {
+            members.entry(scale_id).or_default().push(item_id);
+        }
+    }
+    let scales: Vec<ScaleDef> = scale::Entity::find()
+        .filter(scale::Column::QuestionnaireId.eq(campaign.questionnaire_id))
+        .order_by_asc(scale::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| ScaleDef {
+            item_ids: members.remove(&s.id).unwrap_or_default(),
+            code: s.code,
+            name: s.name,
+        })
+        .collect();
+
+    let rows = load_responses(db, campaign_id).await?;
+    let invited = invitation::Entity::find()
+        .filter(invitation::Column::CampaignId.eq(campaign_id))
+        .count(db)
+        .await?;
+    let responded = invitation::Entity::find()
+        .filter(invitation::Column::CampaignId.eq(campaign_id))
+        .filter(invitation::Column::RespondedAt.is_not_null())
+        .count(db)
+        .await?;
+
+    let input = ResultsInput {
+        items: &items,
+        scales: &scales,
+        responses: &rows,
+        invited,
+        responded_invitations: responded,
+        min_group_size: usize::try_from(campaign.min_group_size).unwrap_or(1).max(1),
+    };
+    let results = compute_results(&input, Utc::now());
+
+    let data = serde_json::to_value(&results).map_err(|e| JobError::Corrupt(e.to_string()))?;
+    let row = campaign_result::ActiveModel {
+        organisation_id: Set(campaign.organisation_id),
+        campaign_id: Set(campaign_id),
+        response_count: Set(i32::try_from(results.responses).unwrap_or(i32::MAX)),
+        data: Set(data),
+        computed_at: Set(results.computed_at),
+        ..Default::default()
+    };
+    campaign_result::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(campaign_result::Column::CampaignId)
+                .update_columns([
+                    campaign_result::Column::ResponseCount,
+                    campaign_result::Column::Data,
+                    campaign_result::Column::ComputedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(results)
+}
+
+async fn load_responses(
+    db: &DatabaseConnection,
+    campaign_id: i64,
+) -> Result<Vec<ResponseRow>, JobError> {
+    let responses = response::Entity::find()
+        .filter(response::Column::CampaignId.eq(campaign_id))
+        .order_by_asc(response::Column::Id)
+        .all(db)
+        .await?;
+    let mut index: HashMap<i64, usize> = HashMap::with_capacity(responses.len());
+    let mut rows: Vec<ResponseRow> = Vec::with_capacity(responses.len());
+    for r in responses {
+        let attributes: BTreeMap<String, String> =
+            serde_json::from_value(r.attributes).unwrap_or_default();
+        index.insert(r.id, rows.len());
+        rows.push(ResponseRow {
+            attributes,
+            answers: HashMap::new(),
+        });
+    }
+
+    let of_campaign = Query::select()
+        .column(response::Column::Id)
+        .from(response::Entity)
+        .and_where(response::Column::CampaignId.eq(campaign_id))
+        .to_owned();
+    let answers = answer::Entity::find()
+        .filter(answer::Column::ResponseId.in_subquery(of_campaign))
+        .all(db)
+        .await?;
+    for a in answers {
+        let Some(row) = index.get(&a.response_id).and_then(|i| rows.get_mut(*i)) else {
+            continue;
+        };
+        let value = match (a.number_value, a.text_value, a.choices) {
+            (Some(n), _, _) => Value::Number(n),
+            (_, _, Some(c)) => Value::Choices(serde_json::from_value(c).unwrap_or_default()),
+            (_, Some(t), _) => Value::Text(t),
+            _ => continue,
+        };
+        row.answers.insert(a.item_id, value);
+    }
+    Ok(rows)
+}
+
+/// Aggregates, then writes the next report version; returns the version.
+pub async fn generate_report(ctx: &Context, campaign_id: i64) -> Result<i32, JobError> {
+    let results = aggregate(ctx, campaign_id).await?;
+    let db = &ctx.db;
+    let campaign = campaign::Entity::find_by_id(campaign_id)
+        .one(db)
+        .await?
+        .ok_or(JobError::NotFound("campaign"))?;
+    let questionnaire = questionnaire::Entity::find_by_id(campaign.questionnaire_id)
+        .one(db)
+        .await?
+        .ok_or(JobError::NotFound("questionnaire"))?;
+    let latest: Option<i32> = report::Entity::find()
+        .select_only()
+        .column_as(report::Column::Version.max(), "v")
+        .filter(report::Column::CampaignId.eq(campaign_id))
+        .into_tuple::<Option<i32>>()
+        .one(db)
+        .await?
+        .flatten();
+    let version = latest.unwrap_or(0) + 1;
+
+    let data = ReportData {
+        campaign: campaign.name.clone(),
+        questionnaire: questionnaire.title,
+        version,
+        generated_at: Utc::now(),
+        low_score_threshold: campaign.low_score_threshold,
+        recommendations: recommend(&results, campaign.low_score_threshold),
+        results,
+    };
+    let html = render_html(&data);
+    let row = report::ActiveModel {
+        organisation_id: Set(campaign.organisation_id),
+        campaign_id: Set(campaign_id),
+        version: Set(version),
+        data: Set(serde_json::to_value(&data).map_err(|e| JobError::Corrupt(e.to_string()))?),
+        html: Set(html),
+        created_at: Set(data.generated_at),
+        ..Default::default()
+    };
+    // A concurrent run taking the same version fails on the unique index and is retried.
+    report::Entity::insert(row)
+        .exec_without_returning(db)
+        .await?;
+    Ok(version)
+}
+
+/// Where jobs wait: Redis in production, a SQLite file when embedded.
+#[derive(Clone)]
+pub enum JobQueue {
+    Redis(RedisStorage<Job>),
+    Sqlite(SqliteStorage<Job>),
+}
+
+/// The queue name used unless a test asks for its own.
+pub const QUEUE: &str = "tutorial-jobs";
+
+impl JobQueue {
+    /// Opens the queue configured in `settings`.
+    pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
+        Self::open_named(settings, QUEUE).await
+    }
+
+    /// Opens a queue under `name`; separate names never share jobs.
+    pub async fn open_named(settings: &Settings, name: &str) -> anyhow::Result<Self> {
+        match &settings.redis_url {
+            Some(url) => {
+                let conn = apalis_redis::connect(url.as_str()).await?;
+                let config = apalis_redis::Config::default().queue(name);
+                Ok(Self::Redis(RedisStorage::new(conn).with_config(config)))
+            }
+            None => {
+                std::fs::create_dir_all(&settings.data_dir)?;
+                let path = settings.data_dir.join("jobs.sqlite");
+                let url = format!("sqlite://{}?mode=rwc", path.display());
+                // A pool of its own: the job store's pragmas do not touch application data.
+                let pool = apalis_sqlite::SqlitePool::connect(&url).await?;
+                SqliteStorage::setup(&pool).await?;
+                let config = apalis_sqlite::Config::default().queue(name);
+                Ok(Self::Sqlite(SqliteStorage::new(&pool).with_config(config)))
+            }
+        }
+    }
+
+    pub async fn push(&self, job: Job) -> anyhow::Result<()> {
+        match self {
+            Self::Redis(storage) => storage.clone().push(job).await?,
+            Self::Sqlite(storage) => storage.clone().push(job).await?,
+        }
+        Ok(())
+    }
+}
+
+async fn handle(job: Job, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
+    match execute(&ctx, job).await {
+        Ok(_) | Err(JobError::NotFound(_)) => Ok(()),
+        Err(e) => Err(Box::new(e)),
+    }
+}
+
+/// A worker name unique to this process, so a restarted worker is never
+/// mistaken for the one it replaces.
+pub fn worker_name(role: &str) -> String {
+    format!(
+        "{role}-{}-{}",
+        std::process::id(),
+        crate::tokens::random_token(6)
+    )
+}
+
+/// Runs the job workers and the reminder clock until `shutdown` resolves.
+pub async fn run_workers(
+    ctx: Context,
+    queue: JobQueue,
+    sweep_every: Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let ctx = Arc::new(ctx);
+    let name = worker_name("jobs");
+    let retry = RetryPolicy::retries(3);
+    let monitor = match queue.clone() {
+        JobQueue::Redis(storage) => Monitor::new().register(move |_| {
+            WorkerBuilder::new(name.clone())
+                .backend(storage.clone())
+                .data(ctx.clone())
+                .retry(retry.clone())
+                .build(handle)
+        }),
+        JobQueue::Sqlite(storage) => Monitor::new().register(move |_| {
+            WorkerBuilder::new(name.clone())
+                .backend(storage.clone())
+                .data(ctx.clone())
+                .retry(retry.clone())
+                .build(handle)
+        }),
+    };
+
+    let clock = tokio::spawn(reminder_clock(queue, sweep_every));
+    let result = monitor
+        .shutdown_timeout(Duration::from_secs(30))
+        .run_with_signal(async move {
+            shutdown.await;
+            Ok(())
+        })
+        .await;
+    clock.abort();
+    result?;
+    Ok(())
+}
+
+/// Enqueues a reminder sweep every `every`. Sweeps are idempotent, so
+/// several workers ticking at once only repeat a harmless check.
+async fn reminder_clock(queue: JobQueue, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        ticks.tick().await;
+        if let Err(e) = queue.push(Job::ReminderSweep { at: Utc::now() }).await {
+            error!(error.message = %e, "cannot enqueue the reminder sweep");
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! Background work of the tutorial-system backend: statistics, reports,
+//! invitations and reminders, and the job queue that carries them.
+
+pub mod db;
+pub mod delivery;
+pub mod jobs;
+pub mod mail;
+pub mod report;
+pub mod results;
+pub mod settings;
+pub mod stats;
+pub mod telemetry;
+pub mod tokens;
+
+pub use jobs::{Context, Job, JobQueue};
+pub use settings::Settings;
+
+/// Reads the token key from settings, or from a file generated once in the
+/// data folder when running embedded.
+pub fn token_key(settings: &Settings) -> anyhow::Result<tokens::TokenKey> {
+    if let Some(secret) = &settings.secret_key {
+        return Ok(tokens::TokenKey::new(secret.as_bytes()));
+    }
+    if settings.database_url.is_some() {
+        anyhow::bail!(
+            "SECRET_KEY must be set when DATABASE_URL is: every process needs the same key"
+        );
+    }
+    std::fs::create_dir_all(&settings.data_dir)?;
+    let path = settings.data_dir.join("secret.key");
+    if !path.exists() {
+        std::fs::write(&path, tokens::random_token(32))?;
+    }
+    Ok(tokens::TokenKey::new(
+        std::fs::read_to_string(path)?.trim().as_bytes(),
+    ))
+}

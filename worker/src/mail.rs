@@ -1,0 +1,105 @@
+//! The one place mail leaves the system: SMTP, or `.eml` files in an outbox
+//! folder when no SMTP server is configured.
+
+use std::path::PathBuf;
+
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+/// An email to send.
+#[derive(Clone, Debug)]
+pub struct Outgoing {
+    /// Unique key of the message; also names its outbox file.
+    pub key: String,
+    pub to_name: String,
+    pub to_address: String,
+    pub subject: String,
+    pub text: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// The message itself is wrong: retrying cannot help.
+    #[error("message rejected: {0}")]
+    Invalid(String),
+    /// The transport failed: a later attempt may succeed.
+    #[error("delivery failed")]
+    Transport(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+#[derive(Clone)]
+pub enum Mailer {
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        from: Mailbox,
+    },
+    Outbox {
+        dir: PathBuf,
+        from: Mailbox,
+    },
+}
+
+impl Mailer {
+    /// SMTP when `smtp_url` is given, else an outbox folder.
+    pub fn new(smtp_url: Option<&str>, outbox: PathBuf, from: &str) -> anyhow::Result<Self> {
+        let from: Mailbox = from.parse()?;
+        Ok(match smtp_url {
+            Some(url) => Self::Smtp {
+                transport: AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build(),
+                from,
+            },
+            None => Self::Outbox { dir: outbox, from },
+        })
+    }
+
+    fn build(&self, mail: &Outgoing) -> Result<Message, MailError> {
+        let from = match self {
+            Self::Smtp { from, .. } | Self::Outbox { from, .. } => from.clone(),
+        };
+        let address = mail
+            .to_address
+            .parse()
+            .map_err(|_| MailError::Invalid("recipient address is not valid".into()))?;
+        // lettre encodes non-ASCII names and subjects and refuses line breaks in headers.
+        let to = Mailbox::new(Some(mail.to_name.replace(['\r', '\n'], " ")), address);
+        Message::builder()
+            .from(from)
+            .to(to)
+            .subject(mail.subject.replace(['\r', '\n'], " "))
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.text.clone())
+            .map_err(|e| MailError::Invalid(e.to_string()))
+    }
+
+    pub async fn send(&self, mail: &Outgoing) -> Result<(), MailError> {
+        let message = self.build(mail)?;
+        match self {
+            Self::Smtp { transport, .. } => {
+                transport
+                    .send(message)
+                    .await
+                    .map_err(|e| MailError::Transport(Box::new(e)))?;
+            }
+            Self::Outbox { dir, .. } => {
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| MailError::Transport(Box::new(e)))?;
+                let name: String = mail
+                    .key
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || c == '-' {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                tokio::fs::write(dir.join(format!("{name}.eml")), message.formatted())
+                    .await
+                    .map_err(|e| MailError::Transport(Box::new(e)))?;
+            }
+        }
+        Ok(())
+    }
+}

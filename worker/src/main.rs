@@ -1,0 +1,58 @@
+//! The `worker` binary: runs the job handlers against Redis.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use worker::{Context, JobQueue, Settings, db, jobs, telemetry};
+
+/// Runs background jobs: invitations, reminders, aggregation and reports.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// Settings file (TOML); the environment overrides it.
+    #[arg(long, env = "CONFIG_FILE")]
+    config: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let settings = Settings::load(args.config.as_deref())?;
+    telemetry::init(settings.log_format);
+    for name in Settings::unknown_env_vars() {
+        tracing::warn!(variable = %name, "unknown setting in the environment is ignored");
+    }
+    if settings.embedded_jobs() {
+        anyhow::bail!("REDIS_URL is not set: without Redis the api runs the jobs itself");
+    }
+
+    let db = db::connect(&settings).await?;
+    let ctx = Context::new(&settings, db, worker::token_key(&settings)?)?;
+    let queue = JobQueue::open(&settings).await?;
+    tracing::info!(?settings, "worker started");
+    jobs::run_workers(
+        ctx,
+        queue,
+        Duration::from_secs(settings.sweep_interval_secs),
+        shutdown_signal(),
+    )
+    .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,440 @@
+//! Reports: the figures of a campaign, recommendations derived from them, and
+//! a self-contained HTML page with SVG charts.
+
+use std::fmt::Write;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::results::{CampaignResults, ScaleResult};
+
+/// Below this alpha a scale does not measure one thing reliably.
+pub const ALPHA_THRESHOLD: f64 = 0.7;
+/// Below this response rate the figures may not represent the audience.
+pub const RESPONSE_RATE_THRESHOLD: f64 = 0.5;
+/// Above this share of missing answers an item deserves a second look.
+pub const MISSING_THRESHOLD: f64 = 0.1;
+
+/// Everything a report says, stored as JSON; the HTML is rendered from it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReportData {
+    pub campaign: String,
+    pub questionnaire: String,
+    pub version: i32,
+    pub generated_at: DateTime<Utc>,
+    /// Scale means below this fraction of their range are flagged.
+    pub low_score_threshold: f64,
+    pub results: CampaignResults,
+    pub recommendations: Vec<Recommendation>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    High,
+    Medium,
+    Low,
+}
+
+/// A recommendation with the evidence that triggered it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Recommendation {
+    pub priority: Priority,
+    /// Rule that fired, stable for clients: `low_reliability`, `low_score`…
+    pub rule: String,
+    /// The scale or item concerned, if any.
+    pub subject: Option<String>,
+    pub text: String,
+    pub evidence: String,
+}
+
+/// Applies the threshold rules to a campaign's results, most urgent first.
+pub fn recommend(results: &CampaignResults, low_score_threshold: f64) -> Vec<Recommendation> {
+    let mut out = Vec::new();
+
+    for scale in &results.scales {
+        if let Some(rec) = low_score(scale, low_score_threshold) {
+            out.push(rec);
+        }
+        if let Some(alpha) = scale.alpha.filter(|a| *a < ALPHA_THRESHOLD) {
+            out.push(Recommendation {
+                priority: Priority::Medium,
+                rule: "low_reliability".into(),
+                subject: Some(scale.code.clone()),
+                text: format!(
+                    "Review the items of \"{}\": they do not hang together well enough to be read as one score.",
+                    scale.name
+                ),
+                evidence: format!("Cronbach's alpha {alpha:.3} < {ALPHA_THRESHOLD:.2}"),
+            });
+        }
+    }
+
+    if let Some(rate) = results
+        .response_rate
+        .filter(|r| *r < RESPONSE_RATE_THRESHOLD)
+    {
+        out.push(Recommendation {
+            priority: Priority::Medium,
+            rule: "low_response_rate".into(),
+            subject: None,
+            text: "Raise participation before drawing conclusions: add reminders or ask tutors to relay the invitation.".into(),
+            evidence: format!(
+                "response rate {:.1} % < {:.0} %",
+                rate * 100.0,
+                RESPONSE_RATE_THRESHOLD * 100.0
+            ),
+        });
+    }
+
+    for item in &results.items {
+        let total = item.summary.n + item.summary.missing;
+        if total == 0 {
+            continue;
+        }
+        let share = item.summary.missing as f64 / total as f64;
+        if share > MISSING_THRESHOLD {
+            out.push(Recommendation {
+                priority: Priority::Low,
+                rule: "many_missing".into(),
+                subject: Some(item.code.clone()),
+                text: format!(
+                    "Check the wording of item {}: many respondents skipped it.",
+                    item.code
+                ),
+                evidence: format!(
+                    "{:.1} % missing ({} of {})",
+                    share * 100.0,
+                    item.summary.missing,
+                    total
+                ),
+            });
+        }
+    }
+
+    out.sort_by_key(|r| r.priority);
+    out
+}
+
+fn low_score(scale: &ScaleResult, threshold: f64) -> Option<Recommendation> {
+    let (lo, hi) = scale.range?;
+    let mean = scale.score.mean?;
+    let position = (mean - lo) / (hi - lo);
+    (position < threshold).then(|| Recommendation {
+        priority: Priority::High,
+        rule: "low_score".into(),
+        subject: Some(scale.code.clone()),
+        text: format!(
+            "Plan support on \"{}\": its mean score is in the lower part of the scale.",
+            scale.name
+        ),
+        evidence: format!(
+            "mean {mean:.2} on {lo}–{hi} is at {:.0} % of the range, below {:.0} %",
+            position * 100.0,
+            threshold * 100.0
+        ),
+    })
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn opt(v: Option<f64>, decimals: usize) -> String {
+    v.map_or_else(|| "–".to_owned(), |v| format!("{v:.decimals$}"))
+}
+
+/// Renders the report as one HTML page with inline CSS and SVG, no scripts.
+pub fn render_html(report: &ReportData) -> String {
+    let r = &report.results;
+    let mut h = String::with_capacity(64 * 1024);
+    let title = escape(&report.campaign);
+    // Writing to a String cannot fail; the results are ignored below.
+    let _ = write!(
+        h,
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} – report v{}</title><style>{CSS}</style></head><body><main>\
+         <h1>{title}</h1><p class=\"meta\">{} · report version {} · generated {}</p>",
+        report.version,
+        escape(&report.questionnaire),
+        report.version,
+        report.generated_at.format("%Y-%m-%d %H:%M UTC"),
+    );
+
+    let rate = r.response_rate.map_or_else(
+        || "not applicable".to_owned(),
+        |v| format!("{:.1} %", v * 100.0),
+    );
+    let _ = write!(
+        h,
+        "<section><h2>Participation</h2><dl><dt>Responses</dt><dd>{}</dd>\
+         <dt>Invited</dt><dd>{}</dd><dt>Response rate</dt><dd>{rate}</dd></dl></section>",
+        r.responses, r.invited
+    );
+
+    h.push_str("<section><h2>Recommendations</h2>");
+    if report.recommendations.is_empty() {
+        h.push_str("<p>No rule was triggered.</p>");
+    } else {
+        h.push_str("<ol class=\"recs\">");
+        for rec in &report.recommendations {
+            let _ = write!(
+                h,
+                "<li class=\"{:?}\"><strong>{:?}</strong> {}<br><small>Evidence: {}</small></li>",
+                rec.priority,
+                rec.priority,
+                escape(&rec.text),
+                escape(&rec.evidence)
+            );
+        }
+        h.push_str("</ol>");
+    }
+    h.push_str("</section>");
+
+    if !r.scales.is_empty() {
+        h.push_str("<section><h2>Scales</h2>");
+        let bars: Vec<(String, f64, f64)> = r
+            .scales
+            .iter()
+            .filter_map(|s| Some((s.name.clone(), s.score.mean?, s.range?.1)))
+            .collect();
+        h.push_str(&bar_chart("Mean scale scores", &bars));
+        h.push_str(
+            "<table><caption>Scale scores</caption><thead><tr><th scope=\"col\">Scale</th>\
+             <th scope=\"col\">n</th><th scope=\"col\">Mean</th><th scope=\"col\">SD</th>\
+             <th scope=\"col\">Cronbach's α</th><th scope=\"col\">Reverse-keyed</th></tr></thead><tbody>",
+        );
+        for s in &r.scales {
+            let _ = write!(
+                h,
+                "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&s.name),
+                s.score.n,
+                opt(s.score.mean, 2),
+                opt(s.score.sd, 2),
+                opt(s.alpha, 3),
+                escape(&s.reversed_item_codes.join(", "))
+            );
+        }
+        h.push_str("</tbody></table></section>");
+    }
+
+    h.push_str(
+        "<section><h2>Items</h2><table><caption>Item statistics (raw answers)</caption><thead><tr>\
+         <th scope=\"col\">Item</th><th scope=\"col\">n</th><th scope=\"col\">Missing</th>\
+         <th scope=\"col\">Mean</th><th scope=\"col\">SD</th><th scope=\"col\">Median</th>\
+         <th scope=\"col\">Q1–Q3</th><th scope=\"col\">Distribution</th></tr></thead><tbody>",
+    );
+    for item in &r.items {
+        let counts: Vec<usize> = item.distribution.iter().map(|c| c.count).collect();
+        let _ = write!(
+            h,
+            "<tr><th scope=\"row\" title=\"{}\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td>{}</td><td>{}–{}</td><td>{}</td></tr>",
+            escape(&item.prompt),
+            escape(&item.code),
+            item.summary.n,
+            item.summary.missing,
+            opt(item.summary.mean, 2),
+            opt(item.summary.sd, 2),
+            opt(item.summary.median, 1),
+            opt(item.summary.q1, 1),
+            opt(item.summary.q3, 1),
+            sparkline(&counts),
+        );
+    }
+    h.push_str("</tbody></table></section>");
+
+    for breakdown in &r.breakdowns {
+        let _ = write!(
+            h,
+            "<section><h2>By {}</h2><table><caption>Mean scale scores by {} \
+             (groups under {} are not shown)</caption><thead><tr><th scope=\"col\">Group</th><th scope=\"col\">n</th>",
+            escape(&breakdown.attribute),
+            escape(&breakdown.attribute),
+            r.min_group_size
+        );
+        for s in &r.scales {
+            let _ = write!(h, "<th scope=\"col\">{}</th>", escape(&s.code));
+        }
+        h.push_str("</tr></thead><tbody>");
+        for g in &breakdown.groups {
+            let _ = write!(
+                h,
+                "<tr><th scope=\"row\">{}</th><td>{}</td>",
+                escape(&g.value),
+                g.n
+            );
+            for s in &r.scales {
+                let cell = if g.suppressed {
+                    "suppressed".to_owned()
+                } else {
+                    opt(
+                        g.scale_means
+                            .iter()
+                            .find(|f| f.code == s.code)
+                            .and_then(|f| f.mean),
+                        2,
+                    )
+                };
+                let _ = write!(h, "<td>{cell}</td>");
+            }
+            h.push_str("</tr>");
+        }
+        h.push_str("</tbody></table></section>");
+    }
+
+    h.push_str("</main></body></html>\n");
+    h
+}
+
+/// A horizontal bar chart of values against their maxima, with its figures
+/// also given as text for screen readers.
+fn bar_chart(title: &str, bars: &[(String, f64, f64)]) -> String {
+    let row = 28;
+    let height = bars.len() * row + 10;
+    let mut s = format!(
+        "<figure><svg role=\"img\" aria-labelledby=\"chart-title\" viewBox=\"0 0 640 {height}\" \
+         width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"chart-title\">{}</title>",
+        escape(title)
+    );
+    for (i, (label, value, max)) in bars.iter().enumerate() {
+        let y = i * row + 5;
+        let width = if *max > 0.0 { 400.0 * value / max } else { 0.0 };
+        let _ = write!(
+            s,
+            "<text x=\"0\" y=\"{}\" font-size=\"13\">{}</text>\
+             <rect x=\"190\" y=\"{y}\" width=\"{width:.1}\" height=\"18\" fill=\"#2a6f97\"/>\
+             <text x=\"{:.1}\" y=\"{}\" font-size=\"13\">{value:.2}</text>",
+            y + 14,
+            escape(label),
+            196.0 + width,
+            y + 14
+        );
+    }
+    s.push_str("</svg><figcaption>");
+    s.push_str(&escape(title));
+    s.push_str("</figcaption></figure>");
+    s
+}
+
+/// A tiny column chart of answer counts, with the counts as its text alternative.
+fn sparkline(counts: &[usize]) -> String {
+    let Some(&max) = counts.iter().max().filter(|m| **m > 0) else {
+        return String::new();
+    };
+    let label: Vec<String> = counts.iter().map(usize::to_string).collect();
+    let mut s = format!(
+        "<svg role=\"img\" aria-label=\"counts {}\" viewBox=\"0 0 {} 24\" width=\"{}\" height=\"24\" \
+         xmlns=\"http://www.w3.org/2000/svg\">",
+        label.join(", "),
+        counts.len() * 8,
+        counts.len() * 8
+    );
+    for (i, c) in counts.iter().enumerate() {
+        let h = 22.0 * *c as f64 / max as f64;
+        let _ = write!(
+            s,
+            "<rect x=\"{}\" y=\"{:.1}\" width=\"6\" height=\"{h:.1}\" fill=\"#2a6f97\"/>",
+            i * 8,
+            24.0 - h
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
+const CSS: &str = "body{font:15px/1.5 system-ui,sans-serif;color:#1b1b1b;margin:0}\
+main{max-width:60rem;margin:auto;padding:1rem}h1{margin-bottom:0}.meta{color:#555}\
+table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{padding:.25rem .5rem;\
+border-bottom:1px solid #ddd;text-align:left}td{font-variant-numeric:tabular-nums}\
+caption{text-align:left;font-weight:600}dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}\
+dd{margin:0}.recs li{margin:.5rem 0}.High strong{color:#a4161a}.Medium strong{color:#9c6644}\
+@media print{main{max-width:none}section{break-inside:avoid}}";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::Summary;
+
+    fn scale(alpha: f64, mean: f64) -> ScaleResult {
+        ScaleResult {
+            code: "S".into(),
+            name: "<b>Support</b>".into(),
+            item_codes: vec!["a".into(), "b".into()],
+            reversed_item_codes: vec![],
+            range: Some((1.0, 6.0)),
+            score: Summary {
+                n: 10,
+                mean: Some(mean),
+                ..Summary::default()
+            },
+            alpha: Some(alpha),
+        }
+    }
+
+    fn results(scales: Vec<ScaleResult>, rate: Option<f64>) -> CampaignResults {
+        CampaignResults {
+            computed_at: Utc::now(),
+            invited: 10,
+            responses: 4,
+            response_rate: rate,
+            min_group_size: 5,
+            items: vec![],
+            scales,
+            breakdowns: vec![],
+        }
+    }
+
+    #[test]
+    fn thresholds_trigger_recommendations_with_evidence_most_urgent_first() {
+        let r = results(vec![scale(0.6, 2.0)], Some(0.4));
+
+        let recs = recommend(&r, 0.5);
+
+        let rules: Vec<&str> = recs.iter().map(|r| r.rule.as_str()).collect();
+        assert_eq!(rules, ["low_score", "low_reliability", "low_response_rate"]);
+        // (2 − 1) / (6 − 1) = 20 % of the range.
+        assert!(recs[0].evidence.contains("20 %"));
+        assert!(recs[1].evidence.contains("0.600"));
+    }
+
+    #[test]
+    fn a_healthy_scale_triggers_nothing() {
+        let r = results(vec![scale(0.85, 5.0)], Some(0.9));
+
+        assert!(recommend(&r, 0.5).is_empty());
+    }
+
+    #[test]
+    fn html_escapes_names_and_holds_an_svg_chart() {
+        let data = ReportData {
+            campaign: "Spring <script>".into(),
+            questionnaire: "Q".into(),
+            version: 1,
+            generated_at: Utc::now(),
+            low_score_threshold: 0.5,
+            results: results(vec![scale(0.8, 4.0)], None),
+            recommendations: vec![],
+        };
+
+        let html = render_html(&data);
+
+        assert!(!html.contains("<script>") && html.contains("Spring &lt;script&gt;"));
+        assert!(html.contains("&lt;b&gt;Support&lt;/b&gt;"));
+        assert!(html.contains("<svg") && html.contains("<table>"));
+    }
+}

@@ -1,0 +1,517 @@
+//! Aggregation of a campaign's responses: per item, per scale and per group.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use entities::ItemKind;
+use serde::{Deserialize, Serialize};
+
+use crate::stats::{self, Summary};
+
+/// An item as aggregation needs it.
+#[derive(Clone, Debug)]
+pub struct ItemDef {
+    pub id: i64,
+    pub code: String,
+    pub prompt: String,
+    pub kind: ItemKind,
+    pub points: Option<i32>,
+    pub reverse_keyed: bool,
+    /// Choice options, or Likert anchor labels.
+    pub labels: Vec<String>,
+}
+
+/// A scale: a named group of items.
+#[derive(Clone, Debug)]
+pub struct ScaleDef {
+    pub code: String,
+    pub name: String,
+    pub item_ids: Vec<i64>,
+}
+
+/// One answer's value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Number(f64),
+    Text(String),
+    Choices(Vec<String>),
+}
+
+/// One response: its respondent attributes and its answers by item id.
+#[derive(Clone, Debug, Default)]
+pub struct ResponseRow {
+    pub attributes: BTreeMap<String, String>,
+    pub answers: HashMap<i64, Value>,
+}
+
+/// What aggregation reads.
+pub struct ResultsInput<'a> {
+    pub items: &'a [ItemDef],
+    pub scales: &'a [ScaleDef],
+    pub responses: &'a [ResponseRow],
+    pub invited: u64,
+    pub responded_invitations: u64,
+    pub min_group_size: usize,
+}
+
+/// The figures of a campaign, stored as JSON and served as they are.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CampaignResults {
+    pub computed_at: DateTime<Utc>,
+    pub invited: u64,
+    pub responses: u64,
+    /// Responses through invitations ÷ invitations; `None` without invitations.
+    pub response_rate: Option<f64>,
+    pub min_group_size: usize,
+    pub items: Vec<ItemResult>,
+    pub scales: Vec<ScaleResult>,
+    pub breakdowns: Vec<Breakdown>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ItemResult {
+    pub code: String,
+    pub prompt: String,
+    pub kind: ItemKind,
+    pub points: Option<i32>,
+    pub reverse_keyed: bool,
+    /// Raw answers, before any reverse keying.
+    pub summary: Summary,
+    /// Answer counts, ascending; for multiple choice, respondents per option.
+    pub distribution: Vec<Count>,
+    /// Net promoter score, for NPS items: % promoters − % detractors.
+    pub nps: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Count {
+    pub value: String,
+    pub label: Option<String>,
+    pub count: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScaleResult {
+    pub code: String,
+    pub name: String,
+    pub item_codes: Vec<String>,
+    pub reversed_item_codes: Vec<String>,
+    /// Lowest and highest possible score.
+    pub range: Option<(f64, f64)>,
+    /// Per-respondent scores: the mean of answered items after reverse keying.
+    pub score: Summary,
+    /// Cronbach's alpha, pairwise deletion.
+    pub alpha: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Breakdown {
+    pub attribute: String,
+    pub groups: Vec<Group>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Group {
+    pub value: String,
+    pub n: usize,
+    /// Below the minimum group size: no figures are given.
+    pub suppressed: bool,
+    pub scale_means: Vec<Figure>,
+    pub item_means: Vec<Figure>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Figure {
+    pub code: String,
+    pub n: usize,
+    pub mean: Option<f64>,
+}
+
+/// Computes every figure of a campaign from its responses.
+pub fn compute_results(input: &ResultsInput<'_>, now: DateTime<Utc>) -> CampaignResults {
+    let numeric =
+        |i: &ItemDef| matches!(i.kind, ItemKind::Likert | ItemKind::Number | ItemKind::Nps);
+    let column = |item: &ItemDef, rows: &[&ResponseRow]| -> Vec<Option<f64>> {
+        rows.iter()
+            .map(|r| number(r.answers.get(&item.id)))
+            .collect()
+    };
+    let all: Vec<&ResponseRow> = input.responses.iter().collect();
+
+    let items = input
+        .items
+        .iter()
+        .map(|item| item_result(item, &all, numeric(item).then(|| column(item, &all))))
+        .collect();
+
+    let by_id: HashMap<i64, &ItemDef> = input.items.iter().map(|i| (i.id, i)).collect();
+    let scales = input
+        .scales
+        .iter()
+        .map(|scale| scale_result(scale, &by_id, &all))
+        .collect();
+
+    let breakdowns = breakdowns(input, &by_id, numeric);
+    let response_rate =
+        (input.invited > 0).then(|| input.responded_invitations as f64 / input.invited as f64);
+
+    CampaignResults {
+        computed_at: now,
+        invited: input.invited,
+        responses: input.responses.len() as u64,
+        response_rate,
+        min_group_size: input.min_group_size,
+        items,
+        scales,
+        breakdowns,
+    }
+}
+
+fn number(value: Option<&Value>) -> Option<f64> {
+    match value {
+        Some(Value::Number(v)) => Some(*v),
+        _ => None,
+    }
+}
+
+fn item_result(
+    item: &ItemDef,
+    rows: &[&ResponseRow],
+    column: Option<Vec<Option<f64>>>,
+) -> ItemResult {
+    let (summary, distribution, nps) = match column {
+        Some(values) => {
+            let summary = stats::summarize(&values);
+            let distribution = if item.kind == ItemKind::Number {
+                Vec::new()
+            } else {
+                numeric_distribution(item, &values)
+            };
+            let nps = (item.kind == ItemKind::Nps)
+                .then(|| net_promoter(&values))
+                .flatten();
+            (summary, distribution, nps)
+        }
+        None => {
+            let answered = rows
+                .iter()
+                .filter(|r| answered(r.answers.get(&item.id)))
+                .count();
+            let summary = Summary {
+                n: answered,
+                missing: rows.len() - answered,
+                ..Summary::default()
+            };
+            (summary, choice_distribution(item, rows), None)
+        }
+    };
+
+    ItemResult {
+        code: item.code.clone(),
+        prompt: item.prompt.clone(),
+        kind: item.kind,
+        points: item.points,
+        reverse_keyed: item.reverse_keyed,
+        summary,
+        distribution,
+        nps,
+    }
+}
+
+fn answered(value: Option<&Value>) -> bool {
+    match value {
+        None => false,
+        Some(Value::Text(t)) => !t.trim().is_empty(),
+        Some(Value::Choices(c)) => !c.is_empty(),
+        Some(Value::Number(_)) => true,
+    }
+}
+
+/// Likert and NPS items list every possible value, answered or not.
+fn numeric_distribution(item: &ItemDef, values: &[Option<f64>]) -> Vec<Count> {
+    let counted = stats::distribution(values);
+    let possible: Vec<f64> = match (item.kind, item.points) {
+        (ItemKind::Likert, Some(points)) => (1..=points).map(f64::from).collect(),
+        (ItemKind::Nps, _) => (0..=10).map(f64::from).collect(),
+        _ => counted.iter().map(|(v, _)| *v).collect(),
+    };
+    possible
+        .into_iter()
+        .map(|v| {
+            let count = counted.iter().find(|(c, _)| *c == v).map_or(0, |(_, n)| *n);
+            let label = (item.kind == ItemKind::Likert)
+                .then(|| item.labels.get(v as usize - 1).cloned())
+                .flatten();
+            Count {
+                value: format_number(v),
+                label,
+                count,
+            }
+        })
+        .collect()
+}
+
+fn choice_distribution(item: &ItemDef, rows: &[&ResponseRow]) -> Vec<Count> {
+    if !matches!(item.kind, ItemKind::SingleChoice | ItemKind::MultipleChoice) {
+        return Vec::new();
+    }
+    item.labels
+        .iter()
+        .map(|option| {
+            let count = rows
+                .iter()
+                .filter(|r| match r.answers.get(&item.id) {
+                    Some(Value::Text(t)) => t == option,
+                    Some(Value::Choices(c)) => c.contains(option),
+                    _ => false,
+                })
+                .count();
+            Count {
+                value: option.clone(),
+                label: None,
+                count,
+            }
+        })
+        .collect()
+}
+
+/// % of 9–10 answers minus % of 0–6 answers, over those who answered.
+fn net_promoter(values: &[Option<f64>]) -> Option<f64> {
+    let present: Vec<f64> = values.iter().flatten().copied().collect();
+    if present.is_empty() {
+        return None;
+    }
+    let promoters = present.iter().filter(|v| **v >= 9.0).count() as f64;
+    let detractors = present.iter().filter(|v| **v <= 6.0).count() as f64;
+    Some(100.0 * (promoters - detractors) / present.len() as f64)
+}
+
+/// The keyed columns of a scale's items: reverse-keyed answers mirrored.
+fn keyed_columns(
+    scale: &ScaleDef,
+    by_id: &HashMap<i64, &ItemDef>,
+    rows: &[&ResponseRow],
+) -> Vec<Vec<Option<f64>>> {
+    scale
+        .item_ids
+        .iter()
+        .filter_map(|id| by_id.get(id))
+        .map(|item| {
+            rows.iter()
+                .map(|r| {
+                    let v = number(r.answers.get(&item.id))?;
+                    match (item.reverse_keyed, item.points) {
+                        (true, Some(points)) => Some(stats::reverse(v, points)),
+                        _ => Some(v),
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn scores(columns: &[Vec<Option<f64>>], rows: usize) -> Vec<Option<f64>> {
+    (0..rows)
+        .map(|r| {
+            let answers: Vec<Option<f64>> = columns.iter().map(|c| c[r]).collect();
+            stats::scale_score(&answers)
+        })
+        .collect()
+}
+
+fn scale_result(
+    scale: &ScaleDef,
+    by_id: &HashMap<i64, &ItemDef>,
+    rows: &[&ResponseRow],
+) -> ScaleResult {
+    let members: Vec<&&ItemDef> = scale
+        .item_ids
+        .iter()
+        .filter_map(|id| by_id.get(id))
+        .collect();
+    let columns = keyed_columns(scale, by_id, rows);
+    let range = members
+        .iter()
+        .map(|i| i.points)
+        .collect::<Option<Vec<_>>>()
+        .and_then(|points| Some((1.0, f64::from(*points.iter().max()?))));
+
+    ScaleResult {
+        code: scale.code.clone(),
+        name: scale.name.clone(),
+        item_codes: members.iter().map(|i| i.code.clone()).collect(),
+        reversed_item_codes: members
+            .iter()
+            .filter(|i| i.reverse_keyed)
+            .map(|i| i.code.clone())
+            .collect(),
+        range,
+        score: stats::summarize(&scores(&columns, rows.len())),
+        alpha: stats::cronbach_alpha(&columns),
+    }
+}
+
+fn breakdowns(
+    input: &ResultsInput<'_>,
+    by_id: &HashMap<i64, &ItemDef>,
+    numeric: impl Fn(&ItemDef) -> bool,
+) -> Vec<Breakdown> {
+    let mut groups: BTreeMap<&str, BTreeMap<&str, Vec<&ResponseRow>>> = BTreeMap::new();
+    for row in input.responses {
+        for (attribute, value) in &row.attributes {
+            groups
+                .entry(attribute)
+                .or_default()
+                .entry(value)
+                .or_default()
+                .push(row);
+        }
+    }
+
+    groups
+        .into_iter()
+        .map(|(attribute, by_value)| Breakdown {
+            attribute: attribute.to_owned(),
+            groups: by_value
+                .into_iter()
+                .map(|(value, rows)| {
+                    let suppressed = rows.len() < input.min_group_size;
+                    let (scale_means, item_means) = if suppressed {
+                        (Vec::new(), Vec::new())
+                    } else {
+                        group_figures(input, by_id, &numeric, &rows)
+                    };
+                    Group {
+                        value: value.to_owned(),
+                        n: rows.len(),
+                        suppressed,
+                        scale_means,
+                        item_means,
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn group_figures(
+    input: &ResultsInput<'_>,
+    by_id: &HashMap<i64, &ItemDef>,
+    numeric: &impl Fn(&ItemDef) -> bool,
+    rows: &[&ResponseRow],
+) -> (Vec<Figure>, Vec<Figure>) {
+    let figure = |code: &str, values: &[Option<f64>]| {
+        let present: Vec<f64> = values.iter().flatten().copied().collect();
+        Figure {
+            code: code.to_owned(),
+            n: present.len(),
+            mean: stats::mean(&present),
+        }
+    };
+    let scale_means = input
+        .scales
+        .iter()
+        .map(|scale| {
+            figure(
+                &scale.code,
+                &scores(&keyed_columns(scale, by_id, rows), rows.len()),
+            )
+        })
+        .collect();
+    let item_means = input
+        .items
+        .iter()
+        .filter(|item| numeric(item))
+        .map(|item| {
+            let values: Vec<Option<f64>> = rows
+                .iter()
+                .map(|r| number(r.answers.get(&item.id)))
+                .collect();
+            figure(&item.code, &values)
+        })
+        .collect();
+    (scale_means, item_means)
+}
+
+/// `3` rather than `3.0` for whole numbers.
+pub fn format_number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn likert(id: i64, code: &str, reverse: bool) -> ItemDef {
+        ItemDef {
+            id,
+            code: code.into(),
+            prompt: code.into(),
+            kind: ItemKind::Likert,
+            points: Some(5),
+            reverse_keyed: reverse,
+            labels: Vec::new(),
+        }
+    }
+
+    fn row(group: &str, answers: &[(i64, f64)]) -> ResponseRow {
+        ResponseRow {
+            attributes: BTreeMap::from([("group".to_owned(), group.to_owned())]),
+            answers: answers
+                .iter()
+                .map(|(id, v)| (*id, Value::Number(*v)))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn scale_scores_reverse_keyed_items_and_groups_below_minimum_are_suppressed() {
+        let items = [likert(1, "q1", false), likert(2, "q2", true)];
+        let scales = [ScaleDef {
+            code: "s".into(),
+            name: "S".into(),
+            item_ids: vec![1, 2],
+        }];
+        let responses = [
+            row("a", &[(1, 5.0), (2, 1.0)]),
+            row("a", &[(1, 4.0), (2, 2.0)]),
+            row("a", &[(1, 3.0)]),
+            row("b", &[(1, 1.0), (2, 5.0)]),
+        ];
+        let input = ResultsInput {
+            items: &items,
+            scales: &scales,
+            responses: &responses,
+            invited: 8,
+            responded_invitations: 2,
+            min_group_size: 3,
+        };
+
+        let results = compute_results(&input, Utc::now());
+
+        // Keyed scores: (5+5)/2 = 5, (4+4)/2 = 4, 3, (1+1)/2 = 1 → mean 13/4.
+        assert_eq!(results.scales[0].score.mean, Some(3.25));
+        assert_eq!(results.scales[0].reversed_item_codes, vec!["q2"]);
+        assert_eq!(results.items[1].summary.missing, 1);
+        assert_eq!(results.items[0].distribution.len(), 5);
+        assert_eq!(results.response_rate, Some(0.25));
+        let groups = &results.breakdowns[0].groups;
+        assert_eq!((groups[0].n, groups[0].suppressed), (3, false));
+        assert_eq!(groups[0].scale_means[0].mean, Some(4.0));
+        assert!(groups[1].suppressed && groups[1].item_means.is_empty());
+    }
+
+    #[test]
+    fn nps_counts_promoters_minus_detractors() {
+        let values: Vec<Option<f64>> = [10.0, 9.0, 8.0, 6.0, 0.0].map(Some).to_vec();
+
+        // 2 promoters, 2 detractors of 5 → 0; drop one detractor → 25.
+        assert_eq!(net_promoter(&values), Some(0.0));
+        assert_eq!(net_promoter(&values[..4]), Some(25.0));
+        assert_eq!(net_promoter(&[None]), None);
+    }
+}

@@ -1,0 +1,284 @@
+//! Settings, layered: built-in defaults, then an optional TOML file, then the
+//! environment. With nothing set, everything runs embedded under `./data/`.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Every setting of the api and the worker.
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// PostgreSQL or SQLite URL; unset means a SQLite file in `data_dir`.
+    pub database_url: Option<String>,
+    /// Redis URL for the job queues; unset means an embedded job store in
+    /// `data_dir`, with the job handlers running inside the api.
+    pub redis_url: Option<String>,
+    /// SMTP URL (`smtp://host:port`, `smtps://user:pass@host`); unset means
+    /// mail is written as `.eml` files to `data_dir/outbox`.
+    pub smtp_url: Option<String>,
+    /// Folder for the embedded database, job store, outbox and generated secret.
+    pub data_dir: PathBuf,
+    /// Address the api listens on.
+    pub bind: SocketAddr,
+    /// Public base URL of the api, used in links sent by email.
+    pub public_url: String,
+    /// Sender of every email.
+    pub mail_from: String,
+    /// Key that derives invitation tokens; required when several processes
+    /// share a database. Unset in embedded mode: generated once in `data_dir`.
+    pub secret_key: Option<String>,
+    /// `pretty` for people, `json` for log collectors.
+    pub log_format: LogFormat,
+    /// How often the reminder sweep runs, in seconds.
+    pub sweep_interval_secs: u64,
+    /// Maximum number of database connections.
+    pub db_max_connections: u32,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Pretty,
+    Json,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: None,
+            redis_url: None,
+            smtp_url: None,
+            data_dir: PathBuf::from("data"),
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: "http://127.0.0.1:8080".into(),
+            mail_from: "Tutorial programme <noreply@localhost>".into(),
+            secret_key: None,
+            log_format: LogFormat::Pretty,
+            sweep_interval_secs: 300,
+            db_max_connections: 10,
+        }
+    }
+}
+
+/// The environment variables read, each naming one field of [`Settings`].
+const ENV_VARS: &[&str] = &[
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SMTP_URL",
+    "DATA_DIR",
+    "BIND",
+    "PUBLIC_URL",
+    "MAIL_FROM",
+    "SECRET_KEY",
+    "LOG_FORMAT",
+    "SWEEP_INTERVAL_SECS",
+    "DB_MAX_CONNECTIONS",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read settings file {path}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid settings file {path}")]
+    Parse {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
+    #[error("invalid value for {name}: {reason}")]
+    Env { name: &'static str, reason: String },
+}
+
+impl Settings {
+    /// Loads defaults, then `file` if given, then the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, SettingsError> {
+        let mut settings = match file {
+            Some(path) => Self::from_file(path)?,
+            None => Self::default(),
+        };
+        settings.apply_env(|name| std::env::var(name).ok())?;
+        Ok(settings)
+    }
+
+    fn from_file(path: &Path) -> Result<Self, SettingsError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SettingsError::Read {
+            path: path.into(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| SettingsError::Parse {
+            path: path.into(),
+            source: Box::new(source),
+        })
+    }
+
+    /// Overrides fields from variables found by `lookup`; empty values count
+    /// as unset so that `DATABASE_URL=` in a shell means "embedded".
+    pub fn apply_env(
+        &mut self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<(), SettingsError> {
+        for &name in ENV_VARS {
+            let Some(value) = lookup(name).filter(|v| !v.trim().is_empty()) else {
+                continue;
+            };
+            let invalid = |reason: String| SettingsError::Env { name, reason };
+            match name {
+                "DATABASE_URL" => self.database_url = Some(value),
+                "REDIS_URL" => self.redis_url = Some(value),
+                "SMTP_URL" => self.smtp_url = Some(value),
+                "DATA_DIR" => self.data_dir = value.into(),
+                "BIND" => self.bind = value.parse().map_err(|e| invalid(format!("{e}")))?,
+                "PUBLIC_URL" => self.public_url = value.trim_end_matches('/').into(),
+                "MAIL_FROM" => self.mail_from = value,
+                "SECRET_KEY" => self.secret_key = Some(value),
+                "LOG_FORMAT" => {
+                    self.log_format = match value.as_str() {
+                        "pretty" => LogFormat::Pretty,
+                        "json" => LogFormat::Json,
+                        other => return Err(invalid(format!("`{other}` is not pretty or json"))),
+                    }
+                }
+                "SWEEP_INTERVAL_SECS" => {
+                    self.sweep_interval_secs = value.parse().map_err(|e| invalid(format!("{e}")))?
+                }
+                "DB_MAX_CONNECTIONS" => {
+                    self.db_max_connections = value.parse().map_err(|e| invalid(format!("{e}")))?
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Names of set variables that look like ours but are not read: usually a typo.
+    pub fn unknown_env_vars() -> Vec<String> {
+        let prefixes = [
+            "DATABASE_",
+            "REDIS_",
+            "SMTP_",
+            "MAIL_",
+            "SECRET_",
+            "SWEEP_",
+            "DB_",
+        ];
+        std::env::vars()
+            .map(|(name, _)| name)
+            .filter(|name| prefixes.iter().any(|p| name.starts_with(p)))
+            .filter(|name| !ENV_VARS.contains(&name.as_str()))
+            .collect()
+    }
+
+    /// The database URL in force.
+    pub fn effective_database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("tutorial.sqlite").display()
+            ),
+        }
+    }
+
+    /// Whether jobs run inside the api (no Redis configured).
+    pub fn embedded_jobs(&self) -> bool {
+        self.redis_url.is_none()
+    }
+}
+
+/// Hides passwords in URLs and the secret key, so settings can be logged.
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_url),
+            )
+            .field("redis_url", &self.redis_url.as_deref().map(redact_url))
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("data_dir", &self.data_dir)
+            .field("bind", &self.bind)
+            .field("public_url", &self.public_url)
+            .field("mail_from", &self.mail_from)
+            .field(
+                "secret_key",
+                &self.secret_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field("log_format", &self.log_format)
+            .field("sweep_interval_secs", &self.sweep_interval_secs)
+            .field("db_max_connections", &self.db_max_connections)
+            .finish()
+    }
+}
+
+/// `scheme://user:secret@host` becomes `scheme://user:***@host`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((credentials, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    let user = credentials.split(':').next().unwrap_or_default();
+    format!("{scheme}://{user}:***@{host}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_defaults_and_empty_values_are_unset() {
+        let mut settings = Settings::default();
+        let env = |name: &str| match name {
+            "REDIS_URL" => Some("redis://127.0.0.1:6379".to_owned()),
+            "DATABASE_URL" => Some(String::new()),
+            "BIND" => Some("127.0.0.1:9000".to_owned()),
+            _ => None,
+        };
+
+        settings.apply_env(env).unwrap();
+
+        assert_eq!(
+            settings.redis_url.as_deref(),
+            Some("redis://127.0.0.1:6379")
+        );
+        assert_eq!(settings.database_url, None);
+        assert_eq!(settings.bind.port(), 9000);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let mut settings = Settings::default();
+
+        let err = settings.apply_env(|n| (n == "BIND").then(|| "nowhere".into()));
+
+        assert!(err.unwrap_err().to_string().contains("BIND"));
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let settings = Settings {
+            database_url: Some("postgres://app:hunter2@db/app".into()),
+            secret_key: Some("s3cret".into()),
+            ..Settings::default()
+        };
+
+        let shown = format!("{settings:?}");
+
+        assert!(!shown.contains("hunter2") && !shown.contains("s3cret"));
+        assert!(shown.contains("postgres://app:***@db/app"));
+    }
+
+    #[test]
+    fn a_file_with_an_unknown_key_is_refused() {
+        let parsed: Result<Settings, _> = toml::from_str("databse_url = \"x\"");
+
+        assert!(parsed.is_err());
+    }
+}

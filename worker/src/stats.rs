@@ -1,0 +1,242 @@
+//! Descriptive statistics and reliability, as plain functions over plain data.
+//!
+//! Missing answers are `None` and are excluded, never counted as zero.
+
+use serde::{Deserialize, Serialize};
+
+/// Location and spread of one variable.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Values present.
+    pub n: usize,
+    /// Values missing.
+    pub missing: usize,
+    pub mean: Option<f64>,
+    /// Sample standard deviation (n − 1 denominator); needs two values.
+    pub sd: Option<f64>,
+    pub min: Option<f64>,
+    pub q1: Option<f64>,
+    pub median: Option<f64>,
+    pub q3: Option<f64>,
+    pub max: Option<f64>,
+}
+
+/// Summarises `values`, skipping `None`. Quartiles interpolate linearly
+/// between order statistics (R's type 7, numpy's default).
+pub fn summarize(values: &[Option<f64>]) -> Summary {
+    let mut present: Vec<f64> = values.iter().flatten().copied().collect();
+    let missing = values.len() - present.len();
+    if present.is_empty() {
+        return Summary {
+            missing,
+            ..Summary::default()
+        };
+    }
+    present.sort_by(f64::total_cmp);
+
+    Summary {
+        n: present.len(),
+        missing,
+        mean: mean(&present),
+        sd: sample_sd(&present),
+        min: present.first().copied(),
+        q1: quantile_sorted(&present, 0.25),
+        median: quantile_sorted(&present, 0.5),
+        q3: quantile_sorted(&present, 0.75),
+        max: present.last().copied(),
+    }
+}
+
+pub fn mean(values: &[f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    Some(values.iter().sum::<f64>() / values.len() as f64)
+}
+
+/// Sample standard deviation, with a two-pass sum for accuracy.
+pub fn sample_sd(values: &[f64]) -> Option<f64> {
+    if values.len() < 2 {
+        return None;
+    }
+    let m = mean(values)?;
+    let ss: f64 = values.iter().map(|v| (v - m).powi(2)).sum();
+    Some((ss / (values.len() - 1) as f64).sqrt())
+}
+
+/// The `p` quantile of sorted values, R type 7.
+pub fn quantile_sorted(sorted: &[f64], p: f64) -> Option<f64> {
+    let last = sorted.len().checked_sub(1)?;
+    let h = last as f64 * p.clamp(0.0, 1.0);
+    let lo = h.floor() as usize;
+    let hi = h.ceil() as usize;
+    Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
+}
+
+/// Counts of each distinct present value, ascending by value.
+pub fn distribution(values: &[Option<f64>]) -> Vec<(f64, usize)> {
+    let mut present: Vec<f64> = values.iter().flatten().copied().collect();
+    present.sort_by(f64::total_cmp);
+    let mut counts: Vec<(f64, usize)> = Vec::new();
+    for v in present {
+        match counts.last_mut() {
+            Some((last, count)) if *last == v => *count += 1,
+            _ => counts.push((v, 1)),
+        }
+    }
+    counts
+}
+
+/// Covariance of two variables over the rows where both are present
+/// (pairwise deletion), n − 1 denominator.
+pub fn pairwise_covariance(x: &[Option<f64>], y: &[Option<f64>]) -> Option<f64> {
+    let pairs: Vec<(f64, f64)> = x
+        .iter()
+        .zip(y)
+        .filter_map(|(a, b)| Some(((*a)?, (*b)?)))
+        .collect();
+    if pairs.len() < 2 {
+        return None;
+    }
+    let n = pairs.len() as f64;
+    let mx = pairs.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = pairs.iter().map(|p| p.1).sum::<f64>() / n;
+    let s: f64 = pairs.iter().map(|(a, b)| (a - mx) * (b - my)).sum();
+    Some(s / (n - 1.0))
+}
+
+/// Cronbach's alpha of items given as columns aligned by respondent, from
+/// the pairwise-complete covariance matrix:
+/// α = k / (k − 1) · (1 − Σ var(item) / Σ cov(all pairs, diagonal included)).
+///
+/// `None` with fewer than two items, or when a covariance cannot be computed.
+pub fn cronbach_alpha(items: &[Vec<Option<f64>>]) -> Option<f64> {
+    let k = items.len();
+    if k < 2 {
+        return None;
+    }
+    let mut trace = 0.0;
+    let mut total = 0.0;
+    for i in 0..k {
+        for j in i..k {
+            let c = pairwise_covariance(&items[i], &items[j])?;
+            if i == j {
+                trace += c;
+                total += c;
+            } else {
+                total += 2.0 * c;
+            }
+        }
+    }
+    if total == 0.0 {
+        return None;
+    }
+    let k = k as f64;
+    Some(k / (k - 1.0) * (1.0 - trace / total))
+}
+
+/// A respondent's scale score: the mean of the answered items, after reverse
+/// keying; `None` if none was answered.
+pub fn scale_score(answers: &[Option<f64>]) -> Option<f64> {
+    let present: Vec<f64> = answers.iter().flatten().copied().collect();
+    mean(&present)
+}
+
+/// The score of a reverse-keyed answer on a `points`-point scale starting at 1.
+pub fn reverse(value: f64, points: i32) -> f64 {
+    f64::from(points) + 1.0 - value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: Option<f64>, b: f64) -> bool {
+        a.is_some_and(|a| (a - b).abs() < 1e-9)
+    }
+
+    #[test]
+    fn summary_skips_missing_values() {
+        let values = [Some(1.0), None, Some(2.0), Some(4.0), None, Some(5.0)];
+
+        let s = summarize(&values);
+
+        // By hand: mean 12/4 = 3; squares 4+1+1+4 = 10, 10/3 → sd 1.825742;
+        // type 7 quartiles of [1,2,4,5]: h = 0.75 → 1.75, 1.5 → 3, 2.25 → 4.25.
+        assert_eq!((s.n, s.missing), (4, 2));
+        assert!(close(s.mean, 3.0));
+        assert!(close(s.sd, (10.0f64 / 3.0).sqrt()));
+        assert!(close(s.q1, 1.75) && close(s.median, 3.0) && close(s.q3, 4.25));
+        assert!(close(s.min, 1.0) && close(s.max, 5.0));
+    }
+
+    #[test]
+    fn all_missing_has_no_figures() {
+        let s = summarize(&[None, None]);
+
+        assert_eq!((s.n, s.missing, s.mean, s.median), (0, 2, None, None));
+    }
+
+    #[test]
+    fn a_single_value_has_no_sd() {
+        let s = summarize(&[Some(3.0)]);
+
+        assert_eq!(
+            (s.mean, s.sd, s.q1, s.q3),
+            (Some(3.0), None, Some(3.0), Some(3.0))
+        );
+    }
+
+    #[test]
+    fn distribution_counts_each_value() {
+        let d = distribution(&[Some(2.0), Some(1.0), None, Some(2.0)]);
+
+        assert_eq!(d, vec![(1.0, 1), (2.0, 2)]);
+    }
+
+    #[test]
+    fn alpha_of_a_complete_small_matrix_matches_a_hand_computation() {
+        // Three respondents, two items: x = 1,2,3 and y = 2,2,4.
+        // var x = 1, var y = 4/3, cov = 1; total = 1 + 4/3 + 2 = 13/3.
+        // alpha = 2 · (1 − (7/3)/(13/3)) = 2 · 6/13 = 12/13.
+        let items = vec![
+            vec![Some(1.0), Some(2.0), Some(3.0)],
+            vec![Some(2.0), Some(2.0), Some(4.0)],
+        ];
+
+        assert!(close(cronbach_alpha(&items), 12.0 / 13.0));
+    }
+
+    #[test]
+    fn alpha_uses_pairwise_deletion() {
+        // The fourth respondent answered x only: it enters var x, not cov.
+        // x = 1,2,3,5: var = (4.5625+1.5625+0.0625+5.0625)/3 = 3.75.
+        // cov over the first three = 1; var y = 4/3.
+        // alpha = 2 · (1 − (3.75 + 4/3)/(3.75 + 4/3 + 2)).
+        let items = vec![
+            vec![Some(1.0), Some(2.0), Some(3.0), Some(5.0)],
+            vec![Some(2.0), Some(2.0), Some(4.0), None],
+        ];
+        let diag = 3.75 + 4.0 / 3.0;
+
+        assert!(close(
+            cronbach_alpha(&items),
+            2.0 * (1.0 - diag / (diag + 2.0))
+        ));
+    }
+
+    #[test]
+    fn alpha_needs_two_items_and_variance() {
+        assert_eq!(cronbach_alpha(&[vec![Some(1.0), Some(2.0)]]), None);
+        let flat = vec![vec![Some(1.0), Some(1.0)], vec![Some(2.0), Some(2.0)]];
+        assert_eq!(cronbach_alpha(&flat), None);
+    }
+
+    #[test]
+    fn reverse_keying_mirrors_the_scale() {
+        assert_eq!(reverse(1.0, 6), 6.0);
+        assert_eq!(reverse(4.0, 6), 3.0);
+        assert_eq!(scale_score(&[Some(2.0), None, Some(5.0)]), Some(3.5));
+        assert_eq!(scale_score(&[None]), None);
+    }
+}

@@ -1,0 +1,79 @@
+//! Invitation tokens.
+//!
+//! A token is `HMAC-SHA256(secret, nonce)` for a random per-invitation nonce.
+//! The database keeps the nonce and the token's SHA-256 hash, never the token:
+//! a copy of the database alone cannot answer for anybody, while the worker,
+//! holding the secret, can put the same link in every reminder.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// The key that derives invitation tokens.
+#[derive(Clone)]
+pub struct TokenKey(Vec<u8>);
+
+impl TokenKey {
+    pub fn new(secret: &[u8]) -> Self {
+        Self(secret.to_vec())
+    }
+
+    /// A fresh random nonce for a new invitation.
+    pub fn new_nonce() -> String {
+        random_token(16)
+    }
+
+    /// The token a nonce stands for.
+    pub fn token(&self, nonce: &str) -> String {
+        // HMAC accepts keys of any length, so this cannot fail.
+        let mut mac = match Hmac::<Sha256>::new_from_slice(&self.0) {
+            Ok(mac) => mac,
+            Err(_) => unreachable!("HMAC takes keys of any length"),
+        };
+        mac.update(b"invitation:");
+        mac.update(nonce.as_bytes());
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+}
+
+/// Hex SHA-256 of a token, the form in which tokens are stored and looked up.
+pub fn hash_token(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// `bytes` random bytes, URL-safe base64.
+pub fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    URL_SAFE_NO_PAD.encode(buf)
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_nonce_gives_the_same_token_and_keys_differ() {
+        let key = TokenKey::new(b"one");
+
+        assert_eq!(key.token("n"), key.token("n"));
+        assert_ne!(key.token("n"), key.token("m"));
+        assert_ne!(key.token("n"), TokenKey::new(b"two").token("n"));
+    }
+
+    #[test]
+    fn a_token_is_stored_as_a_hash_that_does_not_contain_it() {
+        let token = TokenKey::new(b"k").token("n");
+
+        let hash = hash_token(&token);
+
+        assert_eq!(hash.len(), 64);
+        assert!(!hash.contains(&token));
+    }
+}
