@@ -1,1 +1,125 @@
+//! The GraphQL API of the tutorial-system backend.
 
+pub mod accounts;
+pub mod auth;
+pub mod campaigns;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod ids;
+pub mod loaders;
+pub mod pagination;
+pub mod questionnaires;
+pub mod schema;
+pub mod state;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use poem::Server;
+use poem::listener::{Acceptor, AcceptorExt, Listener, TcpListener};
+use tokio::sync::watch;
+use worker::{Context, JobQueue, Settings, db, jobs};
+
+pub use state::AppState;
+
+/// How the application starts.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Apply pending migrations before serving.
+    pub migrate: bool,
+    /// Run the job handlers in this process; on by default without Redis.
+    pub run_jobs: bool,
+    /// Name of the job queue (tests use their own).
+    pub queue: String,
+}
+
+impl Options {
+    pub fn for_settings(settings: &Settings) -> Self {
+        Self {
+            migrate: true,
+            run_jobs: settings.embedded_jobs(),
+            queue: worker::jobs::QUEUE.to_owned(),
+        }
+    }
+}
+
+/// The api, bound to its address and ready to serve.
+pub struct Application {
+    state: AppState,
+    acceptor: poem::listener::BoxAcceptor,
+    local_addr: SocketAddr,
+    jobs: Option<(
+        tokio::task::JoinHandle<anyhow::Result<()>>,
+        watch::Sender<bool>,
+    )>,
+}
+
+impl Application {
+    /// Connects, migrates, starts the in-process jobs if asked, and binds.
+    pub async fn build(settings: &Settings, options: Options) -> anyhow::Result<Self> {
+        let db = db::connect(settings).await?;
+        if options.migrate {
+            db::migrate(&db).await?;
+        }
+        let tokens = worker::token_key(settings)?;
+        let queue = JobQueue::open_named(settings, &options.queue).await?;
+        let state = AppState {
+            db: db.clone(),
+            queue: queue.clone(),
+            tokens: tokens.clone(),
+        };
+
+        let jobs = if options.run_jobs {
+            let (stop, mut stopped) = watch::channel(false);
+            let ctx = Context::new(settings, db, tokens)?;
+            let every = Duration::from_secs(settings.sweep_interval_secs);
+            let handle = tokio::spawn(jobs::run_workers(ctx, queue, every, async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            }));
+            Some((handle, stop))
+        } else {
+            None
+        };
+
+        let acceptor = TcpListener::bind(settings.bind).into_acceptor().await?;
+        let local_addr = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().copied())
+            .ok_or_else(|| anyhow::anyhow!("the listener has no socket address"))?;
+        Ok(Self {
+            state,
+            acceptor: acceptor.boxed(),
+            local_addr,
+            jobs,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then lets requests and jobs finish.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let schema = schema::build(Some(self.state.clone()));
+        let app = http::routes(schema, self.state.clone());
+        tracing::info!(address = %self.local_addr, "api listening");
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(app, shutdown, Some(Duration::from_secs(30)))
+            .await?;
+        if let Some((handle, stop)) = self.jobs {
+            let _ = stop.send(true);
+            handle.await??;
+        }
+        Ok(())
+    }
+}

@@ -18,3 +18,15 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Entity {
+    /// The id of the organisation with `slug`, or an error naming it.
+    pub async fn find_by_slug(db: &DatabaseConnection, slug: &str) -> Result<i64, DbErr> {
+        Self::find()
+            .filter(Column::Slug.eq(slug))
+            .one(db)
+            .await?
+            .map(|o| o.id)
+            .ok_or_else(|| DbErr::RecordNotFound(format!("organisation `{slug}`")))
+    }
+}

@@ -1,0 +1,276 @@
+//! Accounts, sign-in and the people of an organisation.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entities::{PersonKind, Role, organisation, person, user_account};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+
+use crate::auth::{self, MANAGERS};
+use crate::error::{ApiError, Problem};
+use crate::ids;
+use crate::pagination::{Page, connection, page};
+use crate::state::ContextExt;
+
+/// A learner or tutor of the organisation.
+pub struct Person(pub person::Model);
+
+#[Object]
+impl Person {
+    pub async fn id(&self) -> ID {
+        ids::encode("Person", self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    async fn kind(&self) -> PersonRole {
+        match self.0.kind {
+            PersonKind::Learner => PersonRole::Learner,
+            PersonKind::Tutor => PersonRole::Tutor,
+        }
+    }
+    /// Language of the emails sent to this person (BCP 47, e.g. `en`, `fr`).
+    async fn language(&self) -> &str {
+        &self.0.language
+    }
+    /// Identifier in the organisation's own systems.
+    async fn external_ref(&self) -> Option<&str> {
+        self.0.external_ref.as_deref()
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum PersonRole {
+    Learner,
+    Tutor,
+}
+
+/// A member's role.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum MemberRole {
+    Admin,
+    Coordinator,
+    Tutor,
+    Learner,
+    Observer,
+}
+
+impl From<Role> for MemberRole {
+    fn from(r: Role) -> Self {
+        match r {
+            Role::Admin => Self::Admin,
+            Role::Coordinator => Self::Coordinator,
+            Role::Tutor => Self::Tutor,
+            Role::Learner => Self::Learner,
+            Role::Observer => Self::Observer,
+        }
+    }
+}
+
+/// The signed-in user in the organisation of their token.
+#[derive(SimpleObject)]
+pub struct Viewer {
+    pub email: String,
+    pub display_name: String,
+    pub organisation_name: String,
+    pub organisation_slug: String,
+    pub role: MemberRole,
+}
+
+#[derive(Default)]
+pub struct AccountQuery;
+
+#[Object]
+impl AccountQuery {
+    /// Who is calling.
+    async fn viewer(&self, ctx: &Context<'_>) -> Result<Viewer> {
+        let caller = ctx.caller()?;
+        let db = &ctx.state().db;
+        let user = user_account::Entity::find_by_id(caller.user_id)
+            .one(db)
+            .await
+            .map_err(ApiError::from)?
+            .ok_or(ApiError::Unauthenticated)?;
+        let org = organisation::Entity::find_by_id(caller.organisation_id)
+            .one(db)
+            .await
+            .map_err(ApiError::from)?
+            .ok_or(ApiError::Unauthenticated)?;
+        Ok(Viewer {
+            email: user.email,
+            display_name: user.display_name,
+            organisation_name: org.name,
+            organisation_slug: org.slug,
+            role: caller.role.into(),
+        })
+    }
+
+    /// People of the organisation, in creation order.
+    async fn people(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<Person>> {
+        let caller = ctx.caller()?;
+        caller.require(MANAGERS)?;
+        let (size, after) = page(first, after)?;
+        let mut query = person::Entity::find()
+            .filter(person::Column::OrganisationId.eq(caller.organisation_id))
+            .order_by_asc(person::Column::Id)
+            .limit(size + 1);
+        if let Some(after) = after {
+            query = query.filter(person::Column::Id.gt(after));
+        }
+        let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
+        Ok(connection(rows, size, after, |r| r.id, Person))
+    }
+}
+
+#[derive(InputObject)]
+pub struct SignInInput {
+    pub email: String,
+    pub password: String,
+    /// Organisation to act in, by slug; the first membership if omitted.
+    pub organisation: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct SignInPayload {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(InputObject)]
+pub struct PersonInput {
+    pub name: String,
+    pub email: Option<String>,
+    pub kind: PersonRole,
+    #[graphql(default_with = "String::from(\"en\")")]
+    pub language: String,
+    #[graphql(default_with = "String::from(\"UTC\")")]
+    pub time_zone: String,
+    pub external_ref: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct CreatePeopleInput {
+    pub people: Vec<PersonInput>,
+}
+
+#[derive(SimpleObject)]
+pub struct CreatePeoplePayload {
+    pub people: Vec<Person>,
+}
+
+/// Most people created in one call.
+const MAX_PEOPLE: usize = 1000;
+
+#[derive(Default)]
+pub struct AccountMutation;
+
+#[Object]
+impl AccountMutation {
+    /// Exchanges an email and password for a bearer token.
+    async fn sign_in(&self, ctx: &Context<'_>, input: SignInInput) -> Result<SignInPayload> {
+        let session = auth::sign_in(
+            &ctx.state().db,
+            &input.email,
+            &input.password,
+            input.organisation.as_deref(),
+        )
+        .await?;
+        Ok(SignInPayload {
+            token: session.token,
+            expires_at: session.expires_at,
+        })
+    }
+
+    /// Adds learners and tutors to the organisation.
+    async fn create_people(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePeopleInput,
+    ) -> Result<CreatePeoplePayload> {
+        let caller = ctx.caller()?;
+        caller.require(MANAGERS)?;
+        if input.people.len() > MAX_PEOPLE {
+            return Err(
+                ApiError::bad_input(format!("at most {MAX_PEOPLE} people per call")).into(),
+            );
+        }
+        let mut problems = Vec::new();
+        for (i, p) in input.people.iter().enumerate() {
+            if p.name.trim().is_empty() {
+                problems.push(Problem::field(format!("people[{i}].name"), "is empty"));
+            }
+            if let Some(email) = &p.email
+                && email.parse::<lettre_free::Address>().is_err()
+            {
+                problems.push(Problem::field(
+                    format!("people[{i}].email"),
+                    "is not an email address",
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(ApiError::invalid(problems).into());
+        }
+
+        let db = &ctx.state().db;
+        let txn = db.begin().await.map_err(ApiError::from)?;
+        let mut created = Vec::with_capacity(input.people.len());
+        for p in input.people {
+            let row = person::Entity::insert(person::ActiveModel {
+                organisation_id: Set(caller.organisation_id),
+                external_ref: Set(p.external_ref),
+                name: Set(p.name.trim().to_owned()),
+                email: Set(p.email.map(|e| e.trim().to_owned())),
+                kind: Set(match p.kind {
+                    PersonRole::Learner => PersonKind::Learner,
+                    PersonRole::Tutor => PersonKind::Tutor,
+                }),
+                language: Set(p.language),
+                time_zone: Set(p.time_zone),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            })
+            .exec_with_returning(&txn)
+            .await
+            .map_err(ApiError::from)?;
+            created.push(Person(row));
+        }
+        txn.commit().await.map_err(ApiError::from)?;
+        Ok(CreatePeoplePayload { people: created })
+    }
+}
+
+/// A plain syntactic check of an email address: one `@`, something on each side, no spaces.
+mod lettre_free {
+    pub struct Address;
+
+    impl std::str::FromStr for Address {
+        type Err = ();
+
+        fn from_str(s: &str) -> Result<Self, ()> {
+            let s = s.trim();
+            match s.split_once('@') {
+                Some((local, domain))
+                    if !local.is_empty()
+                        && domain.contains('.')
+                        && !s.contains(char::is_whitespace)
+                        && !domain.contains('@') =>
+                {
+                    Ok(Address)
+                }
+                _ => Err(()),
+            }
+        }
+    }
+}

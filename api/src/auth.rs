@@ -1,0 +1,199 @@
+//! Passwords, bearer tokens and the caller of a request.
+
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use chrono::{Duration, Utc};
+use entities::{Role, access_token, membership, organisation, user_account};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+};
+use worker::tokens::{hash_token, random_token};
+
+use crate::error::{ApiError, ApiResult};
+
+/// How long a bearer token stays valid.
+pub const TOKEN_LIFETIME_HOURS: i64 = 12;
+
+/// Who is calling: one membership of one organisation.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub user_id: i64,
+    pub organisation_id: i64,
+    pub role: Role,
+}
+
+/// Roles that design and run the programme.
+pub const MANAGERS: &[Role] = &[Role::Admin, Role::Coordinator];
+/// Roles that may read results and reports.
+pub const READERS: &[Role] = &[Role::Admin, Role::Coordinator, Role::Observer];
+
+impl Caller {
+    pub fn require(&self, roles: &[Role]) -> ApiResult<()> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+}
+
+pub fn hash_password(password: &str) -> ApiResult<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("password hashing failed: {e}")))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    Argon2::default()
+        .verify_password(password.as_bytes(), hash)
+        .is_ok()
+}
+
+/// A signed-in session: the bearer token, shown once.
+pub struct Session {
+    pub token: String,
+    pub expires_at: chrono::DateTime<Utc>,
+    pub caller: Caller,
+}
+
+/// Checks credentials and issues a token. Unknown address and wrong password
+/// get the same answer, after the same work.
+pub async fn sign_in(
+    db: &DatabaseConnection,
+    email: &str,
+    password: &str,
+    organisation_slug: Option<&str>,
+) -> ApiResult<Session> {
+    let user = user_account::Entity::find()
+        .filter(user_account::Column::Email.eq(email.trim().to_lowercase()))
+        .one(db)
+        .await?;
+    let refused = || ApiError::bad_input("email or password is wrong");
+    let Some(user) = user else {
+        // Spend the time a real check takes, so timing does not reveal accounts.
+        let _ = verify_password(password, DUMMY_HASH);
+        return Err(refused());
+    };
+    if !verify_password(password, &user.password_hash) {
+        return Err(refused());
+    }
+
+    let mut memberships = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user.id))
+        .order_by_asc(membership::Column::Id);
+    if let Some(slug) = organisation_slug {
+        let org = organisation::Entity::find()
+            .filter(organisation::Column::Slug.eq(slug))
+            .one(db)
+            .await?
+            .ok_or_else(refused)?;
+        memberships = memberships.filter(membership::Column::OrganisationId.eq(org.id));
+    }
+    let membership = memberships.one(db).await?.ok_or_else(refused)?;
+
+    let token = random_token(32);
+    let expires_at = Utc::now() + Duration::hours(TOKEN_LIFETIME_HOURS);
+    access_token::Entity::insert(access_token::ActiveModel {
+        token_hash: Set(hash_token(&token)),
+        membership_id: Set(membership.id),
+        created_at: Set(Utc::now()),
+        expires_at: Set(expires_at),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+
+    Ok(Session {
+        token,
+        expires_at,
+        caller: Caller {
+            user_id: user.id,
+            organisation_id: membership.organisation_id,
+            role: membership.role,
+        },
+    })
+}
+
+/// The caller a bearer token stands for, if it is valid and unexpired.
+pub async fn caller_for_token(db: &DatabaseConnection, token: &str) -> ApiResult<Option<Caller>> {
+    let Some(row) = access_token::Entity::find()
+        .filter(access_token::Column::TokenHash.eq(hash_token(token)))
+        .filter(access_token::Column::ExpiresAt.gt(Utc::now()))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let membership = membership::Entity::find_by_id(row.membership_id)
+        .one(db)
+        .await?;
+    Ok(membership.map(|m| Caller {
+        user_id: m.user_id,
+        organisation_id: m.organisation_id,
+        role: m.role,
+    }))
+}
+
+/// Creates an organisation (if new) and a user with a role in it.
+pub async fn create_account(
+    db: &DatabaseConnection,
+    organisation: (&str, &str),
+    email: &str,
+    display_name: &str,
+    password: &str,
+    role: Role,
+) -> ApiResult<Caller> {
+    let (slug, name) = organisation;
+    if password.chars().count() < 10 {
+        return Err(ApiError::bad_input(
+            "the password needs at least 10 characters",
+        ));
+    }
+    let email = email.trim().to_lowercase();
+    if !email.contains('@') {
+        return Err(ApiError::bad_input("that is not an email address"));
+    }
+    let org = match organisation::Entity::find()
+        .filter(organisation::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+    {
+        Some(org) => org,
+        None => {
+            organisation::Entity::insert(organisation::ActiveModel {
+                slug: Set(slug.to_owned()),
+                name: Set(name.to_owned()),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            })
+            .exec_with_returning(db)
+            .await?
+        }
+    };
+    let user = user_account::Entity::insert(user_account::ActiveModel {
+        email: Set(email),
+        display_name: Set(display_name.to_owned()),
+        password_hash: Set(hash_password(password)?),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .exec_with_returning(db)
+    .await?;
+    membership::Entity::insert(membership::ActiveModel {
+        organisation_id: Set(org.id),
+        user_id: Set(user.id),
+        role: Set(role),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(Caller {
+        user_id: user.id,
+        organisation_id: org.id,
+        role,
+    })
+}
+
+/// A valid argon2id hash of a random string, for constant-work refusals.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$4G2d3nOPmJwqgYp0zoHYbb2rR0Wq2xvNOD3OSkoIAyY";

@@ -1,0 +1,189 @@
+//! Turning submitted or imported values into answers, item by item.
+
+use entities::{ItemKind, answer, item};
+use sea_orm::ActiveValue::Set;
+use worker::results::Value;
+
+/// Longest free-text answer kept.
+pub const MAX_TEXT: usize = 10_000;
+
+/// Checks one value against its item. `Ok(None)` is a missing answer.
+pub fn check(item: &item::Model, value: Option<Value>) -> Result<Option<Value>, String> {
+    let Some(value) = value else {
+        return if item.required {
+            Err("an answer is required".into())
+        } else {
+            Ok(None)
+        };
+    };
+    let options: Vec<String> = serde_json::from_value(item.labels.clone()).unwrap_or_default();
+    match (item.kind, value) {
+        (ItemKind::Likert, Value::Number(v)) => {
+            let points = item.points.unwrap_or(5);
+            whole_in(v, 1.0, f64::from(points)).map(|v| Some(Value::Number(v)))
+        }
+        (ItemKind::Nps, Value::Number(v)) => whole_in(v, 0.0, 10.0).map(|v| Some(Value::Number(v))),
+        (ItemKind::Number, Value::Number(v)) => {
+            if !v.is_finite() {
+                return Err("is not a number".into());
+            }
+            if item.min_value.is_some_and(|lo| v < lo) || item.max_value.is_some_and(|hi| v > hi) {
+                return Err(format!(
+                    "{v} is outside {}–{}",
+                    item.min_value.map_or("−∞".into(), |v| v.to_string()),
+                    item.max_value.map_or("∞".into(), |v| v.to_string())
+                ));
+            }
+            Ok(Some(Value::Number(v)))
+        }
+        (ItemKind::SingleChoice, Value::Text(t)) => {
+            if options.contains(&t) {
+                Ok(Some(Value::Text(t)))
+            } else {
+                Err(format!("`{t}` is not one of the options"))
+            }
+        }
+        (ItemKind::MultipleChoice, Value::Choices(mut picked)) => {
+            if let Some(bad) = picked.iter().find(|c| !options.contains(c)) {
+                return Err(format!("`{bad}` is not one of the options"));
+            }
+            picked.sort();
+            picked.dedup();
+            Ok((!picked.is_empty()).then_some(Value::Choices(picked)))
+        }
+        (ItemKind::FreeText, Value::Text(t)) => {
+            if t.chars().count() > MAX_TEXT {
+                return Err(format!("is longer than {MAX_TEXT} characters"));
+            }
+            Ok((!t.trim().is_empty()).then_some(Value::Text(t)))
+        }
+        (kind, _) => Err(format!(
+            "a {} item takes {}",
+            kind_name(kind),
+            expected(kind)
+        )),
+    }
+}
+
+fn whole_in(v: f64, lo: f64, hi: f64) -> Result<f64, String> {
+    if v.fract() != 0.0 || v < lo || v > hi {
+        return Err(format!("{v} is not a whole number from {lo} to {hi}"));
+    }
+    Ok(v)
+}
+
+fn kind_name(kind: ItemKind) -> &'static str {
+    match kind {
+        ItemKind::Likert => "Likert",
+        ItemKind::SingleChoice => "single-choice",
+        ItemKind::MultipleChoice => "multiple-choice",
+        ItemKind::Number => "number",
+        ItemKind::Nps => "NPS",
+        ItemKind::FreeText => "free-text",
+    }
+}
+
+fn expected(kind: ItemKind) -> &'static str {
+    match kind {
+        ItemKind::Likert | ItemKind::Number | ItemKind::Nps => "a number",
+        ItemKind::SingleChoice | ItemKind::FreeText => "text",
+        ItemKind::MultipleChoice => "a list of choices",
+    }
+}
+
+/// Reads a CSV cell for an item; an empty cell is a missing answer.
+pub fn from_cell(item: &item::Model, cell: &str) -> Result<Option<Value>, String> {
+    let cell = cell.trim();
+    if cell.is_empty() {
+        return check(item, None);
+    }
+    let value = match item.kind {
+        ItemKind::Likert | ItemKind::Number | ItemKind::Nps => Value::Number(
+            cell.parse::<f64>()
+                .map_err(|_| format!("`{cell}` is not a number"))?,
+        ),
+        ItemKind::MultipleChoice => {
+            Value::Choices(cell.split(';').map(|c| c.trim().to_owned()).collect())
+        }
+        ItemKind::SingleChoice | ItemKind::FreeText => Value::Text(cell.to_owned()),
+    };
+    check(item, Some(value))
+}
+
+/// The row that stores an answer.
+pub fn to_row(response_id: i64, item_id: i64, value: Value) -> answer::ActiveModel {
+    let (number, text, choices) = match value {
+        Value::Number(v) => (Some(v), None, None),
+        Value::Text(t) => (None, Some(t), None),
+        Value::Choices(c) => (None, None, Some(serde_json::json!(c))),
+    };
+    answer::ActiveModel {
+        response_id: Set(response_id),
+        item_id: Set(item_id),
+        number_value: Set(number),
+        text_value: Set(text),
+        choices: Set(choices),
+        ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(kind: ItemKind, labels: &[&str]) -> item::Model {
+        item::Model {
+            id: 1,
+            questionnaire_id: 1,
+            scale_id: None,
+            position: 0,
+            code: "q".into(),
+            prompt: "q".into(),
+            kind,
+            points: Some(6),
+            labels: serde_json::json!(labels),
+            reverse_keyed: false,
+            min_value: Some(0.0),
+            max_value: Some(100.0),
+            required: false,
+        }
+    }
+
+    #[test]
+    fn likert_values_must_be_whole_points() {
+        let likert = item(ItemKind::Likert, &[]);
+
+        assert_eq!(from_cell(&likert, "6"), Ok(Some(Value::Number(6.0))));
+        assert!(from_cell(&likert, "7").unwrap_err().contains("from 1 to 6"));
+        assert!(from_cell(&likert, "2.5").is_err());
+        assert!(from_cell(&likert, "x").is_err());
+        assert_eq!(from_cell(&likert, " "), Ok(None));
+    }
+
+    #[test]
+    fn choices_must_be_options_and_kinds_must_match() {
+        let single = item(ItemKind::SingleChoice, &["yes", "no"]);
+        let multiple = item(ItemKind::MultipleChoice, &["a", "b"]);
+
+        assert!(check(&single, Some(Value::Text("maybe".into()))).is_err());
+        assert_eq!(
+            from_cell(&multiple, "b;a;b"),
+            Ok(Some(Value::Choices(vec!["a".into(), "b".into()])))
+        );
+        assert!(
+            check(&single, Some(Value::Number(1.0)))
+                .unwrap_err()
+                .contains("takes text")
+        );
+    }
+
+    #[test]
+    fn numbers_respect_bounds_and_required_items_need_an_answer() {
+        let mut number = item(ItemKind::Number, &[]);
+
+        assert!(from_cell(&number, "100.5").is_err());
+        assert_eq!(from_cell(&number, "42.5"), Ok(Some(Value::Number(42.5))));
+        number.required = true;
+        assert!(check(&number, None).is_err());
+    }
+}

@@ -1,0 +1,247 @@
+//! Importing existing responses from CSV: every row is checked first, and a
+//! file with any problem imports nothing.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::Utc;
+use entities::{ResponseSource, answer, item, response};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+};
+use worker::results::Value;
+
+use super::{answers, service};
+use crate::error::{ApiError, ApiResult, Problem};
+
+/// Problems reported at most, so a wholly wrong file gives a readable answer.
+const MAX_PROBLEMS: usize = 50;
+/// Answers per insert statement, under every backend's parameter limit.
+const CHUNK: usize = 1000;
+
+/// How the columns of a file map to items and respondent attributes.
+#[derive(Clone, Debug, Default)]
+pub struct Mapping {
+    /// Column holding the respondent's own id, kept as the response's reference.
+    pub respondent_column: Option<String>,
+    /// (column, item code)
+    pub items: Vec<(String, String)>,
+    pub attributes: Vec<AttributeColumn>,
+}
+
+/// A respondent attribute read from a column; numeric values may be grouped
+/// into bands: bounds `[18, 25]` give `<18`, `18-24` and `25+`.
+#[derive(Clone, Debug, Default)]
+pub struct AttributeColumn {
+    pub column: String,
+    pub name: String,
+    pub bands: Vec<f64>,
+}
+
+/// The band label of a value.
+pub fn band(value: f64, bounds: &[f64]) -> String {
+    let show = worker::results::format_number;
+    match bounds.iter().position(|b| value < *b) {
+        Some(0) => format!("<{}", show(bounds[0])),
+        Some(i) => format!("{}-{}", show(bounds[i - 1]), show(bounds[i] - 1.0)),
+        None => format!("{}+", show(bounds.last().copied().unwrap_or(value))),
+    }
+}
+
+struct Row {
+    external_ref: Option<String>,
+    attributes: BTreeMap<String, String>,
+    answers: Vec<(i64, Value)>,
+}
+
+/// Imports `data` into a campaign; returns the number of responses stored.
+pub async fn import(
+    db: &DatabaseConnection,
+    organisation_id: i64,
+    campaign_id: i64,
+    data: &[u8],
+    mapping: &Mapping,
+) -> ApiResult<usize> {
+    let campaign = service::find(db, organisation_id, campaign_id).await?;
+    let items = item::Entity::find()
+        .filter(item::Column::QuestionnaireId.eq(campaign.questionnaire_id))
+        .all(db)
+        .await?;
+    let rows = parse(data, mapping, &items)?;
+
+    let txn = db.begin().await?;
+    let now = Utc::now();
+    let mut pending: Vec<answer::ActiveModel> = Vec::with_capacity(CHUNK);
+    for row in &rows {
+        let stored = response::Entity::insert(response::ActiveModel {
+            organisation_id: Set(organisation_id),
+            campaign_id: Set(campaign_id),
+            invitation_id: Set(None),
+            external_ref: Set(row.external_ref.clone()),
+            source: Set(ResponseSource::Import),
+            attributes: Set(serde_json::json!(row.attributes)),
+            digest: Set(String::new()),
+            submitted_at: Set(now),
+            ..Default::default()
+        })
+        .exec(&txn)
+        .await?;
+        for (item_id, value) in &row.answers {
+            pending.push(answers::to_row(
+                stored.last_insert_id,
+                *item_id,
+                value.clone(),
+            ));
+        }
+        if pending.len() >= CHUNK {
+            answer::Entity::insert_many(std::mem::take(&mut pending))
+                .exec_without_returning(&txn)
+                .await?;
+        }
+    }
+    if !pending.is_empty() {
+        answer::Entity::insert_many(pending)
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(rows.len())
+}
+
+fn parse(data: &[u8], mapping: &Mapping, items: &[item::Model]) -> ApiResult<Vec<Row>> {
+    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(data);
+    let headers = reader
+        .headers()
+        .map_err(|e| ApiError::bad_input(format!("the file is not readable CSV: {e}")))?
+        .clone();
+    let column = |name: &str| headers.iter().position(|h| h.trim() == name);
+
+    let by_code: HashMap<&str, &item::Model> = items.iter().map(|i| (i.code.as_str(), i)).collect();
+    let mut problems = Vec::new();
+    let mut item_columns = Vec::new();
+    for (col, code) in &mapping.items {
+        match (column(col), by_code.get(code.as_str())) {
+            (None, _) => problems.push(Problem::field(col.clone(), "the file has no such column")),
+            (_, None) => problems.push(Problem::field(
+                col.clone(),
+                format!("no item has the code `{code}`"),
+            )),
+            (Some(index), Some(item)) => item_columns.push((index, col.as_str(), *item)),
+        }
+    }
+    let mut attribute_columns = Vec::new();
+    for attr in &mapping.attributes {
+        match column(&attr.column) {
+            None => problems.push(Problem::field(
+                attr.column.clone(),
+                "the file has no such column",
+            )),
+            Some(index) => attribute_columns.push((index, attr)),
+        }
+    }
+    let respondent = match &mapping.respondent_column {
+        Some(name) => match column(name) {
+            Some(index) => Some(index),
+            None => {
+                problems.push(Problem::field(name.clone(), "the file has no such column"));
+                None
+            }
+        },
+        None => None,
+    };
+    if item_columns.is_empty() && problems.is_empty() {
+        problems.push(Problem::field(
+            "items",
+            "map at least one column to an item",
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::invalid(problems));
+    }
+
+    let mut rows = Vec::new();
+    for (n, record) in reader.records().enumerate() {
+        let row_number = n + 1;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(Problem {
+                    row: Some(row_number),
+                    field: None,
+                    message: format!("not a valid CSV row: {e}"),
+                });
+                if problems.len() >= MAX_PROBLEMS {
+                    break;
+                }
+                continue;
+            }
+        };
+        let cell = |i: usize| record.get(i).unwrap_or_default();
+        let mut row = Row {
+            external_ref: respondent
+                .map(|i| cell(i).trim().to_owned())
+                .filter(|s| !s.is_empty()),
+            attributes: BTreeMap::new(),
+            answers: Vec::with_capacity(item_columns.len()),
+        };
+        for (index, name, item) in &item_columns {
+            match answers::from_cell(item, cell(*index)) {
+                Ok(Some(value)) => row.answers.push((item.id, value)),
+                Ok(None) => {}
+                Err(message) => problems.push(Problem {
+                    row: Some(row_number),
+                    field: Some((*name).to_owned()),
+                    message,
+                }),
+            }
+        }
+        for (index, attr) in &attribute_columns {
+            let raw = cell(*index).trim();
+            if raw.is_empty() {
+                continue;
+            }
+            let value = if attr.bands.is_empty() {
+                raw.to_owned()
+            } else {
+                match raw.parse::<f64>() {
+                    Ok(v) => band(v, &attr.bands),
+                    Err(_) => {
+                        problems.push(Problem {
+                            row: Some(row_number),
+                            field: Some(attr.column.clone()),
+                            message: format!("`{raw}` is not a number to put in a band"),
+                        });
+                        continue;
+                    }
+                }
+            };
+            row.attributes.insert(attr.name.clone(), value);
+        }
+        rows.push(row);
+        if problems.len() >= MAX_PROBLEMS {
+            break;
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::invalid(problems));
+    }
+    if rows.is_empty() {
+        return Err(ApiError::bad_input("the file has no data rows"));
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_label_ranges() {
+        let bounds = [18.0, 25.0, 35.0, 50.0];
+
+        assert_eq!(band(16.0, &bounds), "<18");
+        assert_eq!(band(18.0, &bounds), "18-24");
+        assert_eq!(band(49.0, &bounds), "35-49");
+        assert_eq!(band(50.0, &bounds), "50+");
+    }
+}

@@ -1,0 +1,387 @@
+//! Campaigns: sending a questionnaire, collecting and importing responses,
+//! and asking for figures and reports.
+
+pub mod answers;
+pub mod import;
+pub mod service;
+pub mod types;
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, Upload};
+use chrono::{DateTime, Utc};
+use entities::campaign;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use worker::Job;
+use worker::results::Value;
+
+use crate::auth::{MANAGERS, READERS};
+use crate::error::ApiError;
+use crate::ids;
+use crate::pagination::{Page, connection, page};
+use crate::questionnaires::types::Questionnaire;
+use crate::state::ContextExt;
+use types::Campaign;
+
+/// Largest CSV file accepted for import.
+pub const MAX_IMPORT_BYTES: u64 = 20 * 1024 * 1024;
+
+pub fn global_id(id: i64) -> ID {
+    ids::encode("Campaign", id)
+}
+
+#[derive(Default)]
+pub struct CampaignQuery;
+
+#[Object]
+impl CampaignQuery {
+    /// Campaigns of the caller's organisation, newest first.
+    async fn campaigns(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<Campaign>> {
+        let caller = ctx.caller()?;
+        caller.require(READERS)?;
+        let (size, after) = page(first, after)?;
+        let mut query = campaign::Entity::find()
+            .filter(campaign::Column::OrganisationId.eq(caller.organisation_id))
+            .order_by_desc(campaign::Column::Id)
+            .limit(size + 1);
+        if let Some(after) = after {
+            query = query.filter(campaign::Column::Id.lt(after));
+        }
+        let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
+        Ok(connection(rows, size, after, |r| r.id, Campaign))
+    }
+
+    /// What the holder of an invitation link answers; no account needed.
+    async fn respondent_form(&self, ctx: &Context<'_>, token: String) -> Result<RespondentForm> {
+        let db = &ctx.state().db;
+        let inv = service::invitation_for_token(db, &token).await?;
+        let c = campaign::Entity::find_by_id(inv.campaign_id)
+            .one(db)
+            .await
+            .map_err(ApiError::from)?
+            .ok_or(ApiError::NotFound("campaign"))?;
+        let q = entities::questionnaire::Entity::find_by_id(c.questionnaire_id)
+            .one(db)
+            .await
+            .map_err(ApiError::from)?
+            .ok_or(ApiError::NotFound("questionnaire"))?;
+        Ok(RespondentForm {
+            campaign_name: c.name.clone(),
+            closes_at: c.closes_at,
+            open: service::status(&c, Utc::now()) == service::Status::Open,
+            answered: inv.responded_at.is_some(),
+            questionnaire: Questionnaire(q),
+        })
+    }
+}
+
+/// The questionnaire behind an invitation link.
+#[derive(SimpleObject)]
+pub struct RespondentForm {
+    pub campaign_name: String,
+    pub closes_at: DateTime<Utc>,
+    /// Whether answers are accepted now.
+    pub open: bool,
+    /// Whether this link has been used.
+    pub answered: bool,
+    pub questionnaire: Questionnaire,
+}
+
+#[derive(InputObject)]
+pub struct CreateCampaignInput {
+    pub questionnaire_id: ID,
+    pub name: String,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    /// Hours after opening at which non-respondents are reminded, increasing.
+    #[graphql(default)]
+    pub reminder_offsets_hours: Vec<i64>,
+    #[graphql(default = 5)]
+    pub min_group_size: i32,
+    #[graphql(default = 0.5)]
+    pub low_score_threshold: f64,
+}
+
+#[derive(InputObject)]
+pub struct InviteInput {
+    pub campaign_id: ID,
+    pub person_ids: Vec<ID>,
+}
+
+#[derive(InputObject)]
+pub struct CampaignInput {
+    pub campaign_id: ID,
+}
+
+/// One answer: give the field that fits the item's kind, or none for "no answer".
+#[derive(InputObject)]
+pub struct AnswerInput {
+    /// The item's code.
+    pub item: String,
+    pub number: Option<f64>,
+    pub text: Option<String>,
+    pub choices: Option<Vec<String>>,
+}
+
+#[derive(InputObject)]
+pub struct SubmitResponseInput {
+    /// The token of the invitation link.
+    pub token: String,
+    pub answers: Vec<AnswerInput>,
+}
+
+#[derive(InputObject)]
+pub struct ColumnMappingInput {
+    pub column: String,
+    /// The item's code.
+    pub item: String,
+}
+
+#[derive(InputObject)]
+pub struct AttributeMappingInput {
+    pub column: String,
+    /// Attribute name used in breakdowns.
+    pub name: String,
+    /// Bounds grouping numbers into bands: `[18, 25]` gives `<18`, `18-24`, `25+`.
+    #[graphql(default)]
+    pub bands: Vec<f64>,
+}
+
+#[derive(InputObject)]
+pub struct ImportResponsesInput {
+    pub campaign_id: ID,
+    /// A CSV file with a header row.
+    pub file: Upload,
+    pub respondent_column: Option<String>,
+    pub columns: Vec<ColumnMappingInput>,
+    #[graphql(default)]
+    pub attributes: Vec<AttributeMappingInput>,
+}
+
+#[derive(SimpleObject)]
+pub struct CampaignPayload {
+    pub campaign: Campaign,
+}
+
+#[derive(SimpleObject)]
+pub struct InvitePayload {
+    pub campaign: Campaign,
+    /// People newly invited; those already invited are not counted.
+    pub invited: u64,
+}
+
+#[derive(SimpleObject)]
+pub struct SubmitResponsePayload {
+    pub accepted: bool,
+    /// The same answers had already been received; nothing changed.
+    pub already_submitted: bool,
+}
+
+#[derive(SimpleObject)]
+pub struct ImportResponsesPayload {
+    pub campaign: Campaign,
+    pub imported: u64,
+}
+
+#[derive(Default)]
+pub struct CampaignMutation;
+
+#[Object]
+impl CampaignMutation {
+    /// Creates a campaign; its questionnaire version becomes immutable.
+    async fn create_campaign(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCampaignInput,
+    ) -> Result<CampaignPayload> {
+        let caller = ctx.caller()?;
+        caller.require(MANAGERS)?;
+        let new = service::NewCampaign {
+            questionnaire_id: ids::decode(&input.questionnaire_id, "Questionnaire")?,
+            name: input.name,
+            opens_at: input.opens_at,
+            closes_at: input.closes_at,
+            reminder_offsets_hours: input.reminder_offsets_hours,
+            min_group_size: input.min_group_size,
+            low_score_threshold: input.low_score_threshold,
+        };
+        let created = service::create(&ctx.state().db, caller.organisation_id, new).await?;
+        Ok(CampaignPayload {
+            campaign: Campaign(created),
+        })
+    }
+
+    /// Invites people of the organisation to a campaign.
+    async fn invite_to_campaign(
+        &self,
+        ctx: &Context<'_>,
+        input: InviteInput,
+    ) -> Result<InvitePayload> {
+        let caller = ctx.caller()?;
+        caller.require(MANAGERS)?;
+        let campaign_id = ids::decode(&input.campaign_id, "Campaign")?;
+        let people = input
+            .person_ids
+            .iter()
+            .map(|id| ids::decode(id, "Person"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let state = ctx.state();
+        let invited = service::invite(state, caller.organisation_id, campaign_id, &people).await?;
+        let campaign = service::find(&state.db, caller.organisation_id, campaign_id).await?;
+        Ok(InvitePayload {
+            campaign: Campaign(campaign),
+            invited,
+        })
+    }
+
+    /// Launches a campaign: invitations go out when it opens, reminders follow.
+    async fn launch_campaign(
+        &self,
+        ctx: &Context<'_>,
+        input: CampaignInput,
+    ) -> Result<CampaignPayload> {
+        let caller = ctx.caller()?;
+        caller.require(MANAGERS)?;
+        let id = ids::decode(&input.campaign_id, "Campaign")?;
+        let launched = service::launch(ctx.state(), caller.organisation_id, id).await?;
+        Ok(CampaignPayload {
+            campaign: Campaign(launched),
+        })
+    }
+
+    /// Submits the answers of an invitation link; no account needed. A repeat
+    /// of the same answers is accepted and changes nothing.
+    async fn submit_response(
+        &self,
+        ctx: &Context<'_>,
+        input: SubmitResponseInput,
+    ) -> Result<SubmitResponsePayload> {
+        let raw = input
+            .answers
+            .into_iter()
+            .map(|a| {
+                let value = match (a.number, a.text, a.choices) {
+                    (Some(n), None, None) => Some(Value::Number(n)),
+                    (None, Some(t), None) => Some(Value::Text(t)),
+                    (None, None, Some(c)) => Some(Value::Choices(c)),
+                    (None, None, None) => None,
+                    _ => {
+                        return Err(ApiError::bad_input(format!(
+                            "answer to `{}`: give one of number, text or choices",
+                            a.item
+                        )));
+                    }
+                };
+                Ok(service::RawAnswer {
+                    item: a.item,
+                    value,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let submitted = service::submit(ctx.state(), &input.token, raw, Utc::now()).await?;
+        Ok(SubmitResponsePayload {
+            accepted: true,
+            already_submitted: submitted.repeated,
+        })
+    }
+
+    /// Imports responses from a CSV file. A file with any problem imports
+    /// nothing; the error lists the rows and columns at fault.
+    async fn import_responses(
+        &self,
+        ctx: &Context<'_>,
+        input: ImportResponsesInput,
+    ) -> Result<ImportResponsesPayload> {
+        let caller = ctx.caller()?;
+        caller.require(MANAGERS)?;
+        let campaign_id = ids::decode(&input.campaign_id, "Campaign")?;
+        let upload = input
+            .file
+            .value(ctx)
+            .map_err(|_| ApiError::bad_input("the file could not be read"))?;
+        let data = upload.content;
+        if data.len() as u64 > MAX_IMPORT_BYTES {
+            return Err(ApiError::bad_input("the file is larger than 20 MiB").into());
+        }
+        let mapping = import::Mapping {
+            respondent_column: input.respondent_column,
+            items: input
+                .columns
+                .into_iter()
+                .map(|c| (c.column, c.item))
+                .collect(),
+            attributes: input
+                .attributes
+                .into_iter()
+                .map(|a| import::AttributeColumn {
+                    column: a.column,
+                    name: a.name,
+                    bands: a.bands,
+                })
+                .collect(),
+        };
+        let state = ctx.state();
+        let imported = import::import(
+            &state.db,
+            caller.organisation_id,
+            campaign_id,
+            &data,
+            &mapping,
+        )
+        .await?;
+        state
+            .enqueue(Job::AggregateCampaign { campaign_id })
+            .await?;
+        let campaign = service::find(&state.db, caller.organisation_id, campaign_id).await?;
+        Ok(ImportResponsesPayload {
+            campaign: Campaign(campaign),
+            imported: imported as u64,
+        })
+    }
+
+    /// Queues a recomputation of the campaign's figures.
+    async fn aggregate_campaign(
+        &self,
+        ctx: &Context<'_>,
+        input: CampaignInput,
+    ) -> Result<CampaignPayload> {
+        self.queue(ctx, input, |campaign_id| Job::AggregateCampaign {
+            campaign_id,
+        })
+        .await
+    }
+
+    /// Queues a new report version for the campaign.
+    async fn generate_report(
+        &self,
+        ctx: &Context<'_>,
+        input: CampaignInput,
+    ) -> Result<CampaignPayload> {
+        self.queue(ctx, input, |campaign_id| Job::GenerateReport {
+            campaign_id,
+        })
+        .await
+    }
+}
+
+impl CampaignMutation {
+    async fn queue(
+        &self,
+        ctx: &Context<'_>,
+        input: CampaignInput,
+        job: impl Fn(i64) -> Job,
+    ) -> Result<CampaignPayload> {
+        let caller = ctx.caller()?;
+        caller.require(MANAGERS)?;
+        let id = ids::decode(&input.campaign_id, "Campaign")?;
+        let state = ctx.state();
+        let campaign = service::find(&state.db, caller.organisation_id, id).await?;
+        state.enqueue(job(id)).await?;
+        Ok(CampaignPayload {
+            campaign: Campaign(campaign),
+        })
+    }
+}

@@ -1,0 +1,392 @@
+//! Campaign rules: creation, invitations, launch, submission and import.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use entities::{ResponseSource, campaign, invitation, item, person, questionnaire, response};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+use tracing::warn;
+use worker::results::Value;
+use worker::tokens::{TokenKey, hash_token};
+use worker::{Job, tokens};
+
+use super::answers;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::state::AppState;
+
+/// Where a campaign stands at a given time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Draft,
+    Scheduled,
+    Open,
+    Closed,
+}
+
+pub fn status(c: &campaign::Model, now: DateTime<Utc>) -> Status {
+    match c.launched_at {
+        _ if now >= c.closes_at => Status::Closed,
+        None => Status::Draft,
+        Some(_) if now < c.opens_at => Status::Scheduled,
+        Some(_) => Status::Open,
+    }
+}
+
+pub struct NewCampaign {
+    pub questionnaire_id: i64,
+    pub name: String,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub reminder_offsets_hours: Vec<i64>,
+    pub min_group_size: i32,
+    pub low_score_threshold: f64,
+}
+
+fn check_new(c: &NewCampaign) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if c.name.trim().is_empty() {
+        problems.push(Problem::field("name", "is empty"));
+    }
+    if c.closes_at <= c.opens_at {
+        problems.push(Problem::field("closesAt", "must be after opensAt"));
+    }
+    let mut previous = 0;
+    for (i, hours) in c.reminder_offsets_hours.iter().enumerate() {
+        let field = format!("reminderOffsetsHours[{i}]");
+        if *hours <= previous {
+            problems.push(Problem::field(
+                field,
+                "offsets must be positive and increasing",
+            ));
+        } else if c.opens_at + chrono::Duration::hours(*hours) >= c.closes_at {
+            problems.push(Problem::field(
+                field,
+                "this reminder would fall after closing",
+            ));
+        }
+        previous = *hours;
+    }
+    if !(1..=1000).contains(&c.min_group_size) {
+        problems.push(Problem::field("minGroupSize", "must be from 1 to 1000"));
+    }
+    if !(0.0..=1.0).contains(&c.low_score_threshold) {
+        problems.push(Problem::field(
+            "lowScoreThreshold",
+            "must be a fraction from 0 to 1",
+        ));
+    }
+    problems
+}
+
+/// Creates a campaign and freezes its questionnaire version.
+pub async fn create(
+    db: &DatabaseConnection,
+    organisation_id: i64,
+    new: NewCampaign,
+) -> ApiResult<campaign::Model> {
+    let problems = check_new(&new);
+    if !problems.is_empty() {
+        return Err(ApiError::invalid(problems));
+    }
+    let txn = db.begin().await?;
+    let q = questionnaire::Entity::find_by_id(new.questionnaire_id)
+        .filter(questionnaire::Column::OrganisationId.eq(organisation_id))
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound("questionnaire"))?;
+    if q.locked_at.is_none() {
+        questionnaire::Entity::update_many()
+            .col_expr(
+                questionnaire::Column::LockedAt,
+                Expr::value(Some(Utc::now())),
+            )
+            .filter(questionnaire::Column::Id.eq(q.id))
+            .exec(&txn)
+            .await?;
+    }
+    let created = campaign::Entity::insert(campaign::ActiveModel {
+        organisation_id: Set(organisation_id),
+        questionnaire_id: Set(q.id),
+        name: Set(new.name.trim().to_owned()),
+        opens_at: Set(new.opens_at),
+        closes_at: Set(new.closes_at),
+        reminder_offsets_hours: Set(serde_json::json!(new.reminder_offsets_hours)),
+        min_group_size: Set(new.min_group_size),
+        low_score_threshold: Set(new.low_score_threshold),
+        launched_at: Set(None),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .exec_with_returning(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// A campaign of the organisation, or NOT_FOUND (also for other tenants').
+pub async fn find(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    id: i64,
+) -> ApiResult<campaign::Model> {
+    campaign::Entity::find_by_id(id)
+        .filter(campaign::Column::OrganisationId.eq(organisation_id))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("campaign"))
+}
+
+/// Invites people; those already invited are left as they are. Returns how many were new.
+pub async fn invite(
+    state: &AppState,
+    organisation_id: i64,
+    campaign_id: i64,
+    person_ids: &[i64],
+) -> ApiResult<u64> {
+    let db = &state.db;
+    let c = find(db, organisation_id, campaign_id).await?;
+    if status(&c, Utc::now()) == Status::Closed {
+        return Err(ApiError::Conflict("the campaign is closed".into()));
+    }
+    let wanted: HashSet<i64> = person_ids.iter().copied().collect();
+    let found: HashSet<i64> = person::Entity::find()
+        .filter(person::Column::OrganisationId.eq(organisation_id))
+        .filter(person::Column::Id.is_in(wanted.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    if found.len() != wanted.len() {
+        return Err(ApiError::NotFound("person"));
+    }
+    let rows = found.into_iter().map(|person_id| {
+        let nonce = TokenKey::new_nonce();
+        let token_hash = hash_token(&state.tokens.token(&nonce));
+        invitation::ActiveModel {
+            organisation_id: Set(organisation_id),
+            campaign_id: Set(campaign_id),
+            person_id: Set(person_id),
+            token_hash: Set(token_hash),
+            token_nonce: Set(nonce),
+            responded_at: Set(None),
+            opted_out_at: Set(None),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+    });
+    invite_rows(db, rows.collect()).await
+}
+
+async fn invite_rows(
+    db: &DatabaseConnection,
+    rows: Vec<invitation::ActiveModel>,
+) -> ApiResult<u64> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let inserted = invitation::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([invitation::Column::CampaignId, invitation::Column::PersonId])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(inserted)
+}
+
+/// Launches a campaign: its invitations go out when it opens.
+pub async fn launch(
+    state: &AppState,
+    organisation_id: i64,
+    campaign_id: i64,
+) -> ApiResult<campaign::Model> {
+    let c = find(&state.db, organisation_id, campaign_id).await?;
+    match status(&c, Utc::now()) {
+        Status::Closed => return Err(ApiError::Conflict("the campaign is closed".into())),
+        Status::Scheduled | Status::Open => return Ok(c),
+        Status::Draft => {}
+    }
+    campaign::Entity::update_many()
+        .col_expr(campaign::Column::LaunchedAt, Expr::value(Some(Utc::now())))
+        .filter(campaign::Column::Id.eq(c.id))
+        .filter(campaign::Column::LaunchedAt.is_null())
+        .exec(&state.db)
+        .await?;
+    state
+        .enqueue(Job::SendInvitations { campaign_id: c.id })
+        .await?;
+    find(&state.db, organisation_id, campaign_id).await
+}
+
+/// A submitted answer, before checking.
+pub struct RawAnswer {
+    pub item: String,
+    pub value: Option<Value>,
+}
+
+/// The outcome of a submission.
+pub struct Submitted {
+    pub response_id: i64,
+    /// The same answers had already been received: nothing changed.
+    pub repeated: bool,
+}
+
+/// The invitation a token opens, or NOT_FOUND.
+pub async fn invitation_for_token(
+    db: &DatabaseConnection,
+    token: &str,
+) -> ApiResult<invitation::Model> {
+    invitation::Entity::find()
+        .filter(invitation::Column::TokenHash.eq(hash_token(token.trim())))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("invitation"))
+}
+
+/// Stores a response for the invitation behind `token`, once.
+pub async fn submit(
+    state: &AppState,
+    token: &str,
+    raw: Vec<RawAnswer>,
+    now: DateTime<Utc>,
+) -> ApiResult<Submitted> {
+    let db = &state.db;
+    let inv = invitation_for_token(db, token).await?;
+    let c = campaign::Entity::find_by_id(inv.campaign_id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("campaign"))?;
+    match status(&c, now) {
+        Status::Closed => {
+            return Err(ApiError::Conflict(
+                "the campaign is closed: answers are no longer accepted".into(),
+            ));
+        }
+        Status::Draft | Status::Scheduled => {
+            return Err(ApiError::Conflict("the campaign is not open yet".into()));
+        }
+        Status::Open => {}
+    }
+
+    let items = item::Entity::find()
+        .filter(item::Column::QuestionnaireId.eq(c.questionnaire_id))
+        .all(db)
+        .await?;
+    let answers = check_answers(&items, raw)?;
+    let digest = digest(&answers);
+
+    if inv.responded_at.is_some() {
+        let existing = response::Entity::find()
+            .filter(response::Column::InvitationId.eq(inv.id))
+            .one(db)
+            .await?
+            .ok_or(ApiError::Conflict("this link has already been used".into()))?;
+        if existing.digest == digest {
+            return Ok(Submitted {
+                response_id: existing.id,
+                repeated: true,
+            });
+        }
+        return Err(ApiError::Conflict("this link has already been used".into()));
+    }
+
+    let txn = db.begin().await?;
+    let claimed = invitation::Entity::update_many()
+        .col_expr(invitation::Column::RespondedAt, Expr::value(Some(now)))
+        .filter(invitation::Column::Id.eq(inv.id))
+        .filter(invitation::Column::RespondedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(ApiError::Conflict("this link has already been used".into()));
+    }
+    let stored = response::Entity::insert(response::ActiveModel {
+        organisation_id: Set(inv.organisation_id),
+        campaign_id: Set(c.id),
+        invitation_id: Set(Some(inv.id)),
+        external_ref: Set(None),
+        source: Set(ResponseSource::Invitation),
+        attributes: Set(serde_json::json!({})),
+        digest: Set(digest),
+        submitted_at: Set(now),
+        ..Default::default()
+    })
+    .exec_with_returning(&txn)
+    .await?;
+    let rows: Vec<_> = answers
+        .into_iter()
+        .map(|(item_id, value)| answers::to_row(stored.id, item_id, value))
+        .collect();
+    if !rows.is_empty() {
+        entities::answer::Entity::insert_many(rows)
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+
+    if let Err(e) = state
+        .queue
+        .push(Job::AggregateCampaign { campaign_id: c.id })
+        .await
+    {
+        // The response is safe; the figures catch up at the next aggregation.
+        warn!(campaign_id = c.id, error.message = %e, "aggregation not queued");
+    }
+    Ok(Submitted {
+        response_id: stored.id,
+        repeated: false,
+    })
+}
+
+fn check_answers(items: &[item::Model], raw: Vec<RawAnswer>) -> ApiResult<BTreeMap<i64, Value>> {
+    let by_code: HashMap<&str, &item::Model> = items.iter().map(|i| (i.code.as_str(), i)).collect();
+    let mut problems = Vec::new();
+    let mut given: HashMap<i64, Option<Value>> = HashMap::new();
+    for (i, answer) in raw.into_iter().enumerate() {
+        let field = format!("answers[{i}]");
+        let Some(item) = by_code.get(answer.item.as_str()) else {
+            problems.push(Problem::field(
+                field,
+                format!("no item has the code `{}`", answer.item),
+            ));
+            continue;
+        };
+        if given.insert(item.id, answer.value).is_some() {
+            problems.push(Problem::field(
+                field,
+                format!("item `{}` is answered twice", item.code),
+            ));
+        }
+    }
+    let mut out = BTreeMap::new();
+    for item in items {
+        match answers::check(item, given.remove(&item.id).flatten()) {
+            Ok(Some(value)) => {
+                out.insert(item.id, value);
+            }
+            Ok(None) => {}
+            Err(message) => problems.push(Problem::field(item.code.clone(), message)),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(ApiError::invalid(problems))
+    }
+}
+
+/// A fingerprint of a set of answers, to recognise a repeated submission.
+fn digest(answers: &BTreeMap<i64, Value>) -> String {
+    let mut hasher = Sha256::new();
+    for (item, value) in answers {
+        hasher.update(format!("{item}={value:?};").as_bytes());
+    }
+    tokens::hex(&hasher.finalize())
+}

@@ -1,0 +1,402 @@
+//! GraphQL types of campaigns, invitations, results and reports.
+
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entities::{campaign, campaign_result, invitation, report};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use worker::report::ReportData;
+use worker::results::CampaignResults;
+
+use super::service::{self, Status};
+use crate::error::ApiError;
+use crate::loaders::{CountsOf, PersonById, QuestionnaireById};
+use crate::pagination::{Page, connection, page};
+use crate::questionnaires::types::Questionnaire;
+use crate::state::ContextExt;
+
+/// A questionnaire sent to a set of people between two times.
+pub struct Campaign(pub campaign::Model);
+
+#[Object]
+impl Campaign {
+    pub async fn id(&self) -> ID {
+        super::global_id(self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn questionnaire(&self, ctx: &Context<'_>) -> Result<Questionnaire> {
+        let q = ctx
+            .loader()
+            .load_one(QuestionnaireById(self.0.questionnaire_id))
+            .await?;
+        Ok(Questionnaire(q.ok_or(ApiError::NotFound("questionnaire"))?))
+    }
+    async fn opens_at(&self) -> DateTime<Utc> {
+        self.0.opens_at
+    }
+    async fn closes_at(&self) -> DateTime<Utc> {
+        self.0.closes_at
+    }
+    /// Hours after opening at which non-respondents are reminded.
+    async fn reminder_offsets_hours(&self) -> Vec<i64> {
+        worker::delivery::reminder_offsets(&self.0)
+    }
+    /// Groups smaller than this get no figures in any breakdown.
+    async fn min_group_size(&self) -> i32 {
+        self.0.min_group_size
+    }
+    /// Scale means below this fraction of their range trigger a recommendation.
+    async fn low_score_threshold(&self) -> f64 {
+        self.0.low_score_threshold
+    }
+    async fn status(&self) -> CampaignStatus {
+        match service::status(&self.0, Utc::now()) {
+            Status::Draft => CampaignStatus::Draft,
+            Status::Scheduled => CampaignStatus::Scheduled,
+            Status::Open => CampaignStatus::Open,
+            Status::Closed => CampaignStatus::Closed,
+        }
+    }
+    async fn invitation_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        Ok(counts(ctx, self.0.id).await?.invited)
+    }
+    /// Responses received, invited or imported.
+    async fn response_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        Ok(counts(ctx, self.0.id).await?.responses)
+    }
+    /// Invitations answered ÷ invitations; null without invitations.
+    async fn response_rate(&self, ctx: &Context<'_>) -> Result<Option<f64>> {
+        let c = counts(ctx, self.0.id).await?;
+        Ok((c.invited > 0).then(|| c.responded as f64 / c.invited as f64))
+    }
+    /// Invitations, oldest first.
+    async fn invitations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<Invitation>> {
+        let (size, after) = page(first, after)?;
+        let mut query = invitation::Entity::find()
+            .filter(invitation::Column::CampaignId.eq(self.0.id))
+            .order_by_asc(invitation::Column::Id)
+            .limit(size + 1);
+        if let Some(after) = after {
+            query = query.filter(invitation::Column::Id.gt(after));
+        }
+        let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
+        Ok(connection(rows, size, after, |r| r.id, Invitation))
+    }
+    /// The latest aggregate; null until the campaign has been aggregated.
+    async fn results(&self, ctx: &Context<'_>) -> Result<Option<Results>> {
+        ctx.caller()?.require(crate::auth::READERS)?;
+        let row = campaign_result::Entity::find()
+            .filter(campaign_result::Column::CampaignId.eq(self.0.id))
+            .one(&ctx.state().db)
+            .await
+            .map_err(ApiError::from)?;
+        row.map(|r| {
+            serde_json::from_value::<CampaignResults>(r.data)
+                .map(Results)
+                .map_err(|e| ApiError::internal(e).into())
+        })
+        .transpose()
+    }
+    /// Reports, newest version first.
+    async fn reports(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<Report>> {
+        ctx.caller()?.require(crate::auth::READERS)?;
+        let (size, after) = page(first, after)?;
+        let mut query = report::Entity::find()
+            .filter(report::Column::CampaignId.eq(self.0.id))
+            .order_by_desc(report::Column::Id)
+            .limit(size + 1);
+        if let Some(after) = after {
+            query = query.filter(report::Column::Id.lt(after));
+        }
+        let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
+        Ok(connection(rows, size, after, |r| r.id, Report))
+    }
+}
+
+async fn counts(ctx: &Context<'_>, id: i64) -> Result<crate::loaders::Counts> {
+    Ok(ctx
+        .loader()
+        .load_one(CountsOf(id))
+        .await?
+        .unwrap_or_default())
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum CampaignStatus {
+    /// Not launched yet.
+    Draft,
+    /// Launched, opening later.
+    Scheduled,
+    Open,
+    Closed,
+}
+
+/// A person invited to a campaign.
+pub struct Invitation(pub invitation::Model);
+
+#[Object]
+impl Invitation {
+    pub async fn id(&self) -> ID {
+        crate::ids::encode("Invitation", self.0.id)
+    }
+    async fn person(&self, ctx: &Context<'_>) -> Result<crate::accounts::Person> {
+        let p = ctx.loader().load_one(PersonById(self.0.person_id)).await?;
+        Ok(crate::accounts::Person(
+            p.ok_or(ApiError::NotFound("person"))?,
+        ))
+    }
+    async fn responded_at(&self) -> Option<DateTime<Utc>> {
+        self.0.responded_at
+    }
+    async fn opted_out(&self) -> bool {
+        self.0.opted_out_at.is_some()
+    }
+}
+
+/// The figures of a campaign.
+pub struct Results(pub CampaignResults);
+
+#[Object]
+impl Results {
+    async fn computed_at(&self) -> DateTime<Utc> {
+        self.0.computed_at
+    }
+    async fn responses(&self) -> u64 {
+        self.0.responses
+    }
+    async fn response_rate(&self) -> Option<f64> {
+        self.0.response_rate
+    }
+    async fn items(&self) -> Vec<ItemStatistics> {
+        self.0.items.iter().map(ItemStatistics::from).collect()
+    }
+    async fn scales(&self) -> Vec<ScaleStatistics> {
+        self.0.scales.iter().map(ScaleStatistics::from).collect()
+    }
+    /// Figures per respondent group; small groups are suppressed.
+    async fn breakdowns(&self) -> Vec<Breakdown> {
+        self.0.breakdowns.iter().map(Breakdown::from).collect()
+    }
+}
+
+/// Statistics of one item, over raw answers; missing answers excluded.
+#[derive(SimpleObject)]
+pub struct ItemStatistics {
+    pub code: String,
+    pub prompt: String,
+    /// Answers given.
+    pub n: u64,
+    /// Answers missing.
+    pub missing: u64,
+    pub mean: Option<f64>,
+    /// Sample standard deviation.
+    pub sd: Option<f64>,
+    pub min: Option<f64>,
+    pub q1: Option<f64>,
+    pub median: Option<f64>,
+    pub q3: Option<f64>,
+    pub max: Option<f64>,
+    /// Net promoter score of an NPS item.
+    pub nps: Option<f64>,
+    pub distribution: Vec<AnswerCount>,
+}
+
+#[derive(SimpleObject)]
+pub struct AnswerCount {
+    pub value: String,
+    pub label: Option<String>,
+    pub count: u64,
+}
+
+impl From<&worker::results::ItemResult> for ItemStatistics {
+    fn from(i: &worker::results::ItemResult) -> Self {
+        let s = &i.summary;
+        Self {
+            code: i.code.clone(),
+            prompt: i.prompt.clone(),
+            n: s.n as u64,
+            missing: s.missing as u64,
+            mean: s.mean,
+            sd: s.sd,
+            min: s.min,
+            q1: s.q1,
+            median: s.median,
+            q3: s.q3,
+            max: s.max,
+            nps: i.nps,
+            distribution: i
+                .distribution
+                .iter()
+                .map(|c| AnswerCount {
+                    value: c.value.clone(),
+                    label: c.label.clone(),
+                    count: c.count as u64,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Statistics of a scale: per-respondent scores are the mean of answered
+/// items after reverse keying.
+#[derive(SimpleObject)]
+pub struct ScaleStatistics {
+    pub code: String,
+    pub name: String,
+    pub item_codes: Vec<String>,
+    pub reversed_item_codes: Vec<String>,
+    /// Respondents with a score.
+    pub n: u64,
+    pub mean: Option<f64>,
+    pub sd: Option<f64>,
+    /// Cronbach's alpha, pairwise deletion of missing answers.
+    pub alpha: Option<f64>,
+}
+
+impl From<&worker::results::ScaleResult> for ScaleStatistics {
+    fn from(s: &worker::results::ScaleResult) -> Self {
+        Self {
+            code: s.code.clone(),
+            name: s.name.clone(),
+            item_codes: s.item_codes.clone(),
+            reversed_item_codes: s.reversed_item_codes.clone(),
+            n: s.score.n as u64,
+            mean: s.score.mean,
+            sd: s.score.sd,
+            alpha: s.alpha,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Breakdown {
+    pub attribute: String,
+    pub groups: Vec<GroupStatistics>,
+}
+
+#[derive(SimpleObject)]
+pub struct GroupStatistics {
+    pub value: String,
+    pub n: u64,
+    /// Below the campaign's minimum group size: no figures.
+    pub suppressed: bool,
+    pub scale_means: Vec<Figure>,
+    pub item_means: Vec<Figure>,
+}
+
+#[derive(SimpleObject)]
+pub struct Figure {
+    pub code: String,
+    pub n: u64,
+    pub mean: Option<f64>,
+}
+
+impl From<&worker::results::Breakdown> for Breakdown {
+    fn from(b: &worker::results::Breakdown) -> Self {
+        let figures = |f: &[worker::results::Figure]| {
+            f.iter()
+                .map(|f| Figure {
+                    code: f.code.clone(),
+                    n: f.n as u64,
+                    mean: f.mean,
+                })
+                .collect()
+        };
+        Self {
+            attribute: b.attribute.clone(),
+            groups: b
+                .groups
+                .iter()
+                .map(|g| GroupStatistics {
+                    value: g.value.clone(),
+                    n: g.n as u64,
+                    suppressed: g.suppressed,
+                    scale_means: figures(&g.scale_means),
+                    item_means: figures(&g.item_means),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A generated report version.
+pub struct Report(pub report::Model);
+
+impl Report {
+    fn data(&self) -> Result<ReportData> {
+        serde_json::from_value(self.0.data.clone()).map_err(|e| ApiError::internal(e).into())
+    }
+}
+
+#[Object]
+impl Report {
+    pub async fn id(&self) -> ID {
+        crate::ids::encode("Report", self.0.id)
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// The figures the report was made from.
+    async fn results(&self) -> Result<Results> {
+        Ok(Results(self.data()?.results))
+    }
+    async fn recommendations(&self) -> Result<Vec<Recommendation>> {
+        Ok(self
+            .data()?
+            .recommendations
+            .into_iter()
+            .map(|r| Recommendation {
+                priority: match r.priority {
+                    worker::report::Priority::High => Priority::High,
+                    worker::report::Priority::Medium => Priority::Medium,
+                    worker::report::Priority::Low => Priority::Low,
+                },
+                rule: r.rule,
+                subject: r.subject,
+                text: r.text,
+                evidence: r.evidence,
+            })
+            .collect())
+    }
+    /// A self-contained HTML page with SVG charts.
+    async fn html(&self) -> &str {
+        &self.0.html
+    }
+    /// The whole report as JSON.
+    async fn json(&self) -> &serde_json::Value {
+        &self.0.data
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum Priority {
+    High,
+    Medium,
+    Low,
+}
+
+/// What to do, and the figure that says so.
+#[derive(SimpleObject)]
+pub struct Recommendation {
+    pub priority: Priority,
+    /// The rule that fired, stable for clients.
+    pub rule: String,
+    /// The scale or item concerned.
+    pub subject: Option<String>,
+    pub text: String,
+    pub evidence: String,
+}

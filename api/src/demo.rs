@@ -1,0 +1,278 @@
+//! The demo organisation, built from two real public data sets through the
+//! product's own services: the bfi questionnaire (2,800 respondents) and
+//! 463 course evaluations of 94 teachers standing in for tutor evaluations.
+
+use chrono::{Duration, Utc};
+use entities::{PersonKind, Role, campaign, organisation, person};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::auth;
+use crate::campaigns::{import, service};
+use crate::error::{ApiError, ApiResult};
+use crate::questionnaires::service as questionnaires;
+use crate::questionnaires::types::{
+    Audience, CreateQuestionnaireInput, ItemInput, ItemKind, ScaleInput,
+};
+use crate::state::AppState;
+
+pub const BFI_CSV: &[u8] = include_bytes!("../demo/bfi.csv");
+pub const COURSE_EVALS_CSV: &[u8] = include_bytes!("../demo/course_evals.csv");
+
+pub const ORGANISATION: &str = "demo";
+pub const ADMIN_EMAIL: &str = "admin@demo.example";
+pub const ADMIN_PASSWORD: &str = "demo-password";
+pub const LEARNER_CAMPAIGN: &str = "Learner questionnaire (bfi)";
+pub const TUTOR_CAMPAIGN: &str = "Tutor evaluations (course_evals)";
+
+/// What the demo created.
+pub struct Demo {
+    pub learner_campaign_id: i64,
+    pub tutor_campaign_id: i64,
+}
+
+/// (code, prompt, reverse-keyed), in our own words.
+const BFI_ITEMS: [(&str, &str, bool); 25] = [
+    (
+        "A1",
+        "I pay little attention to how other people feel.",
+        true,
+    ),
+    ("A2", "I ask others how they are doing.", false),
+    ("A3", "I know how to comfort someone.", false),
+    ("A4", "I enjoy the company of children.", false),
+    ("A5", "I make people feel at ease.", false),
+    ("C1", "I am thorough in my work.", false),
+    ("C2", "I carry my plans through.", false),
+    ("C3", "I do things according to a plan.", false),
+    ("C4", "I do things half-way.", true),
+    ("C5", "I waste my time.", true),
+    ("E1", "I do not talk a lot.", true),
+    ("E2", "I find it hard to approach others.", true),
+    ("E3", "I know how to captivate people.", false),
+    ("E4", "I make friends easily.", false),
+    ("E5", "I take charge.", false),
+    ("N1", "I get angry easily.", false),
+    ("N2", "I get irritated easily.", false),
+    ("N3", "My mood changes often.", false),
+    ("N4", "I often feel low.", false),
+    ("N5", "I panic easily.", false),
+    ("O1", "I am full of ideas.", false),
+    ("O2", "I avoid reading difficult material.", true),
+    (
+        "O3",
+        "I like to steer conversations to deeper subjects.",
+        false,
+    ),
+    ("O4", "I spend time reflecting on things.", false),
+    ("O5", "I will not explore a subject in depth.", true),
+];
+
+const BFI_SCALES: [(&str, &str); 5] = [
+    ("A", "Agreeableness"),
+    ("C", "Conscientiousness"),
+    ("E", "Extraversion"),
+    ("N", "Neuroticism"),
+    ("O", "Openness"),
+];
+
+const ANCHORS: [&str; 6] = [
+    "Very inaccurate",
+    "Moderately inaccurate",
+    "Slightly inaccurate",
+    "Slightly accurate",
+    "Moderately accurate",
+    "Very accurate",
+];
+
+fn number_item(code: &str, prompt: &str, min: f64, max: f64) -> ItemInput {
+    ItemInput {
+        code: code.into(),
+        prompt: prompt.into(),
+        kind: ItemKind::Number,
+        points: None,
+        labels: Vec::new(),
+        reverse_keyed: false,
+        min: Some(min),
+        max: Some(max),
+        required: false,
+        scale: None,
+    }
+}
+
+/// Creates the demo organisation unless it exists; returns its campaigns.
+pub async fn seed(state: &AppState) -> ApiResult<Demo> {
+    let db = &state.db;
+    if let Some(org) = organisation::Entity::find()
+        .filter(organisation::Column::Slug.eq(ORGANISATION))
+        .one(db)
+        .await?
+    {
+        let find = |name: &'static str| async move {
+            campaign::Entity::find()
+                .filter(campaign::Column::OrganisationId.eq(org.id))
+                .filter(campaign::Column::Name.eq(name))
+                .one(db)
+                .await?
+                .map(|c| c.id)
+                .ok_or(ApiError::NotFound("demo campaign"))
+        };
+        return Ok(Demo {
+            learner_campaign_id: find(LEARNER_CAMPAIGN).await?,
+            tutor_campaign_id: find(TUTOR_CAMPAIGN).await?,
+        });
+    }
+
+    let admin = auth::create_account(
+        db,
+        (ORGANISATION, "Demo tutorial programme"),
+        ADMIN_EMAIL,
+        "Demo coordinator",
+        ADMIN_PASSWORD,
+        Role::Admin,
+    )
+    .await?;
+    let org = admin.organisation_id;
+    let now = Utc::now();
+
+    let bfi = questionnaires::create(
+        db,
+        org,
+        CreateQuestionnaireInput {
+            key: "learner-profile".into(),
+            title: "Learner profile".into(),
+            description: "Twenty-five statements on a six-point scale, grouped into five traits."
+                .into(),
+            audience: Audience::Learners,
+            items: BFI_ITEMS
+                .iter()
+                .map(|(code, prompt, reverse)| ItemInput {
+                    code: (*code).into(),
+                    prompt: (*prompt).into(),
+                    kind: ItemKind::Likert,
+                    points: Some(6),
+                    labels: ANCHORS.iter().map(|a| (*a).to_owned()).collect(),
+                    reverse_keyed: *reverse,
+                    min: None,
+                    max: None,
+                    required: false,
+                    scale: Some(code[..1].to_owned()),
+                })
+                .collect(),
+            scales: BFI_SCALES
+                .iter()
+                .map(|(code, name)| ScaleInput {
+                    code: (*code).into(),
+                    name: (*name).into(),
+                })
+                .collect(),
+        },
+    )
+    .await?;
+    let learners = service::create(
+        db,
+        org,
+        service::NewCampaign {
+            questionnaire_id: bfi.id,
+            name: LEARNER_CAMPAIGN.into(),
+            opens_at: now - Duration::days(30),
+            closes_at: now + Duration::days(30),
+            reminder_offsets_hours: vec![72, 168],
+            min_group_size: 10,
+            low_score_threshold: 0.5,
+        },
+    )
+    .await?;
+    let bfi_mapping = import::Mapping {
+        respondent_column: Some("respondent_id".into()),
+        items: BFI_ITEMS
+            .iter()
+            .map(|(c, _, _)| ((*c).to_owned(), (*c).to_owned()))
+            .collect(),
+        attributes: vec![
+            attribute("gender", "gender", &[]),
+            attribute("education", "education", &[]),
+            attribute("age", "age band", &[18.0, 25.0, 35.0, 50.0]),
+        ],
+    };
+    import::import(db, org, learners.id, BFI_CSV, &bfi_mapping).await?;
+
+    let evals = questionnaires::create(
+        db,
+        org,
+        CreateQuestionnaireInput {
+            key: "tutor-evaluation".into(),
+            title: "Tutor evaluation".into(),
+            description: "End-of-term evaluation of each course by its learners.".into(),
+            audience: Audience::Learners,
+            items: vec![
+                number_item(
+                    "score",
+                    "Average evaluation score (1 very unsatisfactory – 5 excellent)",
+                    1.0,
+                    5.0,
+                ),
+                number_item("response_rate", "Learners who answered (%)", 0.0, 100.0),
+                number_item("enrolled", "Learners enrolled", 0.0, 10_000.0),
+            ],
+            scales: Vec::new(),
+        },
+    )
+    .await?;
+    let tutors = service::create(
+        db,
+        org,
+        service::NewCampaign {
+            questionnaire_id: evals.id,
+            name: TUTOR_CAMPAIGN.into(),
+            opens_at: now - Duration::days(30),
+            closes_at: now + Duration::days(30),
+            reminder_offsets_hours: Vec::new(),
+            min_group_size: 5,
+            low_score_threshold: 0.5,
+        },
+    )
+    .await?;
+    let tutor_people = (1..=94).map(|id| person::ActiveModel {
+        organisation_id: Set(org),
+        external_ref: Set(Some(format!("tutor-{id}"))),
+        name: Set(format!("Tutor {id}")),
+        email: Set(None),
+        kind: Set(PersonKind::Tutor),
+        language: Set("en".into()),
+        time_zone: Set("UTC".into()),
+        created_at: Set(now),
+        ..Default::default()
+    });
+    person::Entity::insert_many(tutor_people)
+        .exec_without_returning(db)
+        .await?;
+    let evals_mapping = import::Mapping {
+        respondent_column: Some("course_id".into()),
+        items: vec![
+            ("score".into(), "score".into()),
+            ("cls_perc_eval".into(), "response_rate".into()),
+            ("cls_students".into(), "enrolled".into()),
+        ],
+        attributes: vec![
+            attribute("prof_id", "tutor", &[]),
+            attribute("rank", "rank", &[]),
+            attribute("gender", "gender", &[]),
+            attribute("language", "language", &[]),
+            attribute("cls_level", "course level", &[]),
+        ],
+    };
+    import::import(db, org, tutors.id, COURSE_EVALS_CSV, &evals_mapping).await?;
+
+    Ok(Demo {
+        learner_campaign_id: learners.id,
+        tutor_campaign_id: tutors.id,
+    })
+}
+
+fn attribute(column: &str, name: &str, bands: &[f64]) -> import::AttributeColumn {
+    import::AttributeColumn {
+        column: column.into(),
+        name: name.into(),
+        bands: bands.to_vec(),
+    }
+}

@@ -1,0 +1,185 @@
+//! The HTTP surface: GraphQL over HTTP, GraphiQL and health.
+//!
+//! Mutations are accepted only by POST with a JSON body, or a multipart
+//! upload carrying a preflight header: a browser cannot send either
+//! cross-site without the server's consent, which closes the CSRF hole of
+//! GET and form posts.
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::http::{
+    GraphiQLSource, MultipartOptions, parse_query_string, receive_batch_body,
+};
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{BatchRequest, BatchResponse};
+use async_graphql_poem::GraphQLBatchResponse;
+use poem::http::{Method, StatusCode};
+use poem::middleware::SizeLimit;
+use poem::web::{Data, Html};
+use poem::{Body, EndpointExt, IntoResponse, Request, Response, Route, get, handler};
+
+use crate::auth::{self, Caller};
+use crate::loaders::DbLoader;
+use crate::schema::AppSchema;
+use crate::state::AppState;
+
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
+/// Headers that mark a multipart request as not sent by a plain HTML form.
+const PREFLIGHT_HEADERS: [&str; 2] = ["apollo-require-preflight", "x-graphql-preflight"];
+
+pub fn routes(schema: AppSchema, state: AppState) -> impl poem::Endpoint {
+    Route::new()
+        .at("/", get(graphiql).post(graphql))
+        .at("/graphql", get(graphql).post(graphql))
+        .at("/healthz", get(healthz))
+        .data(schema)
+        .data(state)
+        .with(SizeLimit::new(MAX_BODY_BYTES))
+}
+
+#[handler]
+fn graphiql() -> Html<String> {
+    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+}
+
+#[handler]
+fn healthz() -> &'static str {
+    "ok"
+}
+
+fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
+    let body =
+        serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    Response::builder()
+        .status(status)
+        .content_type("application/json")
+        .body(body.to_string())
+}
+
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    match doc.operations {
+        DocumentOperations::Single(op) => op.node.ty == OperationType::Mutation,
+        DocumentOperations::Multiple(ops) => ops.iter().any(|(name, op)| {
+            op.node.ty == OperationType::Mutation
+                && request
+                    .operation_name
+                    .as_deref()
+                    .is_none_or(|wanted| wanted == name.as_str())
+        }),
+    }
+}
+
+#[handler]
+async fn graphql(
+    req: &Request,
+    body: Body,
+    schema: Data<&AppSchema>,
+    state: Data<&AppState>,
+) -> Response {
+    let batch = match read_batch(req, body).await {
+        Ok(batch) => batch,
+        Err(refusal) => return refusal,
+    };
+
+    let caller = match bearer(req) {
+        Some(token) => match auth::caller_for_token(&state.db, token).await {
+            Ok(Some(caller)) => Some(caller),
+            Ok(None) => {
+                return refuse(
+                    StatusCode::UNAUTHORIZED,
+                    "UNAUTHENTICATED",
+                    "the token is invalid or expired",
+                );
+            }
+            Err(_) => {
+                return refuse(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "INTERNAL",
+                    "try again later",
+                );
+            }
+        },
+        None => None,
+    };
+    let batch = attach(batch, caller, &state.db);
+
+    let response: BatchResponse = schema.execute_batch(batch).await;
+    GraphQLBatchResponse(response).into_response()
+}
+
+/// Gives each request its caller and its own batching loader.
+fn attach(
+    batch: BatchRequest,
+    caller: Option<Caller>,
+    db: &sea_orm::DatabaseConnection,
+) -> BatchRequest {
+    let with = |mut r: async_graphql::Request| {
+        if let Some(caller) = caller.clone() {
+            r = r.data(caller);
+        }
+        r.data(DataLoader::new(DbLoader { db: db.clone() }, tokio::spawn))
+    };
+    match batch {
+        BatchRequest::Single(r) => BatchRequest::Single(with(r)),
+        BatchRequest::Batch(rs) => BatchRequest::Batch(rs.into_iter().map(with).collect()),
+    }
+}
+
+fn bearer(req: &Request) -> Option<&str> {
+    let value = req.header("authorization")?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+}
+
+async fn read_batch(req: &Request, body: Body) -> Result<BatchRequest, Response> {
+    let bad =
+        |e: &dyn std::fmt::Display| refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", &e.to_string());
+
+    if req.method() == Method::GET {
+        let request =
+            parse_query_string(req.uri().query().unwrap_or_default()).map_err(|e| bad(&e))?;
+        if is_mutation(&request) {
+            return Err(refuse(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "BAD_REQUEST",
+                "mutations must be sent by POST",
+            ));
+        }
+        return Ok(BatchRequest::Single(request));
+    }
+
+    let content_type = req
+        .header("content-type")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let json = content_type.starts_with("application/json")
+        || content_type.starts_with("application/graphql-response+json");
+    let multipart = content_type.starts_with("multipart/form-data");
+    if multipart && !PREFLIGHT_HEADERS.iter().any(|h| req.header(h).is_some()) {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "multipart requests need an `Apollo-Require-Preflight` header",
+        ));
+    }
+    if !json && !multipart {
+        return Err(refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_REQUEST",
+            "send GraphQL requests as application/json",
+        ));
+    }
+
+    let bytes = body.into_vec().await.map_err(|e| bad(&e))?;
+    let options = MultipartOptions::default()
+        .max_num_files(4)
+        .max_file_size(MAX_BODY_BYTES);
+    receive_batch_body(Some(content_type), bytes.as_slice(), options)
+        .await
+        .map_err(|e| bad(&e))
+}

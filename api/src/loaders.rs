@@ -1,0 +1,163 @@
+//! Batched loading of relations: one query per relation and request, however
+//! long the list that asks for it.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+use entities::{invitation, item, person, questionnaire, response, scale};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use crate::error::ApiError;
+
+/// One loader for every relation, keyed by the newtypes below.
+pub struct DbLoader {
+    pub db: DatabaseConnection,
+}
+
+/// Items of a questionnaire, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ItemsOf(pub i64);
+/// Scales of a questionnaire, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ScalesOf(pub i64);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct QuestionnaireById(pub i64);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PersonById(pub i64);
+/// Invitation and response counts of a campaign.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CountsOf(pub i64);
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub invited: u64,
+    pub responded: u64,
+    pub responses: u64,
+}
+
+type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
+
+fn db_error(e: sea_orm::DbErr) -> async_graphql::Error {
+    ApiError::from(e).into()
+}
+
+impl Loader<ItemsOf> for DbLoader {
+    type Value = Vec<item::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ItemsOf]) -> LoadResult<ItemsOf, Self::Value> {
+        let rows = item::Entity::find()
+            .filter(item::Column::QuestionnaireId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(item::Column::Position)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        let mut out: HashMap<ItemsOf, Vec<item::Model>> = HashMap::new();
+        for row in rows {
+            out.entry(ItemsOf(row.questionnaire_id))
+                .or_default()
+                .push(row);
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<ScalesOf> for DbLoader {
+    type Value = Vec<scale::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ScalesOf]) -> LoadResult<ScalesOf, Self::Value> {
+        let rows = scale::Entity::find()
+            .filter(scale::Column::QuestionnaireId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(scale::Column::Position)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        let mut out: HashMap<ScalesOf, Vec<scale::Model>> = HashMap::new();
+        for row in rows {
+            out.entry(ScalesOf(row.questionnaire_id))
+                .or_default()
+                .push(row);
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<QuestionnaireById> for DbLoader {
+    type Value = questionnaire::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[QuestionnaireById]) -> LoadResult<QuestionnaireById, Self::Value> {
+        let rows = questionnaire::Entity::find()
+            .filter(questionnaire::Column::Id.is_in(keys.iter().map(|k| k.0)))
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (QuestionnaireById(r.id), r))
+            .collect())
+    }
+}
+
+impl Loader<PersonById> for DbLoader {
+    type Value = person::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[PersonById]) -> LoadResult<PersonById, Self::Value> {
+        let rows = person::Entity::find()
+            .filter(person::Column::Id.is_in(keys.iter().map(|k| k.0)))
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(rows.into_iter().map(|r| (PersonById(r.id), r)).collect())
+    }
+}
+
+impl Loader<CountsOf> for DbLoader {
+    type Value = Counts;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[CountsOf]) -> LoadResult<CountsOf, Self::Value> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let mut out: HashMap<CountsOf, Counts> = ids
+            .iter()
+            .map(|id| (CountsOf(*id), Counts::default()))
+            .collect();
+
+        let invitations: Vec<(i64, i64, i64)> = invitation::Entity::find()
+            .select_only()
+            .column(invitation::Column::CampaignId)
+            .column_as(invitation::Column::Id.count(), "invited")
+            .column_as(invitation::Column::RespondedAt.count(), "responded")
+            .filter(invitation::Column::CampaignId.is_in(ids.clone()))
+            .group_by(invitation::Column::CampaignId)
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        for (id, invited, responded) in invitations {
+            if let Some(c) = out.get_mut(&CountsOf(id)) {
+                c.invited = invited as u64;
+                c.responded = responded as u64;
+            }
+        }
+
+        let responses: Vec<(i64, i64)> = response::Entity::find()
+            .select_only()
+            .column(response::Column::CampaignId)
+            .column_as(response::Column::Id.count(), "responses")
+            .filter(response::Column::CampaignId.is_in(ids))
+            .group_by(response::Column::CampaignId)
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        for (id, n) in responses {
+            if let Some(c) = out.get_mut(&CountsOf(id)) {
+                c.responses = n as u64;
+            }
+        }
+        Ok(out)
+    }
+}

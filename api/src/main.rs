@@ -1,0 +1,247 @@
+//! The `api` binary: serves GraphQL, migrates, creates accounts, imports.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use api::campaigns::import;
+use api::{Application, Options, auth, demo};
+use clap::{Parser, Subcommand};
+use entities::Role;
+use worker::{Context, Settings, db, telemetry};
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "GraphQL API for running and evaluating tutorial programmes"
+)]
+struct Cli {
+    /// Settings file (TOML); the environment overrides it.
+    #[arg(long, env = "CONFIG_FILE", global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serves the API (and, without Redis, runs the jobs too).
+    Serve {
+        /// Address to listen on; overrides BIND.
+        #[arg(long)]
+        bind: Option<SocketAddr>,
+        /// Do not apply pending migrations on start.
+        #[arg(long)]
+        no_migrate: bool,
+        /// Create the demo organisation from the bundled data first.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Applies pending migrations and exits.
+    Migrate,
+    /// Creates an organisation's first administrator.
+    CreateAdmin {
+        #[arg(long)]
+        organisation: String,
+        #[arg(long)]
+        organisation_name: Option<String>,
+        #[arg(long)]
+        email: String,
+        /// Read from ADMIN_PASSWORD so it stays out of the shell history.
+        #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// Imports responses from a CSV file into a campaign.
+    ImportResponses {
+        /// The campaign's database id.
+        #[arg(long)]
+        campaign: i64,
+        #[arg(long)]
+        organisation: String,
+        #[arg(long)]
+        file: PathBuf,
+        /// `column=item_code`, repeated.
+        #[arg(long = "item", value_parser = pair)]
+        items: Vec<(String, String)>,
+        /// `column=attribute_name`, repeated.
+        #[arg(long = "attribute", value_parser = pair)]
+        attributes: Vec<(String, String)>,
+        #[arg(long)]
+        respondent_column: Option<String>,
+    },
+    /// Prints the GraphQL schema (SDL).
+    PrintSchema,
+    /// Exits 0 if the api at URL answers its health check (for containers).
+    Healthcheck {
+        #[arg(long, default_value = "http://127.0.0.1:8080/healthz")]
+        url: String,
+    },
+}
+
+fn pair(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        .ok_or_else(|| format!("`{s}` is not of the form column=name"))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut settings = Settings::load(cli.config.as_deref())?;
+
+    match cli.command {
+        Command::PrintSchema => {
+            print!("{}", api::schema::sdl());
+            Ok(())
+        }
+        Command::Healthcheck { url } => healthcheck(&url).await,
+        Command::Migrate => {
+            telemetry::init(settings.log_format);
+            db::migrate(&db::connect(&settings).await?).await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::CreateAdmin {
+            organisation,
+            organisation_name,
+            email,
+            password,
+        } => {
+            telemetry::init(settings.log_format);
+            let conn = db::connect(&settings).await?;
+            db::migrate(&conn).await?;
+            let name = organisation_name.unwrap_or_else(|| organisation.clone());
+            auth::create_account(
+                &conn,
+                (&organisation, &name),
+                &email,
+                &email,
+                &password,
+                Role::Admin,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{:?}", async_graphql::Error::from(e).message))?;
+            println!("Administrator {email} created in organisation `{organisation}`.");
+            Ok(())
+        }
+        Command::ImportResponses {
+            campaign,
+            organisation,
+            file,
+            items,
+            attributes,
+            respondent_column,
+        } => {
+            telemetry::init(settings.log_format);
+            let conn = db::connect(&settings).await?;
+            let org = entities::organisation::Entity::find_by_slug(&conn, &organisation).await?;
+            let data =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let mapping = import::Mapping {
+                respondent_column,
+                items,
+                attributes: attributes
+                    .into_iter()
+                    .map(|(column, name)| import::AttributeColumn {
+                        column,
+                        name,
+                        bands: Vec::new(),
+                    })
+                    .collect(),
+            };
+            match import::import(&conn, org, campaign, &data, &mapping).await {
+                Ok(n) => {
+                    println!("{n} responses imported.");
+                    Ok(())
+                }
+                Err(e) => {
+                    let e = async_graphql::Error::from(e);
+                    anyhow::bail!("nothing imported: {}", e.message)
+                }
+            }
+        }
+        Command::Serve {
+            bind,
+            no_migrate,
+            demo,
+        } => {
+            telemetry::init(settings.log_format);
+            for name in Settings::unknown_env_vars() {
+                tracing::warn!(variable = %name, "unknown setting in the environment is ignored");
+            }
+            if let Some(bind) = bind {
+                settings.bind = bind;
+                if std::env::var("PUBLIC_URL").is_err() {
+                    settings.public_url = format!("http://{bind}");
+                }
+            }
+            let mut options = Options::for_settings(&settings);
+            options.migrate = !no_migrate;
+            let app = Application::build(&settings, options).await?;
+            if demo {
+                run_demo(&settings, &app).await?;
+            }
+            app.run_until(shutdown_signal()).await
+        }
+    }
+}
+
+async fn run_demo(settings: &Settings, app: &Application) -> anyhow::Result<()> {
+    let state = app.state();
+    let seeded = demo::seed(state)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo: {}", async_graphql::Error::from(e).message))?;
+    let ctx = Context::new(settings, state.db.clone(), state.tokens.clone())?;
+    for id in [seeded.learner_campaign_id, seeded.tutor_campaign_id] {
+        worker::jobs::execute(&ctx, worker::Job::GenerateReport { campaign_id: id }).await?;
+    }
+    let url = format!("http://{}", app.local_addr());
+    println!(
+        "\nDemo ready.\n  GraphiQL:  {url}/\n  Sign in:   mutation {{ signIn(input: {{email: \"{}\", password: \"{}\"}}) {{ token }} }}\n  \
+         then set the header  Authorization: Bearer <token>  and try\n  \
+         {{ campaigns {{ edges {{ node {{ name responseCount reports(first: 1) {{ edges {{ node {{ version recommendations {{ priority text evidence }} }} }} }} }} }} }} }}\n  \
+         Data and outbox: {}\n",
+        demo::ADMIN_EMAIL,
+        demo::ADMIN_PASSWORD,
+        settings.data_dir.display()
+    );
+    Ok(())
+}
+
+async fn healthcheck(url: &str) -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url
+        .strip_prefix("http://")
+        .context("only http:// URLs are checked")?;
+    let (host, path) = rest.split_once('/').map_or((rest, "/"), |(h, p)| (h, p));
+    let mut stream = tokio::net::TcpStream::connect(host).await?;
+    let request = format!(
+        "GET /{} HTTP/1.0\r\nHost: {host}\r\n\r\n",
+        path.trim_start_matches('/')
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).await?;
+    anyhow::ensure!(
+        reply.starts_with("HTTP/1.1 200") || reply.starts_with("HTTP/1.0 200"),
+        "unhealthy"
+    );
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,241 @@
+//! GraphQL types of questionnaires, kept apart from the database models.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use entities::{item, questionnaire, scale};
+
+use crate::loaders::{ItemsOf, ScalesOf};
+use crate::state::ContextExt;
+
+/// A versioned questionnaire.
+pub struct Questionnaire(pub questionnaire::Model);
+
+#[Object]
+impl Questionnaire {
+    pub async fn id(&self) -> ID {
+        super::global_id(self.0.id)
+    }
+    /// Stable key shared by all versions.
+    async fn key(&self) -> &str {
+        &self.0.key
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    async fn audience(&self) -> Audience {
+        self.0.audience.into()
+    }
+    /// Whether a campaign uses this version, which freezes it.
+    async fn locked(&self) -> bool {
+        self.0.locked_at.is_some()
+    }
+    /// Items in order.
+    async fn items(&self, ctx: &Context<'_>) -> Result<Vec<Item>> {
+        let items = ctx
+            .loader()
+            .load_one(ItemsOf(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(items.into_iter().map(Item).collect())
+    }
+    async fn scales(&self, ctx: &Context<'_>) -> Result<Vec<Scale>> {
+        let scales = ctx
+            .loader()
+            .load_one(ScalesOf(self.0.id))
+            .await?
+            .unwrap_or_default();
+        let items = ctx
+            .loader()
+            .load_one(ItemsOf(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(scales
+            .into_iter()
+            .map(|s| Scale {
+                item_codes: items
+                    .iter()
+                    .filter(|i| i.scale_id == Some(s.id))
+                    .map(|i| i.code.clone())
+                    .collect(),
+                model: s,
+            })
+            .collect())
+    }
+}
+
+/// One question.
+pub struct Item(pub item::Model);
+
+#[Object]
+impl Item {
+    pub async fn id(&self) -> ID {
+        crate::ids::encode("Item", self.0.id)
+    }
+    /// Code unique within the questionnaire, used in answers and imports.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn prompt(&self) -> &str {
+        &self.0.prompt
+    }
+    async fn kind(&self) -> ItemKind {
+        self.0.kind.into()
+    }
+    /// Number of points of a Likert item (answers 1..=points).
+    async fn points(&self) -> Option<i32> {
+        self.0.points
+    }
+    /// Anchor labels of a Likert item, or the options of a choice item.
+    async fn labels(&self) -> Vec<String> {
+        serde_json::from_value(self.0.labels.clone()).unwrap_or_default()
+    }
+    /// Scored as points + 1 − answer in its scale.
+    async fn reverse_keyed(&self) -> bool {
+        self.0.reverse_keyed
+    }
+    async fn min(&self) -> Option<f64> {
+        self.0.min_value
+    }
+    async fn max(&self) -> Option<f64> {
+        self.0.max_value
+    }
+    async fn required(&self) -> bool {
+        self.0.required
+    }
+}
+
+/// Items scored together.
+pub struct Scale {
+    pub model: scale::Model,
+    pub item_codes: Vec<String>,
+}
+
+#[Object]
+impl Scale {
+    async fn code(&self) -> &str {
+        &self.model.code
+    }
+    async fn name(&self) -> &str {
+        &self.model.name
+    }
+    async fn item_codes(&self) -> &[String] {
+        &self.item_codes
+    }
+}
+
+/// Who answers a questionnaire.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum Audience {
+    Learners,
+    Tutors,
+}
+
+impl From<entities::Audience> for Audience {
+    fn from(a: entities::Audience) -> Self {
+        match a {
+            entities::Audience::Learners => Self::Learners,
+            entities::Audience::Tutors => Self::Tutors,
+        }
+    }
+}
+
+impl From<Audience> for entities::Audience {
+    fn from(a: Audience) -> Self {
+        match a {
+            Audience::Learners => Self::Learners,
+            Audience::Tutors => Self::Tutors,
+        }
+    }
+}
+
+/// The kind of answer an item takes.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum ItemKind {
+    /// An integer from 1 to `points`.
+    Likert,
+    /// One of the item's labels.
+    SingleChoice,
+    /// Any number of the item's labels.
+    MultipleChoice,
+    /// A number between `min` and `max`.
+    Number,
+    /// Net promoter: an integer from 0 to 10.
+    Nps,
+    FreeText,
+}
+
+impl From<entities::ItemKind> for ItemKind {
+    fn from(k: entities::ItemKind) -> Self {
+        use entities::ItemKind as K;
+        match k {
+            K::Likert => Self::Likert,
+            K::SingleChoice => Self::SingleChoice,
+            K::MultipleChoice => Self::MultipleChoice,
+            K::Number => Self::Number,
+            K::Nps => Self::Nps,
+            K::FreeText => Self::FreeText,
+        }
+    }
+}
+
+impl From<ItemKind> for entities::ItemKind {
+    fn from(k: ItemKind) -> Self {
+        match k {
+            ItemKind::Likert => Self::Likert,
+            ItemKind::SingleChoice => Self::SingleChoice,
+            ItemKind::MultipleChoice => Self::MultipleChoice,
+            ItemKind::Number => Self::Number,
+            ItemKind::Nps => Self::Nps,
+            ItemKind::FreeText => Self::FreeText,
+        }
+    }
+}
+
+#[derive(InputObject, Clone)]
+pub struct ItemInput {
+    pub code: String,
+    pub prompt: String,
+    pub kind: ItemKind,
+    /// Required for Likert items: 2 to 11.
+    pub points: Option<i32>,
+    /// Likert anchors (one per point, optional) or choice options (required).
+    #[graphql(default)]
+    pub labels: Vec<String>,
+    #[graphql(default)]
+    pub reverse_keyed: bool,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    #[graphql(default)]
+    pub required: bool,
+    /// Code of the scale this item belongs to.
+    pub scale: Option<String>,
+}
+
+#[derive(InputObject, Clone)]
+pub struct ScaleInput {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(InputObject)]
+pub struct CreateQuestionnaireInput {
+    /// Stable key; reusing one creates its next version.
+    pub key: String,
+    pub title: String,
+    #[graphql(default)]
+    pub description: String,
+    pub audience: Audience,
+    pub items: Vec<ItemInput>,
+    #[graphql(default)]
+    pub scales: Vec<ScaleInput>,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateQuestionnairePayload {
+    pub questionnaire: Questionnaire,
+}

@@ -1,0 +1,109 @@
+//! The GraphQL schema: the domain objects merged at the root, the Relay
+//! `node` field, and the limits every request runs under.
+
+use async_graphql::{
+    Context, EmptySubscription, ID, Interface, MergedObject, Object, Result, Schema,
+};
+use entities::{campaign, person, questionnaire, report};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::accounts::{AccountMutation, AccountQuery, Person};
+use crate::auth::{MANAGERS, READERS};
+use crate::campaigns::types::{Campaign, Report};
+use crate::campaigns::{CampaignMutation, CampaignQuery};
+use crate::error::ApiError;
+use crate::questionnaires::types::Questionnaire;
+use crate::questionnaires::{QuestionnaireMutation, QuestionnaireQuery};
+use crate::state::{AppState, ContextExt};
+
+/// Deepest selection accepted.
+pub const MAX_DEPTH: usize = 12;
+/// Largest query complexity accepted (one per field, lists counted once).
+pub const MAX_COMPLEXITY: usize = 2_000;
+
+/// An object with a global ID.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID"))]
+pub enum Node {
+    Campaign(Campaign),
+    Questionnaire(Questionnaire),
+    Person(Person),
+    Report(Report),
+}
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Any object by its global ID, within the caller's organisation.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+        let caller = ctx.caller()?;
+        let (kind, id) = crate::ids::decode_any(&id)?;
+        let db = &ctx.state().db;
+        let org = caller.organisation_id;
+        let node = match kind.as_str() {
+            "Campaign" => {
+                caller.require(READERS)?;
+                campaign::Entity::find_by_id(id)
+                    .filter(campaign::Column::OrganisationId.eq(org))
+                    .one(db)
+                    .await
+                    .map_err(ApiError::from)?
+                    .map(|m| Node::Campaign(Campaign(m)))
+            }
+            "Questionnaire" => {
+                caller.require(READERS)?;
+                questionnaire::Entity::find_by_id(id)
+                    .filter(questionnaire::Column::OrganisationId.eq(org))
+                    .one(db)
+                    .await
+                    .map_err(ApiError::from)?
+                    .map(|m| Node::Questionnaire(Questionnaire(m)))
+            }
+            "Person" => {
+                caller.require(MANAGERS)?;
+                person::Entity::find_by_id(id)
+                    .filter(person::Column::OrganisationId.eq(org))
+                    .one(db)
+                    .await
+                    .map_err(ApiError::from)?
+                    .map(|m| Node::Person(Person(m)))
+            }
+            "Report" => {
+                caller.require(READERS)?;
+                report::Entity::find_by_id(id)
+                    .filter(report::Column::OrganisationId.eq(org))
+                    .one(db)
+                    .await
+                    .map_err(ApiError::from)?
+                    .map(|m| Node::Report(Report(m)))
+            }
+            _ => None,
+        };
+        Ok(node)
+    }
+}
+
+#[derive(MergedObject, Default)]
+pub struct Query(NodeQuery, AccountQuery, QuestionnaireQuery, CampaignQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(AccountMutation, QuestionnaireMutation, CampaignMutation);
+
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+pub fn build(state: Option<AppState>) -> AppSchema {
+    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY);
+    match state {
+        Some(state) => builder.data(state).finish(),
+        None => builder.finish(),
+    }
+}
+
+/// The schema in SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    build(None).sdl()
+}

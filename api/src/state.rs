@@ -1,0 +1,55 @@
+//! What resolvers share: the database, the job queue, the token key.
+
+use async_graphql::Context;
+use async_graphql::dataloader::DataLoader;
+
+use crate::loaders::DbLoader;
+use sea_orm::DatabaseConnection;
+use worker::tokens::TokenKey;
+use worker::{Job, JobQueue};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub queue: JobQueue,
+    pub tokens: TokenKey,
+}
+
+impl AppState {
+    pub async fn enqueue(&self, job: Job) -> ApiResult<()> {
+        self.queue.push(job).await.map_err(ApiError::internal)
+    }
+}
+
+/// Shorthands for resolvers.
+pub trait ContextExt {
+    fn state(&self) -> &AppState;
+    /// The signed-in caller, or UNAUTHENTICATED.
+    fn caller(&self) -> ApiResult<&Caller>;
+    /// The request's batching loader.
+    fn loader(&self) -> &DataLoader<DbLoader>;
+}
+
+impl ContextExt for Context<'_> {
+    fn state(&self) -> &AppState {
+        // The schema is always built with the state; see `schema::build`.
+        match self.data::<AppState>() {
+            Ok(state) => state,
+            Err(_) => unreachable!("the schema is built with AppState"),
+        }
+    }
+
+    fn caller(&self) -> ApiResult<&Caller> {
+        self.data_opt::<Caller>().ok_or(ApiError::Unauthenticated)
+    }
+
+    fn loader(&self) -> &DataLoader<DbLoader> {
+        match self.data::<DataLoader<DbLoader>>() {
+            Ok(loader) => loader,
+            Err(_) => unreachable!("every request carries a loader; see `http::graphql`"),
+        }
+    }
+}
