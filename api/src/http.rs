@@ -13,7 +13,6 @@ use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, BatchResponse};
 use async_graphql_poem::GraphQLBatchResponse;
 use poem::http::{Method, StatusCode};
-use poem::middleware::SizeLimit;
 use poem::web::{Data, Html};
 use poem::{Body, EndpointExt, IntoResponse, Request, Response, Route, get, handler};
 
@@ -34,7 +33,6 @@ pub fn routes(schema: AppSchema, state: AppState) -> impl poem::Endpoint {
         .at("/healthz", get(healthz))
         .data(schema)
         .data(state)
-        .with(SizeLimit::new(MAX_BODY_BYTES))
 }
 
 #[handler]
@@ -106,7 +104,11 @@ async fn graphql(
     };
     let batch = attach(batch, caller, &state.db);
 
-    let response: BatchResponse = schema.execute_batch(batch).await;
+    let mut response: BatchResponse = schema.execute_batch(batch).await;
+    match &mut response {
+        BatchResponse::Single(r) => with_codes(r),
+        BatchResponse::Batch(rs) => rs.iter_mut().for_each(with_codes),
+    }
     GraphQLBatchResponse(response).into_response()
 }
 
@@ -128,6 +130,17 @@ fn attach(
     }
 }
 
+/// Errors raised before our resolvers run (syntax, validation, limits)
+/// carry no code of ours: they are the client's to fix.
+fn with_codes(response: &mut async_graphql::Response) {
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", crate::error::Code::BadUserInput.as_str());
+        }
+    }
+}
+
 fn bearer(req: &Request) -> Option<&str> {
     let value = req.header("authorization")?;
     let (scheme, token) = value.split_once(' ')?;
@@ -138,7 +151,7 @@ fn bearer(req: &Request) -> Option<&str> {
 
 async fn read_batch(req: &Request, body: Body) -> Result<BatchRequest, Response> {
     let bad =
-        |e: &dyn std::fmt::Display| refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", &e.to_string());
+        |e: &dyn std::fmt::Display| refuse(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &e.to_string());
 
     if req.method() == Method::GET {
         let request =
@@ -146,7 +159,7 @@ async fn read_batch(req: &Request, body: Body) -> Result<BatchRequest, Response>
         if is_mutation(&request) {
             return Err(refuse(
                 StatusCode::METHOD_NOT_ALLOWED,
-                "BAD_REQUEST",
+                "BAD_USER_INPUT",
                 "mutations must be sent by POST",
             ));
         }
@@ -163,23 +176,25 @@ async fn read_batch(req: &Request, body: Body) -> Result<BatchRequest, Response>
     if multipart && !PREFLIGHT_HEADERS.iter().any(|h| req.header(h).is_some()) {
         return Err(refuse(
             StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
+            "BAD_USER_INPUT",
             "multipart requests need an `Apollo-Require-Preflight` header",
         ));
     }
     if !json && !multipart {
         return Err(refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "BAD_REQUEST",
+            "BAD_USER_INPUT",
             "send GraphQL requests as application/json",
         ));
     }
 
-    let bytes = body.into_vec().await.map_err(|e| bad(&e))?;
+    let bytes = body.into_bytes_limit(MAX_BODY_BYTES).await.map_err(|_| {
+        refuse(StatusCode::PAYLOAD_TOO_LARGE, "BAD_USER_INPUT", "the request body is too large")
+    })?;
     let options = MultipartOptions::default()
         .max_num_files(4)
         .max_file_size(MAX_BODY_BYTES);
-    receive_batch_body(Some(content_type), bytes.as_slice(), options)
+    receive_batch_body(Some(content_type), bytes.as_ref(), options)
         .await
         .map_err(|e| bad(&e))
 }

@@ -1,6 +1,6 @@
 //! Relay global IDs: `base64url("Type:id")`, opaque to clients.
 
-use async_graphql::ID;
+pub use async_graphql::ID;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 

@@ -343,6 +343,10 @@ pub enum JobQueue {
     Sqlite(SqliteStorage<Job>),
 }
 
+/// How often an idle worker looks for new jobs. Without it, a worker wakes
+/// only at its heartbeat (30 s).
+const POLL_EVERY: Duration = Duration::from_millis(200);
+
 /// The queue name used unless a test asks for its own.
 pub const QUEUE: &str = "tutorial-jobs";
 
@@ -412,14 +416,14 @@ pub async fn run_workers(
     let monitor = match queue.clone() {
         JobQueue::Redis(storage) => Monitor::new().register(move |_| {
             WorkerBuilder::new(name.clone())
-                .backend(storage.clone())
+                .backend(storage.clone().poll_with_interval(POLL_EVERY))
                 .data(ctx.clone())
                 .retry(retry.clone())
                 .build(handle)
         }),
         JobQueue::Sqlite(storage) => Monitor::new().register(move |_| {
             WorkerBuilder::new(name.clone())
-                .backend(storage.clone())
+                .backend(storage.clone().poll_with_interval(POLL_EVERY))
                 .data(ctx.clone())
                 .retry(retry.clone())
                 .build(handle)
@@ -442,7 +446,8 @@ pub async fn run_workers(
 /// Enqueues a reminder sweep every `every`. Sweeps are idempotent, so
 /// several workers ticking at once only repeat a harmless check.
 async fn reminder_clock(queue: JobQueue, every: Duration) {
-    let mut ticks = tokio::time::interval(every);
+    // The first sweep comes one period after start: a restart is not a reason to sweep.
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         ticks.tick().await;

@@ -1,0 +1,106 @@
+//! Builders for the objects most tests need.
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{Value, json};
+use tests::TestApp;
+
+/// A questionnaire with one item of every kind; `s1` and `s2` form scale `S`.
+pub async fn questionnaire(app: &TestApp, token: &str) -> anyhow::Result<String> {
+    let data = app
+        .ok(
+            r#"mutation($input: CreateQuestionnaireInput!) {
+                createQuestionnaire(input: $input) { questionnaire { id version locked } }
+            }"#,
+            json!({ "input": {
+                "key": "check-in",
+                "title": "Check-in",
+                "audience": "LEARNERS",
+                "scales": [{ "code": "S", "name": "Support" }],
+                "items": [
+                    { "code": "s1", "prompt": "My tutor helps me", "kind": "LIKERT", "points": 5, "scale": "S" },
+                    { "code": "s2", "prompt": "I feel left alone", "kind": "LIKERT", "points": 5, "scale": "S", "reverseKeyed": true },
+                    { "code": "mode", "prompt": "Preferred mode", "kind": "SINGLE_CHOICE", "labels": ["in person", "video"] },
+                    { "code": "topics", "prompt": "Topics", "kind": "MULTIPLE_CHOICE", "labels": ["method", "maths", "wellbeing"] },
+                    { "code": "hours", "prompt": "Hours per week", "kind": "NUMBER", "min": 0, "max": 40 },
+                    { "code": "nps", "prompt": "Would you recommend", "kind": "NPS" },
+                    { "code": "comment", "prompt": "Anything else", "kind": "FREE_TEXT" }
+                ]
+            }}),
+            Some(token),
+        )
+        .await?;
+    Ok(data["createQuestionnaire"]["questionnaire"]["id"].as_str().unwrap_or_default().to_owned())
+}
+
+pub struct CampaignSpec {
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub offsets: Vec<i64>,
+    pub min_group_size: i32,
+}
+
+impl Default for CampaignSpec {
+    fn default() -> Self {
+        let now = Utc::now();
+        Self {
+            opens_at: now - Duration::hours(1),
+            closes_at: now + Duration::days(10),
+            offsets: vec![72],
+            min_group_size: 3,
+        }
+    }
+}
+
+pub async fn campaign(app: &TestApp, token: &str, questionnaire: &str, spec: CampaignSpec) -> anyhow::Result<String> {
+    let data = app
+        .ok(
+            r#"mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { campaign { id status } } }"#,
+            json!({ "input": {
+                "questionnaireId": questionnaire,
+                "name": "Autumn check-in",
+                "opensAt": spec.opens_at.to_rfc3339(),
+                "closesAt": spec.closes_at.to_rfc3339(),
+                "reminderOffsetsHours": spec.offsets,
+                "minGroupSize": spec.min_group_size,
+            }}),
+            Some(token),
+        )
+        .await?;
+    Ok(data["createCampaign"]["campaign"]["id"].as_str().unwrap_or_default().to_owned())
+}
+
+/// Creates learners with the given addresses; returns their ids.
+pub async fn learners(app: &TestApp, token: &str, emails: &[&str]) -> anyhow::Result<Vec<String>> {
+    let people: Vec<Value> = emails
+        .iter()
+        .map(|e| json!({ "name": format!("Learner {e}"), "email": e, "kind": "LEARNER" }))
+        .collect();
+    let data = app
+        .ok(
+            "mutation($input: CreatePeopleInput!) { createPeople(input: $input) { people { id } } }",
+            json!({ "input": { "people": people } }),
+            Some(token),
+        )
+        .await?;
+    Ok(data["createPeople"]["people"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|p| p["id"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default())
+}
+
+pub const SUBMIT: &str = r#"mutation($input: SubmitResponseInput!) {
+    submitResponse(input: $input) { accepted alreadySubmitted }
+}"#;
+
+/// A complete, valid set of answers to [`questionnaire`].
+pub fn answers(s1: f64) -> Value {
+    json!([
+        { "item": "s1", "number": s1 },
+        { "item": "s2", "number": 2 },
+        { "item": "mode", "text": "video" },
+        { "item": "topics", "choices": ["maths", "method"] },
+        { "item": "hours", "number": 2.5 },
+        { "item": "nps", "number": 9 },
+        { "item": "comment", "text": "<b>thanks</b>" }
+    ])
+}

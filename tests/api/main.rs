@@ -1,0 +1,9 @@
+//! End-to-end tests of the api: real HTTP, real SMTP, the real job queue.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod bad_input;
+mod demo_statistics;
+mod evaluation_loop;
+mod fixtures;
+mod schema_contract;

@@ -1,0 +1,5 @@
+//! Tests of the worker's side effects against a real database and SMTP server.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod delivery;
