@@ -150,8 +150,9 @@ fn bearer(req: &Request) -> Option<&str> {
 }
 
 async fn read_batch(req: &Request, body: Body) -> Result<BatchRequest, Response> {
-    let bad =
-        |e: &dyn std::fmt::Display| refuse(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &e.to_string());
+    let bad = |e: &dyn std::fmt::Display| {
+        refuse(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &e.to_string())
+    };
 
     if req.method() == Method::GET {
         let request =
@@ -189,7 +190,11 @@ async fn read_batch(req: &Request, body: Body) -> Result<BatchRequest, Response>
     }
 
     let bytes = body.into_bytes_limit(MAX_BODY_BYTES).await.map_err(|_| {
-        refuse(StatusCode::PAYLOAD_TOO_LARGE, "BAD_USER_INPUT", "the request body is too large")
+        refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "BAD_USER_INPUT",
+            "the request body is too large",
+        )
     })?;
     let options = MultipartOptions::default()
         .max_num_files(4)

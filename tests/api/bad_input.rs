@@ -14,7 +14,13 @@ const IMPORT: &str = r#"mutation($input: ImportResponsesInput!) {
 }"#;
 
 /// Sends an import as a GraphQL multipart request.
-async fn import(app: &TestApp, token: &str, campaign: &str, csv: &str, columns: Value) -> anyhow::Result<Value> {
+async fn import(
+    app: &TestApp,
+    token: &str,
+    campaign: &str,
+    csv: &str,
+    columns: Value,
+) -> anyhow::Result<Value> {
     let operations = json!({
         "query": IMPORT,
         "variables": { "input": {
@@ -25,7 +31,12 @@ async fn import(app: &TestApp, token: &str, campaign: &str, csv: &str, columns: 
     let form = Form::new()
         .text("operations", operations.to_string())
         .text("map", json!({ "0": ["variables.input.file"] }).to_string())
-        .part("0", Part::bytes(csv.as_bytes().to_vec()).file_name("answers.csv").mime_str("text/csv")?);
+        .part(
+            "0",
+            Part::bytes(csv.as_bytes().to_vec())
+                .file_name("answers.csv")
+                .mime_str("text/csv")?,
+        );
     Ok(app
         .http()
         .post(app.graphql_url())
@@ -44,7 +55,11 @@ fn likert_columns() -> Value {
 
 async fn response_count(app: &TestApp, token: &str, campaign: &str) -> anyhow::Result<Value> {
     let data = app
-        .ok("query($id: ID!) { node(id: $id) { ... on Campaign { responseCount } } }", json!({ "id": campaign }), Some(token))
+        .ok(
+            "query($id: ID!) { node(id: $id) { ... on Campaign { responseCount } } }",
+            json!({ "id": campaign }),
+            Some(token),
+        )
         .await?;
     Ok(data["node"]["responseCount"].clone())
 }
@@ -52,33 +67,90 @@ async fn response_count(app: &TestApp, token: &str, campaign: &str) -> anyhow::R
 #[tokio::test]
 async fn a_bad_file_imports_nothing_and_names_the_row_and_column() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
-    let admin = app.account("imp", "coord@imp.test", Role::Coordinator).await?;
+    let admin = app
+        .account("imp", "coord@imp.test", Role::Coordinator)
+        .await?;
     let q = fixtures::questionnaire(&app, &admin).await?;
     let c = fixtures::campaign(&app, &admin, &q, CampaignSpec::default()).await?;
 
-    let out_of_range = import(&app, &admin, &c, "id,a,b,group\n1,4,2,x\n2,9,1,y\n", likert_columns()).await?;
-    let ragged = import(&app, &admin, &c, "id,a,b,group\n1,4,2,x\n2,3\n", likert_columns()).await?;
-    let unknown_item = import(&app, &admin, &c, "id,a,b,group\n1,4,2,x\n", json!([{ "column": "a", "item": "zz" }])).await?;
-    let unknown_column = import(&app, &admin, &c, "id,a,b,group\n1,4,2,x\n", json!([{ "column": "q", "item": "s1" }])).await?;
+    let out_of_range = import(
+        &app,
+        &admin,
+        &c,
+        "id,a,b,group\n1,4,2,x\n2,9,1,y\n",
+        likert_columns(),
+    )
+    .await?;
+    let ragged = import(
+        &app,
+        &admin,
+        &c,
+        "id,a,b,group\n1,4,2,x\n2,3\n",
+        likert_columns(),
+    )
+    .await?;
+    let unknown_item = import(
+        &app,
+        &admin,
+        &c,
+        "id,a,b,group\n1,4,2,x\n",
+        json!([{ "column": "a", "item": "zz" }]),
+    )
+    .await?;
+    let unknown_column = import(
+        &app,
+        &admin,
+        &c,
+        "id,a,b,group\n1,4,2,x\n",
+        json!([{ "column": "q", "item": "s1" }]),
+    )
+    .await?;
 
     let problem = &out_of_range["errors"][0]["extensions"]["problems"][0];
-    assert_eq!(out_of_range["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
-    assert_eq!((problem["row"].clone(), problem["field"].clone()), (json!(2), json!("a")));
-    assert!(out_of_range["errors"][0]["message"].as_str().unwrap().contains("row 2, column a"));
+    assert_eq!(
+        out_of_range["errors"][0]["extensions"]["code"],
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(
+        (problem["row"].clone(), problem["field"].clone()),
+        (json!(2), json!("a"))
+    );
+    assert!(
+        out_of_range["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("row 2, column a")
+    );
     assert_eq!(ragged["errors"][0]["extensions"]["problems"][0]["row"], 2);
-    assert!(unknown_item["errors"][0]["message"].as_str().unwrap().contains("`zz`"));
-    assert_eq!(unknown_column["errors"][0]["extensions"]["problems"][0]["field"], "q");
+    assert!(
+        unknown_item["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`zz`")
+    );
+    assert_eq!(
+        unknown_column["errors"][0]["extensions"]["problems"][0]["field"],
+        "q"
+    );
     assert_eq!(response_count(&app, &admin, &c).await?, 0);
 
     // The same file, corrected, goes in whole; an empty cell stays missing.
-    let good = import(&app, &admin, &c, "id,a,b,group\n1,4,2,x\n2,5,,y\n", likert_columns()).await?;
+    let good = import(
+        &app,
+        &admin,
+        &c,
+        "id,a,b,group\n1,4,2,x\n2,5,,y\n",
+        likert_columns(),
+    )
+    .await?;
     assert_eq!(good["data"]["importResponses"]["imported"], 2, "{good}");
     assert_eq!(response_count(&app, &admin, &c).await?, 2);
     app.stop().await
 }
 
 #[tokio::test]
-async fn submissions_with_bad_answers_unknown_links_or_after_closing_are_refused() -> anyhow::Result<()> {
+async fn submissions_with_bad_answers_unknown_links_or_after_closing_are_refused()
+-> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
     let admin = app.account("sub", "coord@sub.test", Role::Admin).await?;
     let q = fixtures::questionnaire(&app, &admin).await?;
@@ -98,21 +170,53 @@ async fn submissions_with_bad_answers_unknown_links_or_after_closing_are_refused
     .await?;
     app.jobs_done("send_invitations", 1).await?;
     let token = app.mail.messages()[0].token().unwrap();
-    let submit = |answers: Value, token: &str| json!({ "input": { "token": token, "answers": answers } });
+    let submit =
+        |answers: Value, token: &str| json!({ "input": { "token": token, "answers": answers } });
 
-    let unknown_token = app.error_code(SUBMIT, submit(fixtures::answers(3.0), "not-a-token"), None).await?;
-    let unknown_item = app.error_code(SUBMIT, submit(json!([{ "item": "nope", "number": 1 }]), &token), None).await?;
-    let out_of_range = app.error_code(SUBMIT, submit(json!([{ "item": "s1", "number": 6 }]), &token), None).await?;
-    let wrong_kind = app.error_code(SUBMIT, submit(json!([{ "item": "mode", "number": 1 }]), &token), None).await?;
-    let bad_choice = app.error_code(SUBMIT, submit(json!([{ "item": "topics", "choices": ["x"] }]), &token), None).await?;
+    let unknown_token = app
+        .error_code(SUBMIT, submit(fixtures::answers(3.0), "not-a-token"), None)
+        .await?;
+    let unknown_item = app
+        .error_code(
+            SUBMIT,
+            submit(json!([{ "item": "nope", "number": 1 }]), &token),
+            None,
+        )
+        .await?;
+    let out_of_range = app
+        .error_code(
+            SUBMIT,
+            submit(json!([{ "item": "s1", "number": 6 }]), &token),
+            None,
+        )
+        .await?;
+    let wrong_kind = app
+        .error_code(
+            SUBMIT,
+            submit(json!([{ "item": "mode", "number": 1 }]), &token),
+            None,
+        )
+        .await?;
+    let bad_choice = app
+        .error_code(
+            SUBMIT,
+            submit(json!([{ "item": "topics", "choices": ["x"] }]), &token),
+            None,
+        )
+        .await?;
     assert_eq!(unknown_token, "NOT_FOUND");
     for code in [unknown_item, out_of_range, wrong_kind, bad_choice] {
         assert_eq!(code, "BAD_USER_INPUT");
     }
-    assert_eq!(response_count(&app, &admin, &c).await?, 0, "a refused submission stores nothing");
+    assert_eq!(
+        response_count(&app, &admin, &c).await?,
+        0,
+        "a refused submission stores nothing"
+    );
 
     // Once the campaign has closed, even a valid answer is refused.
-    let id = api::ids::decode(&api::ids::ID(c.clone()), "Campaign").map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let id = api::ids::decode(&api::ids::ID(c.clone()), "Campaign")
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     campaign::Entity::update(campaign::ActiveModel {
         id: Set(id),
         closes_at: Set(Utc::now() - Duration::minutes(1)),
@@ -120,7 +224,9 @@ async fn submissions_with_bad_answers_unknown_links_or_after_closing_are_refused
     })
     .exec(&app.state.db)
     .await?;
-    let closed = app.error_code(SUBMIT, submit(fixtures::answers(3.0), &token), None).await?;
+    let closed = app
+        .error_code(SUBMIT, submit(fixtures::answers(3.0), &token), None)
+        .await?;
     assert_eq!(closed, "CONFLICT");
     assert_eq!(response_count(&app, &admin, &c).await?, 0);
     app.stop().await
@@ -161,8 +267,17 @@ async fn invalid_designs_are_refused_with_every_problem_listed() -> anyhow::Resu
         )
         .await?;
 
-    assert_eq!(bad_questionnaire["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
-    assert_eq!(bad_questionnaire["errors"][0]["extensions"]["problems"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        bad_questionnaire["errors"][0]["extensions"]["code"],
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(
+        bad_questionnaire["errors"][0]["extensions"]["problems"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
     let fields: Vec<&str> = bad_campaign["errors"][0]["extensions"]["problems"]
         .as_array()
         .unwrap()
@@ -171,9 +286,16 @@ async fn invalid_designs_are_refused_with_every_problem_listed() -> anyhow::Resu
         .collect();
     assert_eq!(fields, ["name", "reminderOffsetsHours[0]", "minGroupSize"]);
     let listed = app
-        .ok("{ questionnaires { edges { node { key } } } campaigns { edges { node { id } } } }", json!({}), Some(&admin))
+        .ok(
+            "{ questionnaires { edges { node { key } } } campaigns { edges { node { id } } } }",
+            json!({}),
+            Some(&admin),
+        )
         .await?;
-    assert_eq!(listed["questionnaires"]["edges"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        listed["questionnaires"]["edges"].as_array().unwrap().len(),
+        1
+    );
     assert_eq!(listed["campaigns"]["edges"].as_array().unwrap().len(), 0);
     app.stop().await
 }
@@ -182,25 +304,64 @@ async fn invalid_designs_are_refused_with_every_problem_listed() -> anyhow::Resu
 async fn roles_and_tenants_bound_every_resolver() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
     let admin = app.account("one", "admin@one.test", Role::Admin).await?;
-    let observer = app.account("one", "observer@one.test", Role::Observer).await?;
+    let observer = app
+        .account("one", "observer@one.test", Role::Observer)
+        .await?;
     let stranger = app.account("two", "admin@two.test", Role::Admin).await?;
     let q = fixtures::questionnaire(&app, &admin).await?;
     let c = fixtures::campaign(&app, &admin, &q, CampaignSpec::default()).await?;
     let node = "query($id: ID!) { node(id: $id) { id } }";
-    let launch = "mutation($input: CampaignInput!) { launchCampaign(input: $input) { campaign { id } } }";
+    let launch =
+        "mutation($input: CampaignInput!) { launchCampaign(input: $input) { campaign { id } } }";
 
-    assert_eq!(app.error_code("{ campaigns { edges { node { id } } } }", json!({}), None).await?, "UNAUTHENTICATED");
-    assert_eq!(app.ok(node, json!({ "id": c }), Some(&observer)).await?["node"]["id"], json!(c));
-    assert_eq!(app.error_code(launch, json!({ "input": { "campaignId": c } }), Some(&observer)).await?, "FORBIDDEN");
-    assert_eq!(app.ok(node, json!({ "id": c }), Some(&stranger)).await?["node"], Value::Null);
-    assert_eq!(app.error_code(launch, json!({ "input": { "campaignId": c } }), Some(&stranger)).await?, "NOT_FOUND");
-    let theirs = app.ok("{ campaigns { edges { node { id } } } }", json!({}), Some(&stranger)).await?;
+    assert_eq!(
+        app.error_code("{ campaigns { edges { node { id } } } }", json!({}), None)
+            .await?,
+        "UNAUTHENTICATED"
+    );
+    assert_eq!(
+        app.ok(node, json!({ "id": c }), Some(&observer)).await?["node"]["id"],
+        json!(c)
+    );
+    assert_eq!(
+        app.error_code(
+            launch,
+            json!({ "input": { "campaignId": c } }),
+            Some(&observer)
+        )
+        .await?,
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        app.ok(node, json!({ "id": c }), Some(&stranger)).await?["node"],
+        Value::Null
+    );
+    assert_eq!(
+        app.error_code(
+            launch,
+            json!({ "input": { "campaignId": c } }),
+            Some(&stranger)
+        )
+        .await?,
+        "NOT_FOUND"
+    );
+    let theirs = app
+        .ok(
+            "{ campaigns { edges { node { id } } } }",
+            json!({}),
+            Some(&stranger),
+        )
+        .await?;
     assert_eq!(theirs["campaigns"]["edges"], json!([]));
 
     // Wrong password and unknown address get the same answer.
     let sign_in = "mutation($e: String!) { signIn(input: {email: $e, password: \"wrong password\"}) { token } }";
-    let wrong = app.post(sign_in, json!({ "e": "admin@one.test" }), None).await?;
-    let unknown = app.post(sign_in, json!({ "e": "nobody@one.test" }), None).await?;
+    let wrong = app
+        .post(sign_in, json!({ "e": "admin@one.test" }), None)
+        .await?;
+    let unknown = app
+        .post(sign_in, json!({ "e": "nobody@one.test" }), None)
+        .await?;
     assert_eq!(wrong["errors"], unknown["errors"]);
     app.stop().await
 }
@@ -212,12 +373,33 @@ async fn the_http_layer_refuses_csrf_shapes_deep_queries_and_bad_tokens() -> any
     let http = app.http();
     let mutation = "mutation { signIn(input: {email: \"a@b.c\", password: \"x\"}) { token } }";
 
-    let by_get = http.get(app.graphql_url()).query(&[("query", mutation)]).send().await?;
-    let as_text = http.post(app.graphql_url()).header("content-type", "text/plain").body(json!({ "query": mutation }).to_string()).send().await?;
-    let form = reqwest::multipart::Form::new().text("operations", json!({ "query": mutation }).to_string()).text("map", "{}");
+    let by_get = http
+        .get(app.graphql_url())
+        .query(&[("query", mutation)])
+        .send()
+        .await?;
+    let as_text = http
+        .post(app.graphql_url())
+        .header("content-type", "text/plain")
+        .body(json!({ "query": mutation }).to_string())
+        .send()
+        .await?;
+    let form = reqwest::multipart::Form::new()
+        .text("operations", json!({ "query": mutation }).to_string())
+        .text("map", "{}");
     let bare_multipart = http.post(app.graphql_url()).multipart(form).send().await?;
-    let bad_token = http.post(app.graphql_url()).bearer_auth("forged").json(&json!({ "query": "{ viewer { email } }" })).send().await?;
-    let query_by_get = http.get(app.graphql_url()).query(&[("query", "{ viewer { email } }")]).bearer_auth(&admin).send().await?;
+    let bad_token = http
+        .post(app.graphql_url())
+        .bearer_auth("forged")
+        .json(&json!({ "query": "{ viewer { email } }" }))
+        .send()
+        .await?;
+    let query_by_get = http
+        .get(app.graphql_url())
+        .query(&[("query", "{ viewer { email } }")])
+        .bearer_auth(&admin)
+        .send()
+        .await?;
 
     assert_eq!(by_get.status(), 405);
     assert_eq!(as_text.status(), 415);
@@ -232,8 +414,16 @@ async fn the_http_layer_refuses_csrf_shapes_deep_queries_and_bad_tokens() -> any
     let too_deep = format!("{{ __schema {{ types {{ fields {{ type {{ {nested} }} }} }} }} }}");
     let body = app.post(&too_deep, json!({}), Some(&admin)).await?;
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
-    assert!(body["errors"][0]["message"].as_str().unwrap().contains("nested too deep"), "{body}");
-    let syntax = app.error_code("{ viewer { ", json!({}), Some(&admin)).await?;
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nested too deep"),
+        "{body}"
+    );
+    let syntax = app
+        .error_code("{ viewer { ", json!({}), Some(&admin))
+        .await?;
     assert_eq!(syntax, "BAD_USER_INPUT");
     app.stop().await
 }

@@ -16,7 +16,9 @@ fn close(actual: &Value, expected: &Value, tolerance: f64) -> bool {
 #[tokio::test]
 async fn the_demo_report_matches_an_independent_computation() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
-    let demo = api::demo::seed(&app.state).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let demo = api::demo::seed(&app.state)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let token = app
         .ok(
             "mutation($e: String!, $p: String!) { signIn(input: {email: $e, password: $p}) { token } }",
@@ -56,8 +58,14 @@ async fn the_demo_report_matches_an_independent_computation() -> anyhow::Result<
     // Alpha to 3 decimals is the promise; the figures agree far closer.
     for scale in results["scales"].as_array().unwrap() {
         let expected = &reference["scales"][scale["code"].as_str().unwrap()];
-        assert!(close(&scale["alpha"], &expected["alpha"], 5e-4), "alpha {scale} vs {expected}");
-        assert!(close(&scale["alpha"], &expected["alpha"], 1e-9), "alpha {scale} vs {expected}");
+        assert!(
+            close(&scale["alpha"], &expected["alpha"], 5e-4),
+            "alpha {scale} vs {expected}"
+        );
+        assert!(
+            close(&scale["alpha"], &expected["alpha"], 1e-9),
+            "alpha {scale} vs {expected}"
+        );
         assert!(close(&scale["mean"], &expected["score_mean"], 1e-9));
         assert!(close(&scale["sd"], &expected["score_sd"], 1e-9));
         assert_eq!(scale["n"], expected["score_n"]);
@@ -70,24 +78,46 @@ async fn the_demo_report_matches_an_independent_computation() -> anyhow::Result<
     let mut missing = 0;
     for item in items {
         let expected = &reference["items"][item["code"].as_str().unwrap()];
-        assert!(close(&item["mean"], &expected["mean"], 5e-5), "mean {item} vs {expected}");
+        assert!(
+            close(&item["mean"], &expected["mean"], 5e-5),
+            "mean {item} vs {expected}"
+        );
         for key in ["sd", "median", "q1", "q3"] {
-            assert!(close(&item[key], &expected[key], 1e-9), "{key} of {item} vs {expected}");
+            assert!(
+                close(&item[key], &expected[key], 1e-9),
+                "{key} of {item} vs {expected}"
+            );
         }
         assert_eq!(item["n"], expected["n"]);
         assert_eq!(item["missing"], expected["missing"]);
         for count in item["distribution"].as_array().unwrap() {
-            assert_eq!(count["count"], expected["distribution"][count["value"].as_str().unwrap()]);
+            assert_eq!(
+                count["count"],
+                expected["distribution"][count["value"].as_str().unwrap()]
+            );
         }
         missing += item["missing"].as_u64().unwrap();
     }
-    assert_eq!(missing, reference["total_missing_answers"].as_u64().unwrap());
+    assert_eq!(
+        missing,
+        reference["total_missing_answers"].as_u64().unwrap()
+    );
 
     // Breakdowns: group sizes and scale means per group.
     let breakdown = |name: &str| {
-        results["breakdowns"].as_array().unwrap().iter().find(|b| b["attribute"] == name).unwrap().clone()
+        results["breakdowns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["attribute"] == name)
+            .unwrap()
+            .clone()
     };
-    for (attribute, key) in [("gender", "by_gender"), ("education", "by_education"), ("age band", "by_age_band")] {
+    for (attribute, key) in [
+        ("gender", "by_gender"),
+        ("education", "by_education"),
+        ("age band", "by_age_band"),
+    ] {
         let groups = breakdown(attribute)["groups"].as_array().unwrap().clone();
         let expected = reference[key].as_object().unwrap();
         assert_eq!(groups.len(), expected.len(), "{attribute}");
@@ -96,14 +126,25 @@ async fn the_demo_report_matches_an_independent_computation() -> anyhow::Result<
             assert_eq!(group["n"], e["n"]);
             assert_eq!(group["suppressed"], false);
             for mean in group["scaleMeans"].as_array().unwrap() {
-                assert!(close(&mean["mean"], &e["scale_means"][mean["code"].as_str().unwrap()], 1e-9));
+                assert!(close(
+                    &mean["mean"],
+                    &e["scale_means"][mean["code"].as_str().unwrap()],
+                    1e-9
+                ));
             }
         }
     }
 
     // The rules fire on the real figures: openness has alpha 0.600.
-    let recommendations = node["reports"]["edges"][0]["node"]["recommendations"].as_array().unwrap().clone();
-    assert!(recommendations.iter().any(|r| r["rule"] == "low_reliability" && r["subject"] == "O"));
+    let recommendations = node["reports"]["edges"][0]["node"]["recommendations"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(
+        recommendations
+            .iter()
+            .any(|r| r["rule"] == "low_reliability" && r["subject"] == "O")
+    );
     app.stop().await
 }
 
@@ -111,8 +152,12 @@ async fn the_demo_report_matches_an_independent_computation() -> anyhow::Result<
 async fn the_demo_is_created_once() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
 
-    let first = api::demo::seed(&app.state).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let second = api::demo::seed(&app.state).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let first = api::demo::seed(&app.state)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let second = api::demo::seed(&app.state)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
 
     assert_eq!(first.learner_campaign_id, second.learner_campaign_id);
     assert_eq!(first.tutor_campaign_id, second.tutor_campaign_id);

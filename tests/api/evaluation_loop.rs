@@ -9,14 +9,22 @@ use worker::Job;
 use crate::fixtures::{self, CampaignSpec, SUBMIT};
 
 #[tokio::test]
-async fn reminders_reach_each_non_respondent_once_and_the_link_answers_once() -> anyhow::Result<()> {
+async fn reminders_reach_each_non_respondent_once_and_the_link_answers_once() -> anyhow::Result<()>
+{
     let app = TestApp::spawn().await?;
-    let admin = app.account("north", "coord@north.test", Role::Coordinator).await?;
+    let admin = app
+        .account("north", "coord@north.test", Role::Coordinator)
+        .await?;
     let questionnaire = fixtures::questionnaire(&app, &admin).await?;
     let spec = CampaignSpec::default();
     let opens_at = spec.opens_at;
     let campaign = fixtures::campaign(&app, &admin, &questionnaire, spec).await?;
-    let people = fixtures::learners(&app, &admin, &["ada@north.test", "bo@north.test", "cy@north.test"]).await?;
+    let people = fixtures::learners(
+        &app,
+        &admin,
+        &["ada@north.test", "bo@north.test", "cy@north.test"],
+    )
+    .await?;
     app.ok(
         "mutation($input: InviteInput!) { inviteToCampaign(input: $input) { invited } }",
         json!({ "input": { "campaignId": campaign, "personIds": people } }),
@@ -36,7 +44,10 @@ async fn reminders_reach_each_non_respondent_once_and_the_link_answers_once() ->
     assert_eq!(invitations.len(), 3, "one invitation each");
 
     // Ada answers through the link in her invitation.
-    let ada = invitations.iter().find(|m| m.recipients.iter().any(|r| r.contains("ada@"))).unwrap();
+    let ada = invitations
+        .iter()
+        .find(|m| m.recipients.iter().any(|r| r.contains("ada@")))
+        .unwrap();
     let submitted = app
         .ok(SUBMIT, json!({ "input": { "token": ada.token().unwrap(), "answers": fixtures::answers(4.0) } }), None)
         .await?;
@@ -44,15 +55,29 @@ async fn reminders_reach_each_non_respondent_once_and_the_link_answers_once() ->
 
     // The first reminder falls due 72 hours after opening: two emails, not to Ada.
     let due = opens_at + Duration::hours(73);
-    app.state.enqueue(Job::ReminderSweep { at: due }).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    app.state
+        .enqueue(Job::ReminderSweep { at: due })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     assert_eq!(app.jobs_done("reminder_sweep", 1).await?, 0);
     let reminders: Vec<_> = app.mail.messages().into_iter().skip(3).collect();
     assert_eq!(reminders.len(), 2);
-    assert!(reminders.iter().all(|m| !m.recipients.iter().any(|r| r.contains("ada@"))));
-    assert!(reminders.iter().all(|m| m.header("Subject").unwrap().starts_with("Reminder")));
+    assert!(
+        reminders
+            .iter()
+            .all(|m| !m.recipients.iter().any(|r| r.contains("ada@")))
+    );
+    assert!(
+        reminders
+            .iter()
+            .all(|m| m.header("Subject").unwrap().starts_with("Reminder"))
+    );
 
     // A second sweep of the same step sends nothing.
-    app.state.enqueue(Job::ReminderSweep { at: due }).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    app.state
+        .enqueue(Job::ReminderSweep { at: due })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     assert_eq!(app.jobs_done("reminder_sweep", 2).await?, 0);
     assert_eq!(app.mail.messages().len(), 5);
 
@@ -80,11 +105,15 @@ async fn reminders_reach_each_non_respondent_once_and_the_link_answers_once() ->
 }
 
 #[tokio::test]
-async fn a_report_aggregates_submitted_answers_with_reverse_keys_and_suppression() -> anyhow::Result<()> {
+async fn a_report_aggregates_submitted_answers_with_reverse_keys_and_suppression()
+-> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
-    let admin = app.account("south", "coord@south.test", Role::Admin).await?;
+    let admin = app
+        .account("south", "coord@south.test", Role::Admin)
+        .await?;
     let questionnaire = fixtures::questionnaire(&app, &admin).await?;
-    let campaign = fixtures::campaign(&app, &admin, &questionnaire, CampaignSpec::default()).await?;
+    let campaign =
+        fixtures::campaign(&app, &admin, &questionnaire, CampaignSpec::default()).await?;
     let people = fixtures::learners(&app, &admin, &["a@south.test", "b@south.test"]).await?;
     app.ok(
         "mutation($input: InviteInput!) { inviteToCampaign(input: $input) { invited } }",
@@ -129,14 +158,28 @@ async fn a_report_aggregates_submitted_answers_with_reverse_keys_and_suppression
     assert_eq!(results["scales"][0]["mean"], 4.0);
     assert_eq!(results["scales"][0]["reversedItemCodes"], json!(["s2"]));
     assert_eq!(results["responseRate"], 1.0);
-    let item = |code: &str| results["items"].as_array().unwrap().iter().find(|i| i["code"] == code).unwrap().clone();
+    let item = |code: &str| {
+        results["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["code"] == code)
+            .unwrap()
+            .clone()
+    };
     assert_eq!(item("s1")["mean"], 4.0);
     assert_eq!(item("nps")["nps"], 100.0);
-    assert_eq!(item("topics")["distribution"], json!([
-        { "value": "method", "count": 2 }, { "value": "maths", "count": 2 }, { "value": "wellbeing", "count": 0 }
-    ]));
+    assert_eq!(
+        item("topics")["distribution"],
+        json!([
+            { "value": "method", "count": 2 }, { "value": "maths", "count": 2 }, { "value": "wellbeing", "count": 0 }
+        ])
+    );
     let html = report["html"].as_str().unwrap();
     assert!(html.contains("<svg") && html.contains("Autumn check-in"));
-    assert!(!html.contains("<b>thanks</b>"), "free text never reaches the report unescaped");
+    assert!(
+        !html.contains("<b>thanks</b>"),
+        "free text never reaches the report unescaped"
+    );
     app.stop().await
 }

@@ -29,7 +29,10 @@ pub async fn questionnaire(app: &TestApp, token: &str) -> anyhow::Result<String>
             Some(token),
         )
         .await?;
-    Ok(data["createQuestionnaire"]["questionnaire"]["id"].as_str().unwrap_or_default().to_owned())
+    Ok(data["createQuestionnaire"]["questionnaire"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned())
 }
 
 pub struct CampaignSpec {
@@ -51,7 +54,12 @@ impl Default for CampaignSpec {
     }
 }
 
-pub async fn campaign(app: &TestApp, token: &str, questionnaire: &str, spec: CampaignSpec) -> anyhow::Result<String> {
+pub async fn campaign(
+    app: &TestApp,
+    token: &str,
+    questionnaire: &str,
+    spec: CampaignSpec,
+) -> anyhow::Result<String> {
     let data = app
         .ok(
             r#"mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { campaign { id status } } }"#,
@@ -66,7 +74,10 @@ pub async fn campaign(app: &TestApp, token: &str, questionnaire: &str, spec: Cam
             Some(token),
         )
         .await?;
-    Ok(data["createCampaign"]["campaign"]["id"].as_str().unwrap_or_default().to_owned())
+    Ok(data["createCampaign"]["campaign"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned())
 }
 
 /// Creates learners with the given addresses; returns their ids.
@@ -84,7 +95,11 @@ pub async fn learners(app: &TestApp, token: &str, emails: &[&str]) -> anyhow::Re
         .await?;
     Ok(data["createPeople"]["people"]
         .as_array()
-        .map(|a| a.iter().filter_map(|p| p["id"].as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p["id"].as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default())
 }
 

@@ -18,3 +18,25 @@ fn the_schema_matches_the_committed_sdl() {
         "the schema changed: review the difference, then run UPDATE_SCHEMA=1 cargo test -p tests --test api schema"
     );
 }
+
+/// With DATABASE_URL and REDIS_URL set, the suite must really run on them:
+/// a fallback to the embedded default would pass without testing anything.
+#[tokio::test]
+async fn the_suite_runs_on_the_configured_servers() -> anyhow::Result<()> {
+    let app = tests::TestApp::spawn().await?;
+
+    let backend = sea_orm::ConnectionTrait::get_database_backend(&app.state.db);
+    let wants_postgres = std::env::var("DATABASE_URL").is_ok_and(|u| !u.is_empty());
+    let wants_redis = std::env::var("REDIS_URL").is_ok_and(|u| !u.is_empty());
+
+    assert_eq!(
+        backend == sea_orm::DbBackend::Postgres,
+        wants_postgres,
+        "database: {backend:?}"
+    );
+    assert_eq!(
+        matches!(app.state.queue, worker::JobQueue::Redis(_)),
+        wants_redis
+    );
+    app.stop().await
+}

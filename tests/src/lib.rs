@@ -14,6 +14,7 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use api::{Application, Options};
 use entities::{Role, job_run};
+use redis::Commands;
 use sea_orm::{ColumnTrait, ConnectionTrait, Database, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
@@ -42,7 +43,9 @@ impl Drop for PgDatabase {
         let name = self.name.clone();
         // Drop runs outside async code: a short-lived runtime does the cleanup.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             rt.block_on(async {
                 let db = Database::connect(server_url).await?;
                 db.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
@@ -63,6 +66,26 @@ pub struct TestEnv {
     _pg: Option<PgDatabase>,
 }
 
+impl Drop for TestEnv {
+    /// Removes the test's queue from Redis; its database goes with `PgDatabase`.
+    fn drop(&mut self) {
+        let Some(url) = &self.settings.redis_url else {
+            return;
+        };
+        let cleanup = || -> redis::RedisResult<()> {
+            let mut con = redis::Client::open(url.as_str())?.get_connection()?;
+            let keys = con
+                .scan_match::<_, String>(format!("{}*", self.queue))?
+                .collect::<Result<Vec<_>, _>>()?;
+            if !keys.is_empty() {
+                redis::cmd("DEL").arg(keys).query::<()>(&mut con)?;
+            }
+            Ok(())
+        };
+        let _ = cleanup();
+    }
+}
+
 impl TestEnv {
     pub async fn new() -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
@@ -80,9 +103,13 @@ impl TestEnv {
             let server = Database::connect(&server_url)
                 .await
                 .with_context(|| "DATABASE_URL is set but PostgreSQL is not reachable")?;
-            server.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await?;
+            server
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await?;
             server.close().await?;
-            let (base, _) = server_url.rsplit_once('/').context("DATABASE_URL has no database name")?;
+            let (base, _) = server_url
+                .rsplit_once('/')
+                .context("DATABASE_URL has no database name")?;
             settings.database_url = Some(format!("{base}/{name}"));
             pg = Some(PgDatabase { server_url, name });
         }
@@ -165,7 +192,12 @@ impl TestApp {
     }
 
     /// Posts a GraphQL request and returns the whole response body.
-    pub async fn post(&self, query: &str, variables: Value, token: Option<&str>) -> anyhow::Result<Value> {
+    pub async fn post(
+        &self,
+        query: &str,
+        variables: Value,
+        token: Option<&str>,
+    ) -> anyhow::Result<Value> {
         let mut request = self
             .http
             .post(self.graphql_url())
@@ -177,7 +209,12 @@ impl TestApp {
     }
 
     /// Runs an operation that must succeed and returns its `data`.
-    pub async fn ok(&self, query: &str, variables: Value, token: Option<&str>) -> anyhow::Result<Value> {
+    pub async fn ok(
+        &self,
+        query: &str,
+        variables: Value,
+        token: Option<&str>,
+    ) -> anyhow::Result<Value> {
         let body = self.post(query, variables, token).await?;
         if body.get("errors").is_some_and(|e| !e.is_null()) {
             bail!("unexpected errors: {body}");
@@ -186,7 +223,12 @@ impl TestApp {
     }
 
     /// Runs an operation that must fail and returns the code of its first error.
-    pub async fn error_code(&self, query: &str, variables: Value, token: Option<&str>) -> anyhow::Result<String> {
+    pub async fn error_code(
+        &self,
+        query: &str,
+        variables: Value,
+        token: Option<&str>,
+    ) -> anyhow::Result<String> {
         let body = self.post(query, variables, token).await?;
         let code = body["errors"][0]["extensions"]["code"]
             .as_str()
@@ -206,7 +248,10 @@ impl TestApp {
                 None,
             )
             .await?;
-        Ok(data["signIn"]["token"].as_str().context("no token")?.to_owned())
+        Ok(data["signIn"]["token"]
+            .as_str()
+            .context("no token")?
+            .to_owned())
     }
 
     /// Waits until `count` jobs of `kind` have finished, and returns how many
@@ -227,7 +272,10 @@ impl TestApp {
                 return Ok(failed);
             }
             if tokio::time::Instant::now() > deadline {
-                bail!("{kind}: {done} of {count} jobs finished within a minute ({})", self.env.backend());
+                bail!(
+                    "{kind}: {done} of {count} jobs finished within a minute ({})",
+                    self.env.backend()
+                );
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }

@@ -10,23 +10,31 @@ use worker::{Context, delivery};
 
 /// A launched campaign with `n` invitees, opened an hour ago, reminding after 24 h.
 async fn campaign_with_invitees(app: &TestApp, n: usize) -> anyhow::Result<campaign::Model> {
-    let admin = api::auth::create_account(&app.state.db, ("org", "Org"), "a@org.test", "A", tests::PASSWORD, Role::Admin)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let admin = api::auth::create_account(
+        &app.state.db,
+        ("org", "Org"),
+        "a@org.test",
+        "A",
+        tests::PASSWORD,
+        Role::Admin,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let org = admin.organisation_id;
-    let questionnaire = entities::questionnaire::Entity::insert(entities::questionnaire::ActiveModel {
-        organisation_id: Set(org),
-        key: Set("q".into()),
-        version: Set(1),
-        title: Set("Q".into()),
-        description: Set(String::new()),
-        audience: Set(entities::Audience::Learners),
-        locked_at: Set(Some(Utc::now())),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    })
-    .exec_with_returning(&app.state.db)
-    .await?;
+    let questionnaire =
+        entities::questionnaire::Entity::insert(entities::questionnaire::ActiveModel {
+            organisation_id: Set(org),
+            key: Set("q".into()),
+            version: Set(1),
+            title: Set("Q".into()),
+            description: Set(String::new()),
+            audience: Set(entities::Audience::Learners),
+            locked_at: Set(Some(Utc::now())),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        })
+        .exec_with_returning(&app.state.db)
+        .await?;
     let now = Utc::now();
     let c = campaign::Entity::insert(campaign::ActiveModel {
         organisation_id: Set(org),
@@ -76,7 +84,11 @@ async fn campaign_with_invitees(app: &TestApp, n: usize) -> anyhow::Result<campa
 }
 
 fn context(app: &TestApp) -> anyhow::Result<Context> {
-    Context::new(&app.env.settings, app.state.db.clone(), app.state.tokens.clone())
+    Context::new(
+        &app.env.settings,
+        app.state.db.clone(),
+        app.state.tokens.clone(),
+    )
 }
 
 #[tokio::test]
@@ -86,7 +98,10 @@ async fn concurrent_sweeps_send_each_step_once() -> anyhow::Result<()> {
     let ctx = context(&app)?;
     let now = Utc::now();
 
-    let (a, b) = tokio::join!(delivery::sweep(&ctx, None, now), delivery::sweep(&ctx, None, now));
+    let (a, b) = tokio::join!(
+        delivery::sweep(&ctx, None, now),
+        delivery::sweep(&ctx, None, now)
+    );
     let (a, b) = (a?, b?);
     let later = c.opens_at + Duration::hours(25);
     let (x, y, z) = tokio::join!(
@@ -98,8 +113,16 @@ async fn concurrent_sweeps_send_each_step_once() -> anyhow::Result<()> {
     assert_eq!(a.sent + b.sent, 20);
     assert_eq!(x?.sent + y?.sent + z?.sent, 20);
     assert_eq!(app.mail.messages().len(), 40);
-    assert_eq!(email_message::Entity::find().count(&app.state.db).await?, 40);
-    let mut recipients: Vec<String> = app.mail.messages().iter().flat_map(|m| m.recipients.clone()).collect();
+    assert_eq!(
+        email_message::Entity::find().count(&app.state.db).await?,
+        40
+    );
+    let mut recipients: Vec<String> = app
+        .mail
+        .messages()
+        .iter()
+        .flat_map(|m| m.recipients.clone())
+        .collect();
     recipients.sort();
     recipients.dedup();
     assert_eq!(recipients.len(), 20);
@@ -116,7 +139,10 @@ async fn non_ascii_names_are_encoded_and_the_link_opens_the_invitation() -> anyh
 
     let message = &app.mail.messages()[0];
     let to = message.header("To").unwrap();
-    assert!(to.is_ascii() && to.contains("=?utf-8?"), "encoded display name: {to}");
+    assert!(
+        to.is_ascii() && to.contains("=?utf-8?"),
+        "encoded display name: {to}"
+    );
     assert!(message.header("Subject").unwrap().is_ascii());
     let token = message.token().unwrap();
     let opened = api::campaigns::service::invitation_for_token(&app.state.db, &token)
