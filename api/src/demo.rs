@@ -23,11 +23,14 @@ pub const ADMIN_EMAIL: &str = "admin@demo.example";
 pub const ADMIN_PASSWORD: &str = "demo-password";
 pub const LEARNER_CAMPAIGN: &str = "Learner questionnaire (bfi)";
 pub const TUTOR_CAMPAIGN: &str = "Tutor evaluations (course_evals)";
+pub const CHECK_IN_CAMPAIGN: &str = "Tutoring check-in";
 
 /// What the demo created.
 pub struct Demo {
     pub learner_campaign_id: i64,
     pub tutor_campaign_id: i64,
+    /// A launched campaign whose invitations wait in the outbox.
+    pub check_in_campaign_id: i64,
 }
 
 /// (code, prompt, reverse-keyed), in our own words.
@@ -119,6 +122,7 @@ pub async fn seed(state: &AppState) -> ApiResult<Demo> {
         return Ok(Demo {
             learner_campaign_id: find(LEARNER_CAMPAIGN).await?,
             tutor_campaign_id: find(TUTOR_CAMPAIGN).await?,
+            check_in_campaign_id: find(CHECK_IN_CAMPAIGN).await?,
         });
     }
 
@@ -263,10 +267,137 @@ pub async fn seed(state: &AppState) -> ApiResult<Demo> {
     };
     import::import(db, org, tutors.id, COURSE_EVALS_CSV, &evals_mapping).await?;
 
+    let check_in = check_in(state, org).await?;
+
     Ok(Demo {
         learner_campaign_id: learners.id,
         tutor_campaign_id: tutors.id,
+        check_in_campaign_id: check_in,
     })
+}
+
+/// A short questionnaire with every kind of item, sent to three learners.
+async fn check_in(state: &AppState, org: i64) -> ApiResult<i64> {
+    let db = &state.db;
+    let item = |code: &str, prompt: &str, kind: ItemKind| ItemInput {
+        code: code.into(),
+        prompt: prompt.into(),
+        kind,
+        points: None,
+        labels: Vec::new(),
+        reverse_keyed: false,
+        min: None,
+        max: None,
+        required: false,
+        scale: None,
+    };
+    let agree: Vec<String> = ["Disagree", "Rather disagree", "Rather agree", "Agree"]
+        .map(String::from)
+        .to_vec();
+    let likert = |code: &str, prompt: &str, reverse: bool| ItemInput {
+        points: Some(4),
+        labels: agree.clone(),
+        reverse_keyed: reverse,
+        scale: Some("support".into()),
+        ..item(code, prompt, ItemKind::Likert)
+    };
+    let questionnaire = questionnaires::create(
+        db,
+        org,
+        CreateQuestionnaireInput {
+            key: "check-in".into(),
+            title: "Tutoring check-in".into(),
+            description: "Six questions on how tutoring is going.".into(),
+            audience: Audience::Learners,
+            items: vec![
+                likert("help", "My tutor helps me make progress.", false),
+                likert("alone", "I am left on my own with my difficulties.", true),
+                ItemInput {
+                    labels: ["In person", "Video call", "Chat"]
+                        .map(String::from)
+                        .to_vec(),
+                    ..item(
+                        "mode",
+                        "Which way of meeting suits you best?",
+                        ItemKind::SingleChoice,
+                    )
+                },
+                ItemInput {
+                    labels: ["Study methods", "A subject", "Wellbeing", "Orientation"]
+                        .map(String::from)
+                        .to_vec(),
+                    ..item(
+                        "topics",
+                        "What would you like support on?",
+                        ItemKind::MultipleChoice,
+                    )
+                },
+                ItemInput {
+                    min: Some(0.0),
+                    max: Some(40.0),
+                    ..item(
+                        "hours",
+                        "Hours of personal study last week",
+                        ItemKind::Number,
+                    )
+                },
+                item(
+                    "recommend",
+                    "How likely are you to recommend tutoring to a friend?",
+                    ItemKind::Nps,
+                ),
+                item(
+                    "comment",
+                    "Anything else you want to tell us?",
+                    ItemKind::FreeText,
+                ),
+            ],
+            scales: vec![ScaleInput {
+                code: "support".into(),
+                name: "Perceived support".into(),
+            }],
+        },
+    )
+    .await?;
+    let now = Utc::now();
+    let campaign = service::create(
+        db,
+        org,
+        service::NewCampaign {
+            questionnaire_id: questionnaire.id,
+            name: CHECK_IN_CAMPAIGN.into(),
+            opens_at: now,
+            closes_at: now + Duration::days(21),
+            reminder_offsets_hours: vec![72, 168],
+            min_group_size: 5,
+            low_score_threshold: 0.5,
+        },
+    )
+    .await?;
+    let mut people = Vec::new();
+    for (name, email) in [
+        ("Learner One", "learner.one@demo.example"),
+        ("Learner Two", "learner.two@demo.example"),
+        ("Learner Three", "learner.three@demo.example"),
+    ] {
+        let row = person::Entity::insert(person::ActiveModel {
+            organisation_id: Set(org),
+            external_ref: Set(None),
+            name: Set(name.into()),
+            email: Set(Some(email.into())),
+            kind: Set(PersonKind::Learner),
+            language: Set("en".into()),
+            time_zone: Set("UTC".into()),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .exec_with_returning(db)
+        .await?;
+        people.push(row.id);
+    }
+    service::invite(state, org, campaign.id, &people).await?;
+    service::launch(state, org, campaign.id).await?;
+    Ok(campaign.id)
 }
 
 fn attribute(column: &str, name: &str, bands: &[f64]) -> import::AttributeColumn {

@@ -14,7 +14,8 @@ use async_graphql::{BatchRequest, BatchResponse};
 use async_graphql_poem::GraphQLBatchResponse;
 use poem::http::{Method, StatusCode};
 use poem::web::{Data, Html};
-use poem::{Body, EndpointExt, IntoResponse, Request, Response, Route, get, handler};
+use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler};
+use tracing::Instrument;
 
 use crate::auth::{self, Caller};
 use crate::loaders::DbLoader;
@@ -33,6 +34,30 @@ pub fn routes(schema: AppSchema, state: AppState) -> impl poem::Endpoint {
         .at("/healthz", get(healthz))
         .data(schema)
         .data(state)
+        .around(with_request_id)
+}
+
+/// Runs each request in a span carrying a fresh request id, returned to the
+/// client as `x-request-id` so a report can be matched with the logs.
+async fn with_request_id<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    let id = worker::tokens::random_token(9);
+    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
+    async move {
+        let started = std::time::Instant::now();
+        let mut response = next.call(req).await?.into_response();
+        if let Ok(value) = id.parse() {
+            response.headers_mut().insert("x-request-id", value);
+        }
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        tracing::info!(
+            status = response.status().as_u16(),
+            elapsed_ms,
+            "request served"
+        );
+        Ok(response)
+    }
+    .instrument(span)
+    .await
 }
 
 #[handler]

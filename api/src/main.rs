@@ -200,9 +200,11 @@ async fn run_demo(settings: &Settings, app: &Application) -> anyhow::Result<()> 
         "\nDemo ready.\n  GraphiQL:  {url}/\n  Sign in:   mutation {{ signIn(input: {{email: \"{}\", password: \"{}\"}}) {{ token }} }}\n  \
          then set the header  Authorization: Bearer <token>  and try\n  \
          {{ campaigns {{ edges {{ node {{ name responseCount reports(first: 1) {{ edges {{ node {{ version recommendations {{ priority text evidence }} }} }} }} }} }} }} }}\n  \
-         Data and outbox: {}\n",
+         Invitations of the \"{}\" campaign: {}/outbox/*.eml; the token at the end of\n  \
+         each link answers  submitResponse(input: {{token: \"…\", answers: [...]}})\n",
         demo::ADMIN_EMAIL,
         demo::ADMIN_PASSWORD,
+        demo::CHECK_IN_CAMPAIGN,
         settings.data_dir.display()
     );
     Ok(())

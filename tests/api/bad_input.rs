@@ -345,6 +345,12 @@ async fn roles_and_tenants_bound_every_resolver() -> anyhow::Result<()> {
         .await?,
         "NOT_FOUND"
     );
+    let invitations = "query($id: ID!) { node(id: $id) { ... on Campaign { invitations { edges { node { id } } } } } }";
+    assert_eq!(
+        app.error_code(invitations, json!({ "id": c }), Some(&observer))
+            .await?,
+        "FORBIDDEN"
+    );
     let theirs = app
         .ok(
             "{ campaigns { edges { node { id } } } }",

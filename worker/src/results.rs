@@ -372,7 +372,7 @@ fn breakdowns(
         .into_iter()
         .map(|(attribute, by_value)| Breakdown {
             attribute: attribute.to_owned(),
-            groups: by_value
+            groups: in_natural_order(by_value)
                 .into_iter()
                 .map(|(value, rows)| {
                     let suppressed = rows.len() < input.min_group_size;
@@ -392,6 +392,19 @@ fn breakdowns(
                 .collect(),
         })
         .collect()
+}
+
+/// Groups in numeric order when every value is a number (`2` before `10`),
+/// else in text order.
+fn in_natural_order<'a, T>(groups: BTreeMap<&'a str, T>) -> Vec<(&'a str, T)> {
+    let mut groups: Vec<(&str, T)> = groups.into_iter().collect();
+    let numbers: Option<Vec<f64>> = groups.iter().map(|(v, _)| v.parse::<f64>().ok()).collect();
+    if let Some(numbers) = numbers {
+        let mut keyed: Vec<(f64, (&str, T))> = numbers.into_iter().zip(groups).collect();
+        keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
+        groups = keyed.into_iter().map(|(_, g)| g).collect();
+    }
+    groups
 }
 
 fn group_figures(
@@ -503,6 +516,16 @@ mod tests {
         assert_eq!((groups[0].n, groups[0].suppressed), (3, false));
         assert_eq!(groups[0].scale_means[0].mean, Some(4.0));
         assert!(groups[1].suppressed && groups[1].item_means.is_empty());
+    }
+
+    #[test]
+    fn numeric_groups_sort_as_numbers_and_others_as_text() {
+        let numeric = BTreeMap::from([("10", ()), ("2", ()), ("1", ())]);
+        let mixed = BTreeMap::from([("b", ()), ("10", ()), ("2", ())]);
+
+        let order = |g: Vec<(&str, ())>| g.into_iter().map(|(v, _)| v).collect::<Vec<_>>();
+        assert_eq!(order(in_natural_order(numeric)), ["1", "2", "10"]);
+        assert_eq!(order(in_natural_order(mixed)), ["10", "2", "b"]);
     }
 
     #[test]

@@ -70,13 +70,14 @@ impl Campaign {
         let c = counts(ctx, self.0.id).await?;
         Ok((c.invited > 0).then(|| c.responded as f64 / c.invited as f64))
     }
-    /// Invitations, oldest first.
+    /// Invitations, oldest first. Personal data: coordinators only.
     async fn invitations(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<Invitation>> {
+        ctx.caller()?.require(crate::auth::MANAGERS)?;
         let (size, after) = page(first, after)?;
         let mut query = invitation::Entity::find()
             .filter(invitation::Column::CampaignId.eq(self.0.id))
