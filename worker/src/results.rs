@@ -396,7 +396,7 @@ fn breakdowns(
 
 /// Groups in numeric order when every value is a number (`2` before `10`),
 /// else in text order.
-fn in_natural_order<'a, T>(groups: BTreeMap<&'a str, T>) -> Vec<(&'a str, T)> {
+fn in_natural_order<T>(groups: BTreeMap<&str, T>) -> Vec<(&str, T)> {
     let mut groups: Vec<(&str, T)> = groups.into_iter().collect();
     let numbers: Option<Vec<f64>> = groups.iter().map(|(v, _)| v.parse::<f64>().ok()).collect();
     if let Some(numbers) = numbers {
@@ -523,9 +523,16 @@ mod tests {
         let numeric = BTreeMap::from([("10", ()), ("2", ()), ("1", ())]);
         let mixed = BTreeMap::from([("b", ()), ("10", ()), ("2", ())]);
 
-        let order = |g: Vec<(&str, ())>| g.into_iter().map(|(v, _)| v).collect::<Vec<_>>();
-        assert_eq!(order(in_natural_order(numeric)), ["1", "2", "10"]);
-        assert_eq!(order(in_natural_order(mixed)), ["10", "2", "b"]);
+        let numeric: Vec<&str> = in_natural_order(numeric)
+            .into_iter()
+            .map(|(v, _)| v)
+            .collect();
+        let mixed: Vec<&str> = in_natural_order(mixed)
+            .into_iter()
+            .map(|(v, _)| v)
+            .collect();
+        assert_eq!(numeric, ["1", "2", "10"]);
+        assert_eq!(mixed, ["10", "2", "b"]);
     }
 
     #[test]
