@@ -24,6 +24,10 @@ pub const ADMIN_PASSWORD: &str = "demo-password";
 pub const LEARNER_CAMPAIGN: &str = "Learner questionnaire (bfi)";
 pub const TUTOR_CAMPAIGN: &str = "Tutor evaluations (course_evals)";
 pub const CHECK_IN_CAMPAIGN: &str = "Tutoring check-in";
+pub const PROGRAMME: &str = "First-year tutoring 2026–27";
+/// Scale scores past these thresholds become needs (see [`programme`]).
+pub const WELLBEING_RULE: (&str, f64) = ("N", 4.0);
+pub const STUDY_RULE: (&str, f64) = ("C", 3.5);
 
 /// What the demo created.
 pub struct Demo {
@@ -31,6 +35,7 @@ pub struct Demo {
     pub tutor_campaign_id: i64,
     /// A launched campaign whose invitations wait in the outbox.
     pub check_in_campaign_id: i64,
+    pub programme_id: i64,
 }
 
 /// (code, prompt, reverse-keyed), in our own words.
@@ -123,6 +128,13 @@ pub async fn seed(state: &AppState) -> ApiResult<Demo> {
             learner_campaign_id: find(LEARNER_CAMPAIGN).await?,
             tutor_campaign_id: find(TUTOR_CAMPAIGN).await?,
             check_in_campaign_id: find(CHECK_IN_CAMPAIGN).await?,
+            programme_id: entities::programme::Entity::find()
+                .filter(entities::programme::Column::OrganisationId.eq(org.id))
+                .filter(entities::programme::Column::Name.eq(PROGRAMME))
+                .one(db)
+                .await?
+                .map(|p| p.id)
+                .ok_or(ApiError::NotFound("demo programme"))?,
         });
     }
 
@@ -187,6 +199,7 @@ pub async fn seed(state: &AppState) -> ApiResult<Demo> {
     )
     .await?;
     let bfi_mapping = import::Mapping {
+        link_people: true,
         respondent_column: Some("respondent_id".into()),
         items: BFI_ITEMS
             .iter()
@@ -251,6 +264,7 @@ pub async fn seed(state: &AppState) -> ApiResult<Demo> {
         .exec_without_returning(db)
         .await?;
     let evals_mapping = import::Mapping {
+        link_people: false,
         respondent_column: Some("course_id".into()),
         items: vec![
             ("score".into(), "score".into()),
@@ -268,12 +282,140 @@ pub async fn seed(state: &AppState) -> ApiResult<Demo> {
     import::import(db, org, tutors.id, COURSE_EVALS_CSV, &evals_mapping).await?;
 
     let check_in = check_in(state, org).await?;
+    let programme_id = programme(state, org, learners.id).await?;
 
     Ok(Demo {
         learner_campaign_id: learners.id,
         tutor_campaign_id: tutors.id,
         check_in_campaign_id: check_in,
+        programme_id,
     })
+}
+
+/// A programme whose needs come from the learner questionnaire: a high
+/// neuroticism score signals a wellbeing need, a low conscientiousness
+/// score a need for study methods.
+async fn programme(state: &AppState, org: i64, campaign_id: i64) -> ApiResult<i64> {
+    use crate::design::service::{self as design, NewIntervention, NewProgramme};
+    use entities::{AxisKind, CommunicationTool, InterventionFormat, RuleDirection};
+
+    let db = &state.db;
+    let today = Utc::now().date_naive();
+    let programme = design::create_programme(
+        db,
+        org,
+        NewProgramme {
+            name: PROGRAMME.into(),
+            description: "Tutoring and mentoring for first-year learners.".into(),
+            starts_on: today,
+            ends_on: today + Duration::days(300),
+            goals: vec![
+                "Every learner meets a tutor within two weeks of starting".into(),
+                "Halve the share of learners reporting they feel overwhelmed".into(),
+            ],
+            budget: 120_000.0,
+            currency: "EUR".into(),
+            expected_learners: 2800,
+        },
+    )
+    .await?;
+    let wellbeing = design::create_axis(
+        db,
+        org,
+        programme.id,
+        "Wellbeing".into(),
+        AxisKind::Wellbeing,
+        "Stress, mood and feeling at ease in studies.".into(),
+        8.0,
+    )
+    .await?;
+    let methods = design::create_axis(
+        db,
+        org,
+        programme.id,
+        "Study methods".into(),
+        AxisKind::Methodology,
+        "Planning, organisation and follow-through.".into(),
+        6.0,
+    )
+    .await?;
+    let interventions = [
+        (
+            wellbeing.id,
+            "Mentoring conversation",
+            InterventionFormat::Individual,
+            CommunicationTool::InPerson,
+            2.0,
+            45,
+            1,
+            35.0,
+        ),
+        (
+            wellbeing.id,
+            "Peer support forum",
+            InterventionFormat::Group,
+            CommunicationTool::Forum,
+            4.0,
+            30,
+            25,
+            20.0,
+        ),
+        (
+            methods.id,
+            "Study-skills workshop",
+            InterventionFormat::Group,
+            CommunicationTool::InPerson,
+            2.0,
+            90,
+            12,
+            150.0,
+        ),
+        (
+            methods.id,
+            "Planning coaching",
+            InterventionFormat::Individual,
+            CommunicationTool::Video,
+            2.0,
+            30,
+            1,
+            25.0,
+        ),
+    ];
+    for (axis, name, format, tool, per_month, minutes, group, cost) in interventions {
+        design::create_intervention(
+            db,
+            org,
+            axis,
+            NewIntervention {
+                name: name.into(),
+                description: String::new(),
+                format,
+                tool,
+                sessions_per_month: per_month,
+                session_minutes: minutes,
+                group_size: group,
+                session_cost: cost,
+            },
+        )
+        .await?;
+    }
+    for (axis, (scale, threshold), direction) in [
+        (wellbeing.id, WELLBEING_RULE, RuleDirection::Above),
+        (methods.id, STUDY_RULE, RuleDirection::Below),
+    ] {
+        let rule = design::create_rule(
+            db,
+            org,
+            axis,
+            campaign_id,
+            scale.into(),
+            direction,
+            threshold,
+        )
+        .await?;
+        design::apply_rule(db, org, rule.id).await?;
+    }
+    Ok(programme.id)
 }
 
 /// A short questionnaire with every kind of item, sent to three learners.

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod auth;
 pub mod campaigns;
 pub mod demo;
+pub mod design;
 pub mod error;
 pub mod http;
 pub mod ids;

@@ -161,3 +161,21 @@ impl Loader<CountsOf> for DbLoader {
         Ok(out)
     }
 }
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AxisById(pub i64);
+
+impl Loader<AxisById> for DbLoader {
+    type Value = entities::support_axis::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[AxisById]) -> LoadResult<AxisById, Self::Value> {
+        use entities::support_axis;
+        let rows = support_axis::Entity::find()
+            .filter(support_axis::Column::Id.is_in(keys.iter().map(|k| k.0)))
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(rows.into_iter().map(|r| (AxisById(r.id), r)).collect())
+    }
+}

@@ -68,6 +68,9 @@ enum Command {
         attributes: Vec<(String, String)>,
         #[arg(long)]
         respondent_column: Option<String>,
+        /// Link responses to learners by the respondent column, creating new ones.
+        #[arg(long, requires = "respondent_column")]
+        link_people: bool,
     },
     /// Prints the GraphQL schema (SDL).
     PrintSchema,
@@ -131,6 +134,7 @@ async fn main() -> anyhow::Result<()> {
             items,
             attributes,
             respondent_column,
+            link_people,
         } => {
             telemetry::init(settings.log_format);
             let conn = db::connect(&settings).await?;
@@ -138,6 +142,7 @@ async fn main() -> anyhow::Result<()> {
             let data =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let mapping = import::Mapping {
+                link_people,
                 respondent_column,
                 items,
                 attributes: attributes

@@ -4,13 +4,15 @@
 use async_graphql::{
     Context, EmptySubscription, ID, Interface, MergedObject, Object, Result, Schema,
 };
-use entities::{campaign, person, questionnaire, report};
+use entities::{campaign, person, programme, questionnaire, report};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::accounts::{AccountMutation, AccountQuery, Person};
 use crate::auth::{MANAGERS, READERS};
 use crate::campaigns::types::{Campaign, Report};
 use crate::campaigns::{CampaignMutation, CampaignQuery};
+use crate::design::types::Programme;
+use crate::design::{DesignMutation, DesignQuery};
 use crate::error::ApiError;
 use crate::questionnaires::types::Questionnaire;
 use crate::questionnaires::{QuestionnaireMutation, QuestionnaireQuery};
@@ -29,6 +31,7 @@ pub enum Node {
     Questionnaire(Questionnaire),
     Person(Person),
     Report(Report),
+    Programme(Programme),
 }
 
 #[derive(Default)]
@@ -79,6 +82,15 @@ impl NodeQuery {
                     .map_err(ApiError::from)?
                     .map(|m| Node::Report(Report(m)))
             }
+            "Programme" => {
+                caller.require(READERS)?;
+                programme::Entity::find_by_id(id)
+                    .filter(programme::Column::OrganisationId.eq(org))
+                    .one(db)
+                    .await
+                    .map_err(ApiError::from)?
+                    .map(|m| Node::Programme(Programme(m)))
+            }
             _ => None,
         };
         Ok(node)
@@ -86,10 +98,21 @@ impl NodeQuery {
 }
 
 #[derive(MergedObject, Default)]
-pub struct Query(NodeQuery, AccountQuery, QuestionnaireQuery, CampaignQuery);
+pub struct Query(
+    NodeQuery,
+    AccountQuery,
+    QuestionnaireQuery,
+    CampaignQuery,
+    DesignQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(AccountMutation, QuestionnaireMutation, CampaignMutation);
+pub struct Mutation(
+    AccountMutation,
+    QuestionnaireMutation,
+    CampaignMutation,
+    DesignMutation,
+);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 

@@ -95,3 +95,97 @@ pub enum ResponseSource {
     Invitation,
     Import,
 }
+
+/// What a support axis is about.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+pub enum AxisKind {
+    Methodology,
+    Subject,
+    Wellbeing,
+    Orientation,
+    DigitalSkills,
+    Other,
+}
+
+/// Which side of the threshold signals a need.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+pub enum RuleDirection {
+    Below,
+    Above,
+}
+
+/// Where a need was found.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+pub enum NeedSource {
+    Questionnaire,
+    Interview,
+    Coordinator,
+    /// Stated by the learner themselves.
+    Learner,
+}
+
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+pub enum NeedStatus {
+    Open,
+    Addressed,
+    Closed,
+}
+
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+pub enum InterventionFormat {
+    Individual,
+    Group,
+}
+
+/// How tutor and learner communicate in an intervention.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+pub enum CommunicationTool {
+    InPerson,
+    Video,
+    Chat,
+    Forum,
+    Phone,
+    Email,
+}

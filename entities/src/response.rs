@@ -18,6 +18,8 @@ pub struct Model {
     #[sea_orm(column_type = "Json")]
     pub attributes: Json,
     pub digest: String,
+    /// The person who answered, when known (identified imports).
+    pub person_id: Option<i64>,
     pub submitted_at: DateTimeUtc,
 }
 

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261204_000001_accounts;
 mod m20261204_000002_questionnaires;
 mod m20261204_000003_campaigns;
+mod m20261204_000004_design;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_accounts::Migration),
             Box::new(m20261204_000002_questionnaires::Migration),
             Box::new(m20261204_000003_campaigns::Migration),
+            Box::new(m20261204_000004_design::Migration),
         ]
     }
 }

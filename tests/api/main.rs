@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod demo_statistics;
+mod design;
 mod evaluation_loop;
 mod fixtures;
 mod schema_contract;

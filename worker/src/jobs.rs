@@ -154,50 +154,7 @@ pub async fn aggregate(ctx: &Context, campaign_id: i64) -> Result<CampaignResult
         .await?
         .ok_or(JobError::NotFound("campaign"))?;
 
-    let items: Vec<ItemDef> = item::Entity::find()
-        .filter(item::Column::QuestionnaireId.eq(campaign.questionnaire_id))
-        .order_by_asc(item::Column::Position)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| ItemDef {
-            labels: serde_json::from_value(i.labels).unwrap_or_default(),
-            id: i.id,
-            code: i.code,
-            prompt: i.prompt,
-            kind: i.kind,
-            points: i.points,
-            reverse_keyed: i.reverse_keyed,
-        })
-        .collect();
-    let mut members: HashMap<i64, Vec<i64>> = HashMap::new();
-    for (item_id, scale_id) in item::Entity::find()
-        .select_only()
-        .column(item::Column::Id)
-        .column(item::Column::ScaleId)
-        .filter(item::Column::QuestionnaireId.eq(campaign.questionnaire_id))
-        .order_by_asc(item::Column::Position)
-        .into_tuple::<(i64, Option<i64>)>()
-        .all(db)
-        .await?
-    {
-        if let Some(scale_id) = scale_id {
-            members.entry(scale_id).or_default().push(item_id);
-        }
-    }
-    let scales: Vec<ScaleDef> = scale::Entity::find()
-        .filter(scale::Column::QuestionnaireId.eq(campaign.questionnaire_id))
-        .order_by_asc(scale::Column::Position)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| ScaleDef {
-            item_ids: members.remove(&s.id).unwrap_or_default(),
-            code: s.code,
-            name: s.name,
-        })
-        .collect();
-
+    let (items, scales) = load_definition(db, campaign.questionnaire_id).await?;
     let rows = load_responses(db, campaign_id).await?;
     let invited = invitation::Entity::find()
         .filter(invitation::Column::CampaignId.eq(campaign_id))
@@ -243,7 +200,50 @@ pub async fn aggregate(ctx: &Context, campaign_id: i64) -> Result<CampaignResult
     Ok(results)
 }
 
-async fn load_responses(
+/// The items and scales of a questionnaire, in order.
+pub async fn load_definition(
+    db: &DatabaseConnection,
+    questionnaire_id: i64,
+) -> Result<(Vec<ItemDef>, Vec<ScaleDef>), JobError> {
+    let mut members: HashMap<i64, Vec<i64>> = HashMap::new();
+    let items: Vec<ItemDef> = item::Entity::find()
+        .filter(item::Column::QuestionnaireId.eq(questionnaire_id))
+        .order_by_asc(item::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| {
+            if let Some(scale_id) = i.scale_id {
+                members.entry(scale_id).or_default().push(i.id);
+            }
+            ItemDef {
+                labels: serde_json::from_value(i.labels).unwrap_or_default(),
+                id: i.id,
+                code: i.code,
+                prompt: i.prompt,
+                kind: i.kind,
+                points: i.points,
+                reverse_keyed: i.reverse_keyed,
+            }
+        })
+        .collect();
+    let scales: Vec<ScaleDef> = scale::Entity::find()
+        .filter(scale::Column::QuestionnaireId.eq(questionnaire_id))
+        .order_by_asc(scale::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| ScaleDef {
+            item_ids: members.remove(&s.id).unwrap_or_default(),
+            code: s.code,
+            name: s.name,
+        })
+        .collect();
+    Ok((items, scales))
+}
+
+/// Every response of a campaign with its answers.
+pub async fn load_responses(
     db: &DatabaseConnection,
     campaign_id: i64,
 ) -> Result<Vec<ResponseRow>, JobError> {
@@ -259,6 +259,7 @@ async fn load_responses(
             serde_json::from_value(r.attributes).unwrap_or_default();
         index.insert(r.id, rows.len());
         rows.push(ResponseRow {
+            person_id: r.person_id,
             attributes,
             answers: HashMap::new(),
         });

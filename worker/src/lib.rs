@@ -3,6 +3,7 @@
 
 pub mod db;
 pub mod delivery;
+pub mod design;
 pub mod jobs;
 pub mod mail;
 pub mod report;

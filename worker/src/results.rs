@@ -40,6 +40,8 @@ pub enum Value {
 /// One response: its respondent attributes and its answers by item id.
 #[derive(Clone, Debug, Default)]
 pub struct ResponseRow {
+    /// The respondent, when the campaign identifies them.
+    pub person_id: Option<i64>,
     pub attributes: BTreeMap<String, String>,
     pub answers: HashMap<i64, Value>,
 }
@@ -310,6 +312,27 @@ fn keyed_columns(
         .collect()
 }
 
+/// Each response's score on a scale, in the order of `rows`.
+pub fn respondent_scores(
+    scale: &ScaleDef,
+    items: &[ItemDef],
+    rows: &[ResponseRow],
+) -> Vec<Option<f64>> {
+    let by_id: HashMap<i64, &ItemDef> = items.iter().map(|i| (i.id, i)).collect();
+    let rows: Vec<&ResponseRow> = rows.iter().collect();
+    scores(&keyed_columns(scale, &by_id, &rows), rows.len())
+}
+
+/// Lowest and highest score a scale can take, when all its items have points.
+pub fn scale_range(scale: &ScaleDef, items: &[ItemDef]) -> Option<(f64, f64)> {
+    let points: Option<Vec<i32>> = items
+        .iter()
+        .filter(|i| scale.item_ids.contains(&i.id))
+        .map(|i| i.points)
+        .collect();
+    Some((1.0, f64::from(*points?.iter().max()?)))
+}
+
 fn scores(columns: &[Vec<Option<f64>>], rows: usize) -> Vec<Option<f64>> {
     (0..rows)
         .map(|r| {
@@ -473,6 +496,7 @@ mod tests {
 
     fn row(group: &str, answers: &[(i64, f64)]) -> ResponseRow {
         ResponseRow {
+            person_id: None,
             attributes: BTreeMap::from([("group".to_owned(), group.to_owned())]),
             answers: answers
                 .iter()

@@ -1,12 +1,13 @@
 //! Importing existing responses from CSV: every row is checked first, and a
 //! file with any problem imports nothing.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::Utc;
-use entities::{ResponseSource, answer, item, response};
+use entities::{PersonKind, ResponseSource, answer, item, person, response};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QuerySelect, TransactionTrait,
 };
 use worker::results::Value;
 
@@ -26,6 +27,9 @@ pub struct Mapping {
     /// (column, item code)
     pub items: Vec<(String, String)>,
     pub attributes: Vec<AttributeColumn>,
+    /// Link each response to the learner whose external reference is in the
+    /// respondent column, creating learners not yet known.
+    pub link_people: bool,
 }
 
 /// A respondent attribute read from a column; numeric values may be grouped
@@ -67,8 +71,22 @@ pub async fn import(
         .all(db)
         .await?;
     let rows = parse(data, mapping, &items)?;
+    if mapping.link_people && mapping.respondent_column.is_none() {
+        return Err(ApiError::bad_input(
+            "linking people needs a respondent column",
+        ));
+    }
 
     let txn = db.begin().await?;
+    let people = if mapping.link_people {
+        let refs: Vec<&str> = rows
+            .iter()
+            .filter_map(|r| r.external_ref.as_deref())
+            .collect();
+        find_or_create_learners(&txn, organisation_id, &refs).await?
+    } else {
+        HashMap::new()
+    };
     let now = Utc::now();
     let mut pending: Vec<answer::ActiveModel> = Vec::with_capacity(CHUNK);
     for row in &rows {
@@ -80,6 +98,11 @@ pub async fn import(
             source: Set(ResponseSource::Import),
             attributes: Set(serde_json::json!(row.attributes)),
             digest: Set(String::new()),
+            person_id: Set(row
+                .external_ref
+                .as_ref()
+                .and_then(|r| people.get(r))
+                .copied()),
             submitted_at: Set(now),
             ..Default::default()
         })
@@ -105,6 +128,62 @@ pub async fn import(
     }
     txn.commit().await?;
     Ok(rows.len())
+}
+
+/// Ids of the organisation's people by external reference; the missing
+/// ones are created as learners named after their reference.
+async fn find_or_create_learners(
+    txn: &impl ConnectionTrait,
+    organisation_id: i64,
+    refs: &[&str],
+) -> ApiResult<HashMap<String, i64>> {
+    let wanted: HashSet<&str> = refs.iter().copied().collect();
+    let mut known = HashMap::with_capacity(wanted.len());
+    let all: Vec<&str> = wanted.iter().copied().collect();
+    for chunk in all.chunks(CHUNK) {
+        let found: Vec<(i64, Option<String>)> = person::Entity::find()
+            .select_only()
+            .column(person::Column::Id)
+            .column(person::Column::ExternalRef)
+            .filter(person::Column::OrganisationId.eq(organisation_id))
+            .filter(person::Column::ExternalRef.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        known.extend(found.into_iter().filter_map(|(id, r)| Some((r?, id))));
+    }
+    let missing: Vec<&str> = all
+        .into_iter()
+        .filter(|r| !known.contains_key(*r))
+        .collect();
+    let now = Utc::now();
+    for chunk in missing.chunks(CHUNK) {
+        let rows = chunk.iter().map(|r| person::ActiveModel {
+            organisation_id: Set(organisation_id),
+            external_ref: Set(Some((*r).to_owned())),
+            name: Set(format!("Respondent {r}")),
+            email: Set(None),
+            kind: Set(PersonKind::Learner),
+            language: Set("en".into()),
+            time_zone: Set("UTC".into()),
+            created_at: Set(now),
+            ..Default::default()
+        });
+        person::Entity::insert_many(rows)
+            .exec_without_returning(txn)
+            .await?;
+        let created: Vec<(i64, Option<String>)> = person::Entity::find()
+            .select_only()
+            .column(person::Column::Id)
+            .column(person::Column::ExternalRef)
+            .filter(person::Column::OrganisationId.eq(organisation_id))
+            .filter(person::Column::ExternalRef.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        known.extend(created.into_iter().filter_map(|(id, r)| Some((r?, id))));
+    }
+    Ok(known)
 }
 
 fn parse(data: &[u8], mapping: &Mapping, items: &[item::Model]) -> ApiResult<Vec<Row>> {

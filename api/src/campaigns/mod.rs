@@ -159,6 +159,10 @@ pub struct ImportResponsesInput {
     pub columns: Vec<ColumnMappingInput>,
     #[graphql(default)]
     pub attributes: Vec<AttributeMappingInput>,
+    /// Link each response to the learner whose external reference is in
+    /// `respondentColumn`, creating the learners not yet known.
+    #[graphql(default)]
+    pub link_people: bool,
 }
 
 #[derive(SimpleObject)]
@@ -307,6 +311,7 @@ impl CampaignMutation {
             return Err(ApiError::bad_input("the file is larger than 20 MiB").into());
         }
         let mapping = import::Mapping {
+            link_people: input.link_people,
             respondent_column: input.respondent_column,
             items: input
                 .columns

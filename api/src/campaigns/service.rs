@@ -315,6 +315,7 @@ pub async fn submit(
         source: Set(ResponseSource::Invitation),
         attributes: Set(serde_json::json!({})),
         digest: Set(digest),
+        person_id: Set(Some(inv.person_id)),
         submitted_at: Set(now),
         ..Default::default()
     })

@@ -1,0 +1,411 @@
+//! Designing a tutorial system: programmes, support axes, learners' needs
+//! (stated, or derived from questionnaire results by rules), the catalogue
+//! of interventions, and the priorities computed from them.
+
+pub mod service;
+pub mod types;
+
+use std::collections::HashMap;
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::NaiveDate;
+use entities::{intervention, programme, support_axis};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use crate::auth::{MANAGERS, READERS};
+use crate::error::ApiError;
+use crate::ids;
+use crate::pagination::{Page, connection, page};
+use crate::state::ContextExt;
+use types::{
+    AxisKind, AxisPriority, AxisWeightInput, CommunicationTool, Intervention, InterventionFormat,
+    InterventionPriority, Need, NeedRule, NeedSource, NeedStatus, Priorities, Programme,
+    RuleDirection, SupportAxis, Term,
+};
+
+#[derive(Default)]
+pub struct DesignQuery;
+
+#[Object]
+impl DesignQuery {
+    /// Programmes of the organisation, newest first.
+    async fn programmes(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<Programme>> {
+        let caller = ctx.caller()?;
+        caller.require(READERS)?;
+        let (size, after) = page(first, after)?;
+        let mut query = programme::Entity::find()
+            .filter(programme::Column::OrganisationId.eq(caller.organisation_id))
+            .order_by_desc(programme::Column::Id)
+            .limit(size + 1);
+        if let Some(after) = after {
+            query = query.filter(programme::Column::Id.lt(after));
+        }
+        let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
+        Ok(connection(rows, size, after, |r| r.id, Programme))
+    }
+}
+
+pub(crate) async fn priorities(
+    ctx: &Context<'_>,
+    programme_id: i64,
+    weights: Vec<AxisWeightInput>,
+) -> Result<Priorities> {
+    let caller = ctx.caller()?;
+    caller.require(READERS)?;
+    let mut overrides = HashMap::new();
+    for w in weights {
+        overrides.insert(ids::decode(&w.axis_id, "SupportAxis")?, w.weight);
+    }
+    let db = &ctx.state().db;
+    let (axes, interventions, population) =
+        service::priorities(db, caller.organisation_id, programme_id, &overrides).await?;
+
+    let axis_rows: HashMap<i64, support_axis::Model> = support_axis::Entity::find()
+        .filter(support_axis::Column::ProgrammeId.eq(programme_id))
+        .all(db)
+        .await
+        .map_err(ApiError::from)?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let intervention_rows: HashMap<i64, intervention::Model> = intervention::Entity::find()
+        .filter(intervention::Column::ProgrammeId.eq(programme_id))
+        .all(db)
+        .await
+        .map_err(ApiError::from)?
+        .into_iter()
+        .map(|i| (i.id, i))
+        .collect();
+    let terms = |t: Vec<worker::design::Term>| {
+        t.into_iter()
+            .map(|t| Term {
+                name: t.name,
+                value: t.value,
+            })
+            .collect()
+    };
+
+    Ok(Priorities {
+        population: population as u64,
+        axes: axes
+            .into_iter()
+            .filter_map(|p| {
+                Some(AxisPriority {
+                    axis: SupportAxis(axis_rows.get(&p.axis_id)?.clone()),
+                    rank: p.rank as u64,
+                    score: p.score,
+                    prevalence: p.prevalence,
+                    mean_severity: p.mean_severity,
+                    weight: p.weight,
+                    learners_with_need: p.learners_with_need as u64,
+                    terms: terms(p.terms),
+                    explanation: p.explanation,
+                })
+            })
+            .collect(),
+        interventions: interventions
+            .into_iter()
+            .filter_map(|p| {
+                Some(InterventionPriority {
+                    intervention: Intervention(intervention_rows.get(&p.intervention_id)?.clone()),
+                    rank: p.rank as u64,
+                    score: p.score,
+                    axis_score: p.axis_score,
+                    cost_per_learner_month: p.cost_per_learner_month,
+                    terms: terms(p.terms),
+                    explanation: p.explanation,
+                })
+            })
+            .collect(),
+    })
+}
+
+#[derive(InputObject)]
+pub struct CreateProgrammeInput {
+    pub name: String,
+    #[graphql(default)]
+    pub description: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    #[graphql(default)]
+    pub goals: Vec<String>,
+    pub budget: f64,
+    /// ISO 4217 code, e.g. EUR.
+    pub currency: String,
+    #[graphql(default)]
+    pub expected_learners: i32,
+}
+
+#[derive(InputObject)]
+pub struct CreateSupportAxisInput {
+    pub programme_id: ID,
+    pub name: String,
+    pub kind: AxisKind,
+    #[graphql(default)]
+    pub description: String,
+    /// 0 to 10.
+    pub weight: f64,
+}
+
+#[derive(InputObject)]
+pub struct SetAxisWeightInput {
+    pub axis_id: ID,
+    pub weight: f64,
+}
+
+#[derive(InputObject)]
+pub struct CreateNeedInput {
+    pub axis_id: ID,
+    pub learner_id: ID,
+    /// 1 to 5.
+    pub severity: i32,
+    /// COORDINATOR, INTERVIEW or LEARNER; questionnaire needs come from rules.
+    pub source: NeedSource,
+    #[graphql(default)]
+    pub evidence: String,
+}
+
+#[derive(InputObject)]
+pub struct UpdateNeedInput {
+    pub need_id: ID,
+    pub severity: Option<i32>,
+    pub status: Option<NeedStatus>,
+}
+
+#[derive(InputObject)]
+pub struct CreateNeedRuleInput {
+    pub axis_id: ID,
+    pub campaign_id: ID,
+    pub scale_code: String,
+    pub direction: RuleDirection,
+    /// Strictly inside the scale's range.
+    pub threshold: f64,
+}
+
+#[derive(InputObject)]
+pub struct ApplyNeedRuleInput {
+    pub rule_id: ID,
+}
+
+#[derive(InputObject)]
+pub struct CreateInterventionInput {
+    pub axis_id: ID,
+    pub name: String,
+    #[graphql(default)]
+    pub description: String,
+    pub format: InterventionFormat,
+    pub tool: CommunicationTool,
+    pub sessions_per_month: f64,
+    pub session_minutes: i32,
+    /// Learners per session; 1 for individual interventions.
+    #[graphql(default = 1)]
+    pub group_size: i32,
+    /// Cost of one session in the programme's currency.
+    pub session_cost: f64,
+}
+
+#[derive(SimpleObject)]
+pub struct ProgrammePayload {
+    pub programme: Programme,
+}
+
+#[derive(SimpleObject)]
+pub struct SupportAxisPayload {
+    pub axis: SupportAxis,
+}
+
+#[derive(SimpleObject)]
+pub struct NeedPayload {
+    pub need: Need,
+}
+
+#[derive(SimpleObject)]
+pub struct NeedRulePayload {
+    pub rule: NeedRule,
+}
+
+#[derive(SimpleObject)]
+pub struct ApplyNeedRulePayload {
+    pub rule: NeedRule,
+    /// Identified respondents with a score on the scale.
+    pub assessed: u64,
+    /// Those past the threshold, each now with a need on the rule's axis.
+    pub flagged: u64,
+}
+
+#[derive(SimpleObject)]
+pub struct InterventionPayload {
+    pub intervention: Intervention,
+}
+
+#[derive(Default)]
+pub struct DesignMutation;
+
+#[Object]
+impl DesignMutation {
+    async fn create_programme(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateProgrammeInput,
+    ) -> Result<ProgrammePayload> {
+        let caller = ctx.caller()?;
+        caller.require(MANAGERS)?;
+        let new = service::NewProgramme {
+            name: input.name,
+            description: input.description,
+            starts_on: input.starts_on,
+            ends_on: input.ends_on,
+            goals: input.goals,
+            budget: input.budget,
+            currency: input.currency,
+            expected_learners: input.expected_learners,
+        };
+        let created =
+            service::create_programme(&ctx.state().db, caller.organisation_id, new).await?;
+        Ok(ProgrammePayload {
+            programme: Programme(created),
+        })
+    }
+
+    async fn create_support_axis(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateSupportAxisInput,
+    ) -> Result<SupportAxisPayload> {
+        let caller = ctx.caller()?;
+        caller.require(MANAGERS)?;
+        let programme = ids::decode(&input.programme_id, "Programme")?;
+        let axis = service::create_axis(
+            &ctx.state().db,
+            caller.organisation_id,
+            programme,
+            input.name,
+            input.kind.into(),
+            input.description,
+            input.weight,
+        )
+        .await?;
+        Ok(SupportAxisPayload {
+            axis: SupportAxis(axis),
+        })
+    }
+
+    /// Changes an axis's weight; try one first with `priorities(weights:)`.
+    async fn set_support_axis_weight(
+        &self,
+        ctx: &Context<'_>,
+        input: SetAxisWeightInput,
+    ) -> Result<SupportAxisPayload> {
+        let caller = ctx.caller()?;
+        caller.require(MANAGERS)?;
+        let axis = ids::decode(&input.axis_id, "SupportAxis")?;
+        let axis =
+            service::set_axis_weight(&ctx.state().db, caller.organisation_id, axis, input.weight)
+                .await?;
+        Ok(SupportAxisPayload {
+            axis: SupportAxis(axis),
+        })
+    }
+
+    /// Records a learner's need stated by a coordinator, an interview or the learner.
+    async fn create_need(&self, ctx: &Context<'_>, input: CreateNeedInput) -> Result<NeedPayload> {
+        let caller = ctx.caller()?;
+        caller.require(MANAGERS)?;
+        let need = service::create_need(
+            &ctx.state().db,
+            caller.organisation_id,
+            ids::decode(&input.axis_id, "SupportAxis")?,
+            ids::decode(&input.learner_id, "Person")?,
+            input.severity,
+            input.source.into(),
+            input.evidence,
+        )
+        .await?;
+        Ok(NeedPayload { need: Need(need) })
+    }
+
+    async fn update_need(&self, ctx: &Context<'_>, input: UpdateNeedInput) -> Result<NeedPayload> {
+        let caller = ctx.caller()?;
+        caller.require(MANAGERS)?;
+        let need = service::update_need(
+            &ctx.state().db,
+            caller.organisation_id,
+            ids::decode(&input.need_id, "Need")?,
+            input.severity,
+            input.status.map(Into::into),
+        )
+        .await?;
+        Ok(NeedPayload { need: Need(need) })
+    }
+
+    /// A rule turning scale scores past a threshold into needs on an axis.
+    async fn create_need_rule(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateNeedRuleInput,
+    ) -> Result<NeedRulePayload> {
+        let caller = ctx.caller()?;
+        caller.require(MANAGERS)?;
+        let rule = service::create_rule(
+            &ctx.state().db,
+            caller.organisation_id,
+            ids::decode(&input.axis_id, "SupportAxis")?,
+            ids::decode(&input.campaign_id, "Campaign")?,
+            input.scale_code,
+            input.direction.into(),
+            input.threshold,
+        )
+        .await?;
+        Ok(NeedRulePayload {
+            rule: NeedRule(rule),
+        })
+    }
+
+    /// Derives needs from a rule's campaign; applying it again refreshes them.
+    async fn apply_need_rule(
+        &self,
+        ctx: &Context<'_>,
+        input: ApplyNeedRuleInput,
+    ) -> Result<ApplyNeedRulePayload> {
+        let caller = ctx.caller()?;
+        caller.require(MANAGERS)?;
+        let rule = ids::decode(&input.rule_id, "NeedRule")?;
+        let applied = service::apply_rule(&ctx.state().db, caller.organisation_id, rule).await?;
+        Ok(ApplyNeedRulePayload {
+            rule: NeedRule(applied.rule),
+            assessed: applied.assessed as u64,
+            flagged: applied.flagged as u64,
+        })
+    }
+
+    async fn create_intervention(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateInterventionInput,
+    ) -> Result<InterventionPayload> {
+        let caller = ctx.caller()?;
+        caller.require(MANAGERS)?;
+        let new = service::NewIntervention {
+            name: input.name,
+            description: input.description,
+            format: input.format.into(),
+            tool: input.tool.into(),
+            sessions_per_month: input.sessions_per_month,
+            session_minutes: input.session_minutes,
+            group_size: input.group_size,
+            session_cost: input.session_cost,
+        };
+        let axis = ids::decode(&input.axis_id, "SupportAxis")?;
+        let created =
+            service::create_intervention(&ctx.state().db, caller.organisation_id, axis, new)
+                .await?;
+        Ok(InterventionPayload {
+            intervention: Intervention(created),
+        })
+    }
+}

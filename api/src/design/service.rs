@@ -1,0 +1,556 @@
+//! Rules of the design phase: programmes, axes, needs, need rules,
+//! interventions and priorities. Every check runs before anything is stored.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, Utc};
+use entities::{
+    AxisKind, CommunicationTool, InterventionFormat, NeedSource, NeedStatus, PersonKind,
+    RuleDirection, campaign, intervention, need, need_rule, person, programme, support_axis,
+};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, TransactionTrait,
+};
+use worker::design::{
+    self, AxisNeeds, AxisPriority, Direction, InterventionCost, InterventionPriority, Threshold,
+};
+use worker::jobs::{load_definition, load_responses};
+use worker::results::{respondent_scores, scale_range};
+
+use crate::error::{ApiError, ApiResult, Problem};
+
+/// Needs written per statement when a rule is applied.
+const CHUNK: usize = 500;
+
+pub struct NewProgramme {
+    pub name: String,
+    pub description: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub goals: Vec<String>,
+    pub budget: f64,
+    pub currency: String,
+    pub expected_learners: i32,
+}
+
+pub async fn create_programme(
+    db: &DatabaseConnection,
+    org: i64,
+    p: NewProgramme,
+) -> ApiResult<programme::Model> {
+    let mut problems = Vec::new();
+    if p.name.trim().is_empty() {
+        problems.push(Problem::field("name", "is empty"));
+    }
+    if p.ends_on < p.starts_on {
+        problems.push(Problem::field("endsOn", "is before startsOn"));
+    }
+    if !p.budget.is_finite() || p.budget < 0.0 {
+        problems.push(Problem::field("budget", "must be zero or more"));
+    }
+    if p.currency.len() != 3 || !p.currency.chars().all(|c| c.is_ascii_uppercase()) {
+        problems.push(Problem::field(
+            "currency",
+            "must be a three-letter code such as EUR",
+        ));
+    }
+    if p.expected_learners < 0 {
+        problems.push(Problem::field("expectedLearners", "cannot be negative"));
+    }
+    if p.goals.iter().any(|g| g.trim().is_empty()) {
+        problems.push(Problem::field("goals", "a goal is empty"));
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::invalid(problems));
+    }
+    Ok(programme::ActiveModel {
+        organisation_id: Set(org),
+        name: Set(p.name.trim().to_owned()),
+        description: Set(p.description),
+        starts_on: Set(p.starts_on),
+        ends_on: Set(p.ends_on),
+        goals: Set(serde_json::json!(p.goals)),
+        budget: Set(p.budget),
+        currency: Set(p.currency),
+        expected_learners: Set(p.expected_learners),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+pub async fn find_programme(
+    db: &impl ConnectionTrait,
+    org: i64,
+    id: i64,
+) -> ApiResult<programme::Model> {
+    programme::Entity::find_by_id(id)
+        .filter(programme::Column::OrganisationId.eq(org))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("programme"))
+}
+
+pub async fn find_axis(
+    db: &impl ConnectionTrait,
+    org: i64,
+    id: i64,
+) -> ApiResult<support_axis::Model> {
+    support_axis::Entity::find_by_id(id)
+        .filter(support_axis::Column::OrganisationId.eq(org))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("support axis"))
+}
+
+fn check_weight(weight: f64) -> ApiResult<()> {
+    if weight.is_finite() && (0.0..=design::MAX_WEIGHT).contains(&weight) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(vec![Problem::field(
+            "weight",
+            format!("must be from 0 to {}", design::MAX_WEIGHT),
+        )]))
+    }
+}
+
+pub async fn create_axis(
+    db: &DatabaseConnection,
+    org: i64,
+    programme_id: i64,
+    name: String,
+    kind: AxisKind,
+    description: String,
+    weight: f64,
+) -> ApiResult<support_axis::Model> {
+    let programme = find_programme(db, org, programme_id).await?;
+    if name.trim().is_empty() {
+        return Err(ApiError::invalid(vec![Problem::field("name", "is empty")]));
+    }
+    check_weight(weight)?;
+    Ok(support_axis::ActiveModel {
+        organisation_id: Set(org),
+        programme_id: Set(programme.id),
+        name: Set(name.trim().to_owned()),
+        kind: Set(kind),
+        description: Set(description),
+        weight: Set(weight),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+pub async fn set_axis_weight(
+    db: &DatabaseConnection,
+    org: i64,
+    axis_id: i64,
+    weight: f64,
+) -> ApiResult<support_axis::Model> {
+    check_weight(weight)?;
+    let axis = find_axis(db, org, axis_id).await?;
+    let mut active: support_axis::ActiveModel = axis.into();
+    active.weight = Set(weight);
+    Ok(active.update(db).await?)
+}
+
+fn check_severity(severity: i32) -> ApiResult<()> {
+    if (1..=design::MAX_SEVERITY).contains(&severity) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(vec![Problem::field(
+            "severity",
+            "must be from 1 to 5",
+        )]))
+    }
+}
+
+/// Records a need stated by a coordinator, an interview or the learner.
+pub async fn create_need(
+    db: &DatabaseConnection,
+    org: i64,
+    axis_id: i64,
+    person_id: i64,
+    severity: i32,
+    source: NeedSource,
+    evidence: String,
+) -> ApiResult<need::Model> {
+    check_severity(severity)?;
+    if source == NeedSource::Questionnaire {
+        return Err(ApiError::bad_input(
+            "needs from questionnaires come from need rules",
+        ));
+    }
+    let axis = find_axis(db, org, axis_id).await?;
+    let learner = person::Entity::find_by_id(person_id)
+        .filter(person::Column::OrganisationId.eq(org))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("person"))?;
+    if learner.kind != PersonKind::Learner {
+        return Err(ApiError::bad_input("needs belong to learners"));
+    }
+    let now = Utc::now();
+    need::ActiveModel {
+        organisation_id: Set(org),
+        programme_id: Set(axis.programme_id),
+        axis_id: Set(axis.id),
+        person_id: Set(learner.id),
+        severity: Set(severity),
+        source: Set(source),
+        status: Set(NeedStatus::Open),
+        evidence: Set(evidence),
+        rule_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|e| match ApiError::from(e) {
+        ApiError::Conflict(_) => ApiError::Conflict(
+            "this learner already has a need on this axis from this source: update it".into(),
+        ),
+        other => other,
+    })
+}
+
+pub async fn update_need(
+    db: &DatabaseConnection,
+    org: i64,
+    need_id: i64,
+    severity: Option<i32>,
+    status: Option<NeedStatus>,
+) -> ApiResult<need::Model> {
+    if let Some(s) = severity {
+        check_severity(s)?;
+    }
+    let found = need::Entity::find_by_id(need_id)
+        .filter(need::Column::OrganisationId.eq(org))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("need"))?;
+    let mut active: need::ActiveModel = found.into();
+    if let Some(s) = severity {
+        active.severity = Set(s);
+    }
+    if let Some(s) = status {
+        active.status = Set(s);
+    }
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(db).await?)
+}
+
+/// The range of a scale of a campaign's questionnaire, or an error naming it.
+async fn scale_of(
+    db: &DatabaseConnection,
+    campaign: &campaign::Model,
+    code: &str,
+) -> ApiResult<(f64, f64)> {
+    let (items, scales) = load_definition(db, campaign.questionnaire_id)
+        .await
+        .map_err(ApiError::internal)?;
+    let scale = scales.iter().find(|s| s.code == code).ok_or_else(|| {
+        ApiError::invalid(vec![Problem::field(
+            "scaleCode",
+            format!("the questionnaire has no scale `{code}`"),
+        )])
+    })?;
+    scale_range(scale, &items).ok_or_else(|| {
+        ApiError::invalid(vec![Problem::field(
+            "scaleCode",
+            "the scale has items without points",
+        )])
+    })
+}
+
+pub async fn create_rule(
+    db: &DatabaseConnection,
+    org: i64,
+    axis_id: i64,
+    campaign_id: i64,
+    scale_code: String,
+    direction: RuleDirection,
+    threshold: f64,
+) -> ApiResult<need_rule::Model> {
+    let axis = find_axis(db, org, axis_id).await?;
+    let campaign = crate::campaigns::service::find(db, org, campaign_id).await?;
+    let (lo, hi) = scale_of(db, &campaign, &scale_code).await?;
+    if !threshold.is_finite() || threshold <= lo || threshold >= hi {
+        return Err(ApiError::invalid(vec![Problem::field(
+            "threshold",
+            format!("must lie strictly inside the scale's range {lo}–{hi}"),
+        )]));
+    }
+    Ok(need_rule::ActiveModel {
+        organisation_id: Set(org),
+        programme_id: Set(axis.programme_id),
+        axis_id: Set(axis.id),
+        campaign_id: Set(campaign.id),
+        scale_code: Set(scale_code),
+        direction: Set(direction),
+        threshold: Set(threshold),
+        applied_at: Set(None),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// What applying a rule did.
+pub struct Applied {
+    pub rule: need_rule::Model,
+    /// Respondents with a score on the scale.
+    pub assessed: usize,
+    /// Of those, the ones past the threshold: each now has a need.
+    pub flagged: usize,
+}
+
+/// Derives needs from a rule: each identified respondent past the threshold
+/// gets (or keeps, with its severity refreshed) one need on the rule's axis.
+pub async fn apply_rule(db: &DatabaseConnection, org: i64, rule_id: i64) -> ApiResult<Applied> {
+    let rule = need_rule::Entity::find_by_id(rule_id)
+        .filter(need_rule::Column::OrganisationId.eq(org))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("need rule"))?;
+    let campaign = crate::campaigns::service::find(db, org, rule.campaign_id).await?;
+    let (items, scales) = load_definition(db, campaign.questionnaire_id)
+        .await
+        .map_err(ApiError::internal)?;
+    let scale = scales
+        .iter()
+        .find(|s| s.code == rule.scale_code)
+        .ok_or(ApiError::NotFound("scale"))?;
+    let (min, max) = scale_range(scale, &items).ok_or(ApiError::NotFound("scale range"))?;
+    let rows = load_responses(db, campaign.id)
+        .await
+        .map_err(ApiError::internal)?;
+    let scores = respondent_scores(scale, &items, &rows);
+
+    // The latest response of each person counts.
+    let mut latest: HashMap<i64, f64> = HashMap::new();
+    for (row, score) in rows.iter().zip(scores) {
+        if let (Some(person), Some(score)) = (row.person_id, score) {
+            latest.insert(person, score);
+        }
+    }
+    let threshold = Threshold {
+        direction: match rule.direction {
+            RuleDirection::Below => Direction::Below,
+            RuleDirection::Above => Direction::Above,
+        },
+        value: rule.threshold,
+        min,
+        max,
+    };
+    let now = Utc::now();
+    let sign = if threshold.direction == Direction::Below {
+        "<"
+    } else {
+        ">"
+    };
+    let needs: Vec<need::ActiveModel> = latest
+        .iter()
+        .filter_map(|(person, score)| {
+            let severity = design::severity(*score, &threshold)?;
+            Some(need::ActiveModel {
+                organisation_id: Set(org),
+                programme_id: Set(rule.programme_id),
+                axis_id: Set(rule.axis_id),
+                person_id: Set(*person),
+                severity: Set(severity),
+                source: Set(NeedSource::Questionnaire),
+                status: Set(NeedStatus::Open),
+                evidence: Set(format!(
+                    "{} score {score:.2} {sign} {} in \"{}\" (scale {min}–{max}) ⇒ severity {severity}",
+                    scale.name, rule.threshold, campaign.name
+                )),
+                rule_id: Set(Some(rule.id)),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+        })
+        .collect();
+    let flagged = needs.len();
+
+    let txn = db.begin().await?;
+    let mut needs = needs.into_iter().peekable();
+    while needs.peek().is_some() {
+        let chunk: Vec<need::ActiveModel> = needs.by_ref().take(CHUNK).collect();
+        need::Entity::insert_many(chunk)
+            .on_conflict(
+                OnConflict::columns([
+                    need::Column::AxisId,
+                    need::Column::PersonId,
+                    need::Column::Source,
+                ])
+                .update_columns([
+                    need::Column::Severity,
+                    need::Column::Evidence,
+                    need::Column::RuleId,
+                    need::Column::UpdatedAt,
+                ])
+                .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    let mut active: need_rule::ActiveModel = rule.into();
+    active.applied_at = Set(Some(now));
+    let rule = active.update(&txn).await?;
+    txn.commit().await?;
+
+    Ok(Applied {
+        rule,
+        assessed: latest.len(),
+        flagged,
+    })
+}
+
+pub struct NewIntervention {
+    pub name: String,
+    pub description: String,
+    pub format: InterventionFormat,
+    pub tool: CommunicationTool,
+    pub sessions_per_month: f64,
+    pub session_minutes: i32,
+    pub group_size: i32,
+    pub session_cost: f64,
+}
+
+pub async fn create_intervention(
+    db: &DatabaseConnection,
+    org: i64,
+    axis_id: i64,
+    i: NewIntervention,
+) -> ApiResult<intervention::Model> {
+    let mut problems = Vec::new();
+    if i.name.trim().is_empty() {
+        problems.push(Problem::field("name", "is empty"));
+    }
+    if !i.sessions_per_month.is_finite() || i.sessions_per_month <= 0.0 {
+        problems.push(Problem::field("sessionsPerMonth", "must be more than 0"));
+    }
+    if i.session_minutes <= 0 {
+        problems.push(Problem::field("sessionMinutes", "must be more than 0"));
+    }
+    match i.format {
+        InterventionFormat::Individual if i.group_size != 1 => {
+            problems.push(Problem::field(
+                "groupSize",
+                "an individual intervention has a group of 1",
+            ));
+        }
+        _ if i.group_size < 1 => problems.push(Problem::field("groupSize", "must be at least 1")),
+        _ => {}
+    }
+    if !i.session_cost.is_finite() || i.session_cost < 0.0 {
+        problems.push(Problem::field("sessionCost", "must be zero or more"));
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::invalid(problems));
+    }
+    let axis = find_axis(db, org, axis_id).await?;
+    Ok(intervention::ActiveModel {
+        organisation_id: Set(org),
+        programme_id: Set(axis.programme_id),
+        axis_id: Set(axis.id),
+        name: Set(i.name.trim().to_owned()),
+        description: Set(i.description),
+        format: Set(i.format),
+        tool: Set(i.tool),
+        sessions_per_month: Set(i.sessions_per_month),
+        session_minutes: Set(i.session_minutes),
+        group_size: Set(i.group_size),
+        session_cost: Set(i.session_cost),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Ranks a programme's axes and interventions; `weights` overrides axis
+/// weights for a what-if without storing anything.
+pub async fn priorities(
+    db: &DatabaseConnection,
+    org: i64,
+    programme_id: i64,
+    weights: &HashMap<i64, f64>,
+) -> ApiResult<(Vec<AxisPriority>, Vec<InterventionPriority>, usize)> {
+    let programme = find_programme(db, org, programme_id).await?;
+    for weight in weights.values() {
+        check_weight(*weight)?;
+    }
+    let axes = support_axis::Entity::find()
+        .filter(support_axis::Column::ProgrammeId.eq(programme.id))
+        .all(db)
+        .await?;
+    if let Some(unknown) = weights.keys().find(|id| !axes.iter().any(|a| a.id == **id)) {
+        return Err(ApiError::invalid(vec![Problem::field(
+            "weights",
+            format!(
+                "axis {} is not an axis of this programme",
+                crate::ids::encode("SupportAxis", *unknown).0
+            ),
+        )]));
+    }
+    let open = need::Entity::find()
+        .filter(need::Column::ProgrammeId.eq(programme.id))
+        .filter(need::Column::Status.eq(NeedStatus::Open))
+        .all(db)
+        .await?;
+
+    // One need per learner and axis: the most severe across sources.
+    let mut worst: HashMap<(i64, i64), i32> = HashMap::new();
+    for n in &open {
+        let s = worst.entry((n.axis_id, n.person_id)).or_insert(n.severity);
+        *s = (*s).max(n.severity);
+    }
+    let learners_with_needs = worst
+        .keys()
+        .map(|(_, p)| *p)
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    let population = if programme.expected_learners > 0 {
+        programme.expected_learners as usize
+    } else {
+        learners_with_needs
+    };
+    let inputs: Vec<AxisNeeds> = axes
+        .iter()
+        .map(|a| AxisNeeds {
+            axis_id: a.id,
+            name: a.name.clone(),
+            weight: weights.get(&a.id).copied().unwrap_or(a.weight),
+            severities: worst
+                .iter()
+                .filter(|((axis, _), _)| *axis == a.id)
+                .map(|(_, s)| *s)
+                .collect(),
+        })
+        .collect();
+    let ranked_axes = design::rank_axes(&inputs, population);
+
+    let costs: Vec<InterventionCost> = intervention::Entity::find()
+        .filter(intervention::Column::ProgrammeId.eq(programme.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| InterventionCost {
+            intervention_id: i.id,
+            axis_id: i.axis_id,
+            name: i.name,
+            sessions_per_month: i.sessions_per_month,
+            group_size: i.group_size,
+            session_cost: i.session_cost,
+        })
+        .collect();
+    let ranked_interventions = design::rank_interventions(&ranked_axes, &costs);
+    Ok((ranked_axes, ranked_interventions, population))
+}

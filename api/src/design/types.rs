@@ -1,0 +1,337 @@
+//! GraphQL types of the design phase.
+
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use entities::{
+    intervention, need, need_rule, programme, support_axis, support_axis::Model as AxisModel,
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use crate::accounts::Person;
+use crate::auth::MANAGERS;
+use crate::error::ApiError;
+use crate::ids;
+use crate::loaders::{AxisById, PersonById};
+use crate::pagination::{Page, connection, page};
+use crate::state::ContextExt;
+
+macro_rules! mirror_enum {
+    ($(#[$doc:meta])* $name:ident <=> $db:path { $($variant:ident),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+        pub enum $name { $($variant),+ }
+
+        impl From<$db> for $name {
+            fn from(v: $db) -> Self {
+                match v { $(<$db>::$variant => Self::$variant),+ }
+            }
+        }
+
+        impl From<$name> for $db {
+            fn from(v: $name) -> Self {
+                match v { $($name::$variant => Self::$variant),+ }
+            }
+        }
+    };
+}
+
+mirror_enum!(
+    /// What a support axis is about.
+    AxisKind <=> entities::AxisKind { Methodology, Subject, Wellbeing, Orientation, DigitalSkills, Other }
+);
+mirror_enum!(
+    /// Where a need was found; `LEARNER` means stated by the learner.
+    NeedSource <=> entities::NeedSource { Questionnaire, Interview, Coordinator, Learner }
+);
+mirror_enum!(NeedStatus <=> entities::NeedStatus { Open, Addressed, Closed });
+mirror_enum!(
+    /// Which side of the threshold signals a need.
+    RuleDirection <=> entities::RuleDirection { Below, Above }
+);
+mirror_enum!(InterventionFormat <=> entities::InterventionFormat { Individual, Group });
+mirror_enum!(
+    /// How tutor and learner communicate.
+    CommunicationTool <=> entities::CommunicationTool { InPerson, Video, Chat, Forum, Phone, Email }
+);
+
+/// A tutorial scheme over a period, with goals and a budget.
+pub struct Programme(pub programme::Model);
+
+#[Object]
+impl Programme {
+    pub async fn id(&self) -> ID {
+        ids::encode("Programme", self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    async fn starts_on(&self) -> NaiveDate {
+        self.0.starts_on
+    }
+    async fn ends_on(&self) -> NaiveDate {
+        self.0.ends_on
+    }
+    async fn goals(&self) -> Vec<String> {
+        serde_json::from_value(self.0.goals.clone()).unwrap_or_default()
+    }
+    async fn budget(&self) -> f64 {
+        self.0.budget
+    }
+    /// ISO 4217 code of the budget and every cost.
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+    /// Learners the programme expects: the base of need prevalence.
+    async fn expected_learners(&self) -> i32 {
+        self.0.expected_learners
+    }
+    async fn axes(&self, ctx: &Context<'_>) -> Result<Vec<SupportAxis>> {
+        let rows = support_axis::Entity::find()
+            .filter(support_axis::Column::ProgrammeId.eq(self.0.id))
+            .order_by_asc(support_axis::Column::Id)
+            .all(&ctx.state().db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(rows.into_iter().map(SupportAxis).collect())
+    }
+    async fn interventions(&self, ctx: &Context<'_>) -> Result<Vec<Intervention>> {
+        let rows = intervention::Entity::find()
+            .filter(intervention::Column::ProgrammeId.eq(self.0.id))
+            .order_by_asc(intervention::Column::Id)
+            .all(&ctx.state().db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(rows.into_iter().map(Intervention).collect())
+    }
+    async fn need_rules(&self, ctx: &Context<'_>) -> Result<Vec<NeedRule>> {
+        let rows = need_rule::Entity::find()
+            .filter(need_rule::Column::ProgrammeId.eq(self.0.id))
+            .order_by_asc(need_rule::Column::Id)
+            .all(&ctx.state().db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(rows.into_iter().map(NeedRule).collect())
+    }
+    /// Learners' needs, oldest first, filtered. Personal data: coordinators only.
+    #[allow(clippy::too_many_arguments)]
+    async fn needs(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        axis_id: Option<ID>,
+        status: Option<NeedStatus>,
+        source: Option<NeedSource>,
+        min_severity: Option<i32>,
+    ) -> Result<Page<Need>> {
+        ctx.caller()?.require(MANAGERS)?;
+        let (size, after) = page(first, after)?;
+        let mut query = need::Entity::find()
+            .filter(need::Column::ProgrammeId.eq(self.0.id))
+            .order_by_asc(need::Column::Id)
+            .limit(size + 1);
+        if let Some(after) = after {
+            query = query.filter(need::Column::Id.gt(after));
+        }
+        if let Some(axis) = axis_id {
+            query = query.filter(need::Column::AxisId.eq(ids::decode(&axis, "SupportAxis")?));
+        }
+        if let Some(status) = status {
+            query = query.filter(need::Column::Status.eq(entities::NeedStatus::from(status)));
+        }
+        if let Some(source) = source {
+            query = query.filter(need::Column::Source.eq(entities::NeedSource::from(source)));
+        }
+        if let Some(min) = min_severity {
+            query = query.filter(need::Column::Severity.gte(min));
+        }
+        let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
+        Ok(connection(rows, size, after, |r| r.id, Need))
+    }
+    /// Axes and interventions ranked, each score with its explanation.
+    /// `weights` tries other axis weights without storing them.
+    async fn priorities(
+        &self,
+        ctx: &Context<'_>,
+        weights: Option<Vec<AxisWeightInput>>,
+    ) -> Result<Priorities> {
+        super::priorities(ctx, self.0.id, weights.unwrap_or_default()).await
+    }
+}
+
+/// A learning-support axis and its weight (0–10).
+pub struct SupportAxis(pub AxisModel);
+
+#[Object]
+impl SupportAxis {
+    async fn id(&self) -> ID {
+        ids::encode("SupportAxis", self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn kind(&self) -> AxisKind {
+        self.0.kind.into()
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    async fn weight(&self) -> f64 {
+        self.0.weight
+    }
+}
+
+/// A learner's need on an axis.
+pub struct Need(pub need::Model);
+
+#[Object]
+impl Need {
+    async fn id(&self) -> ID {
+        ids::encode("Need", self.0.id)
+    }
+    async fn learner(&self, ctx: &Context<'_>) -> Result<Person> {
+        let p = ctx.loader().load_one(PersonById(self.0.person_id)).await?;
+        Ok(Person(p.ok_or(ApiError::NotFound("person"))?))
+    }
+    async fn axis(&self, ctx: &Context<'_>) -> Result<SupportAxis> {
+        let a = ctx.loader().load_one(AxisById(self.0.axis_id)).await?;
+        Ok(SupportAxis(a.ok_or(ApiError::NotFound("support axis"))?))
+    }
+    /// 1 (mild) to 5 (severe).
+    async fn severity(&self) -> i32 {
+        self.0.severity
+    }
+    async fn source(&self) -> NeedSource {
+        self.0.source.into()
+    }
+    async fn status(&self) -> NeedStatus {
+        self.0.status.into()
+    }
+    /// Why the need was recorded: for derived needs, the score and rule.
+    async fn evidence(&self) -> &str {
+        &self.0.evidence
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// Derives needs on an axis from a campaign's scale scores.
+pub struct NeedRule(pub need_rule::Model);
+
+#[Object]
+impl NeedRule {
+    async fn id(&self) -> ID {
+        ids::encode("NeedRule", self.0.id)
+    }
+    async fn axis(&self, ctx: &Context<'_>) -> Result<SupportAxis> {
+        let a = ctx.loader().load_one(AxisById(self.0.axis_id)).await?;
+        Ok(SupportAxis(a.ok_or(ApiError::NotFound("support axis"))?))
+    }
+    async fn campaign_id(&self) -> ID {
+        crate::campaigns::global_id(self.0.campaign_id)
+    }
+    async fn scale_code(&self) -> &str {
+        &self.0.scale_code
+    }
+    async fn direction(&self) -> RuleDirection {
+        self.0.direction.into()
+    }
+    async fn threshold(&self) -> f64 {
+        self.0.threshold
+    }
+    async fn applied_at(&self) -> Option<DateTime<Utc>> {
+        self.0.applied_at
+    }
+}
+
+/// A designed intervention.
+pub struct Intervention(pub intervention::Model);
+
+#[Object]
+impl Intervention {
+    async fn id(&self) -> ID {
+        ids::encode("Intervention", self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    async fn axis(&self, ctx: &Context<'_>) -> Result<SupportAxis> {
+        let a = ctx.loader().load_one(AxisById(self.0.axis_id)).await?;
+        Ok(SupportAxis(a.ok_or(ApiError::NotFound("support axis"))?))
+    }
+    async fn format(&self) -> InterventionFormat {
+        self.0.format.into()
+    }
+    async fn tool(&self) -> CommunicationTool {
+        self.0.tool.into()
+    }
+    async fn sessions_per_month(&self) -> f64 {
+        self.0.sessions_per_month
+    }
+    async fn session_minutes(&self) -> i32 {
+        self.0.session_minutes
+    }
+    /// Learners per session (1 for individual interventions).
+    async fn group_size(&self) -> i32 {
+        self.0.group_size
+    }
+    /// Cost of one session, in the programme's currency.
+    async fn session_cost(&self) -> f64 {
+        self.0.session_cost
+    }
+}
+
+#[derive(async_graphql::InputObject)]
+pub struct AxisWeightInput {
+    pub axis_id: ID,
+    pub weight: f64,
+}
+
+/// One term of a score.
+#[derive(SimpleObject)]
+pub struct Term {
+    pub name: String,
+    pub value: f64,
+}
+
+#[derive(SimpleObject)]
+pub struct AxisPriority {
+    pub axis: SupportAxis,
+    /// 1 is the most urgent; equal scores share a rank.
+    pub rank: u64,
+    /// prevalence × (mean severity ÷ 5) × weight
+    pub score: f64,
+    pub prevalence: f64,
+    pub mean_severity: f64,
+    pub weight: f64,
+    pub learners_with_need: u64,
+    pub terms: Vec<Term>,
+    pub explanation: String,
+}
+
+#[derive(SimpleObject)]
+pub struct InterventionPriority {
+    pub intervention: Intervention,
+    pub rank: u64,
+    /// axis score ÷ cost per learner and month
+    pub score: f64,
+    pub axis_score: f64,
+    pub cost_per_learner_month: f64,
+    pub terms: Vec<Term>,
+    pub explanation: String,
+}
+
+#[derive(SimpleObject)]
+pub struct Priorities {
+    /// Learners the prevalences are shares of.
+    pub population: u64,
+    pub axes: Vec<AxisPriority>,
+    pub interventions: Vec<InterventionPriority>,
+}

@@ -1,0 +1,381 @@
+//! Designing a programme: needs derived by rules, explained priorities,
+//! and refusals of bad designs.
+
+use entities::Role;
+use serde_json::{Value, json};
+use tests::TestApp;
+
+const DEMO_NEEDS: &str = include_str!("../reference/demo_needs.json");
+
+const PRIORITIES: &str = r#"query($id: ID!, $weights: [AxisWeightInput!]) { node(id: $id) { ... on Programme {
+    axes { id name weight }
+    priorities(weights: $weights) { population
+      axes { rank score prevalence meanSeverity weight learnersWithNeed explanation terms { name value } axis { name } }
+      interventions { rank score costPerLearnerMonth explanation intervention { name } } } } } }"#;
+
+fn close(a: &Value, b: f64, tolerance: f64) -> bool {
+    a.as_f64().is_some_and(|a| (a - b).abs() < tolerance)
+}
+
+async fn demo_admin(app: &TestApp) -> anyhow::Result<(api::demo::Demo, String)> {
+    let demo = api::demo::seed(&app.state)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let data = app
+        .ok(
+            "mutation($e: String!, $p: String!) { signIn(input: {email: $e, password: $p}) { token } }",
+            json!({ "e": api::demo::ADMIN_EMAIL, "p": api::demo::ADMIN_PASSWORD }),
+            None,
+        )
+        .await?;
+    Ok((
+        demo,
+        data["signIn"]["token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    ))
+}
+
+#[tokio::test]
+async fn demo_needs_and_priorities_match_an_independent_computation() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let (demo, token) = demo_admin(&app).await?;
+    let programme = api::ids::encode("Programme", demo.programme_id);
+    let reference: Value = serde_json::from_str(DEMO_NEEDS)?;
+
+    let data = app
+        .ok(PRIORITIES, json!({ "id": programme }), Some(&token))
+        .await?;
+    let priorities = &data["node"]["priorities"];
+
+    assert_eq!(priorities["population"], 2800);
+    for axis in priorities["axes"].as_array().unwrap() {
+        let expected = &reference["axes"][axis["axis"]["name"].as_str().unwrap()];
+        assert_eq!(axis["learnersWithNeed"], expected["flagged"]);
+        assert!(close(
+            &axis["meanSeverity"],
+            expected["mean_severity"].as_f64().unwrap(),
+            1e-12
+        ));
+        assert!(
+            close(&axis["score"], expected["score"].as_f64().unwrap(), 1e-12),
+            "{axis}"
+        );
+        assert!(
+            axis["explanation"]
+                .as_str()
+                .unwrap()
+                .contains("of 2800 learners")
+        );
+    }
+    assert_eq!(priorities["axes"][0]["axis"]["name"], "Wellbeing");
+    for item in priorities["interventions"].as_array().unwrap() {
+        let expected = &reference["interventions"][item["intervention"]["name"].as_str().unwrap()];
+        assert!(
+            close(&item["score"], expected["score"].as_f64().unwrap(), 1e-12),
+            "{item}"
+        );
+        assert!(close(
+            &item["costPerLearnerMonth"],
+            expected["cost_per_learner_month"].as_f64().unwrap(),
+            1e-12
+        ));
+    }
+    assert_eq!(
+        priorities["interventions"][0]["intervention"]["name"],
+        "Peer support forum"
+    );
+
+    // Every derived need names the real respondent's score and the rule.
+    let needs = app
+        .ok(
+            r#"query($id: ID!) { node(id: $id) { ... on Programme {
+                needs(first: 100, source: QUESTIONNAIRE, minSeverity: 5) { edges { node { severity evidence learner { externalRef } axis { name } } } } } } }"#,
+            json!({ "id": programme }),
+            Some(&token),
+        )
+        .await?;
+    let severe = needs["node"]["needs"]["edges"].as_array().unwrap();
+    let expected_severe = reference["axes"]["Wellbeing"]["by_severity"]["5"]
+        .as_u64()
+        .unwrap()
+        + reference["axes"]["Study methods"]["by_severity"]["5"]
+            .as_u64()
+            .unwrap();
+    assert_eq!(severe.len() as u64, expected_severe);
+    assert!(severe.iter().all(|e| {
+        e["node"]["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("⇒ severity 5")
+    }));
+    assert!(
+        severe
+            .iter()
+            .all(|e| e["node"]["learner"]["externalRef"].is_string())
+    );
+    app.stop().await
+}
+
+/// A small programme whose priorities are worked out by hand in the comments.
+#[tokio::test]
+async fn priorities_follow_the_hand_computation_and_what_if_stores_nothing() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let token = app
+        .account("plan", "coord@plan.test", Role::Coordinator)
+        .await?;
+    let programme = app
+        .ok(
+            r#"mutation { createProgramme(input: { name: "Pilot", startsOn: "2026-09-01", endsOn: "2027-06-30",
+                goals: ["Fewer drop-outs"], budget: 10000, currency: "EUR", expectedLearners: 10 }) { programme { id } } }"#,
+            json!({}),
+            Some(&token),
+        )
+        .await?["createProgramme"]["programme"]["id"]
+        .clone();
+    let axis = |name: &str, kind: &str, weight: f64| json!({ "input": { "programmeId": programme, "name": name, "kind": kind, "weight": weight } });
+    let create_axis = "mutation($input: CreateSupportAxisInput!) { createSupportAxis(input: $input) { axis { id } } }";
+    let method = app
+        .ok(
+            create_axis,
+            axis("Method", "METHODOLOGY", 2.0),
+            Some(&token),
+        )
+        .await?["createSupportAxis"]["axis"]["id"]
+        .clone();
+    let wellbeing = app
+        .ok(
+            create_axis,
+            axis("Wellbeing", "WELLBEING", 1.0),
+            Some(&token),
+        )
+        .await?["createSupportAxis"]["axis"]["id"]
+        .clone();
+    let learners = crate::fixtures::learners(
+        &app,
+        &token,
+        &[
+            "l1@plan.test",
+            "l2@plan.test",
+            "l3@plan.test",
+            "l4@plan.test",
+        ],
+    )
+    .await?;
+    let create_need =
+        "mutation($input: CreateNeedInput!) { createNeed(input: $input) { need { id } } }";
+    for (axis, learner, severity) in [
+        (&method, &learners[0], 5),
+        (&method, &learners[1], 3),
+        (&wellbeing, &learners[0], 4),
+        (&wellbeing, &learners[1], 4),
+        (&wellbeing, &learners[2], 4),
+        (&wellbeing, &learners[3], 4),
+    ] {
+        let input = json!({ "input": { "axisId": axis, "learnerId": learner, "severity": severity, "source": "COORDINATOR" } });
+        app.ok(create_need, input, Some(&token)).await?;
+    }
+    let create_intervention = "mutation($input: CreateInterventionInput!) { createIntervention(input: $input) { intervention { id } } }";
+    for (name, format, group, cost) in [
+        ("Workshop", "GROUP", 8, 120.0),
+        ("Coaching", "INDIVIDUAL", 1, 40.0),
+    ] {
+        let input = json!({ "input": { "axisId": method, "name": name, "format": format, "tool": "VIDEO",
+            "sessionsPerMonth": 2, "sessionMinutes": 60, "groupSize": group, "sessionCost": cost } });
+        app.ok(create_intervention, input, Some(&token)).await?;
+    }
+
+    let stored = app
+        .ok(PRIORITIES, json!({ "id": programme }), Some(&token))
+        .await?;
+    let what_if = app
+        .ok(
+            PRIORITIES,
+            json!({ "id": programme, "weights": [{ "axisId": wellbeing, "weight": 3 }] }),
+            Some(&token),
+        )
+        .await?;
+    let again = app
+        .ok(PRIORITIES, json!({ "id": programme }), Some(&token))
+        .await?;
+
+    // Method: 2/10 learners × (mean 4 ÷ 5) × weight 2 = 0.32.
+    // Wellbeing: 4/10 × (4 ÷ 5) × 1 = 0.32: equal, so both rank 1.
+    let axes = stored["node"]["priorities"]["axes"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(
+        axes.iter()
+            .all(|a| close(&a["score"], 0.32, 1e-12) && a["rank"] == 1)
+    );
+    // Workshop place: 120 × 2 ÷ 8 = 30 a month → 0.32 / 30; coaching 40 × 2 = 80 → 0.32 / 80.
+    let interventions = stored["node"]["priorities"]["interventions"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(interventions[0]["intervention"]["name"], "Workshop");
+    assert!(close(&interventions[0]["score"], 0.32 / 30.0, 1e-12));
+    assert!(close(&interventions[1]["score"], 0.32 / 80.0, 1e-12));
+    assert!(
+        interventions[0]["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("= 30.00 a month")
+    );
+    // What if wellbeing weighed 3: 0.4 × 0.8 × 3 = 0.96, first alone.
+    let first = &what_if["node"]["priorities"]["axes"][0];
+    assert_eq!(
+        (first["axis"]["name"].clone(), first["rank"].clone()),
+        (json!("Wellbeing"), json!(1))
+    );
+    assert!(close(&first["score"], 0.96, 1e-12));
+    assert_eq!(what_if["node"]["priorities"]["axes"][1]["rank"], 2);
+    // Nothing was stored.
+    assert_eq!(again["node"]["axes"], stored["node"]["axes"]);
+    assert_eq!(
+        again["node"]["priorities"]["axes"],
+        stored["node"]["priorities"]["axes"]
+    );
+    app.stop().await
+}
+
+#[tokio::test]
+async fn bad_designs_are_refused_and_change_nothing() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let token = app.account("bad", "coord@bad.test", Role::Admin).await?;
+    let observer = app.account("bad", "watch@bad.test", Role::Observer).await?;
+    let create_programme = "mutation($input: CreateProgrammeInput!) { createProgramme(input: $input) { programme { id } } }";
+    let programme = app
+        .ok(
+            create_programme,
+            json!({ "input": { "name": "P", "startsOn": "2026-09-01", "endsOn": "2027-06-30", "budget": 1000, "currency": "EUR" } }),
+            Some(&token),
+        )
+        .await?["createProgramme"]["programme"]["id"]
+        .clone();
+    let create_axis = "mutation($input: CreateSupportAxisInput!) { createSupportAxis(input: $input) { axis { id } } }";
+    let axis = app
+        .ok(create_axis, json!({ "input": { "programmeId": programme, "name": "A", "kind": "SUBJECT", "weight": 5 } }), Some(&token))
+        .await?["createSupportAxis"]["axis"]["id"]
+        .clone();
+    let learner = crate::fixtures::learners(&app, &token, &["l@bad.test"])
+        .await?
+        .remove(0);
+    let create_intervention = "mutation($input: CreateInterventionInput!) { createIntervention(input: $input) { intervention { id } } }";
+    let intervention = |axis: &Value, minutes: i32, group: i32, format: &str| {
+        json!({ "input": { "axisId": axis, "name": "I", "format": format, "tool": "CHAT",
+            "sessionsPerMonth": 1, "sessionMinutes": minutes, "groupSize": group, "sessionCost": 10 } })
+    };
+    let problems = |body: &Value| -> Vec<String> {
+        body["errors"][0]["extensions"]["problems"]
+            .as_array()
+            .map(|p| {
+                p.iter()
+                    .filter_map(|p| p["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+
+    let backwards = app
+        .post(
+            create_programme,
+            json!({ "input": { "name": "", "startsOn": "2027-01-01", "endsOn": "2026-01-01", "budget": -1, "currency": "euro" } }),
+            Some(&token),
+        )
+        .await?;
+    let heavy = app
+        .post(create_axis, json!({ "input": { "programmeId": programme, "name": "B", "kind": "OTHER", "weight": 11 } }), Some(&token))
+        .await?;
+    let negative = app
+        .post(
+            create_intervention,
+            intervention(&axis, -30, 1, "INDIVIDUAL"),
+            Some(&token),
+        )
+        .await?;
+    let crowded = app
+        .post(
+            create_intervention,
+            intervention(&axis, 30, 4, "INDIVIDUAL"),
+            Some(&token),
+        )
+        .await?;
+    let unknown_axis = api::ids::encode("SupportAxis", 987_654).0;
+    let nowhere = app
+        .error_code(
+            create_intervention,
+            intervention(&json!(unknown_axis), 30, 1, "INDIVIDUAL"),
+            Some(&token),
+        )
+        .await?;
+    let create_need =
+        "mutation($input: CreateNeedInput!) { createNeed(input: $input) { need { id } } }";
+    let need = |severity: i32, source: &str| json!({ "input": { "axisId": axis, "learnerId": learner, "severity": severity, "source": source } });
+    let too_severe = app
+        .error_code(create_need, need(6, "COORDINATOR"), Some(&token))
+        .await?;
+    let forged_source = app
+        .error_code(create_need, need(3, "QUESTIONNAIRE"), Some(&token))
+        .await?;
+    app.ok(create_need, need(3, "LEARNER"), Some(&token))
+        .await?;
+    let twice = app
+        .error_code(create_need, need(2, "LEARNER"), Some(&token))
+        .await?;
+    let what_if = app
+        .error_code(
+            PRIORITIES,
+            json!({ "id": programme, "weights": [{ "axisId": axis, "weight": -1 }] }),
+            Some(&token),
+        )
+        .await?;
+    let by_observer = app
+        .error_code(create_axis, json!({ "input": { "programmeId": programme, "name": "C", "kind": "OTHER", "weight": 1 } }), Some(&observer))
+        .await?;
+
+    assert_eq!(
+        problems(&backwards),
+        ["name", "endsOn", "budget", "currency"]
+    );
+    assert_eq!(problems(&heavy), ["weight"]);
+    assert_eq!(problems(&negative), ["sessionMinutes"]);
+    assert_eq!(problems(&crowded), ["groupSize"]);
+    assert_eq!(nowhere, "NOT_FOUND");
+    assert_eq!(
+        (too_severe, forged_source),
+        ("BAD_USER_INPUT".to_owned(), "BAD_USER_INPUT".to_owned())
+    );
+    assert_eq!(twice, "CONFLICT");
+    assert_eq!(
+        (what_if, by_observer),
+        ("BAD_USER_INPUT".to_owned(), "FORBIDDEN".to_owned())
+    );
+    let after = app
+        .ok(
+            "query($id: ID!) { node(id: $id) { ... on Programme { axes { name } interventions { id } needs { edges { node { severity } } } } } }",
+            json!({ "id": programme }),
+            Some(&token),
+        )
+        .await?;
+    assert_eq!(after["node"]["axes"], json!([{ "name": "A" }]));
+    assert_eq!(after["node"]["interventions"], json!([]));
+    assert_eq!(
+        after["node"]["needs"]["edges"],
+        json!([{ "node": { "severity": 3 } }])
+    );
+    let programmes = app
+        .ok(
+            "{ programmes { edges { node { id } } } }",
+            json!({}),
+            Some(&token),
+        )
+        .await?;
+    assert_eq!(
+        programmes["programmes"]["edges"].as_array().unwrap().len(),
+        1
+    );
+    app.stop().await
+}

@@ -1,0 +1,73 @@
+"""Needs and priorities of the demo programme, computed independently.
+
+The demo derives needs from the bfi learner questionnaire with two rules:
+neuroticism (N1..N5) above 4.0 is a wellbeing need, conscientiousness
+(C1..C5, with C4 and C5 reversed) below 3.5 a study-methods need. A
+respondent's scale score is the mean of the items they answered. Severity
+cuts the stretch between the threshold and the end of the 1..6 scale into
+five equal bands. Axis priority = prevalence x (mean severity / 5) x weight
+(prevalence over the 2,800 expected learners); intervention priority = axis
+priority / (session cost x sessions per month / group size).
+
+Usage: python demo_needs.py [path/to/bfi.csv] > demo_needs.json
+"""
+
+import json
+import math
+import pathlib
+import sys
+
+import pandas as pd
+
+here = pathlib.Path(__file__).resolve().parent
+path = sys.argv[1] if len(sys.argv) > 1 else here / "../../api/demo/bfi.csv"
+data = pd.read_csv(path)
+
+n_score = data[[f"N{i}" for i in range(1, 6)]].mean(axis=1, skipna=True)
+c_items = data[[f"C{i}" for i in range(1, 6)]].copy()
+c_items[["C4", "C5"]] = 7 - c_items[["C4", "C5"]]
+c_score = c_items.mean(axis=1, skipna=True)
+
+
+def severity(gap, span):
+    if gap <= 0:
+        return None
+    return max(1, min(5, math.ceil(5 * gap / span)))
+
+
+wellbeing = [severity(s - 4.0, 6.0 - 4.0) for s in n_score.dropna()]
+methods = [severity(3.5 - s, 3.5 - 1.0) for s in c_score.dropna()]
+
+population = 2800
+axes = {}
+for name, weight, sev in [("Wellbeing", 8.0, wellbeing), ("Study methods", 6.0, methods)]:
+    flagged = [s for s in sev if s is not None]
+    mean_severity = sum(flagged) / len(flagged)
+    prevalence = len(flagged) / population
+    axes[name] = {
+        "flagged": len(flagged),
+        "by_severity": {str(k): flagged.count(k) for k in range(1, 6)},
+        "mean_severity": mean_severity,
+        "prevalence": prevalence,
+        "score": prevalence * (mean_severity / 5) * weight,
+    }
+
+interventions = {}
+for name, axis, per_month, group, cost in [
+    ("Mentoring conversation", "Wellbeing", 2.0, 1, 35.0),
+    ("Peer support forum", "Wellbeing", 4.0, 25, 20.0),
+    ("Study-skills workshop", "Study methods", 2.0, 12, 150.0),
+    ("Planning coaching", "Study methods", 2.0, 1, 25.0),
+]:
+    per_learner = cost * per_month / group
+    interventions[name] = {
+        "cost_per_learner_month": per_learner,
+        "score": axes[axis]["score"] / per_learner,
+    }
+
+json.dump(
+    {"assessed": int(n_score.notna().sum()), "axes": axes, "interventions": interventions},
+    sys.stdout,
+    indent=2,
+)
+print()
