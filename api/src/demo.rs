@@ -339,6 +339,87 @@ async fn programme(state: &AppState, org: i64, campaign_id: i64) -> ApiResult<i6
         6.0,
     )
     .await?;
+    let tutor = design::create_role(
+        db,
+        org,
+        programme.id,
+        design::NewRole {
+            name: "Academic tutor".into(),
+            kind: entities::RoleKind::Tutor,
+            functions: vec![
+                "Agree a tutoring plan with each learner".into(),
+                "Run study-skills sessions".into(),
+                "Follow progress and alert the coordinator".into(),
+            ],
+            hourly_cost: 40.0,
+            expected_learners: 15,
+            expected_hours_per_month: 20.0,
+        },
+    )
+    .await?;
+    let mentor = design::create_role(
+        db,
+        org,
+        programme.id,
+        design::NewRole {
+            name: "Wellbeing mentor".into(),
+            kind: entities::RoleKind::Mentor,
+            functions: vec![
+                "Listen and encourage".into(),
+                "Refer to specialist services when needed".into(),
+            ],
+            hourly_cost: 30.0,
+            expected_learners: 10,
+            expected_hours_per_month: 12.0,
+        },
+    )
+    .await?;
+    design::publish_guide(
+        db,
+        org,
+        programme.id,
+        "# Tutorial guide\n\nEvery learner is contacted within two weeks of being matched, \
+         meets their tutor at least every three weeks, and gets an answer within three days.\n"
+            .into(),
+    )
+    .await?;
+    for (kind, threshold, severity, text) in [
+        (
+            entities::StandardKind::FirstContactDays,
+            14,
+            entities::Severity::High,
+            "First contact within 14 days of matching",
+        ),
+        (
+            entities::StandardKind::SessionIntervalDays,
+            21,
+            entities::Severity::Medium,
+            "A session at least every 21 days",
+        ),
+        (
+            entities::StandardKind::NotesWithinHours,
+            48,
+            entities::Severity::Low,
+            "Session notes within 48 hours",
+        ),
+        (
+            entities::StandardKind::ReplyWithinHours,
+            72,
+            entities::Severity::Medium,
+            "Reply to a learner within 72 hours",
+        ),
+    ] {
+        design::set_standard(
+            db,
+            org,
+            programme.id,
+            kind,
+            Some(threshold),
+            severity,
+            text.into(),
+        )
+        .await?;
+    }
     let interventions = [
         (
             wellbeing.id,
@@ -382,6 +463,11 @@ async fn programme(state: &AppState, org: i64, campaign_id: i64) -> ApiResult<i6
         ),
     ];
     for (axis, name, format, tool, per_month, minutes, group, cost) in interventions {
+        let role = if axis == wellbeing.id {
+            mentor.id
+        } else {
+            tutor.id
+        };
         design::create_intervention(
             db,
             org,
@@ -395,6 +481,7 @@ async fn programme(state: &AppState, org: i64, campaign_id: i64) -> ApiResult<i6
                 session_minutes: minutes,
                 group_size: group,
                 session_cost: cost,
+                role_id: Some(role),
             },
         )
         .await?;

@@ -189,3 +189,66 @@ pub enum CommunicationTool {
     Phone,
     Email,
 }
+
+/// The kind of a tutor role.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+pub enum RoleKind {
+    /// Academic, structured, measurable support.
+    Tutor,
+    /// Informal support and wellbeing.
+    Mentor,
+    PeerTutor,
+    MethodologyTutor,
+}
+
+/// What a standard of the guide measures; its threshold is in the unit named.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+pub enum StandardKind {
+    /// First contact within N days of a matching.
+    FirstContactDays,
+    /// A session at least every N days.
+    SessionIntervalDays,
+    /// Session notes within N hours of the session.
+    NotesWithinHours,
+    /// A reply to a learner within N hours.
+    ReplyWithinHours,
+}
+
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+}

@@ -21,6 +21,8 @@ pub struct Model {
     pub session_minutes: i32,
     pub group_size: i32,
     pub session_cost: f64,
+    /// The role that delivers it, for costs per role.
+    pub role_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,6 +6,7 @@ pub mod campaign;
 pub mod campaign_result;
 pub mod email_message;
 pub mod enums;
+pub mod guide_version;
 pub mod intervention;
 pub mod invitation;
 pub mod item;
@@ -20,7 +21,9 @@ pub mod questionnaire;
 pub mod report;
 pub mod response;
 pub mod scale;
+pub mod standard;
 pub mod support_axis;
+pub mod tutor_role;
 pub mod user_account;
 
 pub use enums::*;

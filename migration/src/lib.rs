@@ -6,6 +6,7 @@ mod m20261204_000001_accounts;
 mod m20261204_000002_questionnaires;
 mod m20261204_000003_campaigns;
 mod m20261204_000004_design;
+mod m20261204_000005_roles_and_guide;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000002_questionnaires::Migration),
             Box::new(m20261204_000003_campaigns::Migration),
             Box::new(m20261204_000004_design::Migration),
+            Box::new(m20261204_000005_roles_and_guide::Migration),
         ]
     }
 }

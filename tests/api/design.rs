@@ -379,3 +379,120 @@ async fn bad_designs_are_refused_and_change_nothing() -> anyhow::Result<()> {
     );
     app.stop().await
 }
+
+#[tokio::test]
+async fn roles_guide_and_standards_are_checked_and_the_guide_is_open_to_tutors()
+-> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let token = app
+        .account("guide", "coord@guide.test", Role::Coordinator)
+        .await?;
+    let tutor = app
+        .account("guide", "tutor@guide.test", Role::Tutor)
+        .await?;
+    let programme = app
+        .ok(
+            r#"mutation { createProgramme(input: { name: "P", startsOn: "2026-09-01", endsOn: "2027-06-30",
+                budget: 0, currency: "EUR" }) { programme { id } } }"#,
+            json!({}),
+            Some(&token),
+        )
+        .await?["createProgramme"]["programme"]["id"]
+        .clone();
+    let set_standard = "mutation($input: SetStandardInput!) { setStandard(input: $input) { standard { kind threshold severity } } }";
+    let standard = |threshold: Value| json!({ "input": { "programmeId": programme, "kind": "FIRST_CONTACT_DAYS", "threshold": threshold, "severity": "HIGH" } });
+    let create_role = "mutation($input: CreateTutorRoleInput!) { createTutorRole(input: $input) { role { id name functions } } }";
+    let role = |cost: f64, functions: Value| json!({ "input": { "programmeId": programme, "name": "Mentor", "kind": "MENTOR", "functions": functions, "hourlyCost": cost } });
+    let publish = "mutation($input: PublishGuideInput!) { publishGuide(input: $input) { guide { version } } }";
+    let guide = |body: &str| json!({ "input": { "programmeId": programme, "body": body } });
+
+    let no_threshold = app
+        .post(set_standard, standard(Value::Null), Some(&token))
+        .await?;
+    let zero_threshold = app
+        .error_code(set_standard, standard(json!(0)), Some(&token))
+        .await?;
+    let negative_cost = app
+        .post(create_role, role(-5.0, json!(["Listen"])), Some(&token))
+        .await?;
+    let no_functions = app
+        .error_code(create_role, role(30.0, json!([])), Some(&token))
+        .await?;
+    let empty_guide = app.error_code(publish, guide("  "), Some(&token)).await?;
+    let by_tutor = app
+        .error_code(publish, guide("# Mine"), Some(&tutor))
+        .await?;
+
+    assert_eq!(
+        no_threshold["errors"][0]["extensions"]["problems"][0]["field"],
+        "threshold"
+    );
+    assert_eq!(zero_threshold, "BAD_USER_INPUT");
+    assert_eq!(
+        negative_cost["errors"][0]["extensions"]["problems"][0]["field"],
+        "hourlyCost"
+    );
+    assert_eq!(
+        (no_functions, empty_guide),
+        ("BAD_USER_INPUT".to_owned(), "BAD_USER_INPUT".to_owned())
+    );
+    assert_eq!(by_tutor, "FORBIDDEN");
+
+    app.ok(set_standard, standard(json!(14)), Some(&token))
+        .await?;
+    let replaced = app
+        .ok(set_standard, standard(json!(10)), Some(&token))
+        .await?;
+    app.ok(
+        create_role,
+        role(30.0, json!(["Listen", "Refer"])),
+        Some(&token),
+    )
+    .await?;
+    let first = app
+        .ok(publish, guide("# Guide\n\nv1"), Some(&token))
+        .await?;
+    let second = app
+        .ok(publish, guide("# Guide\n\nv2"), Some(&token))
+        .await?;
+    assert_eq!(replaced["setStandard"]["standard"]["threshold"], 10);
+    assert_eq!(
+        (
+            first["publishGuide"]["guide"]["version"].clone(),
+            second["publishGuide"]["guide"]["version"].clone()
+        ),
+        (json!(1), json!(2))
+    );
+
+    // Tutors read the guide, not the programme's design.
+    let read = "query($id: ID!) { tutorialGuide(programmeId: $id) { current { version body } standards { kind threshold } } }";
+    let seen = app
+        .ok(read, json!({ "id": programme }), Some(&tutor))
+        .await?;
+    assert_eq!(seen["tutorialGuide"]["current"]["version"], 2);
+    assert_eq!(
+        seen["tutorialGuide"]["standards"],
+        json!([{ "kind": "FIRST_CONTACT_DAYS", "threshold": 10 }])
+    );
+    assert_eq!(
+        app.error_code(
+            "{ programmes { edges { node { id } } } }",
+            json!({}),
+            Some(&tutor)
+        )
+        .await?,
+        "FORBIDDEN"
+    );
+    let design = app
+        .ok("query($id: ID!) { node(id: $id) { ... on Programme { roles { name functions } guideVersions { version } } } }", json!({ "id": programme }), Some(&token))
+        .await?;
+    assert_eq!(
+        design["node"]["roles"],
+        json!([{ "name": "Mentor", "functions": ["Listen", "Refer"] }])
+    );
+    assert_eq!(
+        design["node"]["guideVersions"],
+        json!([{ "version": 2 }, { "version": 1 }])
+    );
+    app.stop().await
+}

@@ -18,9 +18,10 @@ use crate::ids;
 use crate::pagination::{Page, connection, page};
 use crate::state::ContextExt;
 use types::{
-    AxisKind, AxisPriority, AxisWeightInput, CommunicationTool, Intervention, InterventionFormat,
-    InterventionPriority, Need, NeedRule, NeedSource, NeedStatus, Priorities, Programme,
-    RuleDirection, SupportAxis, Term,
+    AxisKind, AxisPriority, AxisWeightInput, CommunicationTool, GuideVersion, Intervention,
+    InterventionFormat, InterventionPriority, Need, NeedRule, NeedSource, NeedStatus, Priorities,
+    Programme, RoleKind, RuleDirection, Severity, Standard, StandardKind, SupportAxis, Term,
+    TutorRole, TutorialGuide,
 };
 
 #[derive(Default)]
@@ -28,6 +29,29 @@ pub struct DesignQuery;
 
 #[Object]
 impl DesignQuery {
+    /// The programme's tutorial guide and standards: open to every member.
+    async fn tutorial_guide(&self, ctx: &Context<'_>, programme_id: ID) -> Result<TutorialGuide> {
+        let caller = ctx.caller()?;
+        let db = &ctx.state().db;
+        let id = ids::decode(&programme_id, "Programme")?;
+        let programme = service::find_programme(db, caller.organisation_id, id).await?;
+        let current = entities::guide_version::Entity::find()
+            .filter(entities::guide_version::Column::ProgrammeId.eq(programme.id))
+            .order_by_desc(entities::guide_version::Column::Version)
+            .one(db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(TutorialGuide {
+            programme_name: programme.name,
+            current: current.map(Into::into),
+            standards: standards_of(db, programme.id)
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        })
+    }
+
     /// Programmes of the organisation, newest first.
     async fn programmes(
         &self,
@@ -48,6 +72,17 @@ impl DesignQuery {
         let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
         Ok(connection(rows, size, after, |r| r.id, Programme))
     }
+}
+
+pub(crate) async fn standards_of(
+    db: &sea_orm::DatabaseConnection,
+    programme_id: i64,
+) -> Result<Vec<entities::standard::Model>, ApiError> {
+    Ok(entities::standard::Entity::find()
+        .filter(entities::standard::Column::ProgrammeId.eq(programme_id))
+        .order_by_asc(entities::standard::Column::Id)
+        .all(db)
+        .await?)
 }
 
 pub(crate) async fn priorities(
@@ -207,6 +242,55 @@ pub struct CreateInterventionInput {
     pub group_size: i32,
     /// Cost of one session in the programme's currency.
     pub session_cost: f64,
+    /// The tutor role that delivers it.
+    pub role_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct CreateTutorRoleInput {
+    pub programme_id: ID,
+    pub name: String,
+    pub kind: RoleKind,
+    /// What the role does, one function per entry.
+    pub functions: Vec<String>,
+    pub hourly_cost: f64,
+    #[graphql(default)]
+    pub expected_learners: i32,
+    #[graphql(default)]
+    pub expected_hours_per_month: f64,
+}
+
+#[derive(InputObject)]
+pub struct PublishGuideInput {
+    pub programme_id: ID,
+    /// The guide's text, Markdown.
+    pub body: String,
+}
+
+#[derive(InputObject)]
+pub struct SetStandardInput {
+    pub programme_id: ID,
+    pub kind: StandardKind,
+    /// Days or hours, as the kind says; at least 1.
+    pub threshold: Option<i32>,
+    pub severity: Severity,
+    #[graphql(default)]
+    pub description: String,
+}
+
+#[derive(SimpleObject)]
+pub struct TutorRolePayload {
+    pub role: TutorRole,
+}
+
+#[derive(SimpleObject)]
+pub struct GuidePayload {
+    pub guide: GuideVersion,
+}
+
+#[derive(SimpleObject)]
+pub struct StandardPayload {
+    pub standard: Standard,
 }
 
 #[derive(SimpleObject)]
@@ -383,6 +467,74 @@ impl DesignMutation {
         })
     }
 
+    async fn create_tutor_role(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateTutorRoleInput,
+    ) -> Result<TutorRolePayload> {
+        let caller = ctx.caller()?;
+        caller.require(MANAGERS)?;
+        let programme = ids::decode(&input.programme_id, "Programme")?;
+        let new = service::NewRole {
+            name: input.name,
+            kind: input.kind.into(),
+            functions: input.functions,
+            hourly_cost: input.hourly_cost,
+            expected_learners: input.expected_learners,
+            expected_hours_per_month: input.expected_hours_per_month,
+        };
+        let role =
+            service::create_role(&ctx.state().db, caller.organisation_id, programme, new).await?;
+        Ok(TutorRolePayload {
+            role: TutorRole(role),
+        })
+    }
+
+    /// Publishes a new version of the programme's tutorial guide.
+    async fn publish_guide(
+        &self,
+        ctx: &Context<'_>,
+        input: PublishGuideInput,
+    ) -> Result<GuidePayload> {
+        let caller = ctx.caller()?;
+        caller.require(MANAGERS)?;
+        let programme = ids::decode(&input.programme_id, "Programme")?;
+        let guide = service::publish_guide(
+            &ctx.state().db,
+            caller.organisation_id,
+            programme,
+            input.body,
+        )
+        .await?;
+        Ok(GuidePayload {
+            guide: guide.into(),
+        })
+    }
+
+    /// Sets the programme's standard of one kind, replacing the previous one.
+    async fn set_standard(
+        &self,
+        ctx: &Context<'_>,
+        input: SetStandardInput,
+    ) -> Result<StandardPayload> {
+        let caller = ctx.caller()?;
+        caller.require(MANAGERS)?;
+        let programme = ids::decode(&input.programme_id, "Programme")?;
+        let standard = service::set_standard(
+            &ctx.state().db,
+            caller.organisation_id,
+            programme,
+            input.kind.into(),
+            input.threshold,
+            input.severity.into(),
+            input.description,
+        )
+        .await?;
+        Ok(StandardPayload {
+            standard: standard.into(),
+        })
+    }
+
     async fn create_intervention(
         &self,
         ctx: &Context<'_>,
@@ -399,6 +551,11 @@ impl DesignMutation {
             session_minutes: input.session_minutes,
             group_size: input.group_size,
             session_cost: input.session_cost,
+            role_id: input
+                .role_id
+                .as_ref()
+                .map(|id| ids::decode(id, "TutorRole"))
+                .transpose()?,
         };
         let axis = ids::decode(&input.axis_id, "SupportAxis")?;
         let created =

@@ -8,10 +8,11 @@ use entities::{
     AxisKind, CommunicationTool, InterventionFormat, NeedSource, NeedStatus, PersonKind,
     RuleDirection, campaign, intervention, need, need_rule, person, programme, support_axis,
 };
+use entities::{RoleKind, Severity, StandardKind, guide_version, standard, tutor_role};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 use worker::design::{
     self, AxisNeeds, AxisPriority, Direction, InterventionCost, InterventionPriority, Threshold,
@@ -422,6 +423,8 @@ pub struct NewIntervention {
     pub session_minutes: i32,
     pub group_size: i32,
     pub session_cost: f64,
+    /// The role that delivers it.
+    pub role_id: Option<i64>,
 }
 
 pub async fn create_intervention(
@@ -457,6 +460,19 @@ pub async fn create_intervention(
         return Err(ApiError::invalid(problems));
     }
     let axis = find_axis(db, org, axis_id).await?;
+    let role_id = match i.role_id {
+        Some(id) => {
+            let role = find_role(db, org, id).await?;
+            if role.programme_id != axis.programme_id {
+                return Err(ApiError::invalid(vec![Problem::field(
+                    "roleId",
+                    "is a role of another programme",
+                )]));
+            }
+            Some(role.id)
+        }
+        None => None,
+    };
     Ok(intervention::ActiveModel {
         organisation_id: Set(org),
         programme_id: Set(axis.programme_id),
@@ -469,6 +485,7 @@ pub async fn create_intervention(
         session_minutes: Set(i.session_minutes),
         group_size: Set(i.group_size),
         session_cost: Set(i.session_cost),
+        role_id: Set(role_id),
         ..Default::default()
     }
     .insert(db)
@@ -553,4 +570,149 @@ pub async fn priorities(
         .collect();
     let ranked_interventions = design::rank_interventions(&ranked_axes, &costs);
     Ok((ranked_axes, ranked_interventions, population))
+}
+
+pub async fn find_role(
+    db: &impl ConnectionTrait,
+    org: i64,
+    id: i64,
+) -> ApiResult<tutor_role::Model> {
+    tutor_role::Entity::find_by_id(id)
+        .filter(tutor_role::Column::OrganisationId.eq(org))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("tutor role"))
+}
+
+pub struct NewRole {
+    pub name: String,
+    pub kind: RoleKind,
+    pub functions: Vec<String>,
+    pub hourly_cost: f64,
+    pub expected_learners: i32,
+    pub expected_hours_per_month: f64,
+}
+
+pub async fn create_role(
+    db: &DatabaseConnection,
+    org: i64,
+    programme_id: i64,
+    r: NewRole,
+) -> ApiResult<tutor_role::Model> {
+    let mut problems = Vec::new();
+    if r.name.trim().is_empty() {
+        problems.push(Problem::field("name", "is empty"));
+    }
+    if r.functions.is_empty() || r.functions.iter().any(|f| f.trim().is_empty()) {
+        problems.push(Problem::field(
+            "functions",
+            "list what the role does, one non-empty line each",
+        ));
+    }
+    if !r.hourly_cost.is_finite() || r.hourly_cost < 0.0 {
+        problems.push(Problem::field("hourlyCost", "must be zero or more"));
+    }
+    if r.expected_learners < 0 {
+        problems.push(Problem::field("expectedLearners", "cannot be negative"));
+    }
+    if !r.expected_hours_per_month.is_finite() || r.expected_hours_per_month < 0.0 {
+        problems.push(Problem::field(
+            "expectedHoursPerMonth",
+            "cannot be negative",
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::invalid(problems));
+    }
+    let programme = find_programme(db, org, programme_id).await?;
+    Ok(tutor_role::ActiveModel {
+        organisation_id: Set(org),
+        programme_id: Set(programme.id),
+        name: Set(r.name.trim().to_owned()),
+        kind: Set(r.kind),
+        functions: Set(serde_json::json!(r.functions)),
+        hourly_cost: Set(r.hourly_cost),
+        expected_learners: Set(r.expected_learners),
+        expected_hours_per_month: Set(r.expected_hours_per_month),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Publishes the next version of a programme's guide; earlier versions stay.
+pub async fn publish_guide(
+    db: &DatabaseConnection,
+    org: i64,
+    programme_id: i64,
+    body: String,
+) -> ApiResult<guide_version::Model> {
+    if body.trim().is_empty() {
+        return Err(ApiError::invalid(vec![Problem::field("body", "is empty")]));
+    }
+    let programme = find_programme(db, org, programme_id).await?;
+    let txn = db.begin().await?;
+    let latest = guide_version::Entity::find()
+        .filter(guide_version::Column::ProgrammeId.eq(programme.id))
+        .order_by_desc(guide_version::Column::Version)
+        .one(&txn)
+        .await?;
+    let created = guide_version::ActiveModel {
+        organisation_id: Set(org),
+        programme_id: Set(programme.id),
+        version: Set(latest.map_or(1, |v| v.version + 1)),
+        body: Set(body),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Sets the programme's standard of a kind, replacing the previous one.
+pub async fn set_standard(
+    db: &DatabaseConnection,
+    org: i64,
+    programme_id: i64,
+    kind: StandardKind,
+    threshold: Option<i32>,
+    severity: Severity,
+    description: String,
+) -> ApiResult<standard::Model> {
+    let Some(threshold) = threshold.filter(|t| *t > 0) else {
+        return Err(ApiError::invalid(vec![Problem::field(
+            "threshold",
+            "a standard needs a threshold of at least 1 (days or hours, by kind)",
+        )]));
+    };
+    let programme = find_programme(db, org, programme_id).await?;
+    let row = standard::ActiveModel {
+        organisation_id: Set(org),
+        programme_id: Set(programme.id),
+        kind: Set(kind),
+        threshold: Set(threshold),
+        severity: Set(severity),
+        description: Set(description),
+        ..Default::default()
+    };
+    standard::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([standard::Column::ProgrammeId, standard::Column::Kind])
+                .update_columns([
+                    standard::Column::Threshold,
+                    standard::Column::Severity,
+                    standard::Column::Description,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    standard::Entity::find()
+        .filter(standard::Column::ProgrammeId.eq(programme.id))
+        .filter(standard::Column::Kind.eq(kind))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("standard"))
 }

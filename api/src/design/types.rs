@@ -106,6 +106,32 @@ impl Programme {
             .map_err(ApiError::from)?;
         Ok(rows.into_iter().map(Intervention).collect())
     }
+    async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<TutorRole>> {
+        let rows = entities::tutor_role::Entity::find()
+            .filter(entities::tutor_role::Column::ProgrammeId.eq(self.0.id))
+            .order_by_asc(entities::tutor_role::Column::Id)
+            .all(&ctx.state().db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(rows.into_iter().map(TutorRole).collect())
+    }
+    /// Every version of the tutorial guide, newest first.
+    async fn guide_versions(&self, ctx: &Context<'_>) -> Result<Vec<GuideVersion>> {
+        let rows = entities::guide_version::Entity::find()
+            .filter(entities::guide_version::Column::ProgrammeId.eq(self.0.id))
+            .order_by_desc(entities::guide_version::Column::Version)
+            .all(&ctx.state().db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+    async fn standards(&self, ctx: &Context<'_>) -> Result<Vec<Standard>> {
+        Ok(super::standards_of(&ctx.state().db, self.0.id)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
     async fn need_rules(&self, ctx: &Context<'_>) -> Result<Vec<NeedRule>> {
         let rows = need_rule::Entity::find()
             .filter(need_rule::Column::ProgrammeId.eq(self.0.id))
@@ -286,6 +312,17 @@ impl Intervention {
     async fn session_cost(&self) -> f64 {
         self.0.session_cost
     }
+    /// The tutor role that delivers it.
+    async fn role(&self, ctx: &Context<'_>) -> Result<Option<TutorRole>> {
+        let Some(id) = self.0.role_id else {
+            return Ok(None);
+        };
+        let row = entities::tutor_role::Entity::find_by_id(id)
+            .one(&ctx.state().db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(row.map(TutorRole))
+    }
 }
 
 #[derive(async_graphql::InputObject)]
@@ -334,4 +371,93 @@ pub struct Priorities {
     pub population: u64,
     pub axes: Vec<AxisPriority>,
     pub interventions: Vec<InterventionPriority>,
+}
+
+mirror_enum!(
+    /// The kind of a tutor role.
+    RoleKind <=> entities::RoleKind { Tutor, Mentor, PeerTutor, MethodologyTutor }
+);
+mirror_enum!(
+    /// What a standard measures: its threshold is in days or hours, as named.
+    StandardKind <=> entities::StandardKind { FirstContactDays, SessionIntervalDays, NotesWithinHours, ReplyWithinHours }
+);
+mirror_enum!(Severity <=> entities::Severity { Low, Medium, High });
+
+/// A tutor role: what it does, what an hour costs, the load expected.
+pub struct TutorRole(pub entities::tutor_role::Model);
+
+#[Object]
+impl TutorRole {
+    async fn id(&self) -> ID {
+        ids::encode("TutorRole", self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn kind(&self) -> RoleKind {
+        self.0.kind.into()
+    }
+    /// The functions of the role, one per line.
+    async fn functions(&self) -> Vec<String> {
+        serde_json::from_value(self.0.functions.clone()).unwrap_or_default()
+    }
+    /// Cost of one hour, in the programme's currency.
+    async fn hourly_cost(&self) -> f64 {
+        self.0.hourly_cost
+    }
+    /// Learners one person in this role is expected to follow.
+    async fn expected_learners(&self) -> i32 {
+        self.0.expected_learners
+    }
+    async fn expected_hours_per_month(&self) -> f64 {
+        self.0.expected_hours_per_month
+    }
+}
+
+/// One version of the tutorial guide.
+#[derive(SimpleObject)]
+pub struct GuideVersion {
+    pub version: i32,
+    /// Markdown.
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<entities::guide_version::Model> for GuideVersion {
+    fn from(m: entities::guide_version::Model) -> Self {
+        Self {
+            version: m.version,
+            body: m.body,
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// An expected standard that monitoring checks every relation against.
+#[derive(SimpleObject)]
+pub struct Standard {
+    pub kind: StandardKind,
+    /// Days or hours, as the kind says.
+    pub threshold: i32,
+    pub severity: Severity,
+    pub description: String,
+}
+
+impl From<entities::standard::Model> for Standard {
+    fn from(m: entities::standard::Model) -> Self {
+        Self {
+            kind: m.kind.into(),
+            threshold: m.threshold,
+            severity: m.severity.into(),
+            description: m.description,
+        }
+    }
+}
+
+/// The guide as tutors and learners read it: its latest text and standards.
+#[derive(SimpleObject)]
+pub struct TutorialGuide {
+    pub programme_name: String,
+    pub current: Option<GuideVersion>,
+    pub standards: Vec<Standard>,
 }
