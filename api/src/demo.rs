@@ -430,6 +430,7 @@ async fn programme(state: &AppState, org: i64, campaign_id: i64) -> ApiResult<i6
             45,
             1,
             35.0,
+            300,
         ),
         (
             wellbeing.id,
@@ -440,6 +441,7 @@ async fn programme(state: &AppState, org: i64, campaign_id: i64) -> ApiResult<i6
             30,
             25,
             20.0,
+            650,
         ),
         (
             methods.id,
@@ -450,6 +452,7 @@ async fn programme(state: &AppState, org: i64, campaign_id: i64) -> ApiResult<i6
             90,
             12,
             150.0,
+            591,
         ),
         (
             methods.id,
@@ -460,9 +463,10 @@ async fn programme(state: &AppState, org: i64, campaign_id: i64) -> ApiResult<i6
             30,
             1,
             25.0,
+            150,
         ),
     ];
-    for (axis, name, format, tool, per_month, minutes, group, cost) in interventions {
+    for (axis, name, format, tool, per_month, minutes, group, cost, planned) in interventions {
         let role = if axis == wellbeing.id {
             mentor.id
         } else {
@@ -482,6 +486,8 @@ async fn programme(state: &AppState, org: i64, campaign_id: i64) -> ApiResult<i6
                 group_size: group,
                 session_cost: cost,
                 role_id: Some(role),
+                duration_months: 9.0,
+                planned_learners: planned,
             },
         )
         .await?;

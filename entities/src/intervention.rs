@@ -23,6 +23,10 @@ pub struct Model {
     pub session_cost: f64,
     /// The role that delivers it, for costs per role.
     pub role_id: Option<i64>,
+    /// Months the intervention runs.
+    pub duration_months: f64,
+    /// Learners expected to take it: the planned uptake.
+    pub planned_learners: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

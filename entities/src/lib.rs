@@ -21,9 +21,11 @@ pub mod questionnaire;
 pub mod report;
 pub mod response;
 pub mod scale;
+pub mod session_participant;
 pub mod standard;
 pub mod support_axis;
 pub mod tutor_role;
+pub mod tutoring_session;
 pub mod user_account;
 
 pub use enums::*;

@@ -7,6 +7,7 @@ mod m20261204_000002_questionnaires;
 mod m20261204_000003_campaigns;
 mod m20261204_000004_design;
 mod m20261204_000005_roles_and_guide;
+mod m20261204_000006_costs;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000003_campaigns::Migration),
             Box::new(m20261204_000004_design::Migration),
             Box::new(m20261204_000005_roles_and_guide::Migration),
+            Box::new(m20261204_000006_costs::Migration),
         ]
     }
 }

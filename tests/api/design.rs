@@ -496,3 +496,149 @@ async fn roles_guide_and_standards_are_checked_and_the_guide_is_open_to_tutors()
     );
     app.stop().await
 }
+
+/// Known rates and sessions, with every figure worked out by hand.
+#[tokio::test]
+async fn costs_per_learner_axis_and_role_are_exact() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let token = app
+        .account("cost", "coord@cost.test", Role::Coordinator)
+        .await?;
+    let programme = app
+        .ok(
+            r#"mutation { createProgramme(input: { name: "P", startsOn: "2026-09-01", endsOn: "2027-06-30",
+                budget: 5000, currency: "EUR", expectedLearners: 25 }) { programme { id } } }"#,
+            json!({}),
+            Some(&token),
+        )
+        .await?["createProgramme"]["programme"]["id"]
+        .clone();
+    let create_axis = "mutation($input: CreateSupportAxisInput!) { createSupportAxis(input: $input) { axis { id } } }";
+    let axis = |name: &str| json!({ "input": { "programmeId": programme, "name": name, "kind": "SUBJECT", "weight": 1 } });
+    let maths =
+        app.ok(create_axis, axis("Maths"), Some(&token)).await?["createSupportAxis"]["axis"]["id"]
+            .clone();
+    let writing = app.ok(create_axis, axis("Writing"), Some(&token)).await?["createSupportAxis"]["axis"]["id"].clone();
+    let role = app
+        .ok(
+            "mutation($input: CreateTutorRoleInput!) { createTutorRole(input: $input) { role { id } } }",
+            json!({ "input": { "programmeId": programme, "name": "Tutor", "kind": "TUTOR", "functions": ["Teach"], "hourlyCost": 40 } }),
+            Some(&token),
+        )
+        .await?["createTutorRole"]["role"]["id"]
+        .clone();
+    let create = "mutation($input: CreateInterventionInput!) { createIntervention(input: $input) { intervention { id } } }";
+    let workshop = app
+        .ok(create, json!({ "input": { "axisId": maths, "name": "Workshop", "format": "GROUP", "tool": "IN_PERSON",
+            "sessionsPerMonth": 2, "sessionMinutes": 90, "groupSize": 8, "sessionCost": 50, "roleId": role,
+            "durationMonths": 3, "plannedLearners": 20 } }), Some(&token))
+        .await?["createIntervention"]["intervention"]["id"]
+        .clone();
+    let clinic = app
+        .ok(create, json!({ "input": { "axisId": writing, "name": "Clinic", "format": "INDIVIDUAL", "tool": "EMAIL",
+            "sessionsPerMonth": 2, "sessionMinutes": 30, "sessionCost": 10, "plannedLearners": 5 } }), Some(&token))
+        .await?["createIntervention"]["intervention"]["id"]
+        .clone();
+    let learners = crate::fixtures::learners(&app, &token, &["a@cost.test", "b@cost.test"]).await?;
+    let log = "mutation($input: LogSessionInput!) { logSession(input: $input) { sessionId } }";
+    let session = |intervention: &Value, minutes: i32, who: &[&String]| {
+        let participants: Vec<Value> = who.iter().map(|l| json!({ "learnerId": l })).collect();
+        json!({ "input": { "interventionId": intervention, "heldAt": "2026-10-01T14:00:00Z", "minutes": minutes, "participants": participants } })
+    };
+    app.ok(
+        log,
+        session(&workshop, 90, &[&learners[0], &learners[1]]),
+        Some(&token),
+    )
+    .await?;
+    app.ok(log, session(&workshop, 30, &[&learners[0]]), Some(&token))
+        .await?;
+    app.ok(log, session(&clinic, 30, &[&learners[1]]), Some(&token))
+        .await?;
+
+    let data = app
+        .ok(
+            r#"query($id: ID!, $axis: ID!) { node(id: $id) { ... on Programme {
+                costs { budget budgetConsumed plannedShareOfBudget
+                  planned { total learners perLearner byAxis { name amount } byRole { name amount } byIntervention { name amount } }
+                  actual { total learners perLearner byAxis { name amount } byRole { name amount } byLearner { id amount } } }
+                costScenario(axisId: $axis, extraLearners: 5) { total interventions { extraGroups extraCost intervention { name } } } } } }"#,
+            json!({ "id": programme, "axis": maths }),
+            Some(&token),
+        )
+        .await?;
+    let costs = &data["node"]["costs"];
+
+    // Planned. Workshop session: 50 + 1.5 h × 40 = 110; 20 learners need 3 groups of 8;
+    // 3 × 2 a month × 3 months × 110 = 1980. Clinic: no role, 10 a session;
+    // 5 learners × 2 × 1 month × 10 = 100. Total 2080, 2080 ÷ 25 = 83.2 a learner.
+    assert_eq!(costs["planned"]["total"], 2080.0);
+    assert_eq!(costs["planned"]["perLearner"], 83.2);
+    assert_eq!(
+        costs["planned"]["byAxis"],
+        json!([{ "name": "Maths", "amount": 1980.0 }, { "name": "Writing", "amount": 100.0 }])
+    );
+    assert_eq!(
+        costs["planned"]["byRole"],
+        json!([{ "name": "no role", "amount": 100.0 }, { "name": "Tutor", "amount": 1980.0 }])
+    );
+    // Actual. 90 min workshop: 110, shared 55 / 55; 30 min workshop: 50 + 20 = 70 to A;
+    // clinic: 10 to B. Total 190 over 2 learners: 95 each; A 125, B 65.
+    assert_eq!(costs["actual"]["total"], 190.0);
+    assert_eq!(costs["actual"]["perLearner"], 95.0);
+    assert_eq!(
+        costs["actual"]["byAxis"],
+        json!([{ "name": "Maths", "amount": 180.0 }, { "name": "Writing", "amount": 10.0 }])
+    );
+    assert_eq!(
+        costs["actual"]["byRole"],
+        json!([{ "name": "no role", "amount": 10.0 }, { "name": "Tutor", "amount": 180.0 }])
+    );
+    assert_eq!(
+        costs["actual"]["byLearner"],
+        json!([{ "id": learners[0], "amount": 125.0 }, { "id": learners[1], "amount": 65.0 }])
+    );
+    // Budget 5000: 190 ÷ 5000 = 0.038 spent, 2080 ÷ 5000 = 0.416 planned.
+    assert_eq!(
+        (
+            costs["budgetConsumed"].clone(),
+            costs["plannedShareOfBudget"].clone()
+        ),
+        (json!(0.038), json!(0.416))
+    );
+    // 5 more on maths: 25 learners need 4 groups, one more: 2 × 3 × 110 = 660.
+    let scenario = &data["node"]["costScenario"];
+    assert_eq!(scenario["total"], 660.0);
+    assert_eq!(
+        scenario["interventions"],
+        json!([{ "extraGroups": 1, "extraCost": 660.0, "intervention": { "name": "Workshop" } }])
+    );
+
+    // Bad sessions are refused and change nothing.
+    let negative = app
+        .error_code(log, session(&workshop, -5, &[&learners[0]]), Some(&token))
+        .await?;
+    let nobody = app
+        .error_code(log, session(&clinic, 30, &[]), Some(&token))
+        .await?;
+    let crowd = app
+        .error_code(
+            log,
+            session(&clinic, 30, &[&learners[0], &learners[1]]),
+            Some(&token),
+        )
+        .await?;
+    assert_eq!(
+        [negative, nobody, crowd],
+        ["BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT"]
+    );
+    let after = app
+        .ok(
+            "query($id: ID!) { node(id: $id) { ... on Programme { costs { actual { total } } } } }",
+            json!({ "id": programme }),
+            Some(&token),
+        )
+        .await?;
+    assert_eq!(after["node"]["costs"]["actual"]["total"], 190.0);
+    app.stop().await
+}

@@ -7,7 +7,9 @@ respondent's scale score is the mean of the items they answered. Severity
 cuts the stretch between the threshold and the end of the 1..6 scale into
 five equal bands. Axis priority = prevalence x (mean severity / 5) x weight
 (prevalence over the 2,800 expected learners); intervention priority = axis
-priority / (session cost x sessions per month / group size).
+priority / (session cost x sessions per month / group size), where a
+session costs its fixed cost plus the delivering role's time (minutes / 60 x
+hourly cost: 30 for the wellbeing mentor, 40 for the academic tutor).
 
 Usage: python demo_needs.py [path/to/bfi.csv] > demo_needs.json
 """
@@ -53,13 +55,13 @@ for name, weight, sev in [("Wellbeing", 8.0, wellbeing), ("Study methods", 6.0, 
     }
 
 interventions = {}
-for name, axis, per_month, group, cost in [
-    ("Mentoring conversation", "Wellbeing", 2.0, 1, 35.0),
-    ("Peer support forum", "Wellbeing", 4.0, 25, 20.0),
-    ("Study-skills workshop", "Study methods", 2.0, 12, 150.0),
-    ("Planning coaching", "Study methods", 2.0, 1, 25.0),
+for name, axis, per_month, minutes, group, fixed, hourly in [
+    ("Mentoring conversation", "Wellbeing", 2.0, 45, 1, 35.0, 30.0),
+    ("Peer support forum", "Wellbeing", 4.0, 30, 25, 20.0, 30.0),
+    ("Study-skills workshop", "Study methods", 2.0, 90, 12, 150.0, 40.0),
+    ("Planning coaching", "Study methods", 2.0, 30, 1, 25.0, 40.0),
 ]:
-    per_learner = cost * per_month / group
+    per_learner = (fixed + minutes / 60 * hourly) * per_month / group
     interventions[name] = {
         "cost_per_learner_month": per_learner,
         "score": axes[axis]["score"] / per_learner,

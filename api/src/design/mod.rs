@@ -17,6 +17,7 @@ use crate::error::ApiError;
 use crate::ids;
 use crate::pagination::{Page, connection, page};
 use crate::state::ContextExt;
+use types::{Amount, CostReport, CostScenario, Costs, ScenarioLine};
 use types::{
     AxisKind, AxisPriority, AxisWeightInput, CommunicationTool, GuideVersion, Intervention,
     InterventionFormat, InterventionPriority, Need, NeedRule, NeedSource, NeedStatus, Priorities,
@@ -83,6 +84,147 @@ pub(crate) async fn standards_of(
         .order_by_asc(entities::standard::Column::Id)
         .all(db)
         .await?)
+}
+
+pub(crate) async fn costs(ctx: &Context<'_>, programme_id: i64) -> Result<Costs> {
+    let caller = ctx.caller()?;
+    caller.require(READERS)?;
+    let db = &ctx.state().db;
+    let (programme, planned, actual) =
+        service::costs(db, caller.organisation_id, programme_id).await?;
+    let names = Names::load(db, programme.id).await?;
+    // Per-learner shares are personal data: coordinators only.
+    let personal = MANAGERS.contains(&caller.role);
+    let share = |amount: f64| (programme.budget > 0.0).then(|| amount / programme.budget);
+    Ok(Costs {
+        currency: programme.currency.clone(),
+        budget: programme.budget,
+        budget_consumed: share(actual.total),
+        planned_share_of_budget: share(planned.total),
+        planned: names.report(planned, false),
+        actual: names.report(actual, personal),
+    })
+}
+
+pub(crate) async fn cost_scenario(
+    ctx: &Context<'_>,
+    programme_id: i64,
+    axis_id: ID,
+    extra: i64,
+) -> Result<CostScenario> {
+    let caller = ctx.caller()?;
+    caller.require(READERS)?;
+    let db = &ctx.state().db;
+    let axis = ids::decode(&axis_id, "SupportAxis")?;
+    let scenario = service::scenario(db, caller.organisation_id, programme_id, axis, extra).await?;
+    let rows: HashMap<i64, intervention::Model> = intervention::Entity::find()
+        .filter(intervention::Column::ProgrammeId.eq(programme_id))
+        .all(db)
+        .await
+        .map_err(ApiError::from)?
+        .into_iter()
+        .map(|i| (i.id, i))
+        .collect();
+    Ok(CostScenario {
+        extra_learners: scenario.extra_learners,
+        total: scenario.total,
+        interventions: scenario
+            .interventions
+            .into_iter()
+            .filter_map(|(id, groups, cost)| {
+                Some(ScenarioLine {
+                    intervention: Intervention(rows.get(&id)?.clone()),
+                    extra_groups: groups,
+                    extra_cost: cost,
+                })
+            })
+            .collect(),
+    })
+}
+
+/// Names of a programme's axes, roles, interventions and learners, for cost lines.
+struct Names {
+    axes: HashMap<i64, String>,
+    roles: HashMap<i64, String>,
+    interventions: HashMap<i64, String>,
+}
+
+impl Names {
+    async fn load(db: &sea_orm::DatabaseConnection, programme_id: i64) -> Result<Self, ApiError> {
+        let axes = support_axis::Entity::find()
+            .filter(support_axis::Column::ProgrammeId.eq(programme_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a.name))
+            .collect();
+        let roles = entities::tutor_role::Entity::find()
+            .filter(entities::tutor_role::Column::ProgrammeId.eq(programme_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.name))
+            .collect();
+        let interventions = intervention::Entity::find()
+            .filter(intervention::Column::ProgrammeId.eq(programme_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|i| (i.id, i.name))
+            .collect();
+        Ok(Self {
+            axes,
+            roles,
+            interventions,
+        })
+    }
+
+    fn report(&self, b: worker::costs::Breakdown, with_learners: bool) -> CostReport {
+        let line = |kind: &str, id: i64, names: &HashMap<i64, String>, amount: f64| Amount {
+            id: Some(ids::encode(kind, id)),
+            name: names.get(&id).cloned().unwrap_or_default(),
+            amount,
+        };
+        CostReport {
+            total: b.total,
+            learners: b.learners as u64,
+            per_learner: b.per_learner,
+            by_axis: b
+                .by_axis
+                .iter()
+                .map(|(id, a)| line("SupportAxis", *id, &self.axes, *a))
+                .collect(),
+            by_role: b
+                .by_role
+                .iter()
+                .map(|(id, a)| match id {
+                    Some(id) => line("TutorRole", *id, &self.roles, *a),
+                    None => Amount {
+                        id: None,
+                        name: "no role".into(),
+                        amount: *a,
+                    },
+                })
+                .collect(),
+            by_intervention: b
+                .by_intervention
+                .iter()
+                .map(|(id, a)| line("Intervention", *id, &self.interventions, *a))
+                .collect(),
+            by_learner: if with_learners {
+                b.by_learner
+                    .iter()
+                    .map(|(id, a)| Amount {
+                        id: Some(ids::encode("Person", *id)),
+                        name: String::new(),
+                        amount: *a,
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        }
+    }
 }
 
 pub(crate) async fn priorities(
@@ -244,6 +386,39 @@ pub struct CreateInterventionInput {
     pub session_cost: f64,
     /// The tutor role that delivers it.
     pub role_id: Option<ID>,
+    /// Months it runs.
+    #[graphql(default = 1.0)]
+    pub duration_months: f64,
+    /// Learners expected to take it.
+    #[graphql(default)]
+    pub planned_learners: i32,
+}
+
+#[derive(InputObject)]
+pub struct ParticipantInput {
+    pub learner_id: ID,
+    #[graphql(default = true)]
+    pub attended: bool,
+}
+
+#[derive(InputObject)]
+pub struct LogSessionInput {
+    pub intervention_id: ID,
+    /// The tutor or mentor who held it.
+    pub tutor_id: Option<ID>,
+    pub held_at: chrono::DateTime<chrono::Utc>,
+    /// 1 to 1440.
+    pub minutes: i32,
+    /// Defaults to the intervention's communication tool.
+    pub mode: Option<CommunicationTool>,
+    #[graphql(default)]
+    pub notes: String,
+    pub participants: Vec<ParticipantInput>,
+}
+
+#[derive(SimpleObject)]
+pub struct LogSessionPayload {
+    pub session_id: ID,
 }
 
 #[derive(InputObject)]
@@ -467,6 +642,38 @@ impl DesignMutation {
         })
     }
 
+    /// Logs a held session of an intervention, with its learners.
+    async fn log_session(
+        &self,
+        ctx: &Context<'_>,
+        input: LogSessionInput,
+    ) -> Result<LogSessionPayload> {
+        let caller = ctx.caller()?;
+        caller.require(MANAGERS)?;
+        let participants = input
+            .participants
+            .iter()
+            .map(|p| Ok((ids::decode(&p.learner_id, "Person")?, p.attended)))
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        let new = service::NewSession {
+            intervention_id: ids::decode(&input.intervention_id, "Intervention")?,
+            tutor_id: input
+                .tutor_id
+                .as_ref()
+                .map(|id| ids::decode(id, "Person"))
+                .transpose()?,
+            held_at: input.held_at,
+            minutes: input.minutes,
+            mode: input.mode.map(Into::into),
+            notes: input.notes,
+            participants,
+        };
+        let session = service::log_session(&ctx.state().db, caller.organisation_id, new).await?;
+        Ok(LogSessionPayload {
+            session_id: ids::encode("Session", session.id),
+        })
+    }
+
     async fn create_tutor_role(
         &self,
         ctx: &Context<'_>,
@@ -556,6 +763,8 @@ impl DesignMutation {
                 .as_ref()
                 .map(|id| ids::decode(id, "TutorRole"))
                 .transpose()?,
+            duration_months: input.duration_months,
+            planned_learners: input.planned_learners,
         };
         let axis = ids::decode(&input.axis_id, "SupportAxis")?;
         let created =

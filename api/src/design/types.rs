@@ -177,6 +177,19 @@ impl Programme {
         let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
         Ok(connection(rows, size, after, |r| r.id, Need))
     }
+    /// Planned and actual costs, by axis, role, intervention and learner.
+    async fn costs(&self, ctx: &Context<'_>) -> Result<Costs> {
+        super::costs(ctx, self.0.id).await
+    }
+    /// What `extraLearners` more learners on an axis would cost.
+    async fn cost_scenario(
+        &self,
+        ctx: &Context<'_>,
+        axis_id: ID,
+        extra_learners: i64,
+    ) -> Result<CostScenario> {
+        super::cost_scenario(ctx, self.0.id, axis_id, extra_learners).await
+    }
     /// Axes and interventions ranked, each score with its explanation.
     /// `weights` tries other axis weights without storing them.
     async fn priorities(
@@ -311,6 +324,14 @@ impl Intervention {
     /// Cost of one session, in the programme's currency.
     async fn session_cost(&self) -> f64 {
         self.0.session_cost
+    }
+    /// Months it runs.
+    async fn duration_months(&self) -> f64 {
+        self.0.duration_months
+    }
+    /// Learners expected to take it.
+    async fn planned_learners(&self) -> i32 {
+        self.0.planned_learners
     }
     /// The tutor role that delivers it.
     async fn role(&self, ctx: &Context<'_>) -> Result<Option<TutorRole>> {
@@ -460,4 +481,59 @@ pub struct TutorialGuide {
     pub programme_name: String,
     pub current: Option<GuideVersion>,
     pub standards: Vec<Standard>,
+}
+
+/// An amount attributed to something.
+#[derive(SimpleObject)]
+pub struct Amount {
+    /// Global id of the axis, role, intervention or learner; null for
+    /// interventions without a role.
+    pub id: Option<ID>,
+    pub name: String,
+    pub amount: f64,
+}
+
+/// Costs broken down by axis, role and intervention.
+#[derive(SimpleObject)]
+pub struct CostReport {
+    pub total: f64,
+    /// Learners the total is shared among: expected ones for the plan,
+    /// those who took part for actual costs.
+    pub learners: u64,
+    pub per_learner: Option<f64>,
+    pub by_axis: Vec<Amount>,
+    pub by_role: Vec<Amount>,
+    pub by_intervention: Vec<Amount>,
+    /// Each learner's share of the sessions they were in (actual costs only).
+    pub by_learner: Vec<Amount>,
+}
+
+/// The programme's economic model.
+#[derive(SimpleObject)]
+pub struct Costs {
+    pub currency: String,
+    pub budget: f64,
+    pub planned: CostReport,
+    pub actual: CostReport,
+    /// actual ÷ budget; null without a budget.
+    pub budget_consumed: Option<f64>,
+    /// planned ÷ budget; null without a budget.
+    pub planned_share_of_budget: Option<f64>,
+}
+
+/// What more learners on an axis would cost, each taking every
+/// intervention of the axis on top of the planned uptake.
+#[derive(SimpleObject)]
+pub struct CostScenario {
+    pub extra_learners: i64,
+    pub total: f64,
+    pub interventions: Vec<ScenarioLine>,
+}
+
+#[derive(SimpleObject)]
+pub struct ScenarioLine {
+    pub intervention: Intervention,
+    /// Groups (or one-to-one places) to open.
+    pub extra_groups: i64,
+    pub extra_cost: f64,
 }
