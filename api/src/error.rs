@@ -13,6 +13,7 @@ pub enum Code {
     NotFound,
     BadUserInput,
     Conflict,
+    RateLimited,
     Internal,
 }
 
@@ -24,6 +25,7 @@ impl Code {
             Self::NotFound => "NOT_FOUND",
             Self::BadUserInput => "BAD_USER_INPUT",
             Self::Conflict => "CONFLICT",
+            Self::RateLimited => "RATE_LIMITED",
             Self::Internal => "INTERNAL",
         }
     }
@@ -60,6 +62,7 @@ pub enum ApiError {
     NotFound(&'static str),
     BadInput(String, Vec<Problem>),
     Conflict(String),
+    RateLimited(&'static str),
     Internal(anyhow::Error),
 }
 
@@ -91,6 +94,7 @@ impl ApiError {
             Self::NotFound(_) => Code::NotFound,
             Self::BadInput(..) => Code::BadUserInput,
             Self::Conflict(_) => Code::Conflict,
+            Self::RateLimited(_) => Code::RateLimited,
             Self::Internal(_) => Code::Internal,
         }
     }
@@ -101,6 +105,7 @@ impl ApiError {
             Self::Forbidden => "your role does not allow this".into(),
             Self::NotFound(what) => format!("{what} not found"),
             Self::BadInput(message, _) | Self::Conflict(message) => message.clone(),
+            Self::RateLimited(message) => (*message).to_owned(),
             Self::Internal(_) => "internal error".into(),
         }
     }

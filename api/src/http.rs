@@ -13,6 +13,7 @@ use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, BatchResponse};
 use async_graphql_poem::GraphQLBatchResponse;
 use poem::http::{Method, StatusCode};
+use poem::middleware::CatchPanic;
 use poem::web::{Data, Html};
 use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler};
 use tracing::Instrument;
@@ -24,6 +25,21 @@ use crate::state::AppState;
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
+/// Most operations in one batch request.
+pub const MAX_BATCH: usize = 10;
+
+/// Shared by the operations of one HTTP request: a request may sign in once,
+/// so that aliases or batches cannot try many passwords at a time.
+#[derive(Clone, Default)]
+pub struct SignInBudget(pub std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl SignInBudget {
+    /// True the first time only.
+    pub fn take(&self) -> bool {
+        !self.0.swap(true, std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
 /// Headers that mark a multipart request as not sent by a plain HTML form.
 const PREFLIGHT_HEADERS: [&str; 2] = ["apollo-require-preflight", "x-graphql-preflight"];
 
@@ -34,6 +50,16 @@ pub fn routes(schema: AppSchema, state: AppState) -> impl poem::Endpoint {
         .at("/healthz", get(healthz))
         .data(schema)
         .data(state)
+        .with(
+            CatchPanic::new().with_handler(|_: Box<dyn std::any::Any + Send>| {
+                // The panic itself is logged by the panic hook; the client gets our contract.
+                refuse(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "INTERNAL",
+                    "internal error",
+                )
+            }),
+        )
         .around(with_request_id)
 }
 
@@ -106,6 +132,12 @@ async fn graphql(
         Ok(batch) => batch,
         Err(refusal) => return refusal,
     };
+    if let BatchRequest::Batch(requests) = &batch
+        && requests.len() > MAX_BATCH
+    {
+        let message = format!("at most {MAX_BATCH} operations per batch");
+        return refuse(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message);
+    }
 
     let caller = match bearer(req) {
         Some(token) => match auth::caller_for_token(&state.db, token).await {
@@ -143,11 +175,13 @@ fn attach(
     caller: Option<Caller>,
     db: &sea_orm::DatabaseConnection,
 ) -> BatchRequest {
+    let sign_in = SignInBudget::default();
     let with = |mut r: async_graphql::Request| {
         if let Some(caller) = caller.clone() {
             r = r.data(caller);
         }
-        r.data(DataLoader::new(DbLoader { db: db.clone() }, tokio::spawn))
+        r.data(sign_in.clone())
+            .data(DataLoader::new(DbLoader { db: db.clone() }, tokio::spawn))
     };
     match batch {
         BatchRequest::Single(r) => BatchRequest::Single(with(r)),

@@ -8,6 +8,14 @@ use crate::error::ApiError;
 pub const DEFAULT_PAGE: u64 = 20;
 pub const MAX_PAGE: u64 = 100;
 
+/// Complexity of a connection field: its children count once per row asked.
+pub fn cost(first: Option<i32>, child_complexity: usize) -> usize {
+    let rows = first.map_or(DEFAULT_PAGE, |n| {
+        u64::try_from(n).unwrap_or(0).min(MAX_PAGE)
+    });
+    rows as usize * child_complexity + 1
+}
+
 /// The cursor of a row: its id, opaque to clients.
 pub struct IdCursor(pub i64);
 

@@ -433,3 +433,171 @@ async fn the_http_layer_refuses_csrf_shapes_deep_queries_and_bad_tokens() -> any
     assert_eq!(syntax, "BAD_USER_INPUT");
     app.stop().await
 }
+
+#[tokio::test]
+async fn abusive_requests_are_refused_with_a_code_and_no_crash() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let admin = app
+        .account("abuse", "admin@abuse.test", Role::Admin)
+        .await?;
+    let q = fixtures::questionnaire(&app, &admin).await?;
+
+    // An offset far past any date is an input error, not a crash.
+    let now = Utc::now();
+    let far = app
+        .error_code(
+            "mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { campaign { id } } }",
+            json!({ "input": { "questionnaireId": q, "name": "Far", "opensAt": now.to_rfc3339(),
+                "closesAt": (now + Duration::days(3)).to_rfc3339(), "reminderOffsetsHours": [1_000_000_000_000i64] } }),
+            Some(&admin),
+        )
+        .await?;
+    assert_eq!(far, "BAD_USER_INPUT");
+
+    // One sign-in per request, however many aliases or batched operations.
+    let aliases = app
+        .post(
+            r#"mutation { a: signIn(input: {email: "admin@abuse.test", password: "guess one"}) { token }
+                          b: signIn(input: {email: "admin@abuse.test", password: "correct horse battery"}) { token } }"#,
+            json!({}),
+            None,
+        )
+        .await?;
+    let codes: Vec<&str> = aliases["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["extensions"]["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"RATE_LIMITED"), "{aliases}");
+    assert!(
+        aliases["data"].is_null()
+            || aliases["data"]["b"].is_null()
+            || aliases["data"]["a"].is_null()
+    );
+    let batch: Vec<Value> = (0..11)
+        .map(|_| json!({ "query": "{ __typename }" }))
+        .collect();
+    let too_many = app
+        .http()
+        .post(app.graphql_url())
+        .json(&batch)
+        .send()
+        .await?;
+    assert_eq!(too_many.status(), 400);
+
+    // Lists cost their page size: a query asking for millions of rows is refused before it runs.
+    let bomb: String = (0..20)
+        .map(|i| format!("a{i}: campaigns(first: 100) {{ edges {{ node {{ reports(first: 100) {{ edges {{ node {{ html }} }} }} }} }} }}"))
+        .collect();
+    let body = app
+        .post(&format!("{{ {bomb} }}"), json!({}), Some(&admin))
+        .await?;
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("complex"),
+        "{body}"
+    );
+    assert!(body["data"].is_null());
+
+    // Large but legitimate inputs work; too large ones are refused by name.
+    let items = |n: usize| -> Vec<Value> {
+        (0..n)
+            .map(|i| json!({ "code": format!("q{i}"), "prompt": "How much?", "kind": "NPS" }))
+            .collect()
+    };
+    let create = "mutation($input: CreateQuestionnaireInput!) { createQuestionnaire(input: $input) { questionnaire { items { code } } } }";
+    let big = app.ok(create, json!({ "input": { "key": "big", "title": "Big", "audience": "LEARNERS", "items": items(900) } }), Some(&admin)).await?;
+    assert_eq!(
+        big["createQuestionnaire"]["questionnaire"]["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        900
+    );
+    let huge = app.post(create, json!({ "input": { "key": "huge", "title": "Huge", "audience": "LEARNERS", "items": items(1001) } }), Some(&admin)).await?;
+    assert_eq!(
+        huge["errors"][0]["extensions"]["problems"][0]["field"],
+        "items"
+    );
+    let c = fixtures::campaign(&app, &admin, &q, CampaignSpec::default()).await?;
+    let mut people = Vec::new();
+    for batch in 0..2 {
+        let emails: Vec<String> = (0..700)
+            .map(|i| format!("p{batch}-{i}@abuse.test"))
+            .collect();
+        let emails: Vec<&str> = emails.iter().map(String::as_str).collect();
+        people.extend(fixtures::learners(&app, &admin, &emails).await?);
+    }
+    let invited = app
+        .ok(
+            "mutation($input: InviteInput!) { inviteToCampaign(input: $input) { invited } }",
+            json!({ "input": { "campaignId": c, "personIds": people } }),
+            Some(&admin),
+        )
+        .await?;
+    assert_eq!(invited["inviteToCampaign"]["invited"], 1400);
+    app.stop().await
+}
+
+#[tokio::test]
+async fn ambiguous_files_are_refused_rather_than_guessed() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let admin = app
+        .account("amb", "coord@amb.test", Role::Coordinator)
+        .await?;
+    let q = fixtures::questionnaire(&app, &admin).await?;
+    let c = fixtures::campaign(&app, &admin, &q, CampaignSpec::default()).await?;
+
+    let twice = import(
+        &app,
+        &admin,
+        &c,
+        "id,a,a,group\n1,4,2,x\n",
+        likert_columns(),
+    )
+    .await?;
+    let one_item = import(
+        &app,
+        &admin,
+        &c,
+        "id,a,b,group\n1,4,2,x\n",
+        json!([{ "column": "a", "item": "s1" }, { "column": "b", "item": "s1" }]),
+    )
+    .await?;
+    let many_bad = {
+        let rows: String = (0..120).map(|i| format!("{i},9,9,x\n")).collect();
+        import(
+            &app,
+            &admin,
+            &c,
+            &format!("id,a,b,group\n{rows}"),
+            likert_columns(),
+        )
+        .await?
+    };
+
+    assert_eq!(
+        twice["errors"][0]["extensions"]["problems"][0]["field"],
+        "a"
+    );
+    assert!(
+        one_item["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("two columns")
+    );
+    let message = many_bad["errors"][0]["message"].as_str().unwrap();
+    assert!(message.starts_with("240 problems"), "{message}");
+    assert_eq!(
+        many_bad["errors"][0]["extensions"]["problems"]
+            .as_array()
+            .unwrap()
+            .len(),
+        50
+    );
+    assert_eq!(response_count(&app, &admin, &c).await?, 0);
+    app.stop().await
+}

@@ -35,7 +35,9 @@ pub fn step_due(campaign: &campaign::Model, step: usize) -> Option<DateTime<Utc>
     }
     let offsets = reminder_offsets(campaign);
     let hours = offsets.get(step - 1)?;
-    Some(campaign.opens_at + Duration::hours(*hours))
+    campaign
+        .opens_at
+        .checked_add_signed(Duration::try_hours(*hours)?)
 }
 
 pub fn reminder_offsets(campaign: &campaign::Model) -> Vec<i64> {

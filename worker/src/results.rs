@@ -417,11 +417,26 @@ fn breakdowns(
         .collect()
 }
 
-/// Groups in numeric order when every value is a number (`2` before `10`),
-/// else in text order.
+/// The number a group value starts with: `18-24` → 18, `50+` → 50, and
+/// `<18` just below 18.
+fn leading_number(value: &str) -> Option<f64> {
+    let (below, rest) = match value.strip_prefix('<') {
+        Some(rest) => (true, rest),
+        None => (false, value),
+    };
+    let end = rest
+        .char_indices()
+        .find(|(i, c)| !(c.is_ascii_digit() || *c == '.' || (*i == 0 && *c == '-')))
+        .map_or(rest.len(), |(i, _)| i);
+    let n: f64 = rest[..end].parse().ok()?;
+    Some(if below { n - 0.5 } else { n })
+}
+
+/// Groups in numeric order when every value starts with a number (`2`
+/// before `10`, `<18` before `18-24`), else in text order.
 fn in_natural_order<T>(groups: BTreeMap<&str, T>) -> Vec<(&str, T)> {
     let mut groups: Vec<(&str, T)> = groups.into_iter().collect();
-    let numbers: Option<Vec<f64>> = groups.iter().map(|(v, _)| v.parse::<f64>().ok()).collect();
+    let numbers: Option<Vec<f64>> = groups.iter().map(|(v, _)| leading_number(v)).collect();
     if let Some(numbers) = numbers {
         let mut keyed: Vec<(f64, (&str, T))> = numbers.into_iter().zip(groups).collect();
         keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -557,6 +572,12 @@ mod tests {
             .collect();
         assert_eq!(numeric, ["1", "2", "10"]);
         assert_eq!(mixed, ["10", "2", "b"]);
+        let bands = BTreeMap::from([("18-24", ()), ("50+", ()), ("<18", ()), ("25-34", ())]);
+        let bands: Vec<&str> = in_natural_order(bands)
+            .into_iter()
+            .map(|(v, _)| v)
+            .collect();
+        assert_eq!(bands, ["<18", "18-24", "25-34", "50+"]);
     }
 
     #[test]

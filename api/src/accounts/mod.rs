@@ -111,6 +111,7 @@ impl AccountQuery {
     }
 
     /// People of the organisation, in creation order.
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn people(
         &self,
         ctx: &Context<'_>,
@@ -179,6 +180,12 @@ pub struct AccountMutation;
 impl AccountMutation {
     /// Exchanges an email and password for a bearer token.
     async fn sign_in(&self, ctx: &Context<'_>, input: SignInInput) -> Result<SignInPayload> {
+        if !ctx
+            .data_opt::<crate::http::SignInBudget>()
+            .is_some_and(|b| b.take())
+        {
+            return Err(ApiError::RateLimited("one sign-in per request").into());
+        }
         let session = auth::sign_in(
             &ctx.state().db,
             &input.email,

@@ -4,6 +4,9 @@ use entities::{ItemKind, answer, item};
 use sea_orm::ActiveValue::Set;
 use worker::results::Value;
 
+/// Largest magnitude of a number answer: sums of millions stay exact enough.
+pub const MAX_NUMBER: f64 = 1e12;
+
 /// Longest free-text answer kept.
 pub const MAX_TEXT: usize = 10_000;
 
@@ -24,8 +27,10 @@ pub fn check(item: &item::Model, value: Option<Value>) -> Result<Option<Value>, 
         }
         (ItemKind::Nps, Value::Number(v)) => whole_in(v, 0.0, 10.0).map(|v| Some(Value::Number(v))),
         (ItemKind::Number, Value::Number(v)) => {
-            if !v.is_finite() {
-                return Err("is not a number".into());
+            if !v.is_finite() || v.abs() > MAX_NUMBER {
+                return Err(format!(
+                    "is not a number from −{MAX_NUMBER:e} to {MAX_NUMBER:e}"
+                ));
             }
             if item.min_value.is_some_and(|lo| v < lo) || item.max_value.is_some_and(|hi| v > hi) {
                 return Err(format!(

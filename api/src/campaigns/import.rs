@@ -14,7 +14,7 @@ use worker::results::Value;
 use super::{answers, service};
 use crate::error::{ApiError, ApiResult, Problem};
 
-/// Problems reported at most, so a wholly wrong file gives a readable answer.
+/// Problems listed at most, so a wholly wrong file gives a readable answer.
 const MAX_PROBLEMS: usize = 50;
 /// Answers per insert statement, under every backend's parameter limit.
 const CHUNK: usize = 1000;
@@ -186,6 +186,20 @@ async fn find_or_create_learners(
     Ok(known)
 }
 
+/// Lists the first problems and counts them all.
+fn too_many(mut problems: Vec<Problem>) -> ApiError {
+    if problems.len() <= MAX_PROBLEMS {
+        return ApiError::invalid(problems);
+    }
+    let total = problems.len();
+    problems.truncate(MAX_PROBLEMS);
+    let message = format!(
+        "{total} problems in the file (the first {MAX_PROBLEMS} are listed); the first: {}",
+        problems[0]
+    );
+    ApiError::BadInput(message, problems)
+}
+
 fn parse(data: &[u8], mapping: &Mapping, items: &[item::Model]) -> ApiResult<Vec<Row>> {
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(data);
@@ -197,6 +211,33 @@ fn parse(data: &[u8], mapping: &Mapping, items: &[item::Model]) -> ApiResult<Vec
 
     let by_code: HashMap<&str, &item::Model> = items.iter().map(|i| (i.code.as_str(), i)).collect();
     let mut problems = Vec::new();
+    let mut seen = HashSet::new();
+    for header in headers.iter().map(str::trim) {
+        if !seen.insert(header) {
+            problems.push(Problem::field(
+                header,
+                "the file has two columns of this name",
+            ));
+        }
+    }
+    let mut mapped_items = HashSet::new();
+    for (col, code) in &mapping.items {
+        if !mapped_items.insert(code.as_str()) {
+            problems.push(Problem::field(
+                col.clone(),
+                format!("item `{code}` is mapped from two columns"),
+            ));
+        }
+    }
+    for attr in &mapping.attributes {
+        let increasing = attr.bands.windows(2).all(|w| w[0] < w[1]);
+        if !increasing || attr.bands.iter().any(|b| !b.is_finite()) {
+            problems.push(Problem::field(
+                attr.column.clone(),
+                "band bounds must be numbers in increasing order",
+            ));
+        }
+    }
     let mut item_columns = Vec::new();
     for (col, code) in &mapping.items {
         match (column(col), by_code.get(code.as_str())) {
@@ -249,9 +290,6 @@ fn parse(data: &[u8], mapping: &Mapping, items: &[item::Model]) -> ApiResult<Vec
                     field: None,
                     message: format!("not a valid CSV row: {e}"),
                 });
-                if problems.len() >= MAX_PROBLEMS {
-                    break;
-                }
                 continue;
             }
         };
@@ -283,8 +321,8 @@ fn parse(data: &[u8], mapping: &Mapping, items: &[item::Model]) -> ApiResult<Vec
                 raw.to_owned()
             } else {
                 match raw.parse::<f64>() {
-                    Ok(v) => band(v, &attr.bands),
-                    Err(_) => {
+                    Ok(v) if v.is_finite() => band(v, &attr.bands),
+                    _ => {
                         problems.push(Problem {
                             row: Some(row_number),
                             field: Some(attr.column.clone()),
@@ -297,12 +335,9 @@ fn parse(data: &[u8], mapping: &Mapping, items: &[item::Model]) -> ApiResult<Vec
             row.attributes.insert(attr.name.clone(), value);
         }
         rows.push(row);
-        if problems.len() >= MAX_PROBLEMS {
-            break;
-        }
     }
     if !problems.is_empty() {
-        return Err(ApiError::invalid(problems));
+        return Err(too_many(problems));
     }
     if rows.is_empty() {
         return Err(ApiError::bad_input("the file has no data rows"));

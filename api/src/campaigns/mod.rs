@@ -34,6 +34,7 @@ pub struct CampaignQuery;
 #[Object]
 impl CampaignQuery {
     /// Campaigns of the caller's organisation, newest first.
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn campaigns(
         &self,
         ctx: &Context<'_>,

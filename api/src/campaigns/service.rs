@@ -7,7 +7,7 @@ use entities::{ResponseSource, campaign, invitation, item, person, questionnaire
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
+    QuerySelect, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use tracing::warn;
@@ -37,6 +37,14 @@ pub fn status(c: &campaign::Model, now: DateTime<Utc>) -> Status {
     }
 }
 
+/// Rows written or looked up per statement: SQLite bounds the parameters of one.
+const CHUNK: usize = 1000;
+/// Most people one call may invite.
+pub const MAX_INVITED_AT_ONCE: usize = 20_000;
+
+/// Most reminder steps a campaign may have.
+pub const MAX_REMINDERS: usize = 20;
+
 pub struct NewCampaign {
     pub questionnaire_id: i64,
     pub name: String,
@@ -55,6 +63,10 @@ fn check_new(c: &NewCampaign) -> Vec<Problem> {
     if c.closes_at <= c.opens_at {
         problems.push(Problem::field("closesAt", "must be after opensAt"));
     }
+    if c.reminder_offsets_hours.len() > MAX_REMINDERS {
+        let message = format!("at most {MAX_REMINDERS} reminders");
+        problems.push(Problem::field("reminderOffsetsHours", message));
+    }
     let mut previous = 0;
     for (i, hours) in c.reminder_offsets_hours.iter().enumerate() {
         let field = format!("reminderOffsetsHours[{i}]");
@@ -63,7 +75,10 @@ fn check_new(c: &NewCampaign) -> Vec<Problem> {
                 field,
                 "offsets must be positive and increasing",
             ));
-        } else if c.opens_at + chrono::Duration::hours(*hours) >= c.closes_at {
+        } else if chrono::Duration::try_hours(*hours)
+            .and_then(|d| c.opens_at.checked_add_signed(d))
+            .is_none_or(|due| due >= c.closes_at)
+        {
             problems.push(Problem::field(
                 field,
                 "this reminder would fall after closing",
@@ -154,14 +169,26 @@ pub async fn invite(
         return Err(ApiError::Conflict("the campaign is closed".into()));
     }
     let wanted: HashSet<i64> = person_ids.iter().copied().collect();
-    let found: HashSet<i64> = person::Entity::find()
-        .filter(person::Column::OrganisationId.eq(organisation_id))
-        .filter(person::Column::Id.is_in(wanted.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| p.id)
-        .collect();
+    if wanted.len() > MAX_INVITED_AT_ONCE {
+        let message = format!("invite at most {MAX_INVITED_AT_ONCE} people at a time");
+        return Err(ApiError::invalid(vec![Problem::field(
+            "personIds",
+            message,
+        )]));
+    }
+    let wanted_ids: Vec<i64> = wanted.iter().copied().collect();
+    let mut found: HashSet<i64> = HashSet::with_capacity(wanted.len());
+    for chunk in wanted_ids.chunks(CHUNK) {
+        let ids: Vec<i64> = person::Entity::find()
+            .select_only()
+            .column(person::Column::Id)
+            .filter(person::Column::OrganisationId.eq(organisation_id))
+            .filter(person::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(ids);
+    }
     if found.len() != wanted.len() {
         return Err(ApiError::NotFound("person"));
     }
@@ -187,17 +214,17 @@ async fn invite_rows(
     db: &DatabaseConnection,
     rows: Vec<invitation::ActiveModel>,
 ) -> ApiResult<u64> {
-    if rows.is_empty() {
-        return Ok(0);
+    let mut inserted = 0;
+    for chunk in rows.chunks(CHUNK) {
+        inserted += invitation::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::columns([invitation::Column::CampaignId, invitation::Column::PersonId])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
     }
-    let inserted = invitation::Entity::insert_many(rows)
-        .on_conflict(
-            OnConflict::columns([invitation::Column::CampaignId, invitation::Column::PersonId])
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
     Ok(inserted)
 }
 

@@ -71,6 +71,7 @@ impl Campaign {
         Ok((c.invited > 0).then(|| c.responded as f64 / c.invited as f64))
     }
     /// Invitations, oldest first. Personal data: coordinators only.
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn invitations(
         &self,
         ctx: &Context<'_>,
@@ -105,6 +106,7 @@ impl Campaign {
         .transpose()
     }
     /// Reports, newest version first.
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn reports(
         &self,
         ctx: &Context<'_>,
@@ -374,10 +376,12 @@ impl Report {
             .collect())
     }
     /// A self-contained HTML page with SVG charts.
+    #[graphql(complexity = 50)]
     async fn html(&self) -> &str {
         &self.0.html
     }
     /// The whole report as JSON.
+    #[graphql(complexity = 50)]
     async fn json(&self) -> &serde_json::Value {
         &self.0.data
     }

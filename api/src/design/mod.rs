@@ -54,6 +54,7 @@ impl DesignQuery {
     }
 
     /// Programmes of the organisation, newest first.
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn programmes(
         &self,
         ctx: &Context<'_>,

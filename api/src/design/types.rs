@@ -143,6 +143,7 @@ impl Programme {
     }
     /// Learners' needs, oldest first, filtered. Personal data: coordinators only.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn needs(
         &self,
         ctx: &Context<'_>,

@@ -18,6 +18,7 @@ pub struct QuestionnaireQuery;
 #[Object]
 impl QuestionnaireQuery {
     /// Questionnaires of the caller's organisation, newest first.
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn questionnaires(
         &self,
         ctx: &Context<'_>,

@@ -71,6 +71,11 @@ fn check_item(i: usize, item: &ItemInput, scales: &HashSet<&str>, problems: &mut
     }
 }
 
+/// Items written per statement.
+const CHUNK: usize = 500;
+/// Most items a questionnaire may have.
+pub const MAX_ITEMS: usize = 1000;
+
 pub async fn create(
     db: &DatabaseConnection,
     organisation_id: i64,
@@ -79,6 +84,12 @@ pub async fn create(
     let mut problems = Vec::new();
     if input.key.trim().is_empty() {
         problems.push(Problem::field("key", "is empty"));
+    }
+    if input.items.len() > MAX_ITEMS {
+        problems.push(Problem::field(
+            "items",
+            format!("at most {MAX_ITEMS} items"),
+        ));
     }
     if input.items.is_empty() {
         problems.push(Problem::field(
@@ -160,9 +171,13 @@ pub async fn create(
             required: Set(i.required),
             ..Default::default()
         });
-    item::Entity::insert_many(items)
-        .exec_without_returning(&txn)
-        .await?;
+    // In slices: SQLite bounds the parameters of one statement.
+    let items: Vec<item::ActiveModel> = items.collect();
+    for chunk in items.chunks(CHUNK) {
+        item::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
     txn.commit().await?;
     Ok(created)
 }
