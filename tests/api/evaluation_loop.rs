@@ -112,8 +112,11 @@ async fn a_report_aggregates_submitted_answers_with_reverse_keys_and_suppression
         .account("south", "coord@south.test", Role::Admin)
         .await?;
     let questionnaire = fixtures::questionnaire(&app, &admin).await?;
-    let campaign =
-        fixtures::campaign(&app, &admin, &questionnaire, CampaignSpec::default()).await?;
+    let spec = CampaignSpec {
+        min_group_size: 2,
+        ..CampaignSpec::default()
+    };
+    let campaign = fixtures::campaign(&app, &admin, &questionnaire, spec).await?;
     let people = fixtures::learners(&app, &admin, &["a@south.test", "b@south.test"]).await?;
     app.ok(
         "mutation($input: InviteInput!) { inviteToCampaign(input: $input) { invited } }",
@@ -128,18 +131,38 @@ async fn a_report_aggregates_submitted_answers_with_reverse_keys_and_suppression
     )
     .await?;
     app.jobs_done("send_invitations", 1).await?;
-    for (message, s1) in app.mail.messages().iter().zip([5.0, 3.0]) {
+    let report =
+        "mutation($input: CampaignInput!) { generateReport(input: $input) { campaign { id } } }";
+    let results = "query($id: ID!) { node(id: $id) { ... on Campaign { results { suppressed responses items { code n mean } } } } }";
+    for (i, (message, s1)) in app.mail.messages().iter().zip([5.0, 3.0]).enumerate() {
         let input = json!({ "input": { "token": message.token().unwrap(), "answers": fixtures::answers(s1) } });
         app.ok(SUBMIT, input, None).await?;
+        app.ok(
+            report,
+            json!({ "input": { "campaignId": campaign } }),
+            Some(&admin),
+        )
+        .await?;
+        assert_eq!(app.jobs_done("generate_report", i as u64 + 1).await?, 0);
+        if i == 0 {
+            // One response of a minimum of two: its answers must not show.
+            let alone = app
+                .ok(results, json!({ "id": campaign }), Some(&admin))
+                .await?;
+            let alone = &alone["node"]["results"];
+            assert_eq!(
+                (alone["suppressed"].clone(), alone["responses"].clone()),
+                (json!(true), json!(1))
+            );
+            assert!(
+                alone["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|i| i["mean"].is_null() && i["n"] == 1)
+            );
+        }
     }
-
-    app.ok(
-        "mutation($input: CampaignInput!) { generateReport(input: $input) { campaign { id } } }",
-        json!({ "input": { "campaignId": campaign } }),
-        Some(&admin),
-    )
-    .await?;
-    assert_eq!(app.jobs_done("generate_report", 1).await?, 0);
     let data = app
         .ok(
             r#"query($id: ID!) { node(id: $id) { ... on Campaign { reports(first: 1) { edges { node {

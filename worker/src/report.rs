@@ -185,6 +185,16 @@ pub fn render_html(report: &ReportData) -> String {
         r.responses, r.invited
     );
 
+    if r.suppressed {
+        let _ = write!(
+            h,
+            "<section><h2>Figures withheld</h2><p>Fewer than {} responses: showing figures would \
+             show individual answers.</p></section></main></body></html>\n",
+            r.min_group_size
+        );
+        return h;
+    }
+
     h.push_str("<section><h2>Recommendations</h2>");
     if report.recommendations.is_empty() {
         h.push_str("<p>No rule was triggered.</p>");
@@ -393,6 +403,7 @@ mod tests {
             responses: 4,
             response_rate: rate,
             min_group_size: 5,
+            suppressed: false,
             items: vec![],
             scales,
             breakdowns: vec![],

@@ -65,6 +65,10 @@ pub struct CampaignResults {
     /// Responses through invitations ÷ invitations; `None` without invitations.
     pub response_rate: Option<f64>,
     pub min_group_size: usize,
+    /// Fewer responses than the minimum group size: only counts are given,
+    /// since the figures would show individual answers.
+    #[serde(default)]
+    pub suppressed: bool,
     pub items: Vec<ItemResult>,
     pub scales: Vec<ScaleResult>,
     pub breakdowns: Vec<Breakdown>,
@@ -157,16 +161,44 @@ pub fn compute_results(input: &ResultsInput<'_>, now: DateTime<Utc>) -> Campaign
     let response_rate =
         (input.invited > 0).then(|| input.responded_invitations as f64 / input.invited as f64);
 
-    CampaignResults {
+    let mut results = CampaignResults {
         computed_at: now,
         invited: input.invited,
         responses: input.responses.len() as u64,
         response_rate,
         min_group_size: input.min_group_size,
+        suppressed: false,
         items,
         scales,
         breakdowns,
+    };
+    if input.responses.len() < input.min_group_size {
+        suppress(&mut results);
     }
+    results
+}
+
+/// Keeps only counts: with so few responses, figures would show answers.
+fn suppress(results: &mut CampaignResults) {
+    results.suppressed = true;
+    for item in &mut results.items {
+        item.summary = Summary {
+            n: item.summary.n,
+            missing: item.summary.missing,
+            ..Summary::default()
+        };
+        item.distribution.clear();
+        item.nps = None;
+    }
+    for scale in &mut results.scales {
+        scale.score = Summary {
+            n: scale.score.n,
+            missing: scale.score.missing,
+            ..Summary::default()
+        };
+        scale.alpha = None;
+    }
+    results.breakdowns.clear();
 }
 
 fn number(value: Option<&Value>) -> Option<f64> {
@@ -544,7 +576,20 @@ mod tests {
         };
 
         let results = compute_results(&input, Utc::now());
+        let few = compute_results(
+            &ResultsInput {
+                min_group_size: 5,
+                ..input
+            },
+            Utc::now(),
+        );
 
+        assert!(few.suppressed && few.breakdowns.is_empty());
+        assert_eq!(
+            (few.items[0].summary.n, few.items[0].summary.mean),
+            (4, None)
+        );
+        assert!(few.scales[0].score.mean.is_none() && few.scales[0].alpha.is_none());
         // Keyed scores: (5+5)/2 = 5, (4+4)/2 = 4, 3, (1+1)/2 = 1 → mean 13/4.
         assert_eq!(results.scales[0].score.mean, Some(3.25));
         assert_eq!(results.scales[0].reversed_item_codes, vec!["q2"]);

@@ -178,6 +178,10 @@ impl Results {
     async fn responses(&self) -> u64 {
         self.0.responses
     }
+    /// Fewer responses than the minimum group size: only counts are given.
+    async fn suppressed(&self) -> bool {
+        self.0.suppressed
+    }
     async fn response_rate(&self) -> Option<f64> {
         self.0.response_rate
     }
