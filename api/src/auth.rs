@@ -5,10 +5,11 @@ use chrono::{Duration, Utc};
 use entities::{Role, access_token, membership, organisation, user_account};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
 };
 use worker::tokens::{hash_token, random_token};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Problem};
 
 /// How long a bearer token stays valid.
 pub const TOKEN_LIFETIME_HOURS: i64 = 12;
@@ -134,8 +135,45 @@ pub async fn caller_for_token(db: &DatabaseConnection, token: &str) -> ApiResult
     }))
 }
 
-/// Creates an organisation (if new) and a user with a role in it.
-pub async fn create_account(
+/// Shortest password accepted.
+pub const MIN_PASSWORD: usize = 10;
+
+/// A plain check of an email address: one `@`, a local part without spaces
+/// or angle brackets, and a domain of dot-separated labels.
+pub fn valid_email(address: &str) -> bool {
+    let Some((local, domain)) = address.rsplit_once('@') else {
+        return false;
+    };
+    let local_ok = (1..=64).contains(&local.len())
+        && local
+            .chars()
+            .all(|c| c.is_ascii_graphic() && !"<>()[]\\,;:\"@".contains(c));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = domain.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(|l| {
+            (1..=63).contains(&l.len())
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        });
+    local_ok && domain_ok
+}
+
+/// Whether `slug` can name an organisation: lower-case letters, digits and dashes.
+pub fn valid_slug(slug: &str) -> bool {
+    (1..=63).contains(&slug.len())
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !slug.starts_with('-')
+}
+
+/// Adds a member to an organisation, creating the organisation if
+/// `organisation.1` names a new one, and the user if the address is new.
+/// An existing user keeps their password; the answer is the same either way,
+/// so it does not tell whether the address had an account.
+pub async fn add_member(
     db: &DatabaseConnection,
     organisation: (&str, &str),
     email: &str,
@@ -144,41 +182,66 @@ pub async fn create_account(
     role: Role,
 ) -> ApiResult<Caller> {
     let (slug, name) = organisation;
-    if password.chars().count() < 10 {
-        return Err(ApiError::bad_input(
-            "the password needs at least 10 characters",
+    let email = email.trim().to_lowercase();
+    let mut problems = Vec::new();
+    if !valid_slug(slug) {
+        problems.push(Problem::field(
+            "organisation",
+            "use lower-case letters, digits and dashes",
         ));
     }
-    let email = email.trim().to_lowercase();
-    if !email.contains('@') {
-        return Err(ApiError::bad_input("that is not an email address"));
+    if !valid_email(&email) {
+        problems.push(Problem::field("email", "is not an email address"));
     }
+    if display_name.trim().is_empty() || display_name.chars().count() > 200 {
+        problems.push(Problem::field("displayName", "must be 1 to 200 characters"));
+    }
+    if password.chars().count() < MIN_PASSWORD {
+        problems.push(Problem::field(
+            "password",
+            format!("needs at least {MIN_PASSWORD} characters"),
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::invalid(problems));
+    }
+
+    let txn = db.begin().await?;
     let org = match organisation::Entity::find()
         .filter(organisation::Column::Slug.eq(slug))
-        .one(db)
+        .one(&txn)
         .await?
     {
         Some(org) => org,
         None => {
             organisation::Entity::insert(organisation::ActiveModel {
                 slug: Set(slug.to_owned()),
-                name: Set(name.to_owned()),
+                name: Set(name.trim().to_owned()),
                 created_at: Set(Utc::now()),
                 ..Default::default()
             })
-            .exec_with_returning(db)
+            .exec_with_returning(&txn)
             .await?
         }
     };
-    let user = user_account::Entity::insert(user_account::ActiveModel {
-        email: Set(email),
-        display_name: Set(display_name.to_owned()),
-        password_hash: Set(hash_password(password)?),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    })
-    .exec_with_returning(db)
-    .await?;
+    let user = match user_account::Entity::find()
+        .filter(user_account::Column::Email.eq(&email))
+        .one(&txn)
+        .await?
+    {
+        Some(user) => user,
+        None => {
+            user_account::Entity::insert(user_account::ActiveModel {
+                email: Set(email),
+                display_name: Set(display_name.trim().to_owned()),
+                password_hash: Set(hash_password(password)?),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            })
+            .exec_with_returning(&txn)
+            .await?
+        }
+    };
     membership::Entity::insert(membership::ActiveModel {
         organisation_id: Set(org.id),
         user_id: Set(user.id),
@@ -186,8 +249,13 @@ pub async fn create_account(
         created_at: Set(Utc::now()),
         ..Default::default()
     })
-    .exec_without_returning(db)
-    .await?;
+    .exec_without_returning(&txn)
+    .await
+    .map_err(|e| match ApiError::from(e) {
+        ApiError::Conflict(_) => ApiError::Conflict("already a member of this organisation".into()),
+        other => other,
+    })?;
+    txn.commit().await?;
     Ok(Caller {
         user_id: user.id,
         organisation_id: org.id,

@@ -138,7 +138,7 @@ pub async fn seed(state: &AppState) -> ApiResult<Demo> {
         });
     }
 
-    let admin = auth::create_account(
+    let admin = auth::add_member(
         db,
         (ORGANISATION, "Demo tutorial programme"),
         ADMIN_EMAIL,
@@ -179,6 +179,8 @@ pub async fn seed(state: &AppState) -> ApiResult<Demo> {
                 .map(|(code, name)| ScaleInput {
                     code: (*code).into(),
                     name: (*name).into(),
+                    // A high neuroticism score is the unfavourable end.
+                    higher_is_better: *code != "N",
                 })
                 .collect(),
         },
@@ -542,7 +544,7 @@ async fn check_in(state: &AppState, org: i64) -> ApiResult<i64> {
         CreateQuestionnaireInput {
             key: "check-in".into(),
             title: "Tutoring check-in".into(),
-            description: "Six questions on how tutoring is going.".into(),
+            description: "Seven questions on how tutoring is going.".into(),
             audience: Audience::Learners,
             items: vec![
                 likert("help", "My tutor helps me make progress.", false),
@@ -590,6 +592,7 @@ async fn check_in(state: &AppState, org: i64) -> ApiResult<i64> {
             scales: vec![ScaleInput {
                 code: "support".into(),
                 name: "Perceived support".into(),
+                higher_is_better: true,
             }],
         },
     )

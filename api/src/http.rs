@@ -13,7 +13,7 @@ use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, BatchResponse};
 use async_graphql_poem::GraphQLBatchResponse;
 use poem::http::{Method, StatusCode};
-use poem::middleware::CatchPanic;
+use poem::middleware::{CatchPanic, Cors};
 use poem::web::{Data, Html};
 use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler};
 use tracing::Instrument;
@@ -43,11 +43,37 @@ impl SignInBudget {
 /// Headers that mark a multipart request as not sent by a plain HTML form.
 const PREFLIGHT_HEADERS: [&str; 2] = ["apollo-require-preflight", "x-graphql-preflight"];
 
-pub fn routes(schema: AppSchema, state: AppState) -> impl poem::Endpoint {
+pub fn routes(
+    schema: AppSchema,
+    state: AppState,
+    cors_origins: &[String],
+) -> impl poem::Endpoint + use<> {
+    // Browsers on these origins may call the API; without any, only same-origin pages.
+    let cors = (!cors_origins.is_empty()).then(|| {
+        Cors::new()
+            .allow_origins(cors_origins.iter().map(String::as_str))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers(["authorization", "content-type", "apollo-require-preflight"])
+            .expose_headers(["x-request-id"])
+    });
     Route::new()
         .at("/", get(graphiql).post(graphql))
         .at("/graphql", get(graphql).post(graphql))
         .at("/healthz", get(healthz))
+        .catch_error(|_: poem::error::NotFoundError| async {
+            refuse(
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                "no such path: GraphQL is served at /graphql",
+            )
+        })
+        .catch_error(|_: poem::error::MethodNotAllowedError| async {
+            refuse(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "BAD_USER_INPUT",
+                "use GET or POST",
+            )
+        })
         .data(schema)
         .data(state)
         .with(
@@ -61,6 +87,7 @@ pub fn routes(schema: AppSchema, state: AppState) -> impl poem::Endpoint {
             }),
         )
         .around(with_request_id)
+        .with_if(cors.is_some(), cors.unwrap_or_default())
 }
 
 /// Runs each request in a span carrying a fresh request id, returned to the
@@ -230,9 +257,9 @@ async fn read_batch(req: &Request, body: Body) -> Result<BatchRequest, Response>
         .header("content-type")
         .unwrap_or_default()
         .to_ascii_lowercase();
-    let json = content_type.starts_with("application/json")
-        || content_type.starts_with("application/graphql-response+json");
-    let multipart = content_type.starts_with("multipart/form-data");
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    let json = media_type == "application/json";
+    let multipart = media_type == "multipart/form-data";
     if multipart && !PREFLIGHT_HEADERS.iter().any(|h| req.header(h).is_some()) {
         return Err(refuse(
             StatusCode::BAD_REQUEST,
@@ -258,7 +285,13 @@ async fn read_batch(req: &Request, body: Body) -> Result<BatchRequest, Response>
     let options = MultipartOptions::default()
         .max_num_files(4)
         .max_file_size(MAX_BODY_BYTES);
-    receive_batch_body(Some(content_type), bytes.as_ref(), options)
+    receive_batch_body(Some(content_type.clone()), bytes.as_ref(), options)
         .await
-        .map_err(|e| bad(&e))
+        .map_err(|e| match e {
+            // Serde's wording is not for clients; multipart errors explain themselves.
+            async_graphql::ParseRequestError::InvalidRequest(_) => {
+                bad(&"the body is not a GraphQL request: JSON with a `query` string")
+            }
+            other => bad(&other),
+        })
 }

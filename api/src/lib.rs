@@ -51,6 +51,7 @@ pub struct Application {
     state: AppState,
     acceptor: poem::listener::BoxAcceptor,
     local_addr: SocketAddr,
+    cors_origins: Vec<String>,
     jobs: Option<(
         tokio::task::JoinHandle<anyhow::Result<()>>,
         watch::Sender<bool>,
@@ -94,6 +95,7 @@ impl Application {
             state,
             acceptor: acceptor.boxed(),
             local_addr,
+            cors_origins: settings.cors_origins.clone(),
             jobs,
         })
     }
@@ -112,7 +114,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let schema = schema::build(Some(self.state.clone()));
-        let app = http::routes(schema, self.state.clone());
+        let app = http::routes(schema, self.state.clone(), &self.cors_origins);
         tracing::info!(address = %self.local_addr, "api listening");
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown, Some(Duration::from_secs(30)))

@@ -2,9 +2,11 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::Context as _;
 use api::campaigns::import;
+use api::error::ApiError;
 use api::{Application, Options, auth, demo};
 use clap::{Parser, Subcommand};
 use entities::Role;
@@ -39,12 +41,15 @@ enum Command {
     },
     /// Applies pending migrations and exits.
     Migrate,
-    /// Creates an organisation's first administrator.
+    /// Creates an administrator, and the organisation if it is new.
     CreateAdmin {
+        /// The organisation's short name (lower-case letters, digits, dashes).
         #[arg(long)]
         organisation: String,
+        /// Its full name, for a new organisation; defaults to the short name.
         #[arg(long)]
         organisation_name: Option<String>,
+        /// The administrator's email address, used to sign in.
         #[arg(long)]
         email: String,
         /// Read from ADMIN_PASSWORD so it stays out of the shell history.
@@ -53,11 +58,13 @@ enum Command {
     },
     /// Imports responses from a CSV file into a campaign.
     ImportResponses {
-        /// The campaign's database id.
+        /// The campaign: its id as the API gives it, or its number.
         #[arg(long)]
-        campaign: i64,
+        campaign: String,
+        /// The organisation's short name.
         #[arg(long)]
         organisation: String,
+        /// A CSV file with a header row.
         #[arg(long)]
         file: PathBuf,
         /// `column=item_code`, repeated.
@@ -66,6 +73,7 @@ enum Command {
         /// `column=attribute_name`, repeated.
         #[arg(long = "attribute", value_parser = pair)]
         attributes: Vec<(String, String)>,
+        /// Column holding each respondent's own reference.
         #[arg(long)]
         respondent_column: Option<String>,
         /// Link responses to learners by the respondent column, creating new ones.
@@ -88,8 +96,27 @@ fn pair(s: &str) -> Result<(String, String), String> {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+async fn main() -> ExitCode {
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// An API error as a person at a terminal reads it: the message, then each problem.
+fn explain(e: ApiError) -> anyhow::Error {
+    let problems = match &e {
+        ApiError::BadInput(_, problems) => problems.iter().map(|p| format!("\n  - {p}")).collect(),
+        _ => String::new(),
+    };
+    let message = async_graphql::Error::from(e).message;
+    anyhow::anyhow!("{message}{problems}")
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut settings = Settings::load(cli.config.as_deref())?;
 
     match cli.command {
@@ -114,7 +141,7 @@ async fn main() -> anyhow::Result<()> {
             let conn = db::connect(&settings).await?;
             db::migrate(&conn).await?;
             let name = organisation_name.unwrap_or_else(|| organisation.clone());
-            auth::create_account(
+            auth::add_member(
                 &conn,
                 (&organisation, &name),
                 &email,
@@ -138,7 +165,14 @@ async fn main() -> anyhow::Result<()> {
         } => {
             telemetry::init(settings.log_format);
             let conn = db::connect(&settings).await?;
-            let org = entities::organisation::Entity::find_by_slug(&conn, &organisation).await?;
+            let org = entities::organisation::Entity::find_by_slug(&conn, &organisation)
+                .await
+                .map_err(|_| anyhow::anyhow!("no organisation is called `{organisation}`"))?;
+            let campaign = match campaign.parse::<i64>() {
+                Ok(id) => id,
+                Err(_) => api::ids::decode(&api::ids::ID(campaign.clone()), "Campaign")
+                    .map_err(|_| anyhow::anyhow!("`{campaign}` is not a campaign id"))?,
+            };
             let data =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let mapping = import::Mapping {
@@ -154,16 +188,12 @@ async fn main() -> anyhow::Result<()> {
                     })
                     .collect(),
             };
-            match import::import(&conn, org, campaign, &data, &mapping).await {
-                Ok(n) => {
-                    println!("{n} responses imported.");
-                    Ok(())
-                }
-                Err(e) => {
-                    let e = async_graphql::Error::from(e);
-                    anyhow::bail!("nothing imported: {}", e.message)
-                }
-            }
+            let n = import::import(&conn, org, campaign, &data, &mapping)
+                .await
+                .map_err(|e| explain(e).context("nothing imported"))?;
+            worker::jobs::aggregate(&conn, campaign).await?;
+            println!("{n} responses imported; the campaign's figures are up to date.");
+            Ok(())
         }
         Command::Serve {
             bind,
@@ -195,7 +225,7 @@ async fn run_demo(settings: &Settings, app: &Application) -> anyhow::Result<()> 
     let state = app.state();
     let seeded = demo::seed(state)
         .await
-        .map_err(|e| anyhow::anyhow!("demo: {}", async_graphql::Error::from(e).message))?;
+        .map_err(|e| explain(e).context("demo"))?;
     let ctx = Context::new(settings, state.db.clone(), state.tokens.clone())?;
     for id in [seeded.learner_campaign_id, seeded.tutor_campaign_id] {
         worker::jobs::execute(&ctx, worker::Job::GenerateReport { campaign_id: id }).await?;

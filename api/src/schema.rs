@@ -7,14 +7,14 @@ use async_graphql::{
 use entities::{campaign, person, programme, questionnaire, report};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use crate::accounts::{AccountMutation, AccountQuery, Person};
+use crate::accounts::{AccountMutation, AccountQuery, MemberMutation, Person};
 use crate::auth::{MANAGERS, READERS};
-use crate::campaigns::types::{Campaign, Report};
+use crate::campaigns::types::{Campaign, Invitation, Report};
 use crate::campaigns::{CampaignMutation, CampaignQuery};
 use crate::design::types::Programme;
 use crate::design::{DesignMutation, DesignQuery};
 use crate::error::ApiError;
-use crate::questionnaires::types::Questionnaire;
+use crate::questionnaires::types::{Item, Questionnaire};
 use crate::questionnaires::{QuestionnaireMutation, QuestionnaireQuery};
 use crate::state::{AppState, ContextExt};
 
@@ -32,6 +32,8 @@ pub enum Node {
     Person(Person),
     Report(Report),
     Programme(Programme),
+    Invitation(Invitation),
+    Item(Item),
 }
 
 #[derive(Default)]
@@ -82,6 +84,31 @@ impl NodeQuery {
                     .map_err(ApiError::from)?
                     .map(|m| Node::Report(Report(m)))
             }
+            "Invitation" => {
+                caller.require(MANAGERS)?;
+                entities::invitation::Entity::find_by_id(id)
+                    .filter(entities::invitation::Column::OrganisationId.eq(org))
+                    .one(db)
+                    .await
+                    .map_err(ApiError::from)?
+                    .map(|m| Node::Invitation(Invitation(m)))
+            }
+            "Item" => {
+                caller.require(READERS)?;
+                let item = entities::item::Entity::find_by_id(id)
+                    .one(db)
+                    .await
+                    .map_err(ApiError::from)?;
+                match item {
+                    Some(item) => questionnaire::Entity::find_by_id(item.questionnaire_id)
+                        .filter(questionnaire::Column::OrganisationId.eq(org))
+                        .one(db)
+                        .await
+                        .map_err(ApiError::from)?
+                        .map(|_| Node::Item(Item(item))),
+                    None => None,
+                }
+            }
             "Programme" => {
                 caller.require(READERS)?;
                 programme::Entity::find_by_id(id)
@@ -109,6 +136,7 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     AccountMutation,
+    MemberMutation,
     QuestionnaireMutation,
     CampaignMutation,
     DesignMutation,

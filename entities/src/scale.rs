@@ -12,6 +12,8 @@ pub struct Model {
     pub code: String,
     pub name: String,
     pub position: i32,
+    /// Whether a high score is the good end of the scale.
+    pub higher_is_better: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,7 @@ mod m20261204_000003_campaigns;
 mod m20261204_000004_design;
 mod m20261204_000005_roles_and_guide;
 mod m20261204_000006_costs;
+mod m20261204_000007_scale_polarity;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000004_design::Migration),
             Box::new(m20261204_000005_roles_and_guide::Migration),
             Box::new(m20261204_000006_costs::Migration),
+            Box::new(m20261204_000007_scale_polarity::Migration),
         ]
     }
 }

@@ -7,4 +7,5 @@ mod demo_statistics;
 mod design;
 mod evaluation_loop;
 mod fixtures;
+mod members;
 mod schema_contract;

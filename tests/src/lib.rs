@@ -146,7 +146,13 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> anyhow::Result<Self> {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Spawns with settings adjusted by `adjust`.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> anyhow::Result<Self> {
         let mut env = TestEnv::new().await?;
+        adjust(&mut env.settings);
         let mail = MailSink::start()?;
         env.settings.smtp_url = Some(mail.url());
         let options = Options {
@@ -238,7 +244,7 @@ impl TestApp {
 
     /// Creates an account with `role` in organisation `org` and signs it in.
     pub async fn account(&self, org: &str, email: &str, role: Role) -> anyhow::Result<String> {
-        api::auth::create_account(&self.state.db, (org, org), email, email, PASSWORD, role)
+        api::auth::add_member(&self.state.db, (org, org), email, email, PASSWORD, role)
             .await
             .map_err(|e| anyhow::anyhow!("{:?}", e))?;
         let data = self

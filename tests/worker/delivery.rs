@@ -10,7 +10,7 @@ use worker::{Context, delivery};
 
 /// A launched campaign with `n` invitees, opened an hour ago, reminding after 24 h.
 async fn campaign_with_invitees(app: &TestApp, n: usize) -> anyhow::Result<campaign::Model> {
-    let admin = api::auth::create_account(
+    let admin = api::auth::add_member(
         &app.state.db,
         ("org", "Org"),
         "a@org.test",
@@ -144,6 +144,11 @@ async fn non_ascii_names_are_encoded_and_the_link_opens_the_invitation() -> anyh
         "encoded display name: {to}"
     );
     assert!(message.header("Subject").unwrap().is_ascii());
+    let message_id = message.header("Message-ID").unwrap();
+    assert!(
+        message_id.starts_with("<invitation.") && message_id.ends_with("@localhost>"),
+        "{message_id}"
+    );
     let token = message.token().unwrap();
     let opened = api::campaigns::service::invitation_for_token(&app.state.db, &token)
         .await

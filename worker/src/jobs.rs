@@ -111,7 +111,10 @@ pub async fn execute(ctx: &Context, job: Job) -> Result<serde_json::Value, JobEr
     let elapsed_ms = (Utc::now() - started).num_milliseconds();
     match &outcome {
         Ok(_) => info!(kind = job.kind(), elapsed_ms, %detail, "job done"),
-        Err(e) => error!(kind = job.kind(), elapsed_ms, error.message = %e, "job failed"),
+        Err(e) => {
+            let chain = cause_chain(e);
+            error!(kind = job.kind(), elapsed_ms, error.message = %e, error.cause_chain = ?chain, "job failed")
+        }
     }
     let record = job_run::ActiveModel {
         kind: Set(job.kind().to_owned()),
@@ -128,6 +131,13 @@ pub async fn execute(ctx: &Context, job: Job) -> Result<serde_json::Value, JobEr
     outcome
 }
 
+/// An error and the errors behind it, outermost first.
+fn cause_chain(e: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    std::iter::successors(Some(e), |e| e.source())
+        .map(ToString::to_string)
+        .collect()
+}
+
 async fn run(ctx: &Context, job: &Job) -> Result<serde_json::Value, JobError> {
     let json = |v| serde_json::to_value(v).unwrap_or_default();
     Ok(match job {
@@ -136,19 +146,21 @@ async fn run(ctx: &Context, job: &Job) -> Result<serde_json::Value, JobError> {
         }
         Job::ReminderSweep { at } => json(delivery::sweep(ctx, None, *at).await?),
         Job::AggregateCampaign { campaign_id } => {
-            let results = aggregate(ctx, *campaign_id).await?;
+            let results = aggregate(&ctx.db, *campaign_id).await?;
             serde_json::json!({ "campaign_id": campaign_id, "responses": results.responses })
         }
         Job::GenerateReport { campaign_id } => {
-            let version = generate_report(ctx, *campaign_id).await?;
+            let version = generate_report(&ctx.db, *campaign_id).await?;
             serde_json::json!({ "campaign_id": campaign_id, "version": version })
         }
     })
 }
 
 /// Recomputes and stores the figures of a campaign.
-pub async fn aggregate(ctx: &Context, campaign_id: i64) -> Result<CampaignResults, JobError> {
-    let db = &ctx.db;
+pub async fn aggregate(
+    db: &DatabaseConnection,
+    campaign_id: i64,
+) -> Result<CampaignResults, JobError> {
     let campaign = campaign::Entity::find_by_id(campaign_id)
         .one(db)
         .await?
@@ -235,6 +247,7 @@ pub async fn load_definition(
         .into_iter()
         .map(|s| ScaleDef {
             item_ids: members.remove(&s.id).unwrap_or_default(),
+            higher_is_better: s.higher_is_better,
             code: s.code,
             name: s.name,
         })
@@ -290,9 +303,8 @@ pub async fn load_responses(
 }
 
 /// Aggregates, then writes the next report version; returns the version.
-pub async fn generate_report(ctx: &Context, campaign_id: i64) -> Result<i32, JobError> {
-    let results = aggregate(ctx, campaign_id).await?;
-    let db = &ctx.db;
+pub async fn generate_report(db: &DatabaseConnection, campaign_id: i64) -> Result<i32, JobError> {
+    let results = aggregate(db, campaign_id).await?;
     let campaign = campaign::Entity::find_by_id(campaign_id)
         .one(db)
         .await?

@@ -62,7 +62,10 @@ impl Mailer {
             .map_err(|_| MailError::Invalid("recipient address is not valid".into()))?;
         // lettre encodes non-ASCII names and subjects and refuses line breaks in headers.
         let to = Mailbox::new(Some(mail.to_name.replace(['\r', '\n'], " ")), address);
+        // Our own Message-ID, stable per email key: a resend is recognisably the same message.
+        let message_id = format!("<{}@{}>", safe_name(&mail.key), from.email.domain());
         Message::builder()
+            .message_id(Some(message_id))
             .from(from)
             .to(to)
             .subject(mail.subject.replace(['\r', '\n'], " "))
@@ -84,17 +87,7 @@ impl Mailer {
                 tokio::fs::create_dir_all(dir)
                     .await
                     .map_err(|e| MailError::Transport(Box::new(e)))?;
-                let name: String = mail
-                    .key
-                    .chars()
-                    .map(|c| {
-                        if c.is_ascii_alphanumeric() || c == '-' {
-                            c
-                        } else {
-                            '_'
-                        }
-                    })
-                    .collect();
+                let name = safe_name(&mail.key);
                 tokio::fs::write(dir.join(format!("{name}.eml")), message.formatted())
                     .await
                     .map_err(|e| MailError::Transport(Box::new(e)))?;
@@ -102,4 +95,17 @@ impl Mailer {
         }
         Ok(())
     }
+}
+
+/// A key as a file name or Message-ID part: letters, digits, dots and dashes.
+fn safe_name(key: &str) -> String {
+    key.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '.'
+            }
+        })
+        .collect()
 }

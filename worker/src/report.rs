@@ -116,21 +116,29 @@ pub fn recommend(results: &CampaignResults, low_score_threshold: f64) -> Vec<Rec
     out
 }
 
+/// A scale whose mean sits on the bad side: low where high is better,
+/// high where high is worse.
 fn low_score(scale: &ScaleResult, threshold: f64) -> Option<Recommendation> {
     let (lo, hi) = scale.range?;
     let mean = scale.score.mean?;
     let position = (mean - lo) / (hi - lo);
-    (position < threshold).then(|| Recommendation {
+    let goodness = if scale.higher_is_better {
+        position
+    } else {
+        1.0 - position
+    };
+    (goodness < threshold).then(|| Recommendation {
         priority: Priority::High,
         rule: "low_score".into(),
         subject: Some(scale.code.clone()),
         text: format!(
-            "Plan support on \"{}\": its mean score is in the lower part of the scale.",
+            "Plan support on \"{}\": its mean score is on the unfavourable side of the scale.",
             scale.name
         ),
         evidence: format!(
-            "mean {mean:.2} on {lo}–{hi} is at {:.0} % of the range, below {:.0} %",
-            position * 100.0,
+            "mean {mean:.2} on {lo}–{hi}{}: {:.0} % of the way to the favourable end, below {:.0} %",
+            if scale.higher_is_better { "" } else { " (lower is better)" },
+            goodness * 100.0,
             threshold * 100.0
         ),
     })
@@ -386,6 +394,7 @@ mod tests {
             name: "<b>Support</b>".into(),
             item_codes: vec!["a".into(), "b".into()],
             reversed_item_codes: vec![],
+            higher_is_better: true,
             range: Some((1.0, 6.0)),
             score: Summary {
                 n: 10,

@@ -26,6 +26,8 @@ pub struct ItemDef {
 pub struct ScaleDef {
     pub code: String,
     pub name: String,
+    /// Whether a high score is the good end (satisfaction) or not (stress).
+    pub higher_is_better: bool,
     pub item_ids: Vec<i64>,
 }
 
@@ -102,6 +104,8 @@ pub struct ScaleResult {
     pub name: String,
     pub item_codes: Vec<String>,
     pub reversed_item_codes: Vec<String>,
+    #[serde(default = "yes")]
+    pub higher_is_better: bool,
     /// Lowest and highest possible score.
     pub range: Option<(f64, f64)>,
     /// Per-respondent scores: the mean of answered items after reverse keying.
@@ -394,6 +398,7 @@ fn scale_result(
     ScaleResult {
         code: scale.code.clone(),
         name: scale.name.clone(),
+        higher_is_better: scale.higher_is_better,
         item_codes: members.iter().map(|i| i.code.clone()).collect(),
         reversed_item_codes: members
             .iter()
@@ -516,6 +521,10 @@ fn group_figures(
     (scale_means, item_means)
 }
 
+fn yes() -> bool {
+    true
+}
+
 /// `3` rather than `3.0` for whole numbers.
 pub fn format_number(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
@@ -558,6 +567,7 @@ mod tests {
         let scales = [ScaleDef {
             code: "s".into(),
             name: "S".into(),
+            higher_is_better: true,
             item_ids: vec![1, 2],
         }];
         let responses = [

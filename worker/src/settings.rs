@@ -36,6 +36,9 @@ pub struct Settings {
     pub sweep_interval_secs: u64,
     /// Maximum number of database connections.
     pub db_max_connections: u32,
+    /// Web origins (`https://app.example.org`) whose pages may call the API;
+    /// none by default. Tokens travel in headers, never cookies.
+    pub cors_origins: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -60,6 +63,7 @@ impl Default for Settings {
             log_format: LogFormat::Pretty,
             sweep_interval_secs: 300,
             db_max_connections: 10,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -77,6 +81,7 @@ const ENV_VARS: &[&str] = &[
     "LOG_FORMAT",
     "SWEEP_INTERVAL_SECS",
     "DB_MAX_CONNECTIONS",
+    "CORS_ORIGINS",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -150,6 +155,13 @@ impl Settings {
                 "DB_MAX_CONNECTIONS" => {
                     self.db_max_connections = value.parse().map_err(|e| invalid(format!("{e}")))?
                 }
+                "CORS_ORIGINS" => {
+                    self.cors_origins = value
+                        .split(',')
+                        .map(|o| o.trim().trim_end_matches('/').to_owned())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                }
                 _ => {}
             }
         }
@@ -162,6 +174,7 @@ impl Settings {
             "DATABASE_",
             "REDIS_",
             "SMTP_",
+            "CORS_",
             "MAIL_",
             "SECRET_",
             "SWEEP_",
@@ -212,6 +225,7 @@ impl fmt::Debug for Settings {
             .field("log_format", &self.log_format)
             .field("sweep_interval_secs", &self.sweep_interval_secs)
             .field("db_max_connections", &self.db_max_connections)
+            .field("cors_origins", &self.cors_origins)
             .finish()
     }
 }

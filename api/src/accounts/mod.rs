@@ -214,17 +214,7 @@ impl AccountMutation {
         }
         let mut problems = Vec::new();
         for (i, p) in input.people.iter().enumerate() {
-            if p.name.trim().is_empty() {
-                problems.push(Problem::field(format!("people[{i}].name"), "is empty"));
-            }
-            if let Some(email) = &p.email
-                && email.parse::<lettre_free::Address>().is_err()
-            {
-                problems.push(Problem::field(
-                    format!("people[{i}].email"),
-                    "is not an email address",
-                ));
-            }
+            check_person(i, p, &mut problems);
         }
         if !problems.is_empty() {
             return Err(ApiError::invalid(problems).into());
@@ -258,26 +248,118 @@ impl AccountMutation {
     }
 }
 
-/// A plain syntactic check of an email address: one `@`, something on each side, no spaces.
-mod lettre_free {
-    pub struct Address;
+/// Checks a person's fields; every problem is reported.
+fn check_person(i: usize, p: &PersonInput, problems: &mut Vec<Problem>) {
+    let at = |field: &str| format!("people[{i}].{field}");
+    let name = p.name.trim();
+    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        problems.push(Problem::field(
+            at("name"),
+            "must be 1 to 200 characters, without control characters",
+        ));
+    }
+    if let Some(email) = &p.email
+        && !auth::valid_email(email.trim())
+    {
+        problems.push(Problem::field(at("email"), "is not an email address"));
+    }
+    // A language tag such as `en`, `fr` or `pt-BR`.
+    let language_ok = {
+        let mut parts = p.language.split('-');
+        let primary = parts.next().unwrap_or_default();
+        (2..=3).contains(&primary.len())
+            && primary.chars().all(|c| c.is_ascii_lowercase())
+            && parts
+                .all(|r| (2..=8).contains(&r.len()) && r.chars().all(|c| c.is_ascii_alphanumeric()))
+    };
+    if !language_ok {
+        problems.push(Problem::field(
+            at("language"),
+            "use a language tag such as en or fr",
+        ));
+    }
+    // An IANA zone name such as `Europe/Paris`, or `UTC`.
+    let zone_ok = p.time_zone == "UTC"
+        || (p.time_zone.len() <= 64
+            && p.time_zone.split('/').count() >= 2
+            && p.time_zone.split('/').all(|part| {
+                !part.is_empty()
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))
+            }));
+    if !zone_ok {
+        problems.push(Problem::field(
+            at("timeZone"),
+            "use a time zone name such as Europe/Paris",
+        ));
+    }
+    if p.external_ref
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > 200 || r.chars().any(char::is_control))
+    {
+        problems.push(Problem::field(
+            at("externalRef"),
+            "must be at most 200 characters, without control characters",
+        ));
+    }
+}
 
-    impl std::str::FromStr for Address {
-        type Err = ();
+#[derive(InputObject)]
+pub struct AddMemberInput {
+    pub email: String,
+    pub display_name: String,
+    pub role: MemberRole,
+    /// The new account's password (at least 10 characters). An address that
+    /// already has an account keeps its own password.
+    pub password: String,
+}
 
-        fn from_str(s: &str) -> Result<Self, ()> {
-            let s = s.trim();
-            match s.split_once('@') {
-                Some((local, domain))
-                    if !local.is_empty()
-                        && domain.contains('.')
-                        && !s.contains(char::is_whitespace)
-                        && !domain.contains('@') =>
-                {
-                    Ok(Address)
-                }
-                _ => Err(()),
-            }
-        }
+/// A member of the organisation, as just added.
+#[derive(SimpleObject)]
+pub struct AddMemberPayload {
+    pub email: String,
+    pub role: MemberRole,
+}
+
+#[derive(Default)]
+pub struct MemberMutation;
+
+#[Object]
+impl MemberMutation {
+    /// Gives someone a role in the caller's organisation: admins only.
+    async fn add_member(
+        &self,
+        ctx: &Context<'_>,
+        input: AddMemberInput,
+    ) -> Result<AddMemberPayload> {
+        let caller = ctx.caller()?;
+        caller.require(&[Role::Admin])?;
+        let db = &ctx.state().db;
+        let org = organisation::Entity::find_by_id(caller.organisation_id)
+            .one(db)
+            .await
+            .map_err(ApiError::from)?
+            .ok_or(ApiError::Unauthenticated)?;
+        let role = match input.role {
+            MemberRole::Admin => Role::Admin,
+            MemberRole::Coordinator => Role::Coordinator,
+            MemberRole::Tutor => Role::Tutor,
+            MemberRole::Learner => Role::Learner,
+            MemberRole::Observer => Role::Observer,
+        };
+        auth::add_member(
+            db,
+            (&org.slug, &org.name),
+            &input.email,
+            &input.display_name,
+            &input.password,
+            role,
+        )
+        .await?;
+        Ok(AddMemberPayload {
+            email: input.email.trim().to_lowercase(),
+            role: input.role,
+        })
     }
 }

@@ -263,6 +263,8 @@ pub struct ScaleStatistics {
     pub name: String,
     pub item_codes: Vec<String>,
     pub reversed_item_codes: Vec<String>,
+    /// Whether a high score is the good end of the scale.
+    pub higher_is_better: bool,
     /// Respondents with a score.
     pub n: u64,
     pub mean: Option<f64>,
@@ -278,6 +280,7 @@ impl From<&worker::results::ScaleResult> for ScaleStatistics {
             name: s.name.clone(),
             item_codes: s.item_codes.clone(),
             reversed_item_codes: s.reversed_item_codes.clone(),
+            higher_is_better: s.higher_is_better,
             n: s.score.n as u64,
             mean: s.score.mean,
             sd: s.score.sd,

@@ -146,6 +146,7 @@ pub async fn create(
             code: Set(s.code.clone()),
             name: Set(s.name.clone()),
             position: Set(position as i32),
+            higher_is_better: Set(s.higher_is_better),
             ..Default::default()
         })
         .exec_with_returning(&txn)

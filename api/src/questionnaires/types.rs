@@ -126,6 +126,10 @@ impl Scale {
     async fn item_codes(&self) -> &[String] {
         &self.item_codes
     }
+    /// Whether a high score is the good end of the scale.
+    async fn higher_is_better(&self) -> bool {
+        self.model.higher_is_better
+    }
 }
 
 /// Who answers a questionnaire.
@@ -220,6 +224,9 @@ pub struct ItemInput {
 pub struct ScaleInput {
     pub code: String,
     pub name: String,
+    /// False for scales where a high score is the bad end (stress, anxiety).
+    #[graphql(default = true)]
+    pub higher_is_better: bool,
 }
 
 #[derive(InputObject)]
