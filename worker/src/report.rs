@@ -194,10 +194,10 @@ pub fn render_html(report: &ReportData) -> String {
     );
 
     if r.suppressed {
-        let _ = write!(
+        let _ = writeln!(
             h,
             "<section><h2>Figures withheld</h2><p>Fewer than {} responses: showing figures would \
-             show individual answers.</p></section></main></body></html>\n",
+             show individual answers.</p></section></main></body></html>",
             r.min_group_size
         );
         return h;
