@@ -494,6 +494,37 @@ async fn programme(state: &AppState, org: i64, campaign_id: i64) -> ApiResult<i6
         )
         .await?;
     }
+    for (title, hours, level) in [
+        (
+            "Welcoming a new learner",
+            3.0,
+            entities::TrainingLevel::Basic,
+        ),
+        (
+            "Active listening and referral",
+            6.0,
+            entities::TrainingLevel::Intermediate,
+        ),
+    ] {
+        crate::development::service::create_module(
+            db,
+            org,
+            programme.id,
+            title.into(),
+            String::new(),
+            hours,
+            level,
+        )
+        .await?;
+    }
+    crate::development::service::create_community(
+        db,
+        org,
+        programme.id,
+        "Tutors' exchange".into(),
+        "Questions, cases and resources between the programme's tutors and mentors.".into(),
+    )
+    .await?;
     for (axis, (scale, threshold), direction) in [
         (wellbeing.id, WELLBEING_RULE, RuleDirection::Above),
         (methods.id, STUDY_RULE, RuleDirection::Below),

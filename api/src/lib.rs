@@ -5,6 +5,7 @@ pub mod auth;
 pub mod campaigns;
 pub mod demo;
 pub mod design;
+pub mod development;
 pub mod error;
 pub mod http;
 pub mod ids;

@@ -13,6 +13,7 @@ use crate::campaigns::types::{Campaign, Invitation, Report};
 use crate::campaigns::{CampaignMutation, CampaignQuery};
 use crate::design::types::Programme;
 use crate::design::{DesignMutation, DesignQuery};
+use crate::development::{DevelopmentMutation, DevelopmentQuery};
 use crate::error::ApiError;
 use crate::questionnaires::types::{Item, Questionnaire};
 use crate::questionnaires::{QuestionnaireMutation, QuestionnaireQuery};
@@ -131,6 +132,7 @@ pub struct Query(
     QuestionnaireQuery,
     CampaignQuery,
     DesignQuery,
+    DevelopmentQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -140,6 +142,7 @@ pub struct Mutation(
     QuestionnaireMutation,
     CampaignMutation,
     DesignMutation,
+    DevelopmentMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

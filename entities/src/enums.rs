@@ -252,3 +252,17 @@ pub enum Severity {
     Medium,
     High,
 }
+
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+pub enum TrainingLevel {
+    Basic,
+    Intermediate,
+    Advanced,
+}

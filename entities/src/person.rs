@@ -16,6 +16,8 @@ pub struct Model {
     pub kind: PersonKind,
     pub language: String,
     pub time_zone: String,
+    /// The account this person signs in with, if any.
+    pub user_id: Option<i64>,
     pub created_at: DateTimeUtc,
 }
 

@@ -9,6 +9,7 @@ mod m20261204_000004_design;
 mod m20261204_000005_roles_and_guide;
 mod m20261204_000006_costs;
 mod m20261204_000007_scale_polarity;
+mod m20261204_000008_training_and_communities;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000005_roles_and_guide::Migration),
             Box::new(m20261204_000006_costs::Migration),
             Box::new(m20261204_000007_scale_polarity::Migration),
+            Box::new(m20261204_000008_training_and_communities::Migration),
         ]
     }
 }

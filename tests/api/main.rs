@@ -5,6 +5,7 @@
 mod bad_input;
 mod demo_statistics;
 mod design;
+mod development;
 mod evaluation_loop;
 mod fixtures;
 mod members;

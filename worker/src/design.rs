@@ -302,3 +302,38 @@ mod tests {
         assert!(ranked[0].explanation.contains("= 30.00 a month"));
     }
 }
+
+/// A tutor's level, from hours of training and of tutoring together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TutorLevel {
+    /// Under 10 hours.
+    Novice,
+    /// 10 to under 50 hours.
+    Practitioner,
+    /// 50 to under 150 hours.
+    Experienced,
+    /// 150 hours or more.
+    Expert,
+}
+
+pub fn tutor_level(training_hours: f64, tutoring_hours: f64) -> TutorLevel {
+    match training_hours + tutoring_hours {
+        h if h >= 150.0 => TutorLevel::Expert,
+        h if h >= 50.0 => TutorLevel::Experienced,
+        h if h >= 10.0 => TutorLevel::Practitioner,
+        _ => TutorLevel::Novice,
+    }
+}
+
+#[cfg(test)]
+mod level_tests {
+    use super::*;
+
+    #[test]
+    fn levels_count_training_and_tutoring_hours_together() {
+        assert_eq!(tutor_level(0.0, 9.5), TutorLevel::Novice);
+        assert_eq!(tutor_level(4.0, 6.0), TutorLevel::Practitioner);
+        assert_eq!(tutor_level(20.0, 30.0), TutorLevel::Experienced);
+        assert_eq!(tutor_level(150.0, 0.0), TutorLevel::Expert);
+    }
+}

@@ -313,6 +313,8 @@ pub struct AddMemberInput {
     /// The new account's password (at least 10 characters). An address that
     /// already has an account keeps its own password.
     pub password: String,
+    /// The learner or tutor this member is, so they see their own records.
+    pub person_id: Option<ID>,
 }
 
 /// A member of the organisation, as just added.
@@ -348,7 +350,14 @@ impl MemberMutation {
             MemberRole::Learner => Role::Learner,
             MemberRole::Observer => Role::Observer,
         };
-        auth::add_member(
+        let person = match &input.person_id {
+            Some(id) => {
+                let id = ids::decode(id, "Person")?;
+                Some(linkable_person(db, caller.organisation_id, id, role).await?)
+            }
+            None => None,
+        };
+        let member = auth::add_member(
             db,
             (&org.slug, &org.name),
             &input.email,
@@ -357,9 +366,46 @@ impl MemberMutation {
             role,
         )
         .await?;
+        if let Some(person) = person {
+            let mut active: person::ActiveModel = person.into();
+            active.user_id = Set(Some(member.user_id));
+            sea_orm::ActiveModelTrait::update(active, db)
+                .await
+                .map_err(ApiError::from)?;
+        }
         Ok(AddMemberPayload {
             email: input.email.trim().to_lowercase(),
             role: input.role,
         })
     }
+}
+
+/// A person of the organisation that a member with `role` may be linked to.
+async fn linkable_person(
+    db: &sea_orm::DatabaseConnection,
+    org: i64,
+    person_id: i64,
+    role: Role,
+) -> Result<person::Model, ApiError> {
+    let person = person::Entity::find_by_id(person_id)
+        .filter(person::Column::OrganisationId.eq(org))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("person"))?;
+    let fits = matches!(
+        (role, person.kind),
+        (Role::Learner, PersonKind::Learner) | (Role::Tutor, PersonKind::Tutor)
+    );
+    if !fits {
+        return Err(ApiError::invalid(vec![Problem::field(
+            "personId",
+            "learners link to a learner, tutors to a tutor",
+        )]));
+    }
+    if person.user_id.is_some() {
+        return Err(ApiError::Conflict(
+            "this person already has an account".into(),
+        ));
+    }
+    Ok(person)
 }

@@ -349,6 +349,16 @@ pub struct CreateNeedInput {
 }
 
 #[derive(InputObject)]
+pub struct StateNeedInput {
+    pub axis_id: ID,
+    /// 1 (mild) to 5 (severe).
+    pub severity: i32,
+    /// In the learner's own words.
+    #[graphql(default)]
+    pub note: String,
+}
+
+#[derive(InputObject)]
 pub struct UpdateNeedInput {
     pub need_id: ID,
     pub severity: Option<i32>,
@@ -584,6 +594,28 @@ impl DesignMutation {
             input.severity,
             input.source.into(),
             input.evidence,
+        )
+        .await?;
+        Ok(NeedPayload { need: Need(need) })
+    }
+
+    /// A learner states a need of their own.
+    async fn state_need(&self, ctx: &Context<'_>, input: StateNeedInput) -> Result<NeedPayload> {
+        let caller = ctx.caller()?;
+        caller.require(&[entities::Role::Learner])?;
+        let db = &ctx.state().db;
+        let me =
+            crate::development::service::person_of_user(db, caller.organisation_id, caller.user_id)
+                .await?
+                .ok_or(ApiError::Forbidden)?;
+        let need = service::create_need(
+            db,
+            caller.organisation_id,
+            ids::decode(&input.axis_id, "SupportAxis")?,
+            me.id,
+            input.severity,
+            entities::NeedSource::Learner,
+            input.note,
         )
         .await?;
         Ok(NeedPayload { need: Need(need) })

@@ -132,6 +132,22 @@ impl Programme {
             .map(Into::into)
             .collect())
     }
+    async fn training_modules(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<crate::development::TrainingModule>> {
+        crate::development::modules_of(ctx, self.0.id).await
+    }
+    async fn communities(&self, ctx: &Context<'_>) -> Result<Vec<crate::development::Community>> {
+        crate::development::communities_of(ctx, self.0.id).await
+    }
+    /// Each tutor's training and tutoring hours and level. Coordinators only.
+    async fn tutor_development(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<crate::development::TutorDevelopment>> {
+        crate::development::development_of(ctx, self.0.id).await
+    }
     async fn need_rules(&self, ctx: &Context<'_>) -> Result<Vec<NeedRule>> {
         let rows = need_rule::Entity::find()
             .filter(need_rule::Column::ProgrammeId.eq(self.0.id))

@@ -1,0 +1,493 @@
+//! Training tutors, following their development, and communities of practice.
+
+pub mod service;
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use entities::{
+    community, community_member, community_post, community_resource, person, training_completion,
+    training_module,
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use crate::accounts::Person;
+use crate::auth::{MANAGERS, READERS};
+use crate::error::ApiError;
+use crate::ids;
+use crate::loaders::PersonById;
+use crate::pagination::{Page, connection, page};
+use crate::state::ContextExt;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum TrainingLevel {
+    Basic,
+    Intermediate,
+    Advanced,
+}
+
+impl From<entities::TrainingLevel> for TrainingLevel {
+    fn from(l: entities::TrainingLevel) -> Self {
+        match l {
+            entities::TrainingLevel::Basic => Self::Basic,
+            entities::TrainingLevel::Intermediate => Self::Intermediate,
+            entities::TrainingLevel::Advanced => Self::Advanced,
+        }
+    }
+}
+
+impl From<TrainingLevel> for entities::TrainingLevel {
+    fn from(l: TrainingLevel) -> Self {
+        match l {
+            TrainingLevel::Basic => Self::Basic,
+            TrainingLevel::Intermediate => Self::Intermediate,
+            TrainingLevel::Advanced => Self::Advanced,
+        }
+    }
+}
+
+/// A tutor's level from training plus tutoring hours: under 10, 50, 150, more.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum TutorLevel {
+    Novice,
+    Practitioner,
+    Experienced,
+    Expert,
+}
+
+impl From<worker::design::TutorLevel> for TutorLevel {
+    fn from(l: worker::design::TutorLevel) -> Self {
+        use worker::design::TutorLevel as L;
+        match l {
+            L::Novice => Self::Novice,
+            L::Practitioner => Self::Practitioner,
+            L::Experienced => Self::Experienced,
+            L::Expert => Self::Expert,
+        }
+    }
+}
+
+/// A training module for tutors.
+pub struct TrainingModule(pub training_module::Model);
+
+#[Object]
+impl TrainingModule {
+    async fn id(&self) -> ID {
+        ids::encode("TrainingModule", self.0.id)
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    async fn hours(&self) -> f64 {
+        self.0.hours
+    }
+    async fn level(&self) -> TrainingLevel {
+        self.0.level.into()
+    }
+    /// Tutors who completed it. Coordinators only.
+    async fn completions(&self, ctx: &Context<'_>) -> Result<Vec<Completion>> {
+        ctx.caller()?.require(MANAGERS)?;
+        let rows = training_completion::Entity::find()
+            .filter(training_completion::Column::ModuleId.eq(self.0.id))
+            .all(&ctx.state().db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(rows.into_iter().map(Completion).collect())
+    }
+}
+
+pub struct Completion(pub training_completion::Model);
+
+#[Object]
+impl Completion {
+    async fn tutor(&self, ctx: &Context<'_>) -> Result<Person> {
+        let p = ctx.loader().load_one(PersonById(self.0.person_id)).await?;
+        Ok(Person(p.ok_or(ApiError::NotFound("person"))?))
+    }
+    async fn completed_on(&self) -> NaiveDate {
+        self.0.completed_on
+    }
+}
+
+/// A tutor's hours and the level they give.
+#[derive(SimpleObject)]
+pub struct TutorDevelopment {
+    pub tutor: Person,
+    pub training_hours: f64,
+    pub tutoring_hours: f64,
+    pub level: TutorLevel,
+}
+
+impl From<service::Development> for TutorDevelopment {
+    fn from(d: service::Development) -> Self {
+        Self {
+            tutor: Person(d.tutor),
+            training_hours: d.training_hours,
+            tutoring_hours: d.tutoring_hours,
+            level: d.level.into(),
+        }
+    }
+}
+
+/// A community of practice.
+pub struct Community(pub community::Model);
+
+#[Object]
+impl Community {
+    async fn id(&self) -> ID {
+        ids::encode("Community", self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    async fn members(&self, ctx: &Context<'_>) -> Result<Vec<Person>> {
+        let db = &ctx.state().db;
+        let ids: Vec<i64> = community_member::Entity::find()
+            .select_only()
+            .column(community_member::Column::PersonId)
+            .filter(community_member::Column::CommunityId.eq(self.0.id))
+            .into_tuple()
+            .all(db)
+            .await
+            .map_err(ApiError::from)?;
+        let people = person::Entity::find()
+            .filter(person::Column::Id.is_in(ids))
+            .order_by_asc(person::Column::Name)
+            .all(db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(people.into_iter().map(Person).collect())
+    }
+    async fn resources(&self, ctx: &Context<'_>) -> Result<Vec<Resource>> {
+        let rows = community_resource::Entity::find()
+            .filter(community_resource::Column::CommunityId.eq(self.0.id))
+            .order_by_asc(community_resource::Column::Id)
+            .all(&ctx.state().db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Resource {
+                title: r.title,
+                url: r.url,
+                added_at: r.created_at,
+            })
+            .collect())
+    }
+    /// The thread, oldest first.
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    async fn posts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<Post>> {
+        let (size, after) = page(first, after)?;
+        let mut query = community_post::Entity::find()
+            .filter(community_post::Column::CommunityId.eq(self.0.id))
+            .order_by_asc(community_post::Column::Id)
+            .limit(size + 1);
+        if let Some(after) = after {
+            query = query.filter(community_post::Column::Id.gt(after));
+        }
+        let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
+        Ok(connection(rows, size, after, |r| r.id, Post))
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Resource {
+    pub title: String,
+    pub url: String,
+    pub added_at: DateTime<Utc>,
+}
+
+pub struct Post(pub community_post::Model);
+
+#[Object]
+impl Post {
+    async fn id(&self) -> ID {
+        ids::encode("Post", self.0.id)
+    }
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    async fn posted_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// The author's display name.
+    async fn author(&self, ctx: &Context<'_>) -> Result<String> {
+        let user = entities::user_account::Entity::find_by_id(self.0.author_user_id)
+            .one(&ctx.state().db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(user.map(|u| u.display_name).unwrap_or_default())
+    }
+}
+
+/// Lists of a programme, reached from `Programme`.
+pub(crate) async fn modules_of(
+    ctx: &Context<'_>,
+    programme_id: i64,
+) -> Result<Vec<TrainingModule>> {
+    ctx.caller()?.require(READERS)?;
+    let rows = training_module::Entity::find()
+        .filter(training_module::Column::ProgrammeId.eq(programme_id))
+        .order_by_asc(training_module::Column::Id)
+        .all(&ctx.state().db)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(rows.into_iter().map(TrainingModule).collect())
+}
+
+pub(crate) async fn communities_of(ctx: &Context<'_>, programme_id: i64) -> Result<Vec<Community>> {
+    ctx.caller()?.require(READERS)?;
+    let rows = community::Entity::find()
+        .filter(community::Column::ProgrammeId.eq(programme_id))
+        .order_by_asc(community::Column::Id)
+        .all(&ctx.state().db)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(rows.into_iter().map(Community).collect())
+}
+
+pub(crate) async fn development_of(
+    ctx: &Context<'_>,
+    programme_id: i64,
+) -> Result<Vec<TutorDevelopment>> {
+    let caller = ctx.caller()?;
+    caller.require(MANAGERS)?;
+    let rows = service::development(&ctx.state().db, caller.organisation_id, programme_id).await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+#[derive(Default)]
+pub struct DevelopmentQuery;
+
+#[Object]
+impl DevelopmentQuery {
+    /// The signed-in tutor's own hours and level in a programme.
+    async fn my_development(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+    ) -> Result<Option<TutorDevelopment>> {
+        let caller = ctx.caller()?;
+        let db = &ctx.state().db;
+        let me = service::person_of_user(db, caller.organisation_id, caller.user_id)
+            .await?
+            .ok_or(ApiError::Forbidden)?;
+        let id = ids::decode(&programme_id, "Programme")?;
+        let all = service::development(db, caller.organisation_id, id).await?;
+        Ok(all
+            .into_iter()
+            .find(|d| d.tutor.id == me.id)
+            .map(Into::into))
+    }
+
+    /// Communities the signed-in tutor belongs to.
+    async fn my_communities(&self, ctx: &Context<'_>) -> Result<Vec<Community>> {
+        let caller = ctx.caller()?;
+        let db = &ctx.state().db;
+        let Some(me) = service::person_of_user(db, caller.organisation_id, caller.user_id).await?
+        else {
+            return Ok(Vec::new());
+        };
+        let ids: Vec<i64> = community_member::Entity::find()
+            .select_only()
+            .column(community_member::Column::CommunityId)
+            .filter(community_member::Column::PersonId.eq(me.id))
+            .into_tuple()
+            .all(db)
+            .await
+            .map_err(ApiError::from)?;
+        let rows = community::Entity::find()
+            .filter(community::Column::Id.is_in(ids))
+            .all(db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(rows.into_iter().map(Community).collect())
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateTrainingModuleInput {
+    pub programme_id: ID,
+    pub title: String,
+    #[graphql(default)]
+    pub description: String,
+    pub hours: f64,
+    pub level: TrainingLevel,
+}
+
+#[derive(InputObject)]
+pub struct RecordCompletionInput {
+    pub module_id: ID,
+    pub tutor_id: ID,
+    pub completed_on: NaiveDate,
+}
+
+#[derive(InputObject)]
+pub struct CreateCommunityInput {
+    pub programme_id: ID,
+    pub name: String,
+    #[graphql(default)]
+    pub description: String,
+}
+
+#[derive(InputObject)]
+pub struct CommunityMemberInput {
+    pub community_id: ID,
+    pub tutor_id: ID,
+}
+
+#[derive(InputObject)]
+pub struct CommunityResourceInput {
+    pub community_id: ID,
+    pub title: String,
+    pub url: String,
+}
+
+#[derive(InputObject)]
+pub struct PostInput {
+    pub community_id: ID,
+    pub body: String,
+}
+
+#[derive(SimpleObject)]
+pub struct TrainingModulePayload {
+    pub module: TrainingModule,
+}
+
+#[derive(SimpleObject)]
+pub struct CommunityPayload {
+    pub community: Community,
+}
+
+#[derive(SimpleObject)]
+pub struct PostPayload {
+    pub post: Post,
+}
+
+#[derive(Default)]
+pub struct DevelopmentMutation;
+
+#[Object]
+impl DevelopmentMutation {
+    async fn create_training_module(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateTrainingModuleInput,
+    ) -> Result<TrainingModulePayload> {
+        let caller = ctx.caller()?;
+        caller.require(MANAGERS)?;
+        let programme = ids::decode(&input.programme_id, "Programme")?;
+        let module = service::create_module(
+            &ctx.state().db,
+            caller.organisation_id,
+            programme,
+            input.title,
+            input.description,
+            input.hours,
+            input.level.into(),
+        )
+        .await?;
+        Ok(TrainingModulePayload {
+            module: TrainingModule(module),
+        })
+    }
+
+    /// Records that a tutor completed a module.
+    async fn record_completion(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordCompletionInput,
+    ) -> Result<TrainingModulePayload> {
+        let caller = ctx.caller()?;
+        caller.require(MANAGERS)?;
+        let module = ids::decode(&input.module_id, "TrainingModule")?;
+        let tutor = ids::decode(&input.tutor_id, "Person")?;
+        let db = &ctx.state().db;
+        service::record_completion(
+            db,
+            caller.organisation_id,
+            module,
+            tutor,
+            input.completed_on,
+        )
+        .await?;
+        let module = training_module::Entity::find_by_id(module)
+            .one(db)
+            .await
+            .map_err(ApiError::from)?
+            .ok_or(ApiError::NotFound("training module"))?;
+        Ok(TrainingModulePayload {
+            module: TrainingModule(module),
+        })
+    }
+
+    async fn create_community(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCommunityInput,
+    ) -> Result<CommunityPayload> {
+        let caller = ctx.caller()?;
+        caller.require(MANAGERS)?;
+        let programme = ids::decode(&input.programme_id, "Programme")?;
+        let created = service::create_community(
+            &ctx.state().db,
+            caller.organisation_id,
+            programme,
+            input.name,
+            input.description,
+        )
+        .await?;
+        Ok(CommunityPayload {
+            community: Community(created),
+        })
+    }
+
+    async fn add_community_member(
+        &self,
+        ctx: &Context<'_>,
+        input: CommunityMemberInput,
+    ) -> Result<CommunityPayload> {
+        let caller = ctx.caller()?;
+        caller.require(MANAGERS)?;
+        let id = ids::decode(&input.community_id, "Community")?;
+        let tutor = ids::decode(&input.tutor_id, "Person")?;
+        let db = &ctx.state().db;
+        service::add_community_member(db, caller.organisation_id, id, tutor).await?;
+        Ok(CommunityPayload {
+            community: Community(service::find_community(db, caller.organisation_id, id).await?),
+        })
+    }
+
+    async fn add_community_resource(
+        &self,
+        ctx: &Context<'_>,
+        input: CommunityResourceInput,
+    ) -> Result<CommunityPayload> {
+        let caller = ctx.caller()?;
+        caller.require(MANAGERS)?;
+        let id = ids::decode(&input.community_id, "Community")?;
+        let db = &ctx.state().db;
+        service::add_resource(db, caller.organisation_id, id, input.title, input.url).await?;
+        Ok(CommunityPayload {
+            community: Community(service::find_community(db, caller.organisation_id, id).await?),
+        })
+    }
+
+    /// Posts to a community: coordinators, and tutors who are members.
+    async fn post_to_community(&self, ctx: &Context<'_>, input: PostInput) -> Result<PostPayload> {
+        let caller = ctx.caller()?;
+        let id = ids::decode(&input.community_id, "Community")?;
+        let post = service::post(&ctx.state().db, caller, id, input.body).await?;
+        Ok(PostPayload { post: Post(post) })
+    }
+}

@@ -1,0 +1,21 @@
+//! A post in a community's thread.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[sea_orm(table_name = "community_post")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub community_id: i64,
+    pub author_user_id: i64,
+    #[sea_orm(column_type = "Text")]
+    pub body: String,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
