@@ -66,3 +66,59 @@ pub fn connection<T: OutputType, R>(
 }
 
 pub type Page<T> = Connection<IdCursor, T, EmptyFields, EmptyFields>;
+
+/// The cursor of a row in a list sorted by a key, ties broken by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SortCursor {
+    pub key: i64,
+    pub id: i64,
+}
+
+impl CursorType for SortCursor {
+    type Error = String;
+
+    fn decode_cursor(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}` is not a cursor of this list");
+        let (kind, id) =
+            crate::ids::decode_any(&async_graphql::ID(s.to_owned())).map_err(|_| bad())?;
+        let key = kind
+            .strip_prefix("Sort.")
+            .and_then(|k| k.parse().ok())
+            .ok_or_else(bad)?;
+        Ok(Self { key, id })
+    }
+
+    fn encode_cursor(&self) -> String {
+        crate::ids::encode(&format!("Sort.{}", self.key), self.id).0
+    }
+}
+
+/// Page size and starting point of a sorted list.
+pub fn sorted_page(
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<(u64, Option<SortCursor>), ApiError> {
+    let (size, _) = page(first, None)?;
+    let after = after
+        .map(|c| SortCursor::decode_cursor(&c))
+        .transpose()
+        .map_err(ApiError::bad_input)?;
+    Ok((size, after))
+}
+
+/// Builds a sorted connection from rows fetched with one row of look-ahead.
+pub fn sorted_connection<T: OutputType, R>(
+    mut rows: Vec<R>,
+    size: u64,
+    has_previous: bool,
+    cursor: impl Fn(&R) -> SortCursor,
+    node: impl Fn(R) -> T,
+) -> Connection<SortCursor, T, EmptyFields, EmptyFields> {
+    let has_next = rows.len() as u64 > size;
+    rows.truncate(size as usize);
+    let mut connection = Connection::new(has_previous, has_next);
+    connection
+        .edges
+        .extend(rows.into_iter().map(|r| Edge::new(cursor(&r), node(r))));
+    connection
+}

@@ -642,3 +642,91 @@ async fn costs_per_learner_axis_and_role_are_exact() -> anyhow::Result<()> {
     assert_eq!(after["node"]["costs"]["actual"]["total"], 190.0);
     app.stop().await
 }
+
+#[tokio::test]
+async fn needs_page_by_severity_without_skipping_or_repeating_ties() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let token = app
+        .account("sort", "coord@sort.test", Role::Coordinator)
+        .await?;
+    let programme = app
+        .ok(
+            r#"mutation { createProgramme(input: { name: "P", startsOn: "2026-09-01", endsOn: "2027-06-30",
+                budget: 0, currency: "EUR" }) { programme { id } } }"#,
+            json!({}),
+            Some(&token),
+        )
+        .await?["createProgramme"]["programme"]["id"]
+        .clone();
+    let axis = app
+        .ok(
+            "mutation($input: CreateSupportAxisInput!) { createSupportAxis(input: $input) { axis { id } } }",
+            json!({ "input": { "programmeId": programme, "name": "A", "kind": "SUBJECT", "weight": 1 } }),
+            Some(&token),
+        )
+        .await?["createSupportAxis"]["axis"]["id"]
+        .clone();
+    let emails: Vec<String> = (0..5).map(|i| format!("l{i}@sort.test")).collect();
+    let emails: Vec<&str> = emails.iter().map(String::as_str).collect();
+    let learners = crate::fixtures::learners(&app, &token, &emails).await?;
+    for (learner, severity) in learners.iter().zip([3, 5, 3, 5, 1]) {
+        let input = json!({ "input": { "axisId": axis, "learnerId": learner, "severity": severity, "source": "COORDINATOR" } });
+        app.ok(
+            "mutation($input: CreateNeedInput!) { createNeed(input: $input) { need { id } } }",
+            input,
+            Some(&token),
+        )
+        .await?;
+    }
+    let query = r#"query($id: ID!, $after: String) { node(id: $id) { ... on Programme {
+        needs(first: 2, after: $after, orderBy: MOST_SEVERE) {
+          pageInfo { hasNextPage endCursor } edges { node { severity learner { id } } } } } } }"#;
+
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let page = app
+            .ok(
+                query,
+                json!({ "id": programme, "after": after }),
+                Some(&token),
+            )
+            .await?;
+        let needs = &page["node"]["needs"];
+        for edge in needs["edges"].as_array().unwrap() {
+            seen.push((
+                edge["node"]["severity"].as_i64().unwrap(),
+                edge["node"]["learner"]["id"].as_str().unwrap().to_owned(),
+            ));
+        }
+        if needs["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = needs["pageInfo"]["endCursor"].clone();
+    }
+
+    let severities: Vec<i64> = seen.iter().map(|s| s.0).collect();
+    assert_eq!(severities, [5, 5, 3, 3, 1]);
+    // Ties keep the order the needs were recorded in.
+    let order: Vec<&str> = seen.iter().map(|s| s.1.as_str()).collect();
+    assert_eq!(
+        order,
+        [
+            &learners[1],
+            &learners[3],
+            &learners[0],
+            &learners[2],
+            &learners[4]
+        ]
+        .map(String::as_str)
+    );
+    let bad = app
+        .error_code(
+            query,
+            json!({ "id": programme, "after": "not-a-cursor" }),
+            Some(&token),
+        )
+        .await?;
+    assert_eq!(bad, "BAD_USER_INPUT");
+    app.stop().await
+}

@@ -5,14 +5,21 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entities::{
     intervention, need, need_rule, programme, support_axis, support_axis::Model as AxisModel,
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::accounts::Person;
 use crate::auth::MANAGERS;
 use crate::error::ApiError;
 use crate::ids;
 use crate::loaders::{AxisById, PersonById};
-use crate::pagination::{Page, connection, page};
+use crate::pagination::{SortCursor, sorted_connection, sorted_page};
+
+type SortedPage<T> = async_graphql::connection::Connection<
+    SortCursor,
+    T,
+    async_graphql::connection::EmptyFields,
+    async_graphql::connection::EmptyFields,
+>;
 use crate::state::ContextExt;
 
 macro_rules! mirror_enum {
@@ -44,6 +51,16 @@ mirror_enum!(
     NeedSource <=> entities::NeedSource { Questionnaire, Interview, Coordinator, Learner }
 );
 mirror_enum!(NeedStatus <=> entities::NeedStatus { Open, Addressed, Closed });
+
+/// How needs are listed.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
+pub enum NeedOrder {
+    /// In the order they were recorded.
+    #[default]
+    Oldest,
+    /// Most severe first; equal severities in the order they were recorded.
+    MostSevere,
+}
 mirror_enum!(
     /// Which side of the threshold signals a need.
     RuleDirection <=> entities::RuleDirection { Below, Above }
@@ -157,7 +174,7 @@ impl Programme {
             .map_err(ApiError::from)?;
         Ok(rows.into_iter().map(NeedRule).collect())
     }
-    /// Learners' needs, oldest first, filtered. Personal data: coordinators only.
+    /// Learners' needs, filtered and sorted. Personal data: coordinators only.
     #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn needs(
@@ -169,15 +186,33 @@ impl Programme {
         status: Option<NeedStatus>,
         source: Option<NeedSource>,
         min_severity: Option<i32>,
-    ) -> Result<Page<Need>> {
+        #[graphql(default)] order_by: NeedOrder,
+    ) -> Result<SortedPage<Need>> {
         ctx.caller()?.require(MANAGERS)?;
-        let (size, after) = page(first, after)?;
+        let (size, after) = sorted_page(first, after)?;
         let mut query = need::Entity::find()
             .filter(need::Column::ProgrammeId.eq(self.0.id))
-            .order_by_asc(need::Column::Id)
             .limit(size + 1);
+        query = match order_by {
+            NeedOrder::Oldest => query.order_by_asc(need::Column::Id),
+            NeedOrder::MostSevere => query
+                .order_by_desc(need::Column::Severity)
+                .order_by_asc(need::Column::Id),
+        };
         if let Some(after) = after {
-            query = query.filter(need::Column::Id.gt(after));
+            query = match order_by {
+                NeedOrder::Oldest => query.filter(need::Column::Id.gt(after.id)),
+                // Past the cursor: less severe, or as severe and later.
+                NeedOrder::MostSevere => query.filter(
+                    Condition::any()
+                        .add(need::Column::Severity.lt(after.key))
+                        .add(
+                            Condition::all()
+                                .add(need::Column::Severity.eq(after.key))
+                                .add(need::Column::Id.gt(after.id)),
+                        ),
+                ),
+            };
         }
         if let Some(axis) = axis_id {
             query = query.filter(need::Column::AxisId.eq(ids::decode(&axis, "SupportAxis")?));
@@ -192,7 +227,20 @@ impl Programme {
             query = query.filter(need::Column::Severity.gte(min));
         }
         let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
-        Ok(connection(rows, size, after, |r| r.id, Need))
+        let key = |n: &need::Model| match order_by {
+            NeedOrder::Oldest => 0,
+            NeedOrder::MostSevere => i64::from(n.severity),
+        };
+        Ok(sorted_connection(
+            rows,
+            size,
+            after.is_some(),
+            |n| SortCursor {
+                key: key(n),
+                id: n.id,
+            },
+            Need,
+        ))
     }
     /// Planned and actual costs, by axis, role, intervention and learner.
     async fn costs(&self, ctx: &Context<'_>) -> Result<Costs> {
