@@ -216,7 +216,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if demo {
                 run_demo(&settings, &app).await?;
             }
-            app.run_until(shutdown_signal()).await
+            app.run_until(telemetry::shutdown_signal()).await
         }
     }
 }
@@ -264,21 +264,4 @@ async fn healthcheck(url: &str) -> anyhow::Result<()> {
         "unhealthy"
     );
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { () = ctrl_c => {}, () = term => {} }
-    tracing::info!("shutting down");
 }

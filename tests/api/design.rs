@@ -390,15 +390,7 @@ async fn roles_guide_and_standards_are_checked_and_the_guide_is_open_to_tutors()
     let tutor = app
         .account("guide", "tutor@guide.test", Role::Tutor)
         .await?;
-    let programme = app
-        .ok(
-            r#"mutation { createProgramme(input: { name: "P", startsOn: "2026-09-01", endsOn: "2027-06-30",
-                budget: 0, currency: "EUR" }) { programme { id } } }"#,
-            json!({}),
-            Some(&token),
-        )
-        .await?["createProgramme"]["programme"]["id"]
-        .clone();
+    let programme = crate::fixtures::programme(&app, &token).await?;
     let set_standard = "mutation($input: SetStandardInput!) { setStandard(input: $input) { standard { kind threshold severity } } }";
     let standard = |threshold: Value| json!({ "input": { "programmeId": programme, "kind": "FIRST_CONTACT_DAYS", "threshold": threshold, "severity": "HIGH" } });
     let create_role = "mutation($input: CreateTutorRoleInput!) { createTutorRole(input: $input) { role { id name functions } } }";
@@ -649,15 +641,7 @@ async fn needs_page_by_severity_without_skipping_or_repeating_ties() -> anyhow::
     let token = app
         .account("sort", "coord@sort.test", Role::Coordinator)
         .await?;
-    let programme = app
-        .ok(
-            r#"mutation { createProgramme(input: { name: "P", startsOn: "2026-09-01", endsOn: "2027-06-30",
-                budget: 0, currency: "EUR" }) { programme { id } } }"#,
-            json!({}),
-            Some(&token),
-        )
-        .await?["createProgramme"]["programme"]["id"]
-        .clone();
+    let programme = crate::fixtures::programme(&app, &token).await?;
     let axis = app
         .ok(
             "mutation($input: CreateSupportAxisInput!) { createSupportAxis(input: $input) { axis { id } } }",

@@ -5,18 +5,6 @@ use entities::Role;
 use serde_json::{Value, json};
 use tests::TestApp;
 
-async fn programme(app: &TestApp, token: &str) -> anyhow::Result<Value> {
-    Ok(app
-        .ok(
-            r#"mutation { createProgramme(input: { name: "P", startsOn: "2026-09-01", endsOn: "2027-06-30",
-                budget: 0, currency: "EUR" }) { programme { id } } }"#,
-            json!({}),
-            Some(token),
-        )
-        .await?["createProgramme"]["programme"]["id"]
-        .clone())
-}
-
 async fn tutors(app: &TestApp, token: &str, names: &[&str]) -> anyhow::Result<Vec<Value>> {
     let people: Vec<Value> = names
         .iter()
@@ -69,7 +57,7 @@ async fn member(
 async fn training_and_tutoring_hours_make_a_tutors_level() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
     let admin = app.account("dev", "admin@dev.test", Role::Admin).await?;
-    let programme = programme(&app, &admin).await?;
+    let programme = crate::fixtures::programme(&app, &admin).await?;
     let ids = tutors(&app, &admin, &["Tutor A", "Tutor B"]).await?;
     let module = |title: &str, hours: f64| json!({ "input": { "programmeId": programme, "title": title, "hours": hours, "level": "BASIC" } });
     let create = "mutation($input: CreateTrainingModuleInput!) { createTrainingModule(input: $input) { module { id } } }";
@@ -162,7 +150,7 @@ async fn training_and_tutoring_hours_make_a_tutors_level() -> anyhow::Result<()>
 async fn communities_share_resources_and_a_thread_among_members() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
     let admin = app.account("cop", "admin@cop.test", Role::Admin).await?;
-    let programme = programme(&app, &admin).await?;
+    let programme = crate::fixtures::programme(&app, &admin).await?;
     let ids = tutors(&app, &admin, &["Member", "Outsider"]).await?;
     let community = app
         .ok(
@@ -235,7 +223,7 @@ async fn communities_share_resources_and_a_thread_among_members() -> anyhow::Res
 async fn a_learner_states_their_own_need_and_only_theirs() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
     let admin = app.account("self", "admin@self.test", Role::Admin).await?;
-    let programme = programme(&app, &admin).await?;
+    let programme = crate::fixtures::programme(&app, &admin).await?;
     let axis = app
         .ok(
             "mutation($input: CreateSupportAxisInput!) { createSupportAxis(input: $input) { axis { id } } }",

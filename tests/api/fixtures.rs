@@ -119,3 +119,16 @@ pub fn answers(s1: f64) -> Value {
         { "item": "comment", "text": "<b>thanks</b>" }
     ])
 }
+
+/// A programme with no budget and no expected learners.
+pub async fn programme(app: &TestApp, token: &str) -> anyhow::Result<Value> {
+    Ok(app
+        .ok(
+            r#"mutation { createProgramme(input: { name: "P", startsOn: "2026-09-01", endsOn: "2027-06-30",
+                budget: 0, currency: "EUR" }) { programme { id } } }"#,
+            json!({}),
+            Some(token),
+        )
+        .await?["createProgramme"]["programme"]["id"]
+        .clone())
+}

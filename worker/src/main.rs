@@ -35,24 +35,7 @@ async fn main() -> anyhow::Result<()> {
         ctx,
         queue,
         Duration::from_secs(settings.sweep_interval_secs),
-        shutdown_signal(),
+        telemetry::shutdown_signal(),
     )
     .await
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { () = ctrl_c => {}, () = term => {} }
-    tracing::info!("shutting down");
 }

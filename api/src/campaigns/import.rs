@@ -141,16 +141,7 @@ async fn find_or_create_learners(
     let mut known = HashMap::with_capacity(wanted.len());
     let all: Vec<&str> = wanted.iter().copied().collect();
     for chunk in all.chunks(CHUNK) {
-        let found: Vec<(i64, Option<String>)> = person::Entity::find()
-            .select_only()
-            .column(person::Column::Id)
-            .column(person::Column::ExternalRef)
-            .filter(person::Column::OrganisationId.eq(organisation_id))
-            .filter(person::Column::ExternalRef.is_in(chunk.iter().copied()))
-            .into_tuple()
-            .all(txn)
-            .await?;
-        known.extend(found.into_iter().filter_map(|(id, r)| Some((r?, id))));
+        known.extend(people_by_ref(txn, organisation_id, chunk).await?);
     }
     let missing: Vec<&str> = all
         .into_iter()
@@ -172,18 +163,30 @@ async fn find_or_create_learners(
         person::Entity::insert_many(rows)
             .exec_without_returning(txn)
             .await?;
-        let created: Vec<(i64, Option<String>)> = person::Entity::find()
-            .select_only()
-            .column(person::Column::Id)
-            .column(person::Column::ExternalRef)
-            .filter(person::Column::OrganisationId.eq(organisation_id))
-            .filter(person::Column::ExternalRef.is_in(chunk.iter().copied()))
-            .into_tuple()
-            .all(txn)
-            .await?;
-        known.extend(created.into_iter().filter_map(|(id, r)| Some((r?, id))));
+        known.extend(people_by_ref(txn, organisation_id, chunk).await?);
     }
     Ok(known)
+}
+
+/// (external reference, id) of the organisation's people with these references.
+async fn people_by_ref(
+    txn: &impl ConnectionTrait,
+    organisation_id: i64,
+    refs: &[&str],
+) -> ApiResult<Vec<(String, i64)>> {
+    let found: Vec<(i64, Option<String>)> = person::Entity::find()
+        .select_only()
+        .column(person::Column::Id)
+        .column(person::Column::ExternalRef)
+        .filter(person::Column::OrganisationId.eq(organisation_id))
+        .filter(person::Column::ExternalRef.is_in(refs.iter().copied()))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    Ok(found
+        .into_iter()
+        .filter_map(|(id, r)| Some((r?, id)))
+        .collect())
 }
 
 /// Lists the first problems and counts them all.
