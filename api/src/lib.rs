@@ -14,6 +14,7 @@ pub mod pagination;
 pub mod questionnaires;
 pub mod schema;
 pub mod state;
+pub mod validate;
 
 use std::future::Future;
 use std::net::SocketAddr;

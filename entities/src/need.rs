@@ -21,6 +21,8 @@ pub struct Model {
     pub rule_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Severity set by a coordinator: a rule applied again leaves it alone.
+    pub set_by_hand: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

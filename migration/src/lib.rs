@@ -10,6 +10,7 @@ mod m20261204_000005_roles_and_guide;
 mod m20261204_000006_costs;
 mod m20261204_000007_scale_polarity;
 mod m20261204_000008_training_and_communities;
+mod m20261204_000009_need_hand_edits;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000006_costs::Migration),
             Box::new(m20261204_000007_scale_polarity::Migration),
             Box::new(m20261204_000008_training_and_communities::Migration),
+            Box::new(m20261204_000009_need_hand_edits::Migration),
         ]
     }
 }

@@ -466,13 +466,19 @@ async fn roles_guide_and_standards_are_checked_and_the_guide_is_open_to_tutors()
         seen["tutorialGuide"]["standards"],
         json!([{ "kind": "FIRST_CONTACT_DAYS", "threshold": 10 }])
     );
-    assert_eq!(
-        app.error_code(
-            "{ programmes { edges { node { id } } } }",
+    // Tutors find the programme, not its money.
+    let listed = app
+        .ok(
+            "{ programmes { edges { node { name } } } }",
             json!({}),
-            Some(&tutor)
+            Some(&tutor),
         )
-        .await?,
+        .await?;
+    assert_eq!(listed["programmes"]["edges"].as_array().unwrap().len(), 1);
+    let costs = "query($id: ID!) { node(id: $id) { ... on Programme { costs { budget } } } }";
+    assert_eq!(
+        app.error_code(costs, json!({ "id": programme }), Some(&tutor))
+            .await?,
         "FORBIDDEN"
     );
     let design = app
@@ -712,5 +718,159 @@ async fn needs_page_by_severity_without_skipping_or_repeating_ties() -> anyhow::
         )
         .await?;
     assert_eq!(bad, "BAD_USER_INPUT");
+    app.stop().await
+}
+
+#[tokio::test]
+async fn design_inputs_are_bounded_and_absent_learners_are_not_charged() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let token = app
+        .account("bound", "coord@bound.test", Role::Coordinator)
+        .await?;
+    let programme = crate::fixtures::programme(&app, &token).await?;
+    let create_axis = "mutation($input: CreateSupportAxisInput!) { createSupportAxis(input: $input) { axis { id } } }";
+    let axis_input = |name: &str| json!({ "input": { "programmeId": programme, "name": name, "kind": "SUBJECT", "weight": 1 } });
+    let axis = app.ok(create_axis, axis_input("A"), Some(&token)).await?["createSupportAxis"]["axis"]["id"].clone();
+
+    // Text is bounded and free of control characters; money and time have sane ranges.
+    let long = app
+        .error_code(create_axis, axis_input(&"x".repeat(1_000)), Some(&token))
+        .await?;
+    let nul = app
+        .error_code(create_axis, axis_input("a\u{0}b"), Some(&token))
+        .await?;
+    let role = app
+        .error_code(
+            "mutation($input: CreateTutorRoleInput!) { createTutorRole(input: $input) { role { id } } }",
+            json!({ "input": { "programmeId": programme, "name": "R", "kind": "TUTOR", "functions": ["F"], "hourlyCost": 1e308 } }),
+            Some(&token),
+        )
+        .await?;
+    assert_eq!(
+        [long, nul, role],
+        ["BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT"]
+    );
+
+    // What-if weights name each axis once; expensive fields count against the limit.
+    let twice = app
+        .error_code(
+            "query($id: ID!, $w: [AxisWeightInput!]) { node(id: $id) { ... on Programme { priorities(weights: $w) { population } } } }",
+            json!({ "id": programme, "w": [{ "axisId": axis, "weight": 1 }, { "axisId": axis, "weight": 9 }] }),
+            Some(&token),
+        )
+        .await?;
+    let aliases: String = (0..20)
+        .map(|i| format!("a{i}: priorities {{ population }} "))
+        .collect();
+    let many = app
+        .post(
+            &format!("query($id: ID!) {{ node(id: $id) {{ ... on Programme {{ {aliases} }} }} }}"),
+            json!({ "id": programme }),
+            Some(&token),
+        )
+        .await?;
+    assert_eq!(twice, "BAD_USER_INPUT");
+    assert!(
+        many["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("complex"),
+        "{many}"
+    );
+
+    // A session is charged to those who came, and only once held, within the programme.
+    let group = app
+        .ok(
+            "mutation($input: CreateInterventionInput!) { createIntervention(input: $input) { intervention { id } } }",
+            json!({ "input": { "axisId": axis, "name": "G", "format": "GROUP", "tool": "VIDEO", "sessionsPerMonth": 1,
+                "sessionMinutes": 60, "groupSize": 3, "sessionCost": 90 } }),
+            Some(&token),
+        )
+        .await?["createIntervention"]["intervention"]["id"]
+        .clone();
+    let learners = crate::fixtures::learners(
+        &app,
+        &token,
+        &["a@bound.test", "b@bound.test", "c@bound.test"],
+    )
+    .await?;
+    let log = "mutation($input: LogSessionInput!) { logSession(input: $input) { sessionId } }";
+    let session = |at: &str| {
+        json!({ "input": { "interventionId": group, "heldAt": at, "minutes": 60, "participants": [
+            { "learnerId": learners[0] }, { "learnerId": learners[1] }, { "learnerId": learners[2], "attended": false } ] } })
+    };
+    app.ok(log, session("2026-10-01T10:00:00Z"), Some(&token))
+        .await?;
+    let future = app
+        .error_code(log, session("2999-01-01T10:00:00Z"), Some(&token))
+        .await?;
+    let before = app
+        .error_code(log, session("2020-01-01T10:00:00Z"), Some(&token))
+        .await?;
+    assert_eq!(
+        (future, before),
+        ("BAD_USER_INPUT".to_owned(), "BAD_USER_INPUT".to_owned())
+    );
+    let costs = app
+        .ok(
+            "query($id: ID!) { node(id: $id) { ... on Programme { costs { actual { total learners byLearner { name amount } } } } } }",
+            json!({ "id": programme }),
+            Some(&token),
+        )
+        .await?;
+    // 90 shared by the two who came; the absent third pays nothing.
+    assert_eq!(
+        costs["node"]["costs"]["actual"],
+        json!({ "total": 90.0, "learners": 2, "byLearner": [
+            { "name": "Learner a@bound.test", "amount": 45.0 }, { "name": "Learner b@bound.test", "amount": 45.0 } ] })
+    );
+    app.stop().await
+}
+
+#[tokio::test]
+async fn one_rule_per_axis_and_hand_set_severities_survive_reapplying() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let (demo, token) = demo_admin(&app).await?;
+    let programme = api::ids::encode("Programme", demo.programme_id);
+    let rules = app
+        .ok("query($id: ID!) { node(id: $id) { ... on Programme { needRules { id axis { id } } } } }", json!({ "id": programme }), Some(&token))
+        .await?;
+    let rule = rules["node"]["needRules"][0].clone();
+    let second = app
+        .error_code(
+            "mutation($input: CreateNeedRuleInput!) { createNeedRule(input: $input) { rule { id } } }",
+            json!({ "input": { "axisId": rule["axis"]["id"], "campaignId": api::campaigns::global_id(demo.learner_campaign_id),
+                "scaleCode": "N", "direction": "ABOVE", "threshold": 4.5 } }),
+            Some(&token),
+        )
+        .await?;
+    assert_eq!(second, "CONFLICT");
+
+    // The oldest need on the axis stays first: edit it by hand, apply the rule again.
+    let first_need = "query($id: ID!, $axis: ID) { node(id: $id) { ... on Programme {
+        needs(first: 1, axisId: $axis) { edges { node { id severity } } } } } }";
+    let vars = json!({ "id": programme, "axis": rule["axis"]["id"] });
+    let before = app.ok(first_need, vars.clone(), Some(&token)).await?;
+    let need = before["node"]["needs"]["edges"][0]["node"].clone();
+    let by_hand = if need["severity"] == 5 { 1 } else { 5 };
+    app.ok(
+        "mutation($input: UpdateNeedInput!) { updateNeed(input: $input) { need { severity } } }",
+        json!({ "input": { "needId": need["id"], "severity": by_hand } }),
+        Some(&token),
+    )
+    .await?;
+    app.ok(
+        "mutation($input: ApplyNeedRuleInput!) { applyNeedRule(input: $input) { flagged } }",
+        json!({ "input": { "ruleId": rule["id"] } }),
+        Some(&token),
+    )
+    .await?;
+
+    let after = app.ok(first_need, vars, Some(&token)).await?;
+    let kept = &after["node"]["needs"]["edges"][0]["node"];
+    assert_eq!(
+        (kept["id"].clone(), kept["severity"].clone()),
+        (need["id"].clone(), json!(by_hand))
+    );
     app.stop().await
 }

@@ -18,6 +18,7 @@ import json
 import math
 import pathlib
 import sys
+from fractions import Fraction
 
 import pandas as pd
 
@@ -25,10 +26,19 @@ here = pathlib.Path(__file__).resolve().parent
 path = sys.argv[1] if len(sys.argv) > 1 else here / "../../api/demo/bfi.csv"
 data = pd.read_csv(path)
 
-n_score = data[[f"N{i}" for i in range(1, 6)]].mean(axis=1, skipna=True)
+# Scores as exact fractions, so band edges are decided without rounding.
+def exact_means(frame):
+    means = []
+    for _, row in frame.iterrows():
+        answers = [int(v) for v in row if not pd.isna(v)]
+        means.append(Fraction(sum(answers), len(answers)) if answers else None)
+    return means
+
+
+n_score = exact_means(data[[f"N{i}" for i in range(1, 6)]])
 c_items = data[[f"C{i}" for i in range(1, 6)]].copy()
 c_items[["C4", "C5"]] = 7 - c_items[["C4", "C5"]]
-c_score = c_items.mean(axis=1, skipna=True)
+c_score = exact_means(c_items)
 
 
 def severity(gap, span):
@@ -37,8 +47,8 @@ def severity(gap, span):
     return max(1, min(5, math.ceil(5 * gap / span)))
 
 
-wellbeing = [severity(s - 4.0, 6.0 - 4.0) for s in n_score.dropna()]
-methods = [severity(3.5 - s, 3.5 - 1.0) for s in c_score.dropna()]
+wellbeing = [severity(s - 4, Fraction(6 - 4)) for s in n_score if s is not None]
+methods = [severity(Fraction(7, 2) - s, Fraction(7, 2) - 1) for s in c_score if s is not None]
 
 population = 2800
 axes = {}
@@ -68,7 +78,7 @@ for name, axis, per_month, minutes, group, fixed, hourly in [
     }
 
 json.dump(
-    {"assessed": int(n_score.notna().sum()), "axes": axes, "interventions": interventions},
+    {"assessed": sum(s is not None for s in n_score), "axes": axes, "interventions": interventions},
     sys.stdout,
     indent=2,
 )

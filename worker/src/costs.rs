@@ -60,7 +60,7 @@ pub struct Held {
     pub minutes: i32,
     pub fixed_cost: f64,
     pub hourly_cost: f64,
-    /// Learners the session was for; its cost is shared equally among them.
+    /// Learners who attended; the session's cost is shared equally among them.
     pub learners: Vec<i64>,
 }
 

@@ -35,7 +35,9 @@ pub fn severity(score: f64, t: &Threshold) -> Option<i32> {
     if gap <= 0.0 || span <= 0.0 {
         return None;
     }
-    let bands = (f64::from(MAX_SEVERITY) * gap / span).ceil() as i32;
+    // Scores are means of a few whole answers: a gap landing exactly on a band
+    // edge must not be pushed up a band by rounding (0.4 − 0 = 0.4000000000000004).
+    let bands = (f64::from(MAX_SEVERITY) * gap / span - 1e-9).ceil() as i32;
     Some(bands.clamp(1, MAX_SEVERITY))
 }
 
@@ -165,8 +167,9 @@ pub fn rank_interventions(
                 cost_per_learner_month: cost,
                 terms: vec![term("axis score", axis_score), term("cost per learner and month", cost)],
                 explanation: format!(
-                    "{}: a place costs {:.2} × {} sessions ÷ {} learners = {cost:.2} a month; {how}",
-                    i.name, i.session_cost, i.sessions_per_month, i.group_size
+                    "{}: a session costs {:.2} (fixed cost and tutor time); {:.2} × {} sessions a month ÷ {} learners \
+                     = {cost:.2} a month a place; {how}",
+                    i.name, i.session_cost, i.session_cost, i.sessions_per_month, i.group_size
                 ),
             }
         })
@@ -216,6 +219,14 @@ mod tests {
         assert_eq!(severity(2.2, &BELOW_3_ON_1_TO_6), Some(2));
         assert_eq!(severity(2.0, &BELOW_3_ON_1_TO_6), Some(3));
         assert_eq!(severity(1.0, &BELOW_3_ON_1_TO_6), Some(5));
+        // On a band edge, computed in floating point: 4.4 − 4 is a hair over 0.4.
+        let above_4 = Threshold {
+            direction: Direction::Above,
+            value: 4.0,
+            ..BELOW_3_ON_1_TO_6
+        };
+        assert_eq!(severity(4.4, &above_4), Some(1));
+        assert_eq!(severity(5.2, &above_4), Some(3));
         let above = Threshold {
             direction: Direction::Above,
             value: 4.0,

@@ -53,7 +53,8 @@ impl DesignQuery {
         })
     }
 
-    /// Programmes of the organisation, newest first.
+    /// Programmes of the organisation, newest first: every member may list
+    /// them; personal and financial fields check roles of their own.
     #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn programmes(
         &self,
@@ -62,7 +63,7 @@ impl DesignQuery {
         after: Option<String>,
     ) -> Result<Page<Programme>> {
         let caller = ctx.caller()?;
-        caller.require(READERS)?;
+
         let (size, after) = page(first, after)?;
         let mut query = programme::Entity::find()
             .filter(programme::Column::OrganisationId.eq(caller.organisation_id))
@@ -93,7 +94,8 @@ pub(crate) async fn costs(ctx: &Context<'_>, programme_id: i64) -> Result<Costs>
     let db = &ctx.state().db;
     let (programme, planned, actual) =
         service::costs(db, caller.organisation_id, programme_id).await?;
-    let names = Names::load(db, programme.id).await?;
+    let learner_ids: Vec<i64> = actual.by_learner.keys().copied().collect();
+    let names = Names::load(db, programme.id, &learner_ids).await?;
     // Per-learner shares are personal data: coordinators only.
     let personal = MANAGERS.contains(&caller.role);
     let share = |amount: f64| (programme.budget > 0.0).then(|| amount / programme.budget);
@@ -148,10 +150,15 @@ struct Names {
     axes: HashMap<i64, String>,
     roles: HashMap<i64, String>,
     interventions: HashMap<i64, String>,
+    learners: HashMap<i64, String>,
 }
 
 impl Names {
-    async fn load(db: &sea_orm::DatabaseConnection, programme_id: i64) -> Result<Self, ApiError> {
+    async fn load(
+        db: &sea_orm::DatabaseConnection,
+        programme_id: i64,
+        learner_ids: &[i64],
+    ) -> Result<Self, ApiError> {
         let axes = support_axis::Entity::find()
             .filter(support_axis::Column::ProgrammeId.eq(programme_id))
             .all(db)
@@ -173,10 +180,18 @@ impl Names {
             .into_iter()
             .map(|i| (i.id, i.name))
             .collect();
+        let learners = entities::person::Entity::find()
+            .filter(entities::person::Column::Id.is_in(learner_ids.iter().copied()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect();
         Ok(Self {
             axes,
             roles,
             interventions,
+            learners,
         })
     }
 
@@ -217,7 +232,7 @@ impl Names {
                     .iter()
                     .map(|(id, a)| Amount {
                         id: Some(ids::encode("Person", *id)),
-                        name: String::new(),
+                        name: self.learners.get(id).cloned().unwrap_or_default(),
                         amount: *a,
                     })
                     .collect()
@@ -237,7 +252,16 @@ pub(crate) async fn priorities(
     caller.require(READERS)?;
     let mut overrides = HashMap::new();
     for w in weights {
-        overrides.insert(ids::decode(&w.axis_id, "SupportAxis")?, w.weight);
+        if overrides
+            .insert(ids::decode(&w.axis_id, "SupportAxis")?, w.weight)
+            .is_some()
+        {
+            return Err(ApiError::invalid(vec![crate::error::Problem::field(
+                "weights",
+                "an axis is given two weights",
+            )])
+            .into());
+        }
     }
     let db = &ctx.state().db;
     let (axes, interventions, population) =
@@ -608,13 +632,13 @@ impl DesignMutation {
             crate::development::service::person_of_user(db, caller.organisation_id, caller.user_id)
                 .await?
                 .ok_or(ApiError::Forbidden)?;
-        let need = service::create_need(
+        let axis = ids::decode(&input.axis_id, "SupportAxis")?;
+        let need = service::state_need(
             db,
             caller.organisation_id,
-            ids::decode(&input.axis_id, "SupportAxis")?,
+            axis,
             me.id,
             input.severity,
-            entities::NeedSource::Learner,
             input.note,
         )
         .await?;

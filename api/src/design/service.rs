@@ -25,6 +25,7 @@ use worker::jobs::{load_definition, load_responses};
 use worker::results::{respondent_scores, scale_range};
 
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::validate;
 
 /// Needs written per statement when a rule is applied.
 const CHUNK: usize = 500;
@@ -46,26 +47,29 @@ pub async fn create_programme(
     p: NewProgramme,
 ) -> ApiResult<programme::Model> {
     let mut problems = Vec::new();
-    if p.name.trim().is_empty() {
-        problems.push(Problem::field("name", "is empty"));
+    validate::name(&mut problems, "name", &p.name, validate::NAME);
+    validate::text(&mut problems, "description", &p.description, validate::TEXT);
+    if p.goals.len() > 50 {
+        problems.push(Problem::field("goals", "at most 50 goals"));
+    }
+    for (i, goal) in p.goals.iter().enumerate() {
+        validate::name(&mut problems, &format!("goals[{i}]"), goal, 500);
     }
     if p.ends_on < p.starts_on {
         problems.push(Problem::field("endsOn", "is before startsOn"));
     }
-    if !p.budget.is_finite() || p.budget < 0.0 {
-        problems.push(Problem::field("budget", "must be zero or more"));
-    }
+    validate::number(&mut problems, "budget", p.budget, 0.0, 1e12);
     if p.currency.len() != 3 || !p.currency.chars().all(|c| c.is_ascii_uppercase()) {
         problems.push(Problem::field(
             "currency",
             "must be a three-letter code such as EUR",
         ));
     }
-    if p.expected_learners < 0 {
-        problems.push(Problem::field("expectedLearners", "cannot be negative"));
-    }
-    if p.goals.iter().any(|g| g.trim().is_empty()) {
-        problems.push(Problem::field("goals", "a goal is empty"));
+    if !(0..=10_000_000).contains(&p.expected_learners) {
+        problems.push(Problem::field(
+            "expectedLearners",
+            "must be from 0 to 10,000,000",
+        ));
     }
     if !problems.is_empty() {
         return Err(ApiError::invalid(problems));
@@ -131,11 +135,14 @@ pub async fn create_axis(
     description: String,
     weight: f64,
 ) -> ApiResult<support_axis::Model> {
-    let programme = find_programme(db, org, programme_id).await?;
-    if name.trim().is_empty() {
-        return Err(ApiError::invalid(vec![Problem::field("name", "is empty")]));
+    let mut problems = Vec::new();
+    validate::name(&mut problems, "name", &name, validate::NAME);
+    validate::text(&mut problems, "description", &description, validate::TEXT);
+    if !problems.is_empty() {
+        return Err(ApiError::invalid(problems));
     }
     check_weight(weight)?;
+    let programme = find_programme(db, org, programme_id).await?;
     Ok(support_axis::ActiveModel {
         organisation_id: Set(org),
         programme_id: Set(programme.id),
@@ -184,6 +191,11 @@ pub async fn create_need(
     evidence: String,
 ) -> ApiResult<need::Model> {
     check_severity(severity)?;
+    let mut problems = Vec::new();
+    validate::text(&mut problems, "evidence", &evidence, validate::TEXT);
+    if !problems.is_empty() {
+        return Err(ApiError::invalid(problems));
+    }
     if source == NeedSource::Questionnaire {
         return Err(ApiError::bad_input(
             "needs from questionnaires come from need rules",
@@ -241,6 +253,7 @@ pub async fn update_need(
     let mut active: need::ActiveModel = found.into();
     if let Some(s) = severity {
         active.severity = Set(s);
+        active.set_by_hand = Set(true);
     }
     if let Some(s) = status {
         active.status = Set(s);
@@ -282,6 +295,15 @@ pub async fn create_rule(
     threshold: f64,
 ) -> ApiResult<need_rule::Model> {
     let axis = find_axis(db, org, axis_id).await?;
+    let existing = need_rule::Entity::find()
+        .filter(need_rule::Column::AxisId.eq(axis.id))
+        .one(db)
+        .await?;
+    if existing.is_some() {
+        return Err(ApiError::Conflict(
+            "this axis already derives its needs from a rule: one rule per axis".into(),
+        ));
+    }
     let campaign = crate::campaigns::service::find(db, org, campaign_id).await?;
     let (lo, hi) = scale_of(db, &campaign, &scale_code).await?;
     if !threshold.is_finite() || threshold <= lo || threshold >= hi {
@@ -353,6 +375,15 @@ pub async fn apply_rule(db: &DatabaseConnection, org: i64, rule_id: i64) -> ApiR
         min,
         max,
     };
+    let by_hand: std::collections::HashSet<i64> = need::Entity::find()
+        .filter(need::Column::AxisId.eq(rule.axis_id))
+        .filter(need::Column::Source.eq(NeedSource::Questionnaire))
+        .filter(need::Column::SetByHand.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|n| n.person_id)
+        .collect();
     let now = Utc::now();
     let sign = if threshold.direction == Direction::Below {
         "<"
@@ -361,6 +392,7 @@ pub async fn apply_rule(db: &DatabaseConnection, org: i64, rule_id: i64) -> ApiR
     };
     let needs: Vec<need::ActiveModel> = latest
         .iter()
+                .filter(|(person, _)| !by_hand.contains(person))
         .filter_map(|(person, score)| {
             let severity = design::severity(*score, &threshold)?;
             Some(need::ActiveModel {
@@ -440,14 +472,19 @@ pub async fn create_intervention(
     i: NewIntervention,
 ) -> ApiResult<intervention::Model> {
     let mut problems = Vec::new();
-    if i.name.trim().is_empty() {
-        problems.push(Problem::field("name", "is empty"));
+    validate::name(&mut problems, "name", &i.name, validate::NAME);
+    validate::text(&mut problems, "description", &i.description, validate::TEXT);
+    if !i.sessions_per_month.is_finite()
+        || i.sessions_per_month <= 0.0
+        || i.sessions_per_month > 100.0
+    {
+        problems.push(Problem::field(
+            "sessionsPerMonth",
+            "must be more than 0 and at most 100",
+        ));
     }
-    if !i.sessions_per_month.is_finite() || i.sessions_per_month <= 0.0 {
-        problems.push(Problem::field("sessionsPerMonth", "must be more than 0"));
-    }
-    if i.session_minutes <= 0 {
-        problems.push(Problem::field("sessionMinutes", "must be more than 0"));
+    if !(1..=1440).contains(&i.session_minutes) {
+        problems.push(Problem::field("sessionMinutes", "must be from 1 to 1440"));
     }
     match i.format {
         InterventionFormat::Individual if i.group_size != 1 => {
@@ -459,14 +496,21 @@ pub async fn create_intervention(
         _ if i.group_size < 1 => problems.push(Problem::field("groupSize", "must be at least 1")),
         _ => {}
     }
-    if !i.session_cost.is_finite() || i.session_cost < 0.0 {
-        problems.push(Problem::field("sessionCost", "must be zero or more"));
+    validate::number(&mut problems, "sessionCost", i.session_cost, 0.0, 1e7);
+    if !i.duration_months.is_finite() || i.duration_months <= 0.0 || i.duration_months > 120.0 {
+        problems.push(Problem::field(
+            "durationMonths",
+            "must be more than 0 and at most 120",
+        ));
     }
-    if !i.duration_months.is_finite() || i.duration_months <= 0.0 {
-        problems.push(Problem::field("durationMonths", "must be more than 0"));
+    if !(0..=10_000_000).contains(&i.planned_learners) {
+        problems.push(Problem::field(
+            "plannedLearners",
+            "must be from 0 to 10,000,000",
+        ));
     }
-    if i.planned_learners < 0 {
-        problems.push(Problem::field("plannedLearners", "cannot be negative"));
+    if i.group_size > 10_000 {
+        problems.push(Problem::field("groupSize", "must be at most 10,000"));
     }
     if !problems.is_empty() {
         return Err(ApiError::invalid(problems));
@@ -548,11 +592,10 @@ pub async fn priorities(
         .map(|(_, p)| *p)
         .collect::<std::collections::HashSet<_>>()
         .len();
-    let population = if programme.expected_learners > 0 {
-        programme.expected_learners as usize
-    } else {
-        learners_with_needs
-    };
+    // Never fewer than the learners known to have needs: a share stays a share.
+    let population = usize::try_from(programme.expected_learners)
+        .unwrap_or(0)
+        .max(learners_with_needs);
     let inputs: Vec<AxisNeeds> = axes
         .iter()
         .map(|a| AxisNeeds {
@@ -619,27 +662,30 @@ pub async fn create_role(
     r: NewRole,
 ) -> ApiResult<tutor_role::Model> {
     let mut problems = Vec::new();
-    if r.name.trim().is_empty() {
-        problems.push(Problem::field("name", "is empty"));
-    }
-    if r.functions.is_empty() || r.functions.iter().any(|f| f.trim().is_empty()) {
+    validate::name(&mut problems, "name", &r.name, validate::NAME);
+    if r.functions.is_empty() || r.functions.len() > 50 {
         problems.push(Problem::field(
             "functions",
-            "list what the role does, one non-empty line each",
+            "list what the role does: 1 to 50 functions",
         ));
     }
-    if !r.hourly_cost.is_finite() || r.hourly_cost < 0.0 {
-        problems.push(Problem::field("hourlyCost", "must be zero or more"));
+    for (i, f) in r.functions.iter().enumerate() {
+        validate::name(&mut problems, &format!("functions[{i}]"), f, 500);
     }
-    if r.expected_learners < 0 {
-        problems.push(Problem::field("expectedLearners", "cannot be negative"));
-    }
-    if !r.expected_hours_per_month.is_finite() || r.expected_hours_per_month < 0.0 {
+    validate::number(&mut problems, "hourlyCost", r.hourly_cost, 0.0, 100_000.0);
+    if !(0..=100_000).contains(&r.expected_learners) {
         problems.push(Problem::field(
-            "expectedHoursPerMonth",
-            "cannot be negative",
+            "expectedLearners",
+            "must be from 0 to 100,000",
         ));
     }
+    validate::number(
+        &mut problems,
+        "expectedHoursPerMonth",
+        r.expected_hours_per_month,
+        0.0,
+        744.0,
+    );
     if !problems.is_empty() {
         return Err(ApiError::invalid(problems));
     }
@@ -666,8 +712,13 @@ pub async fn publish_guide(
     programme_id: i64,
     body: String,
 ) -> ApiResult<guide_version::Model> {
+    let mut problems = Vec::new();
     if body.trim().is_empty() {
-        return Err(ApiError::invalid(vec![Problem::field("body", "is empty")]));
+        problems.push(Problem::field("body", "is empty"));
+    }
+    validate::text(&mut problems, "body", &body, validate::DOCUMENT);
+    if !problems.is_empty() {
+        return Err(ApiError::invalid(problems));
     }
     let programme = find_programme(db, org, programme_id).await?;
     let txn = db.begin().await?;
@@ -700,6 +751,14 @@ pub async fn set_standard(
     severity: Severity,
     description: String,
 ) -> ApiResult<standard::Model> {
+    let mut problems = Vec::new();
+    validate::text(&mut problems, "description", &description, 2_000);
+    if threshold.is_some_and(|t| t > 10_000) {
+        problems.push(Problem::field("threshold", "must be at most 10,000"));
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::invalid(problems));
+    }
     let Some(threshold) = threshold.filter(|t| *t > 0) else {
         return Err(ApiError::invalid(vec![Problem::field(
             "threshold",
@@ -787,9 +846,11 @@ pub async fn costs(
         .filter(tutoring_session::Column::ProgrammeId.eq(programme.id))
         .all(db)
         .await?;
+    // Only those who came share a session's cost.
     let mut participants: HashMap<i64, Vec<i64>> = HashMap::new();
     for p in session_participant::Entity::find()
         .filter(session_participant::Column::SessionId.is_in(sessions.iter().map(|s| s.id)))
+        .filter(session_participant::Column::Attended.eq(true))
         .all(db)
         .await?
     {
@@ -874,6 +935,13 @@ pub async fn log_session(
     if s.participants.is_empty() {
         problems.push(Problem::field("participants", "name at least one learner"));
     }
+    validate::text(&mut problems, "notes", &s.notes, validate::TEXT);
+    if s.held_at > Utc::now() {
+        problems.push(Problem::field(
+            "heldAt",
+            "is in the future: log sessions once held",
+        ));
+    }
     let distinct: std::collections::HashSet<i64> = s.participants.iter().map(|p| p.0).collect();
     if distinct.len() != s.participants.len() {
         problems.push(Problem::field("participants", "a learner is listed twice"));
@@ -886,6 +954,17 @@ pub async fn log_session(
         .one(db)
         .await?
         .ok_or(ApiError::NotFound("intervention"))?;
+    let programme = find_programme(db, org, intervention.programme_id).await?;
+    let day = s.held_at.date_naive();
+    if day < programme.starts_on || day > programme.ends_on {
+        return Err(ApiError::invalid(vec![Problem::field(
+            "heldAt",
+            format!(
+                "falls outside the programme ({} to {})",
+                programme.starts_on, programme.ends_on
+            ),
+        )]));
+    }
     if s.participants.len() > intervention.group_size as usize {
         return Err(ApiError::invalid(vec![Problem::field(
             "participants",
@@ -939,4 +1018,47 @@ pub async fn log_session(
     .await?;
     txn.commit().await?;
     Ok(session)
+}
+
+/// A learner's own statement of a need: created, or updated if they stated
+/// one on this axis before.
+pub async fn state_need(
+    db: &DatabaseConnection,
+    org: i64,
+    axis_id: i64,
+    person_id: i64,
+    severity: i32,
+    note: String,
+) -> ApiResult<need::Model> {
+    let existing = need::Entity::find()
+        .filter(need::Column::OrganisationId.eq(org))
+        .filter(need::Column::AxisId.eq(axis_id))
+        .filter(need::Column::PersonId.eq(person_id))
+        .filter(need::Column::Source.eq(NeedSource::Learner))
+        .one(db)
+        .await?;
+    let Some(existing) = existing else {
+        return create_need(
+            db,
+            org,
+            axis_id,
+            person_id,
+            severity,
+            NeedSource::Learner,
+            note,
+        )
+        .await;
+    };
+    check_severity(severity)?;
+    let mut problems = Vec::new();
+    validate::text(&mut problems, "note", &note, validate::TEXT);
+    if !problems.is_empty() {
+        return Err(ApiError::invalid(problems));
+    }
+    let mut active: need::ActiveModel = existing.into();
+    active.severity = Set(severity);
+    active.evidence = Set(note);
+    active.status = Set(NeedStatus::Open);
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(db).await?)
 }

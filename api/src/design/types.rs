@@ -159,6 +159,7 @@ impl Programme {
         crate::development::communities_of(ctx, self.0.id).await
     }
     /// Each tutor's training and tutoring hours and level. Coordinators only.
+    #[graphql(complexity = 200)]
     async fn tutor_development(
         &self,
         ctx: &Context<'_>,
@@ -243,10 +244,12 @@ impl Programme {
         ))
     }
     /// Planned and actual costs, by axis, role, intervention and learner.
+    #[graphql(complexity = 200)]
     async fn costs(&self, ctx: &Context<'_>) -> Result<Costs> {
         super::costs(ctx, self.0.id).await
     }
     /// What `extraLearners` more learners on an axis would cost.
+    #[graphql(complexity = 200)]
     async fn cost_scenario(
         &self,
         ctx: &Context<'_>,
@@ -257,6 +260,7 @@ impl Programme {
     }
     /// Axes and interventions ranked, each score with its explanation.
     /// `weights` tries other axis weights without storing them.
+    #[graphql(complexity = 200)]
     async fn priorities(
         &self,
         ctx: &Context<'_>,

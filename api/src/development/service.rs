@@ -15,6 +15,7 @@ use worker::design::{TutorLevel, tutor_level};
 
 use crate::design::service::find_programme;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::validate;
 
 /// Longest post accepted.
 pub const MAX_POST: usize = 10_000;
@@ -59,9 +60,8 @@ pub async fn create_module(
     level: TrainingLevel,
 ) -> ApiResult<training_module::Model> {
     let mut problems = Vec::new();
-    if title.trim().is_empty() {
-        problems.push(Problem::field("title", "is empty"));
-    }
+    validate::name(&mut problems, "title", &title, validate::NAME);
+    validate::text(&mut problems, "description", &description, validate::TEXT);
     if !hours.is_finite() || hours <= 0.0 || hours > 1000.0 {
         problems.push(Problem::field(
             "hours",
@@ -194,8 +194,11 @@ pub async fn create_community(
     name: String,
     description: String,
 ) -> ApiResult<community::Model> {
-    if name.trim().is_empty() {
-        return Err(ApiError::invalid(vec![Problem::field("name", "is empty")]));
+    let mut problems = Vec::new();
+    validate::name(&mut problems, "name", &name, validate::NAME);
+    validate::text(&mut problems, "description", &description, validate::TEXT);
+    if !problems.is_empty() {
+        return Err(ApiError::invalid(problems));
     }
     let programme = find_programme(db, org, programme_id).await?;
     Ok(community::ActiveModel {
@@ -252,10 +255,11 @@ pub async fn add_resource(
     url: String,
 ) -> ApiResult<community_resource::Model> {
     let mut problems = Vec::new();
-    if title.trim().is_empty() {
-        problems.push(Problem::field("title", "is empty"));
-    }
+    validate::name(&mut problems, "title", &title, validate::NAME);
     let url = url.trim().to_owned();
+    if url.chars().count() > 2_000 {
+        problems.push(Problem::field("url", "must be at most 2,000 characters"));
+    }
     let web = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));
@@ -288,11 +292,13 @@ pub async fn post(
     body: String,
 ) -> ApiResult<community_post::Model> {
     let body = body.trim().to_owned();
-    if body.is_empty() || body.chars().count() > MAX_POST {
-        return Err(ApiError::invalid(vec![Problem::field(
-            "body",
-            format!("must be 1 to {MAX_POST} characters"),
-        )]));
+    let mut problems = Vec::new();
+    if body.is_empty() {
+        problems.push(Problem::field("body", "is empty"));
+    }
+    validate::text(&mut problems, "body", &body, MAX_POST);
+    if !problems.is_empty() {
+        return Err(ApiError::invalid(problems));
     }
     let community = find_community(db, caller.organisation_id, community_id).await?;
     if !crate::auth::MANAGERS.contains(&caller.role) {

@@ -11,16 +11,24 @@ use sea_orm::{
 
 use super::types::{CreateQuestionnaireInput, ItemInput};
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::validate;
 
 /// Checks an item definition; every problem is reported, not just the first.
 fn check_item(i: usize, item: &ItemInput, scales: &HashSet<&str>, problems: &mut Vec<Problem>) {
     let at = |field: &str| format!("items[{i}].{field}");
     let kind: ItemKind = item.kind.into();
-    if item.code.trim().is_empty() {
-        problems.push(Problem::field(at("code"), "is empty"));
+    validate::name(problems, &at("code"), &item.code, 100);
+    validate::name(problems, &at("prompt"), &item.prompt, 2_000);
+    if item.labels.len() > 50 {
+        problems.push(Problem::field(at("labels"), "at most 50 labels"));
     }
-    if item.prompt.trim().is_empty() {
-        problems.push(Problem::field(at("prompt"), "is empty"));
+    for (l, label) in item.labels.iter().enumerate() {
+        validate::name(
+            problems,
+            &at(&format!("labels[{l}]")),
+            label,
+            validate::NAME,
+        );
     }
     match kind {
         ItemKind::Likert => match item.points {
@@ -82,8 +90,22 @@ pub async fn create(
     input: CreateQuestionnaireInput,
 ) -> ApiResult<questionnaire::Model> {
     let mut problems = Vec::new();
-    if input.key.trim().is_empty() {
-        problems.push(Problem::field("key", "is empty"));
+    validate::name(&mut problems, "key", &input.key, 100);
+    validate::name(&mut problems, "title", &input.title, validate::NAME);
+    validate::text(
+        &mut problems,
+        "description",
+        &input.description,
+        validate::TEXT,
+    );
+    for (i, s) in input.scales.iter().enumerate() {
+        validate::name(&mut problems, &format!("scales[{i}].code"), &s.code, 100);
+        validate::name(
+            &mut problems,
+            &format!("scales[{i}].name"),
+            &s.name,
+            validate::NAME,
+        );
     }
     if input.items.len() > MAX_ITEMS {
         problems.push(Problem::field(
