@@ -305,6 +305,16 @@ pub async fn create_rule(
         ));
     }
     let campaign = crate::campaigns::service::find(db, org, campaign_id).await?;
+    let audience = entities::questionnaire::Entity::find_by_id(campaign.questionnaire_id)
+        .one(db)
+        .await?
+        .map(|q| q.audience);
+    if audience != Some(entities::Audience::Learners) {
+        return Err(ApiError::invalid(vec![Problem::field(
+            "campaignId",
+            "needs belong to learners: use a campaign of a learners' questionnaire",
+        )]));
+    }
     let (lo, hi) = scale_of(db, &campaign, &scale_code).await?;
     if !threshold.is_finite() || threshold <= lo || threshold >= hi {
         return Err(ApiError::invalid(vec![Problem::field(

@@ -190,6 +190,9 @@ impl Programme {
         #[graphql(default)] order_by: NeedOrder,
     ) -> Result<SortedPage<Need>> {
         ctx.caller()?.require(MANAGERS)?;
+        if min_severity.is_some_and(|m| !(1..=5).contains(&m)) {
+            return Err(ApiError::bad_input("minSeverity must be from 1 to 5").into());
+        }
         let (size, after) = sorted_page(first, after)?;
         let mut query = need::Entity::find()
             .filter(need::Column::ProgrammeId.eq(self.0.id))
