@@ -1,0 +1,245 @@
+//! The economic model: planned and actual costs, scenarios, and the session log.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use entities::{CommunicationTool, PersonKind, intervention, person, programme};
+use entities::{session_participant, tutor_role, tutoring_session};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, TransactionTrait,
+};
+use worker::costs::{self, Breakdown, Held, Plan, Scenario};
+
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::validate;
+
+use super::*;
+
+/// Hourly cost of each role of a programme.
+pub(super) async fn role_rates(
+    db: &impl ConnectionTrait,
+    programme_id: i64,
+) -> ApiResult<HashMap<i64, f64>> {
+    Ok(tutor_role::Entity::find()
+        .filter(tutor_role::Column::ProgrammeId.eq(programme_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.hourly_cost))
+        .collect())
+}
+
+pub(super) fn rate(rates: &HashMap<i64, f64>, role: Option<i64>) -> f64 {
+    role.and_then(|r| rates.get(&r)).copied().unwrap_or(0.0)
+}
+
+pub(super) async fn plans(db: &impl ConnectionTrait, programme_id: i64) -> ApiResult<Vec<Plan>> {
+    let rates = role_rates(db, programme_id).await?;
+    Ok(intervention::Entity::find()
+        .filter(intervention::Column::ProgrammeId.eq(programme_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| Plan {
+            intervention_id: i.id,
+            axis_id: i.axis_id,
+            role_id: i.role_id,
+            sessions_per_month: i.sessions_per_month,
+            duration_months: i.duration_months,
+            session_minutes: i.session_minutes,
+            group_size: i.group_size,
+            fixed_cost: i.session_cost,
+            hourly_cost: rate(&rates, i.role_id),
+            planned_learners: i.planned_learners,
+        })
+        .collect())
+}
+
+/// Planned and actual costs of a programme.
+pub async fn costs(
+    db: &DatabaseConnection,
+    org: i64,
+    programme_id: i64,
+) -> ApiResult<(programme::Model, Breakdown, Breakdown)> {
+    let programme = find_programme(db, org, programme_id).await?;
+    let plans = plans(db, programme.id).await?;
+    let by_id: HashMap<i64, &Plan> = plans.iter().map(|p| (p.intervention_id, p)).collect();
+
+    let sessions = tutoring_session::Entity::find()
+        .filter(tutoring_session::Column::ProgrammeId.eq(programme.id))
+        .all(db)
+        .await?;
+    // Only those who came share a session's cost.
+    let mut participants: HashMap<i64, Vec<i64>> = HashMap::new();
+    for p in session_participant::Entity::find()
+        .filter(session_participant::Column::SessionId.is_in(sessions.iter().map(|s| s.id)))
+        .filter(session_participant::Column::Attended.eq(true))
+        .all(db)
+        .await?
+    {
+        participants
+            .entry(p.session_id)
+            .or_default()
+            .push(p.person_id);
+    }
+    let held: Vec<Held> = sessions
+        .iter()
+        .filter_map(|s| {
+            let plan = by_id.get(&s.intervention_id)?;
+            Some(Held {
+                intervention_id: s.intervention_id,
+                axis_id: plan.axis_id,
+                role_id: plan.role_id,
+                minutes: s.minutes,
+                fixed_cost: plan.fixed_cost,
+                hourly_cost: plan.hourly_cost,
+                learners: participants.remove(&s.id).unwrap_or_default(),
+            })
+        })
+        .collect();
+
+    let expected = usize::try_from(programme.expected_learners).unwrap_or(0);
+    let planned = costs::planned(&plans, expected);
+    let actual = costs::actual(&held);
+    Ok((programme, planned, actual))
+}
+
+/// What `extra` more learners on an axis would cost.
+pub async fn scenario(
+    db: &DatabaseConnection,
+    org: i64,
+    programme_id: i64,
+    axis_id: i64,
+    extra: i64,
+) -> ApiResult<Scenario> {
+    if !(1..=1_000_000).contains(&extra) {
+        return Err(ApiError::invalid(vec![Problem::field(
+            "extraLearners",
+            "must be from 1 to 1,000,000",
+        )]));
+    }
+    let programme = find_programme(db, org, programme_id).await?;
+    let axis = find_axis(db, org, axis_id).await?;
+    if axis.programme_id != programme.id {
+        return Err(ApiError::invalid(vec![Problem::field(
+            "axisId",
+            "is an axis of another programme",
+        )]));
+    }
+    let on_axis: Vec<Plan> = plans(db, programme.id)
+        .await?
+        .into_iter()
+        .filter(|p| p.axis_id == axis.id)
+        .collect();
+    Ok(costs::more_learners(&on_axis, extra))
+}
+
+pub struct NewSession {
+    pub intervention_id: i64,
+    pub tutor_id: Option<i64>,
+    pub held_at: chrono::DateTime<Utc>,
+    pub minutes: i32,
+    pub mode: Option<CommunicationTool>,
+    pub notes: String,
+    /// (learner, attended)
+    pub participants: Vec<(i64, bool)>,
+}
+
+/// Logs a held session of an intervention.
+pub async fn log_session(
+    db: &DatabaseConnection,
+    org: i64,
+    s: NewSession,
+) -> ApiResult<tutoring_session::Model> {
+    let mut problems = Vec::new();
+    if !(1..=24 * 60).contains(&s.minutes) {
+        problems.push(Problem::field("minutes", "must be from 1 to 1440"));
+    }
+    if s.participants.is_empty() {
+        problems.push(Problem::field("participants", "name at least one learner"));
+    }
+    validate::text(&mut problems, "notes", &s.notes, validate::TEXT);
+    if s.held_at > Utc::now() {
+        problems.push(Problem::field(
+            "heldAt",
+            "is in the future: log sessions once held",
+        ));
+    }
+    let distinct: std::collections::HashSet<i64> = s.participants.iter().map(|p| p.0).collect();
+    if distinct.len() != s.participants.len() {
+        problems.push(Problem::field("participants", "a learner is listed twice"));
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::invalid(problems));
+    }
+    let intervention = intervention::Entity::find_by_id(s.intervention_id)
+        .filter(intervention::Column::OrganisationId.eq(org))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("intervention"))?;
+    let programme = find_programme(db, org, intervention.programme_id).await?;
+    let day = s.held_at.date_naive();
+    if day < programme.starts_on || day > programme.ends_on {
+        return Err(ApiError::invalid(vec![Problem::field(
+            "heldAt",
+            format!(
+                "falls outside the programme ({} to {})",
+                programme.starts_on, programme.ends_on
+            ),
+        )]));
+    }
+    if s.participants.len() > intervention.group_size as usize {
+        return Err(ApiError::invalid(vec![Problem::field(
+            "participants",
+            format!(
+                "the intervention takes at most {} learners",
+                intervention.group_size
+            ),
+        )]));
+    }
+    let people = person::Entity::find()
+        .filter(person::Column::OrganisationId.eq(org))
+        .filter(person::Column::Id.is_in(distinct.iter().copied().chain(s.tutor_id)))
+        .all(db)
+        .await?;
+    let kind_of = |id: i64| people.iter().find(|p| p.id == id).map(|p| p.kind);
+    if distinct
+        .iter()
+        .any(|id| kind_of(*id) != Some(PersonKind::Learner))
+    {
+        return Err(ApiError::NotFound("learner"));
+    }
+    if let Some(tutor) = s.tutor_id
+        && kind_of(tutor) != Some(PersonKind::Tutor)
+    {
+        return Err(ApiError::NotFound("tutor"));
+    }
+
+    let txn = db.begin().await?;
+    let session = tutoring_session::ActiveModel {
+        organisation_id: Set(org),
+        programme_id: Set(intervention.programme_id),
+        intervention_id: Set(intervention.id),
+        tutor_id: Set(s.tutor_id),
+        held_at: Set(s.held_at),
+        minutes: Set(s.minutes),
+        mode: Set(s.mode.unwrap_or(intervention.tool)),
+        notes: Set(s.notes),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    session_participant::Entity::insert_many(s.participants.iter().map(|(person, attended)| {
+        session_participant::ActiveModel {
+            session_id: Set(session.id),
+            person_id: Set(*person),
+            attended: Set(*attended),
+        }
+    }))
+    .exec_without_returning(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(session)
+}
