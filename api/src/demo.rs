@@ -315,7 +315,7 @@ async fn programme(state: &AppState, org: i64, campaign_id: i64) -> ApiResult<i6
                 "Every learner meets a tutor within two weeks of starting".into(),
                 "Halve the share of learners reporting they feel overwhelmed".into(),
             ],
-            budget: 120_000.0,
+            budget: 700_000.0,
             currency: "EUR".into(),
             expected_learners: 2800,
         },
