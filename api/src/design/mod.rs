@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
-use entities::{intervention, programme, support_axis};
+use entities::programme;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::auth::{MANAGERS, READERS};
@@ -91,22 +91,91 @@ pub(crate) async fn standards_of(
 pub(crate) async fn costs(ctx: &Context<'_>, programme_id: i64) -> Result<Costs> {
     let caller = ctx.caller()?;
     caller.require(READERS)?;
-    let db = &ctx.state().db;
-    let (programme, planned, actual) =
-        service::costs(db, caller.organisation_id, programme_id).await?;
-    let learner_ids: Vec<i64> = actual.by_learner.keys().copied().collect();
-    let names = Names::load(db, programme.id, &learner_ids).await?;
+    let costing = service::costs(&ctx.state().db, caller.organisation_id, programme_id).await?;
     // Per-learner shares are personal data: coordinators only.
     let personal = MANAGERS.contains(&caller.role);
-    let share = |amount: f64| (programme.budget > 0.0).then(|| amount / programme.budget);
+    let budget = costing.programme.budget;
+    let share = |amount: f64| (budget > 0.0).then(|| amount / budget);
     Ok(Costs {
-        currency: programme.currency.clone(),
-        budget: programme.budget,
-        budget_consumed: share(actual.total),
-        planned_share_of_budget: share(planned.total),
-        planned: names.report(planned, false),
-        actual: names.report(actual, personal),
+        currency: costing.programme.currency.clone(),
+        budget,
+        budget_consumed: share(costing.actual.total),
+        planned_share_of_budget: share(costing.planned.total),
+        planned: report(&costing, &costing.planned, false),
+        actual: report(&costing, &costing.actual, personal),
     })
+}
+
+/// A breakdown as cost lines named after their axis, role, intervention or learner.
+fn report(c: &service::Costing, b: &worker::costs::Breakdown, with_learners: bool) -> CostReport {
+    let line = |kind: &str, id: i64, name: Option<&str>, amount: f64| Amount {
+        id: Some(ids::encode(kind, id)),
+        name: name.unwrap_or_default().to_owned(),
+        amount,
+    };
+    let role_name = |id: i64| {
+        c.catalogue
+            .roles
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.name.as_str())
+    };
+    CostReport {
+        total: b.total,
+        learners: b.learners as u64,
+        per_learner: b.per_learner,
+        by_axis: b
+            .by_axis
+            .iter()
+            .map(|(id, a)| {
+                line(
+                    "SupportAxis",
+                    *id,
+                    c.axis_names.get(id).map(String::as_str),
+                    *a,
+                )
+            })
+            .collect(),
+        by_role: b
+            .by_role
+            .iter()
+            .map(|(id, a)| match id {
+                Some(id) => line("TutorRole", *id, role_name(*id), *a),
+                None => Amount {
+                    id: None,
+                    name: "no role".into(),
+                    amount: *a,
+                },
+            })
+            .collect(),
+        by_intervention: b
+            .by_intervention
+            .iter()
+            .map(|(id, a)| {
+                line(
+                    "Intervention",
+                    *id,
+                    c.catalogue.intervention(*id).map(|i| i.name.as_str()),
+                    *a,
+                )
+            })
+            .collect(),
+        by_learner: if with_learners {
+            b.by_learner
+                .iter()
+                .map(|(id, a)| {
+                    line(
+                        "Person",
+                        *id,
+                        c.learner_names.get(id).map(String::as_str),
+                        *a,
+                    )
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+    }
 }
 
 pub(crate) async fn cost_scenario(
@@ -117,17 +186,15 @@ pub(crate) async fn cost_scenario(
 ) -> Result<CostScenario> {
     let caller = ctx.caller()?;
     caller.require(READERS)?;
-    let db = &ctx.state().db;
     let axis = ids::decode(&axis_id, "SupportAxis")?;
-    let scenario = service::scenario(db, caller.organisation_id, programme_id, axis, extra).await?;
-    let rows: HashMap<i64, intervention::Model> = intervention::Entity::find()
-        .filter(intervention::Column::ProgrammeId.eq(programme_id))
-        .all(db)
-        .await
-        .map_err(ApiError::from)?
-        .into_iter()
-        .map(|i| (i.id, i))
-        .collect();
+    let (scenario, catalogue) = service::scenario(
+        &ctx.state().db,
+        caller.organisation_id,
+        programme_id,
+        axis,
+        extra,
+    )
+    .await?;
     Ok(CostScenario {
         extra_learners: scenario.extra_learners,
         total: scenario.total,
@@ -136,111 +203,13 @@ pub(crate) async fn cost_scenario(
             .into_iter()
             .filter_map(|(id, groups, cost)| {
                 Some(ScenarioLine {
-                    intervention: Intervention(rows.get(&id)?.clone()),
+                    intervention: Intervention(catalogue.intervention(id)?.clone()),
                     extra_groups: groups,
                     extra_cost: cost,
                 })
             })
             .collect(),
     })
-}
-
-/// Names of a programme's axes, roles, interventions and learners, for cost lines.
-struct Names {
-    axes: HashMap<i64, String>,
-    roles: HashMap<i64, String>,
-    interventions: HashMap<i64, String>,
-    learners: HashMap<i64, String>,
-}
-
-impl Names {
-    async fn load(
-        db: &sea_orm::DatabaseConnection,
-        programme_id: i64,
-        learner_ids: &[i64],
-    ) -> Result<Self, ApiError> {
-        let axes = support_axis::Entity::find()
-            .filter(support_axis::Column::ProgrammeId.eq(programme_id))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|a| (a.id, a.name))
-            .collect();
-        let roles = entities::tutor_role::Entity::find()
-            .filter(entities::tutor_role::Column::ProgrammeId.eq(programme_id))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|r| (r.id, r.name))
-            .collect();
-        let interventions = intervention::Entity::find()
-            .filter(intervention::Column::ProgrammeId.eq(programme_id))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|i| (i.id, i.name))
-            .collect();
-        let learners = entities::person::Entity::find()
-            .filter(entities::person::Column::Id.is_in(learner_ids.iter().copied()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p.name))
-            .collect();
-        Ok(Self {
-            axes,
-            roles,
-            interventions,
-            learners,
-        })
-    }
-
-    fn report(&self, b: worker::costs::Breakdown, with_learners: bool) -> CostReport {
-        let line = |kind: &str, id: i64, names: &HashMap<i64, String>, amount: f64| Amount {
-            id: Some(ids::encode(kind, id)),
-            name: names.get(&id).cloned().unwrap_or_default(),
-            amount,
-        };
-        CostReport {
-            total: b.total,
-            learners: b.learners as u64,
-            per_learner: b.per_learner,
-            by_axis: b
-                .by_axis
-                .iter()
-                .map(|(id, a)| line("SupportAxis", *id, &self.axes, *a))
-                .collect(),
-            by_role: b
-                .by_role
-                .iter()
-                .map(|(id, a)| match id {
-                    Some(id) => line("TutorRole", *id, &self.roles, *a),
-                    None => Amount {
-                        id: None,
-                        name: "no role".into(),
-                        amount: *a,
-                    },
-                })
-                .collect(),
-            by_intervention: b
-                .by_intervention
-                .iter()
-                .map(|(id, a)| line("Intervention", *id, &self.interventions, *a))
-                .collect(),
-            by_learner: if with_learners {
-                b.by_learner
-                    .iter()
-                    .map(|(id, a)| Amount {
-                        id: Some(ids::encode("Person", *id)),
-                        name: self.learners.get(id).cloned().unwrap_or_default(),
-                        amount: *a,
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            },
-        }
-    }
 }
 
 pub(crate) async fn priorities(
@@ -256,33 +225,17 @@ pub(crate) async fn priorities(
             .insert(ids::decode(&w.axis_id, "SupportAxis")?, w.weight)
             .is_some()
         {
-            return Err(ApiError::invalid(vec![crate::error::Problem::field(
-                "weights",
-                "an axis is given two weights",
-            )])
-            .into());
+            let problem = crate::error::Problem::field("weights", "an axis is given two weights");
+            return Err(ApiError::invalid(vec![problem]).into());
         }
     }
-    let db = &ctx.state().db;
-    let (axes, interventions, population) =
-        service::priorities(db, caller.organisation_id, programme_id, &overrides).await?;
-
-    let axis_rows: HashMap<i64, support_axis::Model> = support_axis::Entity::find()
-        .filter(support_axis::Column::ProgrammeId.eq(programme_id))
-        .all(db)
-        .await
-        .map_err(ApiError::from)?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
-    let intervention_rows: HashMap<i64, intervention::Model> = intervention::Entity::find()
-        .filter(intervention::Column::ProgrammeId.eq(programme_id))
-        .all(db)
-        .await
-        .map_err(ApiError::from)?
-        .into_iter()
-        .map(|i| (i.id, i))
-        .collect();
+    let ranking = service::priorities(
+        &ctx.state().db,
+        caller.organisation_id,
+        programme_id,
+        &overrides,
+    )
+    .await?;
     let terms = |t: Vec<worker::design::Term>| {
         t.into_iter()
             .map(|t| Term {
@@ -293,35 +246,33 @@ pub(crate) async fn priorities(
     };
 
     Ok(Priorities {
-        population: population as u64,
-        axes: axes
+        population: ranking.population as u64,
+        axes: ranking
+            .axes
             .into_iter()
-            .filter_map(|p| {
-                Some(AxisPriority {
-                    axis: SupportAxis(axis_rows.get(&p.axis_id)?.clone()),
-                    rank: p.rank as u64,
-                    score: p.score,
-                    prevalence: p.prevalence,
-                    mean_severity: p.mean_severity,
-                    weight: p.weight,
-                    learners_with_need: p.learners_with_need as u64,
-                    terms: terms(p.terms),
-                    explanation: p.explanation,
-                })
+            .map(|(axis, p)| AxisPriority {
+                axis: SupportAxis(axis),
+                rank: p.rank as u64,
+                score: p.score,
+                prevalence: p.prevalence,
+                mean_severity: p.mean_severity,
+                weight: p.weight,
+                learners_with_need: p.learners_with_need as u64,
+                terms: terms(p.terms),
+                explanation: p.explanation,
             })
             .collect(),
-        interventions: interventions
+        interventions: ranking
+            .interventions
             .into_iter()
-            .filter_map(|p| {
-                Some(InterventionPriority {
-                    intervention: Intervention(intervention_rows.get(&p.intervention_id)?.clone()),
-                    rank: p.rank as u64,
-                    score: p.score,
-                    axis_score: p.axis_score,
-                    cost_per_learner_month: p.cost_per_learner_month,
-                    terms: terms(p.terms),
-                    explanation: p.explanation,
-                })
+            .map(|(intervention, p)| InterventionPriority {
+                intervention: Intervention(intervention),
+                rank: p.rank as u64,
+                score: p.score,
+                axis_score: p.axis_score,
+                cost_per_learner_month: p.cost_per_learner_month,
+                terms: terms(p.terms),
+                explanation: p.explanation,
             })
             .collect(),
     })

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use entities::{CommunicationTool, PersonKind, intervention, person, programme};
+use entities::{CommunicationTool, PersonKind, intervention, person, programme, support_axis};
 use entities::{session_participant, tutor_role, tutoring_session};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -16,55 +16,75 @@ use crate::validate;
 
 use super::*;
 
-/// Hourly cost of each role of a programme.
-pub(super) async fn role_rates(
-    db: &impl ConnectionTrait,
-    programme_id: i64,
-) -> ApiResult<HashMap<i64, f64>> {
-    Ok(tutor_role::Entity::find()
-        .filter(tutor_role::Column::ProgrammeId.eq(programme_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.hourly_cost))
-        .collect())
+/// A programme's interventions and roles, loaded once, and the plan each
+/// intervention makes: what every priority and cost figure starts from.
+pub struct Catalogue {
+    pub interventions: Vec<intervention::Model>,
+    pub roles: Vec<tutor_role::Model>,
+    pub plans: Vec<Plan>,
 }
 
-pub(super) fn rate(rates: &HashMap<i64, f64>, role: Option<i64>) -> f64 {
-    role.and_then(|r| rates.get(&r)).copied().unwrap_or(0.0)
-}
-
-pub(super) async fn plans(db: &impl ConnectionTrait, programme_id: i64) -> ApiResult<Vec<Plan>> {
-    let rates = role_rates(db, programme_id).await?;
-    Ok(intervention::Entity::find()
-        .filter(intervention::Column::ProgrammeId.eq(programme_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| Plan {
-            intervention_id: i.id,
-            axis_id: i.axis_id,
-            role_id: i.role_id,
-            sessions_per_month: i.sessions_per_month,
-            duration_months: i.duration_months,
-            session_minutes: i.session_minutes,
-            group_size: i.group_size,
-            fixed_cost: i.session_cost,
-            hourly_cost: rate(&rates, i.role_id),
-            planned_learners: i.planned_learners,
+impl Catalogue {
+    pub(super) async fn load(db: &impl ConnectionTrait, programme_id: i64) -> ApiResult<Self> {
+        let roles = tutor_role::Entity::find()
+            .filter(tutor_role::Column::ProgrammeId.eq(programme_id))
+            .all(db)
+            .await?;
+        let interventions = intervention::Entity::find()
+            .filter(intervention::Column::ProgrammeId.eq(programme_id))
+            .all(db)
+            .await?;
+        let rates: HashMap<i64, f64> = roles.iter().map(|r| (r.id, r.hourly_cost)).collect();
+        let plans = interventions
+            .iter()
+            .map(|i| Plan {
+                intervention_id: i.id,
+                axis_id: i.axis_id,
+                role_id: i.role_id,
+                sessions_per_month: i.sessions_per_month,
+                duration_months: i.duration_months,
+                session_minutes: i.session_minutes,
+                group_size: i.group_size,
+                fixed_cost: i.session_cost,
+                hourly_cost: i
+                    .role_id
+                    .and_then(|r| rates.get(&r))
+                    .copied()
+                    .unwrap_or(0.0),
+                planned_learners: i.planned_learners,
+            })
+            .collect();
+        Ok(Self {
+            interventions,
+            roles,
+            plans,
         })
-        .collect())
+    }
+
+    pub fn intervention(&self, id: i64) -> Option<&intervention::Model> {
+        self.interventions.iter().find(|i| i.id == id)
+    }
+}
+
+/// Planned and actual costs of a programme, with the names their lines need.
+pub struct Costing {
+    pub programme: programme::Model,
+    pub planned: Breakdown,
+    pub actual: Breakdown,
+    pub catalogue: Catalogue,
+    pub axis_names: HashMap<i64, String>,
+    pub learner_names: HashMap<i64, String>,
 }
 
 /// Planned and actual costs of a programme.
-pub async fn costs(
-    db: &DatabaseConnection,
-    org: i64,
-    programme_id: i64,
-) -> ApiResult<(programme::Model, Breakdown, Breakdown)> {
+pub async fn costs(db: &DatabaseConnection, org: i64, programme_id: i64) -> ApiResult<Costing> {
     let programme = find_programme(db, org, programme_id).await?;
-    let plans = plans(db, programme.id).await?;
-    let by_id: HashMap<i64, &Plan> = plans.iter().map(|p| (p.intervention_id, p)).collect();
+    let catalogue = Catalogue::load(db, programme.id).await?;
+    let by_id: HashMap<i64, &Plan> = catalogue
+        .plans
+        .iter()
+        .map(|p| (p.intervention_id, p))
+        .collect();
 
     let sessions = tutoring_session::Entity::find()
         .filter(tutoring_session::Column::ProgrammeId.eq(programme.id))
@@ -100,9 +120,30 @@ pub async fn costs(
         .collect();
 
     let expected = usize::try_from(programme.expected_learners).unwrap_or(0);
-    let planned = costs::planned(&plans, expected);
+    let planned = costs::planned(&catalogue.plans, expected);
     let actual = costs::actual(&held);
-    Ok((programme, planned, actual))
+    let axis_names = support_axis::Entity::find()
+        .filter(support_axis::Column::ProgrammeId.eq(programme.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect();
+    let learner_names = person::Entity::find()
+        .filter(person::Column::Id.is_in(actual.by_learner.keys().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    Ok(Costing {
+        programme,
+        planned,
+        actual,
+        catalogue,
+        axis_names,
+        learner_names,
+    })
 }
 
 /// What `extra` more learners on an axis would cost.
@@ -112,7 +153,7 @@ pub async fn scenario(
     programme_id: i64,
     axis_id: i64,
     extra: i64,
-) -> ApiResult<Scenario> {
+) -> ApiResult<(Scenario, Catalogue)> {
     if !(1..=1_000_000).contains(&extra) {
         return Err(ApiError::invalid(vec![Problem::field(
             "extraLearners",
@@ -127,12 +168,14 @@ pub async fn scenario(
             "is an axis of another programme",
         )]));
     }
-    let on_axis: Vec<Plan> = plans(db, programme.id)
-        .await?
-        .into_iter()
+    let catalogue = Catalogue::load(db, programme.id).await?;
+    let on_axis: Vec<Plan> = catalogue
+        .plans
+        .iter()
         .filter(|p| p.axis_id == axis.id)
+        .cloned()
         .collect();
-    Ok(costs::more_learners(&on_axis, extra))
+    Ok((costs::more_learners(&on_axis, extra), catalogue))
 }
 
 pub struct NewSession {

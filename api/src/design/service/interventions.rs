@@ -8,7 +8,6 @@ use entities::{
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
 };
-use worker::costs::{self};
 use worker::design::{self, AxisNeeds, AxisPriority, InterventionCost, InterventionPriority};
 
 use crate::error::{ApiError, ApiResult, Problem};
@@ -116,6 +115,14 @@ pub async fn create_intervention(
     .await?)
 }
 
+/// A programme's ranking, each priority with the axis or intervention it ranks.
+pub struct Ranking {
+    /// Learners the prevalences are shares of.
+    pub population: usize,
+    pub axes: Vec<(support_axis::Model, AxisPriority)>,
+    pub interventions: Vec<(intervention::Model, InterventionPriority)>,
+}
+
 /// Ranks a programme's axes and interventions; `weights` overrides axis
 /// weights for a what-if without storing anything.
 pub async fn priorities(
@@ -123,7 +130,7 @@ pub async fn priorities(
     org: i64,
     programme_id: i64,
     weights: &HashMap<i64, f64>,
-) -> ApiResult<(Vec<AxisPriority>, Vec<InterventionPriority>, usize)> {
+) -> ApiResult<Ranking> {
     let programme = find_programme(db, org, programme_id).await?;
     for weight in weights.values() {
         check_weight(*weight)?;
@@ -177,25 +184,33 @@ pub async fn priorities(
         .collect();
     let ranked_axes = design::rank_axes(&inputs, population);
 
-    let rates = role_rates(db, programme.id).await?;
-    let costs: Vec<InterventionCost> = intervention::Entity::find()
-        .filter(intervention::Column::ProgrammeId.eq(programme.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| InterventionCost {
+    let catalogue = Catalogue::load(db, programme.id).await?;
+    let costs: Vec<InterventionCost> = catalogue
+        .plans
+        .iter()
+        .zip(&catalogue.interventions)
+        .map(|(plan, i)| InterventionCost {
             intervention_id: i.id,
             axis_id: i.axis_id,
             sessions_per_month: i.sessions_per_month,
             group_size: i.group_size,
-            session_cost: costs::session_cost(
-                i.session_cost,
-                i.session_minutes,
-                rate(&rates, i.role_id),
-            ),
-            name: i.name,
+            session_cost: plan.cost_per_session(),
+            name: i.name.clone(),
         })
         .collect();
     let ranked_interventions = design::rank_interventions(&ranked_axes, &costs);
-    Ok((ranked_axes, ranked_interventions, population))
+
+    let axes_by_id: HashMap<i64, support_axis::Model> =
+        axes.into_iter().map(|a| (a.id, a)).collect();
+    Ok(Ranking {
+        population,
+        axes: ranked_axes
+            .into_iter()
+            .filter_map(|p| Some((axes_by_id.get(&p.axis_id)?.clone(), p)))
+            .collect(),
+        interventions: ranked_interventions
+            .into_iter()
+            .filter_map(|p| Some((catalogue.intervention(p.intervention_id)?.clone(), p)))
+            .collect(),
+    })
 }
