@@ -47,22 +47,15 @@ pub fn page(first: Option<i32>, after: Option<String>) -> Result<(u64, Option<i6
     Ok((size, after))
 }
 
-/// Builds a connection from rows fetched with one extra row of look-ahead.
+/// Builds an id-ordered connection from rows fetched with one row of look-ahead.
 pub fn connection<T: OutputType, R>(
-    mut rows: Vec<R>,
+    rows: Vec<R>,
     size: u64,
     after: Option<i64>,
     id: impl Fn(&R) -> i64,
     node: impl Fn(R) -> T,
 ) -> Connection<IdCursor, T, EmptyFields, EmptyFields> {
-    let has_next = rows.len() as u64 > size;
-    rows.truncate(size as usize);
-    let mut connection = Connection::new(after.is_some(), has_next);
-    connection.edges.extend(
-        rows.into_iter()
-            .map(|r| Edge::new(IdCursor(id(&r)), node(r))),
-    );
-    connection
+    sorted_connection(rows, size, after.is_some(), |r| IdCursor(id(r)), node)
 }
 
 pub type Page<T> = Connection<IdCursor, T, EmptyFields, EmptyFields>;
@@ -106,14 +99,15 @@ pub fn sorted_page(
     Ok((size, after))
 }
 
-/// Builds a sorted connection from rows fetched with one row of look-ahead.
-pub fn sorted_connection<T: OutputType, R>(
+/// Builds a connection from rows fetched with one row of look-ahead, each
+/// edge carrying the cursor `cursor` gives its row.
+pub fn sorted_connection<C: CursorType + Send + Sync, T: OutputType, R>(
     mut rows: Vec<R>,
     size: u64,
     has_previous: bool,
-    cursor: impl Fn(&R) -> SortCursor,
+    cursor: impl Fn(&R) -> C,
     node: impl Fn(R) -> T,
-) -> Connection<SortCursor, T, EmptyFields, EmptyFields> {
+) -> Connection<C, T, EmptyFields, EmptyFields> {
     let has_next = rows.len() as u64 > size;
     rows.truncate(size as usize);
     let mut connection = Connection::new(has_previous, has_next);

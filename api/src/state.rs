@@ -29,6 +29,8 @@ pub trait ContextExt {
     fn state(&self) -> &AppState;
     /// The signed-in caller, or UNAUTHENTICATED.
     fn caller(&self) -> ApiResult<&Caller>;
+    /// The signed-in caller if their role is one of `roles`, else FORBIDDEN.
+    fn caller_in(&self, roles: &[entities::Role]) -> ApiResult<&Caller>;
     /// The request's batching loader.
     fn loader(&self) -> &DataLoader<DbLoader>;
 }
@@ -44,6 +46,12 @@ impl ContextExt for Context<'_> {
 
     fn caller(&self) -> ApiResult<&Caller> {
         self.data_opt::<Caller>().ok_or(ApiError::Unauthenticated)
+    }
+
+    fn caller_in(&self, roles: &[entities::Role]) -> ApiResult<&Caller> {
+        let caller = self.caller()?;
+        caller.require(roles)?;
+        Ok(caller)
     }
 
     fn loader(&self) -> &DataLoader<DbLoader> {

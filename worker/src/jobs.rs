@@ -161,10 +161,22 @@ pub async fn aggregate(
     db: &DatabaseConnection,
     campaign_id: i64,
 ) -> Result<CampaignResults, JobError> {
-    let campaign = campaign::Entity::find_by_id(campaign_id)
+    let campaign = find_campaign(db, campaign_id).await?;
+    aggregate_campaign(db, &campaign).await
+}
+
+async fn find_campaign(db: &DatabaseConnection, id: i64) -> Result<campaign::Model, JobError> {
+    campaign::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or(JobError::NotFound("campaign"))?;
+        .ok_or(JobError::NotFound("campaign"))
+}
+
+async fn aggregate_campaign(
+    db: &DatabaseConnection,
+    campaign: &campaign::Model,
+) -> Result<CampaignResults, JobError> {
+    let campaign_id = campaign.id;
 
     let (items, scales) = load_definition(db, campaign.questionnaire_id).await?;
     let rows = load_responses(db, campaign_id).await?;
@@ -304,11 +316,8 @@ pub async fn load_responses(
 
 /// Aggregates, then writes the next report version; returns the version.
 pub async fn generate_report(db: &DatabaseConnection, campaign_id: i64) -> Result<i32, JobError> {
-    let results = aggregate(db, campaign_id).await?;
-    let campaign = campaign::Entity::find_by_id(campaign_id)
-        .one(db)
-        .await?
-        .ok_or(JobError::NotFound("campaign"))?;
+    let campaign = find_campaign(db, campaign_id).await?;
+    let results = aggregate_campaign(db, &campaign).await?;
     let questionnaire = questionnaire::Entity::find_by_id(campaign.questionnaire_id)
         .one(db)
         .await?

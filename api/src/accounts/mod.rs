@@ -118,8 +118,7 @@ impl AccountQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<Person>> {
-        let caller = ctx.caller()?;
-        caller.require(MANAGERS)?;
+        let caller = ctx.caller_in(MANAGERS)?;
         let (size, after) = page(first, after)?;
         let mut query = person::Entity::find()
             .filter(person::Column::OrganisationId.eq(caller.organisation_id))
@@ -205,8 +204,7 @@ impl AccountMutation {
         ctx: &Context<'_>,
         input: CreatePeopleInput,
     ) -> Result<CreatePeoplePayload> {
-        let caller = ctx.caller()?;
-        caller.require(MANAGERS)?;
+        let caller = ctx.caller_in(MANAGERS)?;
         if input.people.len() > MAX_PEOPLE {
             return Err(
                 ApiError::bad_input(format!("at most {MAX_PEOPLE} people per call")).into(),
@@ -335,8 +333,7 @@ impl MemberMutation {
         ctx: &Context<'_>,
         input: AddMemberInput,
     ) -> Result<AddMemberPayload> {
-        let caller = ctx.caller()?;
-        caller.require(&[Role::Admin])?;
+        let caller = ctx.caller_in(&[Role::Admin])?;
         let db = &ctx.state().db;
         let org = organisation::Entity::find_by_id(caller.organisation_id)
             .one(db)

@@ -41,8 +41,7 @@ impl CampaignQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<Campaign>> {
-        let caller = ctx.caller()?;
-        caller.require(READERS)?;
+        let caller = ctx.caller_in(READERS)?;
         let (size, after) = page(first, after)?;
         let mut query = campaign::Entity::find()
             .filter(campaign::Column::OrganisationId.eq(caller.organisation_id))
@@ -202,8 +201,7 @@ impl CampaignMutation {
         ctx: &Context<'_>,
         input: CreateCampaignInput,
     ) -> Result<CampaignPayload> {
-        let caller = ctx.caller()?;
-        caller.require(MANAGERS)?;
+        let caller = ctx.caller_in(MANAGERS)?;
         let new = service::NewCampaign {
             questionnaire_id: ids::decode(&input.questionnaire_id, "Questionnaire")?,
             name: input.name,
@@ -225,8 +223,7 @@ impl CampaignMutation {
         ctx: &Context<'_>,
         input: InviteInput,
     ) -> Result<InvitePayload> {
-        let caller = ctx.caller()?;
-        caller.require(MANAGERS)?;
+        let caller = ctx.caller_in(MANAGERS)?;
         let campaign_id = ids::decode(&input.campaign_id, "Campaign")?;
         let people = input
             .person_ids
@@ -248,8 +245,7 @@ impl CampaignMutation {
         ctx: &Context<'_>,
         input: CampaignInput,
     ) -> Result<CampaignPayload> {
-        let caller = ctx.caller()?;
-        caller.require(MANAGERS)?;
+        let caller = ctx.caller_in(MANAGERS)?;
         let id = ids::decode(&input.campaign_id, "Campaign")?;
         let launched = service::launch(ctx.state(), caller.organisation_id, id).await?;
         Ok(CampaignPayload {
@@ -300,8 +296,7 @@ impl CampaignMutation {
         ctx: &Context<'_>,
         input: ImportResponsesInput,
     ) -> Result<ImportResponsesPayload> {
-        let caller = ctx.caller()?;
-        caller.require(MANAGERS)?;
+        let caller = ctx.caller_in(MANAGERS)?;
         let campaign_id = ids::decode(&input.campaign_id, "Campaign")?;
         let upload = input
             .file
@@ -380,8 +375,7 @@ impl CampaignMutation {
         input: CampaignInput,
         job: impl Fn(i64) -> Job,
     ) -> Result<CampaignPayload> {
-        let caller = ctx.caller()?;
-        caller.require(MANAGERS)?;
+        let caller = ctx.caller_in(MANAGERS)?;
         let id = ids::decode(&input.campaign_id, "Campaign")?;
         let state = ctx.state();
         let campaign = service::find(&state.db, caller.organisation_id, id).await?;

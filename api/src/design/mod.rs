@@ -89,8 +89,7 @@ pub(crate) async fn standards_of(
 }
 
 pub(crate) async fn costs(ctx: &Context<'_>, programme_id: i64) -> Result<Costs> {
-    let caller = ctx.caller()?;
-    caller.require(READERS)?;
+    let caller = ctx.caller_in(READERS)?;
     let costing = service::costs(&ctx.state().db, caller.organisation_id, programme_id).await?;
     // Per-learner shares are personal data: coordinators only.
     let personal = MANAGERS.contains(&caller.role);
@@ -184,8 +183,7 @@ pub(crate) async fn cost_scenario(
     axis_id: ID,
     extra: i64,
 ) -> Result<CostScenario> {
-    let caller = ctx.caller()?;
-    caller.require(READERS)?;
+    let caller = ctx.caller_in(READERS)?;
     let axis = ids::decode(&axis_id, "SupportAxis")?;
     let (scenario, catalogue) = service::scenario(
         &ctx.state().db,
@@ -217,8 +215,7 @@ pub(crate) async fn priorities(
     programme_id: i64,
     weights: Vec<AxisWeightInput>,
 ) -> Result<Priorities> {
-    let caller = ctx.caller()?;
-    caller.require(READERS)?;
+    let caller = ctx.caller_in(READERS)?;
     let mut overrides = HashMap::new();
     for w in weights {
         if overrides
@@ -498,8 +495,7 @@ impl DesignMutation {
         ctx: &Context<'_>,
         input: CreateProgrammeInput,
     ) -> Result<ProgrammePayload> {
-        let caller = ctx.caller()?;
-        caller.require(MANAGERS)?;
+        let caller = ctx.caller_in(MANAGERS)?;
         let new = service::NewProgramme {
             name: input.name,
             description: input.description,
@@ -522,8 +518,7 @@ impl DesignMutation {
         ctx: &Context<'_>,
         input: CreateSupportAxisInput,
     ) -> Result<SupportAxisPayload> {
-        let caller = ctx.caller()?;
-        caller.require(MANAGERS)?;
+        let caller = ctx.caller_in(MANAGERS)?;
         let programme = ids::decode(&input.programme_id, "Programme")?;
         let axis = service::create_axis(
             &ctx.state().db,
@@ -546,8 +541,7 @@ impl DesignMutation {
         ctx: &Context<'_>,
         input: SetAxisWeightInput,
     ) -> Result<SupportAxisPayload> {
-        let caller = ctx.caller()?;
-        caller.require(MANAGERS)?;
+        let caller = ctx.caller_in(MANAGERS)?;
         let axis = ids::decode(&input.axis_id, "SupportAxis")?;
         let axis =
             service::set_axis_weight(&ctx.state().db, caller.organisation_id, axis, input.weight)
@@ -559,8 +553,7 @@ impl DesignMutation {
 
     /// Records a learner's need stated by a coordinator, an interview or the learner.
     async fn create_need(&self, ctx: &Context<'_>, input: CreateNeedInput) -> Result<NeedPayload> {
-        let caller = ctx.caller()?;
-        caller.require(MANAGERS)?;
+        let caller = ctx.caller_in(MANAGERS)?;
         let need = service::create_need(
             &ctx.state().db,
             caller.organisation_id,
@@ -576,8 +569,7 @@ impl DesignMutation {
 
     /// A learner states a need of their own.
     async fn state_need(&self, ctx: &Context<'_>, input: StateNeedInput) -> Result<NeedPayload> {
-        let caller = ctx.caller()?;
-        caller.require(&[entities::Role::Learner])?;
+        let caller = ctx.caller_in(&[entities::Role::Learner])?;
         let db = &ctx.state().db;
         let me =
             crate::development::service::person_of_user(db, caller.organisation_id, caller.user_id)
@@ -597,8 +589,7 @@ impl DesignMutation {
     }
 
     async fn update_need(&self, ctx: &Context<'_>, input: UpdateNeedInput) -> Result<NeedPayload> {
-        let caller = ctx.caller()?;
-        caller.require(MANAGERS)?;
+        let caller = ctx.caller_in(MANAGERS)?;
         let need = service::update_need(
             &ctx.state().db,
             caller.organisation_id,
@@ -616,8 +607,7 @@ impl DesignMutation {
         ctx: &Context<'_>,
         input: CreateNeedRuleInput,
     ) -> Result<NeedRulePayload> {
-        let caller = ctx.caller()?;
-        caller.require(MANAGERS)?;
+        let caller = ctx.caller_in(MANAGERS)?;
         let rule = service::create_rule(
             &ctx.state().db,
             caller.organisation_id,
@@ -639,8 +629,7 @@ impl DesignMutation {
         ctx: &Context<'_>,
         input: ApplyNeedRuleInput,
     ) -> Result<ApplyNeedRulePayload> {
-        let caller = ctx.caller()?;
-        caller.require(MANAGERS)?;
+        let caller = ctx.caller_in(MANAGERS)?;
         let rule = ids::decode(&input.rule_id, "NeedRule")?;
         let applied = service::apply_rule(&ctx.state().db, caller.organisation_id, rule).await?;
         Ok(ApplyNeedRulePayload {
@@ -656,8 +645,7 @@ impl DesignMutation {
         ctx: &Context<'_>,
         input: LogSessionInput,
     ) -> Result<LogSessionPayload> {
-        let caller = ctx.caller()?;
-        caller.require(MANAGERS)?;
+        let caller = ctx.caller_in(MANAGERS)?;
         let participants = input
             .participants
             .iter()
@@ -687,8 +675,7 @@ impl DesignMutation {
         ctx: &Context<'_>,
         input: CreateTutorRoleInput,
     ) -> Result<TutorRolePayload> {
-        let caller = ctx.caller()?;
-        caller.require(MANAGERS)?;
+        let caller = ctx.caller_in(MANAGERS)?;
         let programme = ids::decode(&input.programme_id, "Programme")?;
         let new = service::NewRole {
             name: input.name,
@@ -711,8 +698,7 @@ impl DesignMutation {
         ctx: &Context<'_>,
         input: PublishGuideInput,
     ) -> Result<GuidePayload> {
-        let caller = ctx.caller()?;
-        caller.require(MANAGERS)?;
+        let caller = ctx.caller_in(MANAGERS)?;
         let programme = ids::decode(&input.programme_id, "Programme")?;
         let guide = service::publish_guide(
             &ctx.state().db,
@@ -732,8 +718,7 @@ impl DesignMutation {
         ctx: &Context<'_>,
         input: SetStandardInput,
     ) -> Result<StandardPayload> {
-        let caller = ctx.caller()?;
-        caller.require(MANAGERS)?;
+        let caller = ctx.caller_in(MANAGERS)?;
         let programme = ids::decode(&input.programme_id, "Programme")?;
         let standard = service::set_standard(
             &ctx.state().db,
@@ -755,8 +740,7 @@ impl DesignMutation {
         ctx: &Context<'_>,
         input: CreateInterventionInput,
     ) -> Result<InterventionPayload> {
-        let caller = ctx.caller()?;
-        caller.require(MANAGERS)?;
+        let caller = ctx.caller_in(MANAGERS)?;
         let new = service::NewIntervention {
             name: input.name,
             description: input.description,

@@ -88,7 +88,7 @@ impl TrainingModule {
     }
     /// Tutors who completed it. Coordinators only.
     async fn completions(&self, ctx: &Context<'_>) -> Result<Vec<Completion>> {
-        ctx.caller()?.require(MANAGERS)?;
+        ctx.caller_in(MANAGERS)?;
         let rows = training_completion::Entity::find()
             .filter(training_completion::Column::ModuleId.eq(self.0.id))
             .all(&ctx.state().db)
@@ -247,7 +247,7 @@ pub(crate) async fn modules_of(
 }
 
 pub(crate) async fn communities_of(ctx: &Context<'_>, programme_id: i64) -> Result<Vec<Community>> {
-    ctx.caller()?.require(READERS)?;
+    ctx.caller_in(READERS)?;
     let rows = community::Entity::find()
         .filter(community::Column::ProgrammeId.eq(programme_id))
         .order_by_asc(community::Column::Id)
@@ -261,8 +261,7 @@ pub(crate) async fn development_of(
     ctx: &Context<'_>,
     programme_id: i64,
 ) -> Result<Vec<TutorDevelopment>> {
-    let caller = ctx.caller()?;
-    caller.require(MANAGERS)?;
+    let caller = ctx.caller_in(MANAGERS)?;
     let rows = service::development(&ctx.state().db, caller.organisation_id, programme_id).await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
@@ -385,8 +384,7 @@ impl DevelopmentMutation {
         ctx: &Context<'_>,
         input: CreateTrainingModuleInput,
     ) -> Result<TrainingModulePayload> {
-        let caller = ctx.caller()?;
-        caller.require(MANAGERS)?;
+        let caller = ctx.caller_in(MANAGERS)?;
         let programme = ids::decode(&input.programme_id, "Programme")?;
         let module = service::create_module(
             &ctx.state().db,
@@ -409,8 +407,7 @@ impl DevelopmentMutation {
         ctx: &Context<'_>,
         input: RecordCompletionInput,
     ) -> Result<TrainingModulePayload> {
-        let caller = ctx.caller()?;
-        caller.require(MANAGERS)?;
+        let caller = ctx.caller_in(MANAGERS)?;
         let module = ids::decode(&input.module_id, "TrainingModule")?;
         let tutor = ids::decode(&input.tutor_id, "Person")?;
         let db = &ctx.state().db;
@@ -437,8 +434,7 @@ impl DevelopmentMutation {
         ctx: &Context<'_>,
         input: CreateCommunityInput,
     ) -> Result<CommunityPayload> {
-        let caller = ctx.caller()?;
-        caller.require(MANAGERS)?;
+        let caller = ctx.caller_in(MANAGERS)?;
         let programme = ids::decode(&input.programme_id, "Programme")?;
         let created = service::create_community(
             &ctx.state().db,
@@ -458,8 +454,7 @@ impl DevelopmentMutation {
         ctx: &Context<'_>,
         input: CommunityMemberInput,
     ) -> Result<CommunityPayload> {
-        let caller = ctx.caller()?;
-        caller.require(MANAGERS)?;
+        let caller = ctx.caller_in(MANAGERS)?;
         let id = ids::decode(&input.community_id, "Community")?;
         let tutor = ids::decode(&input.tutor_id, "Person")?;
         let db = &ctx.state().db;
@@ -474,8 +469,7 @@ impl DevelopmentMutation {
         ctx: &Context<'_>,
         input: CommunityResourceInput,
     ) -> Result<CommunityPayload> {
-        let caller = ctx.caller()?;
-        caller.require(MANAGERS)?;
+        let caller = ctx.caller_in(MANAGERS)?;
         let id = ids::decode(&input.community_id, "Community")?;
         let db = &ctx.state().db;
         service::add_resource(db, caller.organisation_id, id, input.title, input.url).await?;

@@ -25,8 +25,7 @@ impl QuestionnaireQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<Questionnaire>> {
-        let caller = ctx.caller()?;
-        caller.require(READERS)?;
+        let caller = ctx.caller_in(READERS)?;
         let (size, after) = page(first, after)?;
         let mut query = questionnaire::Entity::find()
             .filter(questionnaire::Column::OrganisationId.eq(caller.organisation_id))
@@ -55,8 +54,7 @@ impl QuestionnaireMutation {
         ctx: &Context<'_>,
         input: CreateQuestionnaireInput,
     ) -> Result<CreateQuestionnairePayload> {
-        let caller = ctx.caller()?;
-        caller.require(MANAGERS)?;
+        let caller = ctx.caller_in(MANAGERS)?;
         let model = service::create(&ctx.state().db, caller.organisation_id, input).await?;
         Ok(CreateQuestionnairePayload {
             questionnaire: Questionnaire(model),
