@@ -28,16 +28,14 @@ pub struct Delivered {
     pub failed: usize,
 }
 
-/// When each step of a campaign falls due.
-pub fn step_due(campaign: &campaign::Model, step: usize) -> Option<DateTime<Utc>> {
-    if step == 0 {
-        return Some(campaign.opens_at);
-    }
-    let offsets = reminder_offsets(campaign);
-    let hours = offsets.get(step - 1)?;
-    campaign
-        .opens_at
-        .checked_add_signed(Duration::try_hours(*hours)?)
+/// When each step of a campaign falls due: the invitation at opening, then
+/// one reminder per offset.
+pub fn due_times(campaign: &campaign::Model) -> impl Iterator<Item = DateTime<Utc>> + use<> {
+    let opens_at = campaign.opens_at;
+    let reminders = reminder_offsets(campaign)
+        .into_iter()
+        .map_while(move |hours| opens_at.checked_add_signed(Duration::try_hours(hours)?));
+    std::iter::once(opens_at).chain(reminders)
 }
 
 pub fn reminder_offsets(campaign: &campaign::Model) -> Vec<i64> {
@@ -49,9 +47,10 @@ pub fn latest_due_step(campaign: &campaign::Model, at: DateTime<Utc>) -> Option<
     if campaign.launched_at.is_none() || at < campaign.opens_at || at >= campaign.closes_at {
         return None;
     }
-    (0..=reminder_offsets(campaign).len())
-        .take_while(|s| step_due(campaign, *s).is_some_and(|due| due <= at))
-        .last()
+    due_times(campaign)
+        .take_while(|due| *due <= at)
+        .count()
+        .checked_sub(1)
 }
 
 /// Sends what is due at `at`, for one campaign or for all.
