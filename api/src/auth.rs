@@ -5,7 +5,6 @@ use chrono::{Duration, Utc};
 use entities::{Role, access_token, membership, organisation, user_account};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
 };
 use worker::tokens::{hash_token, random_token};
 
@@ -206,7 +205,7 @@ pub async fn add_member(
         return Err(ApiError::invalid(problems));
     }
 
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let org = match organisation::Entity::find()
         .filter(organisation::Column::Slug.eq(slug))
         .one(&txn)

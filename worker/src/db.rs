@@ -3,7 +3,10 @@
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 
 use crate::settings::Settings;
 
@@ -26,6 +29,21 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
             .await?;
     }
     Ok(db)
+}
+
+/// Begins a transaction that will write.
+///
+/// On SQLite the write lock is taken at `BEGIN IMMEDIATE`, so a concurrent
+/// writer makes this one wait for the busy timeout. A deferred transaction
+/// would instead read from a snapshot, then fail with "database is locked"
+/// when it tries to write after another connection committed. PostgreSQL
+/// ignores the mode.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
 }
 
 /// Applies every pending migration.

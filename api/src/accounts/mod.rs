@@ -3,10 +3,7 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::{PersonKind, Role, organisation, person, user_account};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::auth::{self, MANAGERS};
 use crate::error::{ApiError, Problem};
@@ -219,7 +216,7 @@ impl AccountMutation {
         }
 
         let db = &ctx.state().db;
-        let txn = db.begin().await.map_err(ApiError::from)?;
+        let txn = worker::db::begin_write(db).await.map_err(ApiError::from)?;
         let mut created = Vec::with_capacity(input.people.len());
         for p in input.people {
             let row = person::Entity::insert(person::ActiveModel {

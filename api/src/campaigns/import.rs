@@ -7,7 +7,7 @@ use chrono::Utc;
 use entities::{PersonKind, ResponseSource, answer, item, person, response};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QuerySelect, TransactionTrait,
+    QuerySelect,
 };
 use worker::results::Value;
 
@@ -77,7 +77,7 @@ pub async fn import(
         ));
     }
 
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let people = if mapping.link_people {
         let refs: Vec<&str> = rows
             .iter()

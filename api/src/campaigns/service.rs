@@ -7,7 +7,7 @@ use entities::{ResponseSource, campaign, invitation, item, person, questionnaire
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QuerySelect, TransactionTrait,
+    QuerySelect,
 };
 use sha2::{Digest, Sha256};
 use tracing::warn;
@@ -108,7 +108,7 @@ pub async fn create(
     if !problems.is_empty() {
         return Err(ApiError::invalid(problems));
     }
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let q = questionnaire::Entity::find_by_id(new.questionnaire_id)
         .filter(questionnaire::Column::OrganisationId.eq(organisation_id))
         .one(&txn)
@@ -324,7 +324,7 @@ pub async fn submit(
         return Err(ApiError::Conflict("this link has already been used".into()));
     }
 
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let claimed = invitation::Entity::update_many()
         .col_expr(invitation::Column::RespondedAt, Expr::value(Some(now)))
         .filter(invitation::Column::Id.eq(inv.id))

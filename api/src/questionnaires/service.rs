@@ -6,7 +6,6 @@ use chrono::Utc;
 use entities::{ItemKind, item, questionnaire, scale};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
 };
 
 use super::types::{CreateQuestionnaireInput, ItemInput};
@@ -137,7 +136,7 @@ pub async fn create(
         return Err(ApiError::invalid(problems));
     }
 
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let latest: Option<i32> = questionnaire::Entity::find()
         .select_only()
         .column_as(questionnaire::Column::Version.max(), "v")

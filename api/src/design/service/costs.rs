@@ -7,7 +7,7 @@ use entities::{CommunicationTool, PersonKind, intervention, person, programme, s
 use entities::{session_participant, tutor_role, tutoring_session};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, TransactionTrait,
+    EntityTrait, QueryFilter,
 };
 use worker::costs::{self, Breakdown, Held, Plan, Scenario};
 
@@ -259,7 +259,7 @@ pub async fn log_session(
         return Err(ApiError::NotFound("tutor"));
     }
 
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let session = tutoring_session::ActiveModel {
         organisation_id: Set(org),
         programme_id: Set(intervention.programme_id),

@@ -5,7 +5,7 @@ use entities::{RoleKind, Severity, StandardKind, guide_version, standard, tutor_
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder,
 };
 
 use crate::error::{ApiError, ApiResult, Problem};
@@ -100,7 +100,7 @@ pub async fn publish_guide(
         return Err(ApiError::invalid(problems));
     }
     let programme = find_programme(db, org, programme_id).await?;
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let latest = guide_version::Entity::find()
         .filter(guide_version::Column::ProgrammeId.eq(programme.id))
         .order_by_desc(guide_version::Column::Version)

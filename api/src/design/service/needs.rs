@@ -9,7 +9,6 @@ use entities::{
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
 };
 use worker::design::{self, Direction, Threshold};
 use worker::jobs::{load_definition, load_responses};
@@ -280,7 +279,7 @@ pub async fn apply_rule(db: &DatabaseConnection, org: i64, rule_id: i64) -> ApiR
         .collect();
     let flagged = needs.len();
 
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let mut needs = needs.into_iter().peekable();
     while needs.peek().is_some() {
         let chunk: Vec<need::ActiveModel> = needs.by_ref().take(CHUNK).collect();
