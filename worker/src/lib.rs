@@ -7,6 +7,7 @@ pub mod delivery;
 pub mod design;
 pub mod jobs;
 pub mod mail;
+pub mod matching;
 pub mod report;
 pub mod results;
 pub mod settings;
