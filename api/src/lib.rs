@@ -78,8 +78,8 @@ impl Application {
         let jobs = if options.run_jobs {
             let (stop, mut stopped) = watch::channel(false);
             let ctx = Context::new(settings, db, tokens)?;
-            let every = Duration::from_secs(settings.sweep_interval_secs);
-            let handle = tokio::spawn(jobs::run_workers(ctx, queue, every, async move {
+            let schedule = jobs::Schedule::from(settings);
+            let handle = tokio::spawn(jobs::run_workers(ctx, queue, schedule, async move {
                 let _ = stopped.wait_for(|s| *s).await;
             }));
             Some((handle, stop))

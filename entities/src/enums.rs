@@ -266,3 +266,71 @@ pub enum TrainingLevel {
     Intermediate,
     Advanced,
 }
+
+/// Where a matching stands. Matchings are never deleted.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+pub enum MatchingStatus {
+    /// Proposed by a run or a coordinator, not decided yet.
+    Proposed,
+    Active,
+    /// Was active; archived.
+    Ended,
+    /// A coordinator turned the proposal down.
+    Rejected,
+    /// Replaced by a later run before anyone decided.
+    Withdrawn,
+}
+
+/// Where a matching run stands.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+pub enum RunStatus {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+/// Progress of a tutoring plan's goal.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+pub enum GoalStatus {
+    Planned,
+    InProgress,
+    Achieved,
+    Dropped,
+}
+
+/// Whether a session is ahead, took place or was called off.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+pub enum SessionStatus {
+    Scheduled,
+    Held,
+    Cancelled,
+}

@@ -11,6 +11,7 @@ mod m20261204_000006_costs;
 mod m20261204_000007_scale_polarity;
 mod m20261204_000008_training_and_communities;
 mod m20261204_000009_need_hand_edits;
+mod m20261204_000010_running;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000007_scale_polarity::Migration),
             Box::new(m20261204_000008_training_and_communities::Migration),
             Box::new(m20261204_000009_need_hand_edits::Migration),
+            Box::new(m20261204_000010_running::Migration),
         ]
     }
 }

@@ -192,18 +192,6 @@ async fn send_one(
         created_at: Set(Utc::now()),
         ..Default::default()
     };
-    let inserted = email_message::Entity::insert(claim)
-        .on_conflict(
-            OnConflict::column(email_message::Column::Key)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(&ctx.db)
-        .await?;
-    if inserted == 0 {
-        return Ok(None);
-    }
-
     let token = ctx.tokens.token(&inv.token_nonce);
     let link = format!("{}/respond/{token}", ctx.public_url);
     let text = format!(
@@ -225,12 +213,35 @@ async fn send_one(
         text,
     };
 
-    let outcome = ctx.mailer.send(&mail).await;
+    send_claimed(ctx, claim, &mail).await
+}
+
+/// Records `claim` under its unique key, then sends `mail` and records the
+/// outcome. `None` when the key was already taken: the email went out, or is
+/// going out, elsewhere.
+pub async fn send_claimed(
+    ctx: &Context,
+    claim: email_message::ActiveModel,
+    mail: &Outgoing,
+) -> Result<Option<bool>, JobError> {
+    let inserted = email_message::Entity::insert(claim)
+        .on_conflict(
+            OnConflict::column(email_message::Column::Key)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&ctx.db)
+        .await?;
+    if inserted == 0 {
+        return Ok(None);
+    }
+
+    let outcome = ctx.mailer.send(mail).await;
     let (status, error) = match &outcome {
         Ok(()) => (EmailStatus::Sent, None),
         Err(e @ MailError::Invalid(_)) => (EmailStatus::Failed, Some(e.to_string())),
         Err(e) => {
-            warn!(campaign_id = campaign.id, invitation_id = inv.id, error.message = %e, "email not delivered");
+            warn!(key = %mail.key, error.message = %e, "email not delivered");
             (EmailStatus::Failed, Some(e.to_string()))
         }
     };
@@ -247,7 +258,7 @@ async fn send_one(
             email_message::Column::SentAt,
             sea_orm::sea_query::Expr::value(outcome.is_ok().then(Utc::now)),
         )
-        .filter(email_message::Column::Key.eq(key))
+        .filter(email_message::Column::Key.eq(mail.key.clone()))
         .exec(&ctx.db)
         .await?;
     Ok(Some(outcome.is_ok()))

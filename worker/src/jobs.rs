@@ -24,10 +24,12 @@ use tracing::{Instrument, error, info, info_span};
 
 use crate::delivery;
 use crate::mail::Mailer;
+use crate::monitoring;
 use crate::report::{ReportData, recommend, render_html};
 use crate::results::{
     CampaignResults, ItemDef, ResponseRow, ResultsInput, ScaleDef, Value, compute_results,
 };
+use crate::running;
 use crate::settings::Settings;
 use crate::tokens::TokenKey;
 
@@ -44,6 +46,11 @@ pub enum Job {
     AggregateCampaign { campaign_id: i64 },
     /// Recomputes a campaign's figures and writes a new report version.
     GenerateReport { campaign_id: i64 },
+    /// Proposes tutors for a programme role, as a queued matching run.
+    RunMatching { run_id: i64 },
+    /// Checks every active tutorial relation as of `at`, raises alerts and
+    /// sends coordinators their digest.
+    MonitorRelations { at: DateTime<Utc> },
 }
 
 impl Job {
@@ -53,6 +60,8 @@ impl Job {
             Self::ReminderSweep { .. } => "reminder_sweep",
             Self::AggregateCampaign { .. } => "aggregate_campaign",
             Self::GenerateReport { .. } => "generate_report",
+            Self::RunMatching { .. } => "run_matching",
+            Self::MonitorRelations { .. } => "monitor_relations",
         }
     }
 }
@@ -139,7 +148,9 @@ fn cause_chain(e: &(dyn std::error::Error + 'static)) -> Vec<String> {
 }
 
 async fn run(ctx: &Context, job: &Job) -> Result<serde_json::Value, JobError> {
-    let json = |v| serde_json::to_value(v).unwrap_or_default();
+    fn json(v: impl Serialize) -> serde_json::Value {
+        serde_json::to_value(v).unwrap_or_default()
+    }
     Ok(match job {
         Job::SendInvitations { campaign_id } => {
             json(delivery::sweep(ctx, Some(*campaign_id), Utc::now()).await?)
@@ -153,6 +164,8 @@ async fn run(ctx: &Context, job: &Job) -> Result<serde_json::Value, JobError> {
             let version = generate_report(&ctx.db, *campaign_id).await?;
             serde_json::json!({ "campaign_id": campaign_id, "version": version })
         }
+        Job::RunMatching { run_id } => json(running::execute_run(&ctx.db, *run_id).await?),
+        Job::MonitorRelations { at } => json(monitoring::monitor(ctx, *at).await?),
     })
 }
 
@@ -425,11 +438,27 @@ pub fn worker_name(role: &str) -> String {
     )
 }
 
-/// Runs the job workers and the reminder clock until `shutdown` resolves.
+/// When the periodic jobs run.
+#[derive(Clone, Copy, Debug)]
+pub struct Schedule {
+    pub sweep_every: Duration,
+    pub monitor_hour_utc: u32,
+}
+
+impl From<&Settings> for Schedule {
+    fn from(settings: &Settings) -> Self {
+        Schedule {
+            sweep_every: Duration::from_secs(settings.sweep_interval_secs),
+            monitor_hour_utc: settings.monitor_hour_utc,
+        }
+    }
+}
+
+/// Runs the job workers and the clocks until `shutdown` resolves.
 pub async fn run_workers(
     ctx: Context,
     queue: JobQueue,
-    sweep_every: Duration,
+    schedule: Schedule,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let ctx = Arc::new(ctx);
@@ -452,7 +481,8 @@ pub async fn run_workers(
         }),
     };
 
-    let clock = tokio::spawn(reminder_clock(queue, sweep_every));
+    let clock = tokio::spawn(reminder_clock(queue.clone(), schedule.sweep_every));
+    let nightly = tokio::spawn(monitor_clock(queue, schedule.monitor_hour_utc));
     let result = monitor
         .shutdown_timeout(Duration::from_secs(30))
         .run_with_signal(async move {
@@ -461,6 +491,7 @@ pub async fn run_workers(
         })
         .await;
     clock.abort();
+    nightly.abort();
     result?;
     Ok(())
 }
@@ -476,5 +507,34 @@ async fn reminder_clock(queue: JobQueue, every: Duration) {
         if let Err(e) = queue.push(Job::ReminderSweep { at: Utc::now() }).await {
             error!(error.message = %e, "cannot enqueue the reminder sweep");
         }
+    }
+}
+
+/// Enqueues the relation monitoring once a day at `hour` UTC. The alerts and
+/// digests it produces are keyed by day, so a second worker's tick repeats
+/// nothing.
+async fn monitor_clock(queue: JobQueue, hour: u32) {
+    loop {
+        let now = Utc::now();
+        let next = next_at_hour(now, hour);
+        let wait = (next - now).to_std().unwrap_or(Duration::from_secs(60));
+        tokio::time::sleep(wait).await;
+        if let Err(e) = queue.push(Job::MonitorRelations { at: Utc::now() }).await {
+            error!(error.message = %e, "cannot enqueue the relation monitoring");
+        }
+    }
+}
+
+/// The first time after `now` at `hour`:00 UTC.
+pub fn next_at_hour(now: DateTime<Utc>, hour: u32) -> DateTime<Utc> {
+    let today = now
+        .date_naive()
+        .and_hms_opt(hour.min(23), 0, 0)
+        .map(|t| t.and_utc())
+        .unwrap_or(now);
+    if today > now {
+        today
+    } else {
+        today + chrono::Duration::days(1)
     }
 }

@@ -1,7 +1,6 @@
 //! The `worker` binary: runs the job handlers against Redis.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::Parser;
 use worker::{Context, JobQueue, Settings, db, jobs, telemetry};
@@ -34,7 +33,7 @@ async fn main() -> anyhow::Result<()> {
     jobs::run_workers(
         ctx,
         queue,
-        Duration::from_secs(settings.sweep_interval_secs),
+        jobs::Schedule::from(&settings),
         telemetry::shutdown_signal(),
     )
     .await

@@ -34,6 +34,9 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// How often the reminder sweep runs, in seconds.
     pub sweep_interval_secs: u64,
+    /// Hour of the day (UTC, 0–23) at which tutorial relations are checked
+    /// against the guide's standards and coordinators get their digest.
+    pub monitor_hour_utc: u32,
     /// Maximum number of database connections.
     pub db_max_connections: u32,
     /// Web origins (`https://app.example.org`) whose pages may call the API;
@@ -62,6 +65,7 @@ impl Default for Settings {
             secret_key: None,
             log_format: LogFormat::Pretty,
             sweep_interval_secs: 300,
+            monitor_hour_utc: 2,
             db_max_connections: 10,
             cors_origins: Vec::new(),
         }
@@ -80,6 +84,7 @@ const ENV_VARS: &[&str] = &[
     "SECRET_KEY",
     "LOG_FORMAT",
     "SWEEP_INTERVAL_SECS",
+    "MONITOR_HOUR_UTC",
     "DB_MAX_CONNECTIONS",
     "CORS_ORIGINS",
 ];
@@ -108,6 +113,12 @@ impl Settings {
             None => Self::default(),
         };
         settings.apply_env(|name| std::env::var(name).ok())?;
+        if settings.monitor_hour_utc > 23 {
+            return Err(SettingsError::Env {
+                name: "MONITOR_HOUR_UTC",
+                reason: "must be an hour from 0 to 23".into(),
+            });
+        }
         Ok(settings)
     }
 
@@ -152,6 +163,13 @@ impl Settings {
                 "SWEEP_INTERVAL_SECS" => {
                     self.sweep_interval_secs = value.parse().map_err(|e| invalid(format!("{e}")))?
                 }
+                "MONITOR_HOUR_UTC" => {
+                    self.monitor_hour_utc = value
+                        .parse()
+                        .ok()
+                        .filter(|h| *h < 24)
+                        .ok_or_else(|| invalid("must be an hour from 0 to 23".into()))?
+                }
                 "DB_MAX_CONNECTIONS" => {
                     self.db_max_connections = value.parse().map_err(|e| invalid(format!("{e}")))?
                 }
@@ -178,6 +196,7 @@ impl Settings {
             "MAIL_",
             "SECRET_",
             "SWEEP_",
+            "MONITOR_",
             "DB_",
         ];
         std::env::vars()
@@ -224,6 +243,7 @@ impl fmt::Debug for Settings {
             )
             .field("log_format", &self.log_format)
             .field("sweep_interval_secs", &self.sweep_interval_secs)
+            .field("monitor_hour_utc", &self.monitor_hour_utc)
             .field("db_max_connections", &self.db_max_connections)
             .field("cors_origins", &self.cors_origins)
             .finish()

@@ -153,6 +153,7 @@ pub async fn development(
     let mut tutoring: HashMap<i64, f64> = HashMap::new();
     for s in tutoring_session::Entity::find()
         .filter(tutoring_session::Column::ProgrammeId.eq(programme.id))
+        .filter(tutoring_session::Column::Status.eq(entities::SessionStatus::Held))
         .filter(tutoring_session::Column::TutorId.is_not_null())
         .all(db)
         .await?

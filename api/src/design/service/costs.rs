@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use entities::{CommunicationTool, PersonKind, intervention, person, programme, support_axis};
-use entities::{session_participant, tutor_role, tutoring_session};
+use entities::{SessionStatus, session_participant, tutor_role, tutoring_session};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter,
@@ -88,6 +88,7 @@ pub async fn costs(db: &DatabaseConnection, org: i64, programme_id: i64) -> ApiR
 
     let sessions = tutoring_session::Entity::find()
         .filter(tutoring_session::Column::ProgrammeId.eq(programme.id))
+        .filter(tutoring_session::Column::Status.eq(SessionStatus::Held))
         .all(db)
         .await?;
     // Only those who came share a session's cost.
@@ -268,8 +269,11 @@ pub async fn log_session(
         held_at: Set(s.held_at),
         minutes: Set(s.minutes),
         mode: Set(s.mode.unwrap_or(intervention.tool)),
+        notes_at: Set((!s.notes.trim().is_empty()).then(Utc::now)),
         notes: Set(s.notes),
         created_at: Set(Utc::now()),
+        matching_id: Set(None),
+        status: Set(SessionStatus::Held),
         ..Default::default()
     }
     .insert(&txn)
