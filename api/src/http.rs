@@ -60,6 +60,7 @@ pub fn routes(
         .at("/", get(graphiql).post(graphql))
         .at("/graphql", get(graphql).post(graphql))
         .at("/healthz", get(healthz))
+        .at("/calendar/:name", get(crate::calendar::feed))
         .catch_error(|_: poem::error::NotFoundError| async {
             refuse(
                 StatusCode::NOT_FOUND,

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod calendar;
 pub mod campaigns;
 pub mod demo;
 pub mod design;
@@ -12,6 +13,7 @@ pub mod ids;
 pub mod loaders;
 pub mod pagination;
 pub mod questionnaires;
+pub mod running;
 pub mod schema;
 pub mod state;
 pub mod validate;

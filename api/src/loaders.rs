@@ -179,3 +179,30 @@ impl Loader<AxisById> for DbLoader {
         Ok(rows.into_iter().map(|r| (AxisById(r.id), r)).collect())
     }
 }
+
+/// Loads rows of `$entity` by id, keyed by `$key`.
+macro_rules! by_id_loader {
+    ($(#[$doc:meta])* $key:ident => $entity:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct $key(pub i64);
+
+        impl Loader<$key> for DbLoader {
+            type Value = entities::$entity::Model;
+            type Error = async_graphql::Error;
+
+            async fn load(&self, keys: &[$key]) -> LoadResult<$key, Self::Value> {
+                use entities::$entity;
+                let rows = $entity::Entity::find()
+                    .filter($entity::Column::Id.is_in(keys.iter().map(|k| k.0)))
+                    .all(&self.db)
+                    .await
+                    .map_err(db_error)?;
+                Ok(rows.into_iter().map(|r| ($key(r.id), r)).collect())
+            }
+        }
+    };
+}
+
+by_id_loader!(RoleById => tutor_role);
+by_id_loader!(InterventionById => intervention);

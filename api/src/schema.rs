@@ -17,6 +17,7 @@ use crate::development::{DevelopmentMutation, DevelopmentQuery};
 use crate::error::ApiError;
 use crate::questionnaires::types::{Item, Questionnaire};
 use crate::questionnaires::{QuestionnaireMutation, QuestionnaireQuery};
+use crate::running::{RunningMutation, RunningQuery};
 use crate::state::{AppState, ContextExt};
 
 /// Deepest selection accepted.
@@ -133,6 +134,7 @@ pub struct Query(
     CampaignQuery,
     DesignQuery,
     DevelopmentQuery,
+    RunningQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -143,6 +145,7 @@ pub struct Mutation(
     CampaignMutation,
     DesignMutation,
     DevelopmentMutation,
+    RunningMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

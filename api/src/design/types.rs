@@ -42,6 +42,8 @@ macro_rules! mirror_enum {
     };
 }
 
+pub(crate) use mirror_enum;
+
 mirror_enum!(
     /// What a support axis is about.
     AxisKind <=> entities::AxisKind { Methodology, Subject, Wellbeing, Orientation, DigitalSkills, Other }

@@ -20,7 +20,7 @@ use crate::validate;
 /// Longest post accepted.
 pub const MAX_POST: usize = 10_000;
 
-async fn find_person(
+pub(crate) async fn find_person(
     db: &impl ConnectionTrait,
     org: i64,
     id: i64,

@@ -1,0 +1,1222 @@
+//! Running the tutorial scenario: tutor and learner profiles, explainable
+//! matching runs, the decisions on each matching, tutoring plans, sessions
+//! and the health of every relation.
+
+pub mod service;
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use entities::{
+    learner_profile, matching, matching_run, plan_goal, plan_item, relation_alert, tutor_profile,
+    tutoring_session,
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use worker::matching::{self as engine, Weights};
+use worker::monitoring::{Health, HealthStatus as EngineHealth};
+use worker::running::{self, Competence as StoredCompetence};
+
+use crate::accounts::Person;
+use crate::auth::MANAGERS;
+use crate::design::types::{
+    CommunicationTool, Intervention, Severity, StandardKind, SupportAxis, TutorRole, mirror_enum,
+};
+use crate::error::ApiError;
+use crate::ids;
+use crate::loaders::{AxisById, InterventionById, PersonById, RoleById};
+use crate::pagination::{Page, connection, page};
+use crate::state::ContextExt;
+use service::{SessionInput, Viewer, WindowInput, clock};
+
+mirror_enum!(
+    /// Where a matching stands. Matchings are kept for good: ended ones are archived.
+    MatchingStatus <=> entities::MatchingStatus { Proposed, Active, Ended, Rejected, Withdrawn }
+);
+mirror_enum!(
+    /// Where a matching run stands.
+    RunStatus <=> entities::RunStatus { Queued, Running, Done, Failed }
+);
+mirror_enum!(
+    /// Progress of a goal of a tutoring plan.
+    GoalStatus <=> entities::GoalStatus { Planned, InProgress, Achieved, Dropped }
+);
+mirror_enum!(
+    /// Whether a session is ahead, took place or was called off.
+    SessionStatus <=> entities::SessionStatus { Scheduled, Held, Cancelled }
+);
+mirror_enum!(
+    /// What a pair's score is made of.
+    MatchingCriterion <=> engine::Criterion { AxisFit, Severity, Availability, Mode, Continuity, LoadBalance }
+);
+mirror_enum!(
+    /// Why a pair cannot be proposed.
+    MatchingConstraint <=> engine::Constraint {
+        SelfMatch, NotAccepting, Full, AlreadyActive, Excluded, NoSharedLanguage, NoCommonAvailability
+    }
+);
+mirror_enum!(
+    /// How a tutorial relation is doing against the guide's standards.
+    HealthStatus <=> EngineHealth { Healthy, AtRisk, Inactive }
+);
+
+/// A day of the week.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum Weekday {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+const WEEK: [Weekday; 7] = [
+    Weekday::Monday,
+    Weekday::Tuesday,
+    Weekday::Wednesday,
+    Weekday::Thursday,
+    Weekday::Friday,
+    Weekday::Saturday,
+    Weekday::Sunday,
+];
+
+fn day_number(day: Weekday) -> u8 {
+    WEEK.iter().position(|d| *d == day).unwrap_or(0) as u8
+}
+
+/// A weekly window of availability.
+#[derive(SimpleObject, InputObject, Clone)]
+#[graphql(input_name = "AvailabilityWindowInput")]
+pub struct AvailabilityWindow {
+    pub weekday: Weekday,
+    /// Start, `HH:MM`.
+    pub from: String,
+    /// End, `HH:MM`; `24:00` for midnight.
+    pub to: String,
+}
+
+fn window_inputs(windows: &[AvailabilityWindow]) -> Vec<WindowInput> {
+    windows
+        .iter()
+        .map(|w| WindowInput {
+            weekday: day_number(w.weekday),
+            from: w.from.clone(),
+            to: w.to.clone(),
+        })
+        .collect()
+}
+
+fn stored_windows(value: &serde_json::Value) -> Result<Vec<AvailabilityWindow>> {
+    Ok(running::list::<engine::Window>(value)
+        .map_err(ApiError::internal)?
+        .into_iter()
+        .map(|w| AvailabilityWindow {
+            weekday: WEEK[usize::from(w.weekday.min(6))],
+            from: clock(w.start),
+            to: clock(w.end),
+        })
+        .collect())
+}
+
+fn stored_modes(value: &serde_json::Value) -> Result<Vec<CommunicationTool>> {
+    Ok(running::list::<entities::CommunicationTool>(value)
+        .map_err(ApiError::internal)?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+fn stored_languages(value: &serde_json::Value) -> Result<Vec<String>> {
+    Ok(running::list(value).map_err(ApiError::internal)?)
+}
+
+async fn person(ctx: &Context<'_>, id: i64) -> Result<Person> {
+    let p = ctx.loader().load_one(PersonById(id)).await?;
+    Ok(Person(p.ok_or(ApiError::NotFound("person"))?))
+}
+
+/// A tutor's competence on a support axis, 1–5.
+pub struct Competence(StoredCompetence);
+
+#[Object]
+impl Competence {
+    async fn axis(&self, ctx: &Context<'_>) -> Result<SupportAxis> {
+        let axis = ctx.loader().load_one(AxisById(self.0.axis_id)).await?;
+        Ok(SupportAxis(axis.ok_or(ApiError::NotFound("axis"))?))
+    }
+    async fn level(&self) -> i32 {
+        self.0.level
+    }
+}
+
+#[derive(InputObject)]
+pub struct CompetenceInput {
+    pub axis_id: ID,
+    /// 1 (basic) to 5 (expert).
+    pub level: i32,
+}
+
+/// A tutor's profile in a programme.
+pub struct TutorProfile(tutor_profile::Model);
+
+#[Object]
+impl TutorProfile {
+    async fn id(&self) -> ID {
+        ids::encode("TutorProfile", self.0.id)
+    }
+    async fn tutor(&self, ctx: &Context<'_>) -> Result<Person> {
+        person(ctx, self.0.person_id).await
+    }
+    async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<TutorRole>> {
+        let ids: Vec<i64> = running::list(&self.0.role_ids).map_err(ApiError::internal)?;
+        let found = ctx
+            .loader()
+            .load_many(ids.iter().map(|id| RoleById(*id)))
+            .await?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| found.get(&RoleById(*id)).cloned().map(TutorRole))
+            .collect())
+    }
+    async fn competences(&self) -> Result<Vec<Competence>> {
+        Ok(running::list(&self.0.competences)
+            .map_err(ApiError::internal)?
+            .into_iter()
+            .map(Competence)
+            .collect())
+    }
+    /// Most learners at once; 0 means not accepting.
+    async fn capacity(&self) -> i32 {
+        self.0.capacity
+    }
+    async fn accepting(&self) -> bool {
+        self.0.capacity > 0
+    }
+    /// Learners the tutor has in active matchings.
+    async fn active_learners(&self) -> i32 {
+        self.0.active_count
+    }
+    async fn languages(&self) -> Result<Vec<String>> {
+        stored_languages(&self.0.languages)
+    }
+    async fn availability(&self) -> Result<Vec<AvailabilityWindow>> {
+        stored_windows(&self.0.availability)
+    }
+    async fn modes(&self) -> Result<Vec<CommunicationTool>> {
+        stored_modes(&self.0.modes)
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// What a learner brings to matching besides their needs.
+pub struct LearnerProfile(learner_profile::Model);
+
+#[Object]
+impl LearnerProfile {
+    async fn learner(&self, ctx: &Context<'_>) -> Result<Person> {
+        person(ctx, self.0.person_id).await
+    }
+    async fn languages(&self) -> Result<Vec<String>> {
+        stored_languages(&self.0.languages)
+    }
+    async fn availability(&self) -> Result<Vec<AvailabilityWindow>> {
+        stored_windows(&self.0.availability)
+    }
+    async fn modes(&self) -> Result<Vec<CommunicationTool>> {
+        stored_modes(&self.0.modes)
+    }
+}
+
+/// One criterion's share of a score: `points = weight × value`.
+#[derive(SimpleObject)]
+pub struct ScoreContribution {
+    pub criterion: MatchingCriterion,
+    /// How well the pair does on the criterion, 0–1.
+    pub value: f64,
+    pub weight: f64,
+    pub points: f64,
+}
+
+fn contributions(list: Vec<engine::Contribution>) -> Vec<ScoreContribution> {
+    list.into_iter()
+        .map(|c| ScoreContribution {
+            criterion: c.criterion.into(),
+            value: c.value,
+            weight: c.weight,
+            points: c.points,
+        })
+        .collect()
+}
+
+/// A learner and a tutor in a role, with the score that proposed them and
+/// the latest decision.
+pub struct Matching(matching::Model);
+
+#[Object]
+impl Matching {
+    async fn id(&self) -> ID {
+        ids::encode("Matching", self.0.id)
+    }
+    async fn status(&self) -> MatchingStatus {
+        self.0.status.into()
+    }
+    async fn learner(&self, ctx: &Context<'_>) -> Result<Person> {
+        person(ctx, self.0.learner_id).await
+    }
+    async fn tutor(&self, ctx: &Context<'_>) -> Result<Person> {
+        person(ctx, self.0.tutor_id).await
+    }
+    async fn role(&self, ctx: &Context<'_>) -> Result<TutorRole> {
+        let role = ctx.loader().load_one(RoleById(self.0.role_id)).await?;
+        Ok(TutorRole(role.ok_or(ApiError::NotFound("tutor role"))?))
+    }
+    /// The run that proposed it; none when a coordinator paired them by hand.
+    async fn run_id(&self) -> Option<ID> {
+        self.0.run_id.map(|id| ids::encode("MatchingRun", id))
+    }
+    async fn score(&self) -> f64 {
+        self.0.score
+    }
+    /// Each criterion's share of the score.
+    async fn breakdown(&self) -> Result<Vec<ScoreContribution>> {
+        Ok(contributions(
+            running::list(&self.0.breakdown).map_err(ApiError::internal)?,
+        ))
+    }
+    /// Why the latest decision was taken.
+    async fn reason(&self) -> &str {
+        &self.0.reason
+    }
+    async fn proposed_at(&self) -> DateTime<Utc> {
+        self.0.proposed_at
+    }
+    async fn activated_at(&self) -> Option<DateTime<Utc>> {
+        self.0.activated_at
+    }
+    async fn ended_at(&self) -> Option<DateTime<Utc>> {
+        self.0.ended_at
+    }
+    /// The learner's tutoring plan within this relation.
+    async fn plan(&self, ctx: &Context<'_>) -> Result<TutoringPlan> {
+        let db = &ctx.state().db;
+        let goals = plan_goal::Entity::find()
+            .filter(plan_goal::Column::MatchingId.eq(self.0.id))
+            .order_by_asc(plan_goal::Column::TargetDate)
+            .order_by_asc(plan_goal::Column::Id)
+            .all(db)
+            .await
+            .map_err(ApiError::from)?;
+        let items = plan_item::Entity::find()
+            .filter(plan_item::Column::MatchingId.eq(self.0.id))
+            .order_by_asc(plan_item::Column::StartsOn)
+            .order_by_asc(plan_item::Column::Id)
+            .all(db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(TutoringPlan {
+            goals: goals.into_iter().map(PlanGoal).collect(),
+            interventions: items.into_iter().map(PlannedIntervention).collect(),
+        })
+    }
+    async fn sessions(&self, ctx: &Context<'_>) -> Result<Vec<Session>> {
+        Ok(service::sessions_of(&ctx.state().db, self.0.id)
+            .await?
+            .into_iter()
+            .map(Session)
+            .collect())
+    }
+    /// Health against the guide's standards, as of now; only active
+    /// matchings have one.
+    async fn health(&self, ctx: &Context<'_>) -> Result<Option<RelationHealth>> {
+        if self.0.status != entities::MatchingStatus::Active {
+            return Ok(None);
+        }
+        Ok(Some(RelationHealth(
+            service::health(&ctx.state().db, &self.0).await?,
+        )))
+    }
+}
+
+/// The plan of a learner within a relation.
+#[derive(SimpleObject)]
+pub struct TutoringPlan {
+    pub goals: Vec<PlanGoal>,
+    pub interventions: Vec<PlannedIntervention>,
+}
+
+pub struct PlanGoal(plan_goal::Model);
+
+#[Object]
+impl PlanGoal {
+    async fn id(&self) -> ID {
+        ids::encode("PlanGoal", self.0.id)
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    /// How reaching the goal is measured.
+    async fn measure(&self) -> &str {
+        &self.0.measure
+    }
+    async fn target_date(&self) -> NaiveDate {
+        self.0.target_date
+    }
+    async fn status(&self) -> GoalStatus {
+        self.0.status.into()
+    }
+}
+
+/// An intervention of the catalogue planned for the learner.
+pub struct PlannedIntervention(plan_item::Model);
+
+#[Object]
+impl PlannedIntervention {
+    async fn id(&self) -> ID {
+        ids::encode("PlannedIntervention", self.0.id)
+    }
+    async fn intervention(&self, ctx: &Context<'_>) -> Result<Intervention> {
+        let i = ctx
+            .loader()
+            .load_one(InterventionById(self.0.intervention_id))
+            .await?;
+        Ok(Intervention(i.ok_or(ApiError::NotFound("intervention"))?))
+    }
+    async fn starts_on(&self) -> NaiveDate {
+        self.0.starts_on
+    }
+    async fn every_days(&self) -> i32 {
+        self.0.every_days
+    }
+    async fn sessions(&self) -> i32 {
+        self.0.sessions
+    }
+}
+
+/// A session of a relation: scheduled, held or cancelled.
+pub struct Session(tutoring_session::Model);
+
+#[Object]
+impl Session {
+    async fn id(&self) -> ID {
+        ids::encode("Session", self.0.id)
+    }
+    async fn status(&self) -> SessionStatus {
+        self.0.status.into()
+    }
+    /// When it takes or took place.
+    async fn starts_at(&self) -> DateTime<Utc> {
+        self.0.held_at
+    }
+    async fn minutes(&self) -> i32 {
+        self.0.minutes
+    }
+    async fn mode(&self) -> CommunicationTool {
+        self.0.mode.into()
+    }
+    async fn intervention(&self, ctx: &Context<'_>) -> Result<Intervention> {
+        let i = ctx
+            .loader()
+            .load_one(InterventionById(self.0.intervention_id))
+            .await?;
+        Ok(Intervention(i.ok_or(ApiError::NotFound("intervention"))?))
+    }
+    async fn notes(&self) -> &str {
+        &self.0.notes
+    }
+    async fn notes_written_at(&self) -> Option<DateTime<Utc>> {
+        self.0.notes_at
+    }
+    /// Whether the learner came; none before the session is held.
+    async fn attended(&self, ctx: &Context<'_>) -> Result<Option<bool>> {
+        if self.0.status != entities::SessionStatus::Held {
+            return Ok(None);
+        }
+        let row = entities::session_participant::Entity::find()
+            .filter(entities::session_participant::Column::SessionId.eq(self.0.id))
+            .one(&ctx.state().db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(row.map(|r| r.attended))
+    }
+}
+
+/// A breached standard.
+#[derive(SimpleObject)]
+pub struct StandardBreach {
+    pub standard_id: ID,
+    pub kind: StandardKind,
+    pub severity: Severity,
+    pub message: String,
+}
+
+/// How a relation is doing against the guide's standards.
+pub struct RelationHealth(Health);
+
+#[Object]
+impl RelationHealth {
+    async fn status(&self) -> HealthStatus {
+        self.0.status.into()
+    }
+    async fn first_contact(&self) -> Option<DateTime<Utc>> {
+        self.0.first_contact
+    }
+    async fn last_contact(&self) -> Option<DateTime<Utc>> {
+        self.0.last_contact
+    }
+    async fn sessions_held(&self) -> i64 {
+        self.0.sessions_held
+    }
+    /// Sessions the plan schedules up to today.
+    async fn sessions_planned_to_date(&self) -> i64 {
+        self.0.sessions_planned_to_date
+    }
+    async fn sessions_planned(&self) -> i64 {
+        self.0.sessions_planned
+    }
+    /// The learner's latest satisfaction (0–1): the mean of their rating
+    /// answers in their latest identified response since the matching began.
+    async fn satisfaction(&self) -> Option<f64> {
+        self.0.satisfaction
+    }
+    async fn breaches(&self) -> Vec<StandardBreach> {
+        self.0
+            .breaches
+            .iter()
+            .map(|b| StandardBreach {
+                standard_id: ids::encode("Standard", b.standard_id),
+                kind: b.kind.into(),
+                severity: b.severity.into(),
+                message: b.message.clone(),
+            })
+            .collect()
+    }
+}
+
+/// Pairs ruled out by one constraint in a run.
+#[derive(SimpleObject)]
+pub struct RuledOut {
+    pub constraint: MatchingConstraint,
+    pub pairs: u64,
+}
+
+/// One run of the matching engine over a programme role.
+pub struct MatchingRun(matching_run::Model);
+
+#[Object]
+impl MatchingRun {
+    async fn id(&self) -> ID {
+        ids::encode("MatchingRun", self.0.id)
+    }
+    async fn status(&self) -> RunStatus {
+        self.0.status.into()
+    }
+    /// Learners waiting for a tutor in the role.
+    async fn learners(&self) -> i32 {
+        self.0.learners
+    }
+    async fn proposed(&self) -> i32 {
+        self.0.proposed
+    }
+    /// The highest total score the capacities allow, reached by the proposals.
+    async fn total_score(&self) -> f64 {
+        self.0.total_score
+    }
+    async fn ruled_out(&self) -> Vec<RuledOut> {
+        let counts: std::collections::BTreeMap<engine::Constraint, u64> =
+            serde_json::from_value(self.0.ruled_out.clone()).unwrap_or_default();
+        counts
+            .into_iter()
+            .map(|(c, pairs)| RuledOut {
+                constraint: c.into(),
+                pairs,
+            })
+            .collect()
+    }
+    async fn error(&self) -> Option<&str> {
+        self.0.error.as_deref()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn finished_at(&self) -> Option<DateTime<Utc>> {
+        self.0.finished_at
+    }
+    /// The proposals of this run, whatever became of them.
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    async fn matchings(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<Matching>> {
+        let (size, after) = page(first, after)?;
+        let mut query = matching::Entity::find()
+            .filter(matching::Column::RunId.eq(self.0.id))
+            .order_by_asc(matching::Column::Id)
+            .limit(size + 1);
+        if let Some(after) = after {
+            query = query.filter(matching::Column::Id.gt(after));
+        }
+        let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
+        Ok(connection(rows, size, after, |m| m.id, Matching))
+    }
+}
+
+/// A tutor as a candidate for one learner: the score, or what rules them out.
+#[derive(SimpleObject)]
+pub struct Candidate {
+    pub tutor: Person,
+    pub eligible: bool,
+    pub ruled_out_by: Option<MatchingConstraint>,
+    pub score: Option<f64>,
+    pub breakdown: Vec<ScoreContribution>,
+}
+
+/// A breach of a standard, raised once per matching, standard and day.
+pub struct RelationAlert(relation_alert::Model);
+
+#[Object]
+impl RelationAlert {
+    async fn id(&self) -> ID {
+        ids::encode("RelationAlert", self.0.id)
+    }
+    async fn matching(&self, ctx: &Context<'_>) -> Result<Matching> {
+        let m = service::find_matching(&ctx.state().db, self.0.organisation_id, self.0.matching_id)
+            .await?;
+        Ok(Matching(m))
+    }
+    async fn day(&self) -> NaiveDate {
+        self.0.day
+    }
+    async fn severity(&self) -> Severity {
+        self.0.severity.into()
+    }
+    async fn message(&self) -> &str {
+        &self.0.message
+    }
+}
+
+/// Weights of the matching criteria, each 0–10; unset ones keep their default.
+#[derive(InputObject, Default)]
+pub struct WeightsInput {
+    pub axis_fit: Option<f64>,
+    pub severity: Option<f64>,
+    pub availability: Option<f64>,
+    pub mode: Option<f64>,
+    pub continuity: Option<f64>,
+    pub load_balance: Option<f64>,
+}
+
+impl WeightsInput {
+    fn weights(&self) -> Weights {
+        let d = Weights::default();
+        Weights {
+            axis_fit: self.axis_fit.unwrap_or(d.axis_fit),
+            severity: self.severity.unwrap_or(d.severity),
+            availability: self.availability.unwrap_or(d.availability),
+            mode: self.mode.unwrap_or(d.mode),
+            continuity: self.continuity.unwrap_or(d.continuity),
+            load_balance: self.load_balance.unwrap_or(d.load_balance),
+        }
+    }
+}
+
+fn weights_of(input: Option<WeightsInput>) -> Weights {
+    input.unwrap_or_default().weights()
+}
+
+#[derive(Default)]
+pub struct RunningQuery;
+
+#[Object]
+impl RunningQuery {
+    /// Tutor profiles of a programme.
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    async fn tutor_profiles(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<TutorProfile>> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        let id = ids::decode(&programme_id, "Programme")?;
+        let (size, after) = page(first, after)?;
+        let mut query = tutor_profile::Entity::find()
+            .filter(tutor_profile::Column::OrganisationId.eq(caller.organisation_id))
+            .filter(tutor_profile::Column::ProgrammeId.eq(id))
+            .order_by_asc(tutor_profile::Column::Id)
+            .limit(size + 1);
+        if let Some(after) = after {
+            query = query.filter(tutor_profile::Column::Id.gt(after));
+        }
+        let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
+        Ok(connection(rows, size, after, |p| p.id, TutorProfile))
+    }
+
+    /// Matchings of a programme: coordinators see all of them, tutors the
+    /// ones they tutor, learners their own.
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    async fn matchings(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        status: Option<MatchingStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<Matching>> {
+        let caller = ctx.caller()?;
+        let db = &ctx.state().db;
+        let viewer = Viewer::of(db, caller).await?;
+        let id = ids::decode(&programme_id, "Programme")?;
+        let (size, after) = page(first, after)?;
+        let mut query = matching::Entity::find()
+            .filter(matching::Column::OrganisationId.eq(caller.organisation_id))
+            .filter(matching::Column::ProgrammeId.eq(id))
+            .order_by_asc(matching::Column::Id)
+            .limit(size + 1);
+        if let Viewer::Person(me) = viewer {
+            query = query.filter(
+                sea_orm::Condition::any()
+                    .add(matching::Column::LearnerId.eq(me))
+                    .add(matching::Column::TutorId.eq(me)),
+            );
+        }
+        if let Some(status) = status {
+            query =
+                query.filter(matching::Column::Status.eq(entities::MatchingStatus::from(status)));
+        }
+        if let Some(after) = after {
+            query = query.filter(matching::Column::Id.gt(after));
+        }
+        let rows = query.all(db).await.map_err(ApiError::from)?;
+        Ok(connection(rows, size, after, |m| m.id, Matching))
+    }
+
+    /// One matching, if the caller may see it.
+    async fn matching(&self, ctx: &Context<'_>, id: ID) -> Result<Matching> {
+        let caller = ctx.caller()?;
+        let id = ids::decode(&id, "Matching")?;
+        let (m, _) = service::visible_matching(&ctx.state().db, caller, id).await?;
+        Ok(Matching(m))
+    }
+
+    async fn matching_run(&self, ctx: &Context<'_>, id: ID) -> Result<MatchingRun> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        let id = ids::decode(&id, "MatchingRun")?;
+        let run = matching_run::Entity::find_by_id(id)
+            .filter(matching_run::Column::OrganisationId.eq(caller.organisation_id))
+            .one(&ctx.state().db)
+            .await
+            .map_err(ApiError::from)?
+            .ok_or(ApiError::NotFound("matching run"))?;
+        Ok(MatchingRun(run))
+    }
+
+    /// Every tutor of a role for one learner, with the score or the
+    /// constraint that rules the pair out: the answer to "why not them?".
+    async fn matching_candidates(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        role_id: ID,
+        learner_id: ID,
+        weights: Option<WeightsInput>,
+    ) -> Result<Vec<Candidate>> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        let db = &ctx.state().db;
+        let found = service::candidates(
+            db,
+            caller.organisation_id,
+            ids::decode(&programme_id, "Programme")?,
+            ids::decode(&role_id, "TutorRole")?,
+            ids::decode(&learner_id, "Person")?,
+            weights_of(weights),
+        )
+        .await?;
+        let mut out = Vec::with_capacity(found.len());
+        for (tutor, assessed) in found {
+            let tutor = person(ctx, tutor).await?;
+            out.push(match assessed {
+                Ok(scored) => Candidate {
+                    tutor,
+                    eligible: true,
+                    ruled_out_by: None,
+                    score: Some(scored.score),
+                    breakdown: contributions(scored.contributions),
+                },
+                Err(constraint) => Candidate {
+                    tutor,
+                    eligible: false,
+                    ruled_out_by: Some(constraint.into()),
+                    score: None,
+                    breakdown: Vec::new(),
+                },
+            });
+        }
+        // Best first; ruled-out tutors last.
+        out.sort_by(|a, b| {
+            b.score
+                .unwrap_or(f64::MIN)
+                .total_cmp(&a.score.unwrap_or(f64::MIN))
+        });
+        Ok(out)
+    }
+
+    /// Alerts raised on a programme's relations, newest first.
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    async fn relation_alerts(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<RelationAlert>> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        let id = ids::decode(&programme_id, "Programme")?;
+        let (size, after) = page(first, after)?;
+        let mut query = relation_alert::Entity::find()
+            .filter(relation_alert::Column::OrganisationId.eq(caller.organisation_id))
+            .filter(relation_alert::Column::ProgrammeId.eq(id))
+            .order_by_desc(relation_alert::Column::Id)
+            .limit(size + 1);
+        if let Some(after) = after {
+            query = query.filter(relation_alert::Column::Id.lt(after));
+        }
+        let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
+        Ok(connection(rows, size, after, |a| a.id, RelationAlert))
+    }
+
+    /// The address of the caller's calendar of upcoming sessions, for
+    /// calendar applications: keep it private.
+    async fn my_calendar_path(&self, ctx: &Context<'_>) -> Result<String> {
+        let caller = ctx.caller()?;
+        let state = ctx.state();
+        let me = crate::development::service::person_of_user(
+            &state.db,
+            caller.organisation_id,
+            caller.user_id,
+        )
+        .await?
+        .ok_or(ApiError::NotFound("person linked to this account"))?;
+        Ok(crate::calendar::feed_path(&state.tokens, me.id))
+    }
+}
+
+#[derive(InputObject)]
+pub struct SetTutorProfileInput {
+    pub programme_id: ID,
+    pub tutor_id: ID,
+    pub role_ids: Vec<ID>,
+    /// Most learners at once; 0 means not accepting.
+    pub capacity: i32,
+    /// Language tags such as `en` or `pt-br`.
+    pub languages: Vec<String>,
+    /// Empty means any time.
+    #[graphql(default)]
+    pub availability: Vec<AvailabilityWindow>,
+    /// Empty means any mode.
+    #[graphql(default)]
+    pub modes: Vec<CommunicationTool>,
+    #[graphql(default)]
+    pub competences: Vec<CompetenceInput>,
+}
+
+#[derive(InputObject)]
+pub struct SetLearnerProfileInput {
+    pub programme_id: ID,
+    pub learner_id: ID,
+    /// Empty means the learner's own language.
+    #[graphql(default)]
+    pub languages: Vec<String>,
+    #[graphql(default)]
+    pub availability: Vec<AvailabilityWindow>,
+    #[graphql(default)]
+    pub modes: Vec<CommunicationTool>,
+}
+
+#[derive(InputObject)]
+pub struct PairInput {
+    pub programme_id: ID,
+    pub learner_id: ID,
+    pub tutor_id: ID,
+    pub reason: String,
+}
+
+#[derive(InputObject)]
+pub struct RunMatchingInput {
+    pub programme_id: ID,
+    pub role_id: ID,
+    pub weights: Option<WeightsInput>,
+}
+
+#[derive(InputObject)]
+pub struct DecideMatchingInput {
+    pub matching_id: ID,
+    /// Required to reject or end; optional to accept.
+    #[graphql(default)]
+    pub reason: String,
+}
+
+#[derive(InputObject)]
+pub struct OverrideMatchingInput {
+    pub programme_id: ID,
+    pub role_id: ID,
+    pub learner_id: ID,
+    pub tutor_id: ID,
+    pub reason: String,
+}
+
+#[derive(InputObject)]
+pub struct AddPlanGoalInput {
+    pub matching_id: ID,
+    pub description: String,
+    pub measure: String,
+    pub target_date: NaiveDate,
+}
+
+#[derive(InputObject)]
+pub struct SetPlanGoalStatusInput {
+    pub goal_id: ID,
+    pub status: GoalStatus,
+}
+
+#[derive(InputObject)]
+pub struct PlanInterventionInput {
+    pub matching_id: ID,
+    pub intervention_id: ID,
+    pub starts_on: NaiveDate,
+    pub every_days: i32,
+    pub sessions: i32,
+}
+
+#[derive(InputObject)]
+pub struct ScheduleSessionInput {
+    pub matching_id: ID,
+    pub intervention_id: ID,
+    pub starts_at: DateTime<Utc>,
+    pub minutes: i32,
+    /// The intervention's tool unless given.
+    pub mode: Option<CommunicationTool>,
+}
+
+#[derive(InputObject)]
+pub struct RecordSessionInput {
+    pub matching_id: ID,
+    /// The scheduled session this was; none for one logged afterwards.
+    pub session_id: Option<ID>,
+    pub intervention_id: ID,
+    pub held_at: DateTime<Utc>,
+    pub minutes: i32,
+    pub mode: Option<CommunicationTool>,
+    pub attended: bool,
+    #[graphql(default)]
+    pub notes: String,
+}
+
+#[derive(InputObject)]
+pub struct WriteSessionNotesInput {
+    pub session_id: ID,
+    pub notes: String,
+}
+
+#[derive(Default)]
+pub struct RunningMutation;
+
+fn own_person_check(viewer: Viewer, person: i64) -> Result<(), ApiError> {
+    match viewer {
+        Viewer::Manager => Ok(()),
+        Viewer::Person(me) if me == person => Ok(()),
+        Viewer::Person(_) => Err(ApiError::Forbidden),
+    }
+}
+
+#[Object]
+impl RunningMutation {
+    /// Creates or replaces a tutor's profile: coordinators for anyone, a
+    /// tutor for themselves.
+    async fn set_tutor_profile(
+        &self,
+        ctx: &Context<'_>,
+        input: SetTutorProfileInput,
+    ) -> Result<TutorProfile> {
+        let caller = ctx.caller()?;
+        let db = &ctx.state().db;
+        let person_id = ids::decode(&input.tutor_id, "Person")?;
+        own_person_check(Viewer::of(db, caller).await?, person_id)?;
+        let role_ids = input
+            .role_ids
+            .iter()
+            .map(|id| ids::decode(id, "TutorRole"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let competences = input
+            .competences
+            .iter()
+            .map(|c| {
+                Ok(StoredCompetence {
+                    axis_id: ids::decode(&c.axis_id, "SupportAxis")?,
+                    level: c.level,
+                })
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        let saved = service::set_tutor_profile(
+            db,
+            caller.organisation_id,
+            service::TutorProfileInput {
+                programme_id: ids::decode(&input.programme_id, "Programme")?,
+                person_id,
+                role_ids,
+                capacity: input.capacity,
+                languages: input.languages,
+                availability: window_inputs(&input.availability),
+                modes: input.modes.into_iter().map(Into::into).collect(),
+                competences,
+            },
+        )
+        .await?;
+        Ok(TutorProfile(saved))
+    }
+
+    /// Creates or replaces a learner's languages, availability and modes:
+    /// coordinators for anyone, a learner for themselves.
+    async fn set_learner_profile(
+        &self,
+        ctx: &Context<'_>,
+        input: SetLearnerProfileInput,
+    ) -> Result<LearnerProfile> {
+        let caller = ctx.caller()?;
+        let db = &ctx.state().db;
+        let person_id = ids::decode(&input.learner_id, "Person")?;
+        own_person_check(Viewer::of(db, caller).await?, person_id)?;
+        let saved = service::set_learner_profile(
+            db,
+            caller.organisation_id,
+            service::LearnerProfileInput {
+                programme_id: ids::decode(&input.programme_id, "Programme")?,
+                person_id,
+                languages: input.languages,
+                availability: window_inputs(&input.availability),
+                modes: input.modes.into_iter().map(Into::into).collect(),
+            },
+        )
+        .await?;
+        Ok(LearnerProfile(saved))
+    }
+
+    /// Rules a learner–tutor pair out of every later run.
+    async fn exclude_pair(&self, ctx: &Context<'_>, input: PairInput) -> Result<bool> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        service::exclude_pair(
+            &ctx.state().db,
+            caller,
+            ids::decode(&input.programme_id, "Programme")?,
+            ids::decode(&input.learner_id, "Person")?,
+            ids::decode(&input.tutor_id, "Person")?,
+            input.reason,
+        )
+        .await?;
+        Ok(true)
+    }
+
+    /// Proposes tutors in a role for every learner of the programme with an
+    /// open need and no active matching in the role, maximising the total
+    /// score under the tutors' capacities. Small programmes are matched at
+    /// once; large ones by the worker (poll `matchingRun`).
+    async fn run_matching(
+        &self,
+        ctx: &Context<'_>,
+        input: RunMatchingInput,
+    ) -> Result<MatchingRun> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        let run = service::start_run(
+            ctx.state(),
+            caller,
+            ids::decode(&input.programme_id, "Programme")?,
+            ids::decode(&input.role_id, "TutorRole")?,
+            weights_of(input.weights),
+        )
+        .await?;
+        Ok(MatchingRun(run))
+    }
+
+    /// Accepts a proposal: it becomes active and takes one of the tutor's
+    /// places. CONFLICT when no place is left.
+    async fn accept_matching(
+        &self,
+        ctx: &Context<'_>,
+        input: DecideMatchingInput,
+    ) -> Result<Matching> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        let id = ids::decode(&input.matching_id, "Matching")?;
+        Ok(Matching(
+            service::accept(&ctx.state().db, caller, id, input.reason).await?,
+        ))
+    }
+
+    async fn reject_matching(
+        &self,
+        ctx: &Context<'_>,
+        input: DecideMatchingInput,
+    ) -> Result<Matching> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        let id = ids::decode(&input.matching_id, "Matching")?;
+        Ok(Matching(
+            service::reject(&ctx.state().db, caller, id, input.reason).await?,
+        ))
+    }
+
+    /// Ends an active matching; it is archived with its plan and sessions.
+    async fn end_matching(
+        &self,
+        ctx: &Context<'_>,
+        input: DecideMatchingInput,
+    ) -> Result<Matching> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        let id = ids::decode(&input.matching_id, "Matching")?;
+        Ok(Matching(
+            service::end(&ctx.state().db, caller, id, input.reason).await?,
+        ))
+    }
+
+    /// Pairs a learner and a tutor by hand, active at once.
+    async fn override_matching(
+        &self,
+        ctx: &Context<'_>,
+        input: OverrideMatchingInput,
+    ) -> Result<Matching> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        Ok(Matching(
+            service::override_pair(
+                &ctx.state().db,
+                caller,
+                ids::decode(&input.programme_id, "Programme")?,
+                ids::decode(&input.role_id, "TutorRole")?,
+                ids::decode(&input.learner_id, "Person")?,
+                ids::decode(&input.tutor_id, "Person")?,
+                input.reason,
+            )
+            .await?,
+        ))
+    }
+
+    async fn add_plan_goal(&self, ctx: &Context<'_>, input: AddPlanGoalInput) -> Result<PlanGoal> {
+        let caller = ctx.caller()?;
+        Ok(PlanGoal(
+            service::add_goal(
+                &ctx.state().db,
+                caller,
+                ids::decode(&input.matching_id, "Matching")?,
+                input.description,
+                input.measure,
+                input.target_date,
+            )
+            .await?,
+        ))
+    }
+
+    async fn set_plan_goal_status(
+        &self,
+        ctx: &Context<'_>,
+        input: SetPlanGoalStatusInput,
+    ) -> Result<PlanGoal> {
+        let caller = ctx.caller()?;
+        Ok(PlanGoal(
+            service::set_goal_status(
+                &ctx.state().db,
+                caller,
+                ids::decode(&input.goal_id, "PlanGoal")?,
+                input.status.into(),
+            )
+            .await?,
+        ))
+    }
+
+    async fn plan_intervention(
+        &self,
+        ctx: &Context<'_>,
+        input: PlanInterventionInput,
+    ) -> Result<PlannedIntervention> {
+        let caller = ctx.caller()?;
+        Ok(PlannedIntervention(
+            service::plan_intervention(
+                &ctx.state().db,
+                caller,
+                ids::decode(&input.matching_id, "Matching")?,
+                ids::decode(&input.intervention_id, "Intervention")?,
+                input.starts_on,
+                input.every_days,
+                input.sessions,
+            )
+            .await?,
+        ))
+    }
+
+    async fn schedule_session(
+        &self,
+        ctx: &Context<'_>,
+        input: ScheduleSessionInput,
+    ) -> Result<Session> {
+        let caller = ctx.caller()?;
+        let new = SessionInput {
+            matching_id: ids::decode(&input.matching_id, "Matching")?,
+            intervention_id: ids::decode(&input.intervention_id, "Intervention")?,
+            at: input.starts_at,
+            minutes: input.minutes,
+            mode: input.mode.map(Into::into),
+        };
+        Ok(Session(
+            service::schedule_session(&ctx.state().db, caller, new).await?,
+        ))
+    }
+
+    /// Records a held session of a relation: by its tutor or a coordinator.
+    async fn record_session(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordSessionInput,
+    ) -> Result<Session> {
+        let caller = ctx.caller()?;
+        let new = SessionInput {
+            matching_id: ids::decode(&input.matching_id, "Matching")?,
+            intervention_id: ids::decode(&input.intervention_id, "Intervention")?,
+            at: input.held_at,
+            minutes: input.minutes,
+            mode: input.mode.map(Into::into),
+        };
+        let scheduled = input
+            .session_id
+            .as_ref()
+            .map(|id| ids::decode(id, "Session"))
+            .transpose()?;
+        Ok(Session(
+            service::record_session(
+                &ctx.state().db,
+                caller,
+                new,
+                scheduled,
+                input.attended,
+                input.notes,
+            )
+            .await?,
+        ))
+    }
+
+    async fn write_session_notes(
+        &self,
+        ctx: &Context<'_>,
+        input: WriteSessionNotesInput,
+    ) -> Result<Session> {
+        let caller = ctx.caller()?;
+        Ok(Session(
+            service::write_notes(
+                &ctx.state().db,
+                caller,
+                ids::decode(&input.session_id, "Session")?,
+                input.notes,
+            )
+            .await?,
+        ))
+    }
+}
