@@ -25,34 +25,6 @@ async fn tutors(app: &TestApp, token: &str, names: &[&str]) -> anyhow::Result<Ve
         .collect())
 }
 
-/// Adds a member linked to a person and signs them in.
-async fn member(
-    app: &TestApp,
-    admin: &str,
-    org: &str,
-    email: &str,
-    role: &str,
-    person: &Value,
-) -> anyhow::Result<String> {
-    app.ok(
-        "mutation($input: AddMemberInput!) { addMember(input: $input) { email } }",
-        json!({ "input": { "email": email, "displayName": email, "role": role, "password": tests::PASSWORD, "personId": person } }),
-        Some(admin),
-    )
-    .await?;
-    let data = app
-        .ok(
-            "mutation($e: String!, $o: String) { signIn(input: {email: $e, password: \"correct horse battery\", organisation: $o}) { token } }",
-            json!({ "e": email, "o": org }),
-            None,
-        )
-        .await?;
-    Ok(data["signIn"]["token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned())
-}
-
 #[tokio::test]
 async fn training_and_tutoring_hours_make_a_tutors_level() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
@@ -126,7 +98,7 @@ async fn training_and_tutoring_hours_make_a_tutors_level() -> anyhow::Result<()>
     );
 
     // Tutor B reads their own development, and no one else's.
-    let b = member(&app, &admin, "dev", "b@dev.test", "TUTOR", &ids[1]).await?;
+    let b = crate::fixtures::member(&app, &admin, "dev", "b@dev.test", "TUTOR", &ids[1]).await?;
     let mine = app
         .ok(
             "query($id: ID!) { myDevelopment(programmeId: $id) { trainingHours level } }",
@@ -172,8 +144,10 @@ async fn communities_share_resources_and_a_thread_among_members() -> anyhow::Res
     let bad_url = app
         .error_code(resource, json!({ "input": { "communityId": community, "title": "X", "url": "javascript:alert(1)" } }), Some(&admin))
         .await?;
-    let member_token = member(&app, &admin, "cop", "member@cop.test", "TUTOR", &ids[0]).await?;
-    let outsider_token = member(&app, &admin, "cop", "outsider@cop.test", "TUTOR", &ids[1]).await?;
+    let member_token =
+        crate::fixtures::member(&app, &admin, "cop", "member@cop.test", "TUTOR", &ids[0]).await?;
+    let outsider_token =
+        crate::fixtures::member(&app, &admin, "cop", "outsider@cop.test", "TUTOR", &ids[1]).await?;
     let post =
         "mutation($input: PostInput!) { postToCommunity(input: $input) { post { body author } } }";
 
@@ -247,7 +221,7 @@ async fn a_learner_states_their_own_need_and_only_theirs() -> anyhow::Result<()>
         wrong_kind["errors"][0]["extensions"]["problems"][0]["field"],
         "personId"
     );
-    let lea = member(
+    let lea = crate::fixtures::member(
         &app,
         &admin,
         "self",

@@ -132,3 +132,31 @@ pub async fn programme(app: &TestApp, token: &str) -> anyhow::Result<Value> {
         .await?["createProgramme"]["programme"]["id"]
         .clone())
 }
+
+/// Adds a member linked to a person and signs them in.
+pub async fn member(
+    app: &TestApp,
+    admin: &str,
+    org: &str,
+    email: &str,
+    role: &str,
+    person: &Value,
+) -> anyhow::Result<String> {
+    app.ok(
+        "mutation($input: AddMemberInput!) { addMember(input: $input) { email } }",
+        json!({ "input": { "email": email, "displayName": email, "role": role, "password": tests::PASSWORD, "personId": person } }),
+        Some(admin),
+    )
+    .await?;
+    let data = app
+        .ok(
+            "mutation($e: String!, $o: String) { signIn(input: {email: $e, password: \"correct horse battery\", organisation: $o}) { token } }",
+            json!({ "e": email, "o": org }),
+            None,
+        )
+        .await?;
+    Ok(data["signIn"]["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned())
+}

@@ -9,4 +9,5 @@ mod development;
 mod evaluation_loop;
 mod fixtures;
 mod members;
+mod running;
 mod schema_contract;

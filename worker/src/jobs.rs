@@ -382,6 +382,9 @@ pub enum JobQueue {
 /// only at its heartbeat (30 s).
 const POLL_EVERY: Duration = Duration::from_millis(200);
 
+/// How often the embedded job store's worker reports alive.
+const SQLITE_HEARTBEAT: Duration = Duration::from_secs(2);
+
 /// The queue name used unless a test asks for its own.
 pub const QUEUE: &str = "tutorial-jobs";
 
@@ -403,10 +406,22 @@ impl JobQueue {
                 std::fs::create_dir_all(&settings.data_dir)?;
                 let path = settings.data_dir.join("jobs.sqlite");
                 let url = format!("sqlite://{}?mode=rwc", path.display());
-                // A pool of its own: the job store's pragmas do not touch application data.
-                let pool = apalis_sqlite::SqlitePool::connect(&url).await?;
+                // A pool of its own: the job store's pragmas do not touch
+                // application data. One connection: the store reads, then
+                // writes, in deferred transactions, and a push committed in
+                // between would make the fetch fail ("database is locked")
+                // and stall the worker. Serialised, they never overlap.
+                let pool = apalis_sqlite::SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect(&url)
+                    .await?;
                 SqliteStorage::setup(&pool).await?;
-                let config = apalis_sqlite::Config::default().queue(name);
+                // An idle worker sometimes misses the poll that follows a
+                // finished job and only looks again at its next heartbeat:
+                // a short heartbeat bounds that wait.
+                let config = apalis_sqlite::Config::default()
+                    .queue(name)
+                    .heartbeat_interval(SQLITE_HEARTBEAT);
                 Ok(Self::Sqlite(SqliteStorage::new(&pool).with_config(config)))
             }
         }

@@ -96,6 +96,8 @@ pub struct Rules {
     pub exclusions: HashSet<(i64, i64)>,
     /// (learner, tutor) pairs already active in the role.
     pub active: HashSet<(i64, i64)>,
+    /// (learner, tutor) pairs a coordinator turned down in the role.
+    pub rejected: HashSet<(i64, i64)>,
 }
 
 /// Why a pair cannot be proposed. The order is the order of checking.
@@ -111,6 +113,8 @@ pub enum Constraint {
     AlreadyActive,
     /// A coordinator excluded the pair.
     Excluded,
+    /// A coordinator rejected this pair when it was proposed before.
+    Rejected,
     /// No language in common.
     NoSharedLanguage,
     /// Both gave availability and no window overlaps.
@@ -239,6 +243,9 @@ pub fn assess(
     }
     if rules.exclusions.contains(&pair) {
         return Err(Constraint::Excluded);
+    }
+    if rules.rejected.contains(&pair) {
+        return Err(Constraint::Rejected);
     }
     if !shares_any(&learner.languages, &tutor.languages) {
         return Err(Constraint::NoSharedLanguage);

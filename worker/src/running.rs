@@ -66,6 +66,15 @@ pub async fn load_pool(
             matched_in_role.insert(m.learner_id);
         }
     }
+    for m in matching::Entity::find()
+        .filter(matching::Column::ProgrammeId.eq(programme_id))
+        .filter(matching::Column::RoleId.eq(role_id))
+        .filter(matching::Column::Status.eq(MatchingStatus::Rejected))
+        .all(db)
+        .await?
+    {
+        rules.rejected.insert((m.learner_id, m.tutor_id));
+    }
     for x in matching_exclusion::Entity::find()
         .filter(matching_exclusion::Column::ProgrammeId.eq(programme_id))
         .all(db)
@@ -129,13 +138,14 @@ pub async fn load_pool(
     let mut learners = Vec::with_capacity(waiting.len());
     for id in waiting {
         let profile = profiles.get(&id);
-        let languages = match profile {
+        // Without languages of their own, a learner works in their language.
+        let mut languages = match profile {
             Some(p) => lower(list(&p.languages)?),
-            None => people
-                .get(&id)
-                .map(|p| vec![p.language.to_lowercase()])
-                .unwrap_or_default(),
+            None => Vec::new(),
         };
+        if languages.is_empty() {
+            languages.extend(people.get(&id).map(|p| p.language.to_lowercase()));
+        }
         learners.push(Learner {
             id,
             languages,

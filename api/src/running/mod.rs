@@ -50,7 +50,7 @@ mirror_enum!(
 mirror_enum!(
     /// Why a pair cannot be proposed.
     MatchingConstraint <=> engine::Constraint {
-        SelfMatch, NotAccepting, Full, AlreadyActive, Excluded, NoSharedLanguage, NoCommonAvailability
+        SelfMatch, NotAccepting, Full, AlreadyActive, Excluded, Rejected, NoSharedLanguage, NoCommonAvailability
     }
 );
 mirror_enum!(

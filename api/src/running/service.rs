@@ -421,7 +421,7 @@ pub async fn exclude_pair(
     let programme = find_programme(db, org, programme_id).await?;
     let learner = find_person(db, org, learner_id, PersonKind::Learner).await?;
     let tutor = find_person(db, org, tutor_id, PersonKind::Tutor).await?;
-    Ok(matching_exclusion::ActiveModel {
+    matching_exclusion::ActiveModel {
         organisation_id: Set(org),
         programme_id: Set(programme.id),
         learner_id: Set(learner.id),
@@ -436,7 +436,7 @@ pub async fn exclude_pair(
     .map_err(|e| match ApiError::from(e) {
         ApiError::Conflict(_) => ApiError::Conflict("that pair is already excluded".into()),
         other => other,
-    })?)
+    })
 }
 
 fn check_weights(weights: &Weights) -> ApiResult<()> {
@@ -567,12 +567,10 @@ async fn take_place(db: &impl ConnectionTrait, programme_id: i64, tutor_id: i64)
         )
         .filter(tutor_profile::Column::ProgrammeId.eq(programme_id))
         .filter(tutor_profile::Column::PersonId.eq(tutor_id))
-        .filter(
-            sea_orm::sea_query::ExprTrait::lt(
+        .filter(sea_orm::sea_query::ExprTrait::lt(
             Expr::col(tutor_profile::Column::ActiveCount),
             Expr::col(tutor_profile::Column::Capacity),
-        ),
-        )
+        ))
         .exec(db)
         .await?;
     if taken.rows_affected == 1 {
