@@ -284,7 +284,7 @@ pub async fn seed(state: &AppState) -> ApiResult<Demo> {
     import::import(db, org, tutors.id, COURSE_EVALS_CSV, &evals_mapping).await?;
 
     let check_in = check_in(state, org).await?;
-    let programme_id = programme(state, org, learners.id).await?;
+    let programme_id = programme(state, &admin, learners.id).await?;
 
     Ok(Demo {
         learner_campaign_id: learners.id,
@@ -297,10 +297,11 @@ pub async fn seed(state: &AppState) -> ApiResult<Demo> {
 /// A programme whose needs come from the learner questionnaire: a high
 /// neuroticism score signals a wellbeing need, a low conscientiousness
 /// score a need for study methods.
-async fn programme(state: &AppState, org: i64, campaign_id: i64) -> ApiResult<i64> {
+async fn programme(state: &AppState, admin: &auth::Caller, campaign_id: i64) -> ApiResult<i64> {
     use crate::design::service::{self as design, NewIntervention, NewProgramme};
     use entities::{AxisKind, CommunicationTool, InterventionFormat, RuleDirection};
 
+    let org = admin.organisation_id;
     let db = &state.db;
     let today = Utc::now().date_naive();
     let programme = design::create_programme(
@@ -541,7 +542,112 @@ async fn programme(state: &AppState, org: i64, campaign_id: i64) -> ApiResult<i6
         .await?;
         design::apply_rule(db, org, rule.id).await?;
     }
+    let roles = Roles {
+        tutor: (tutor.id, methods.id, tutor.expected_learners),
+        mentor: (mentor.id, wellbeing.id, mentor.expected_learners),
+    };
+    match_learners(state, admin, programme.id, roles).await?;
     Ok(programme.id)
+}
+
+/// Role, the axis it serves and its capacity per tutor.
+struct Roles {
+    tutor: (i64, i64, i32),
+    mentor: (i64, i64, i32),
+}
+
+/// Gives the 94 evaluated teachers tutor profiles, from their evaluations:
+/// those of teaching rank mentor, the others tutor study methods, each with a
+/// competence of their mean evaluation score rounded (1–5). Then proposes
+/// tutors and mentors for the learners with needs, and accepts the tutors'
+/// proposals; the mentors' wait for a coordinator's decision.
+async fn match_learners(
+    state: &AppState,
+    admin: &auth::Caller,
+    programme_id: i64,
+    roles: Roles,
+) -> ApiResult<()> {
+    use crate::running::service as running;
+    use std::collections::BTreeMap;
+
+    let db = &state.db;
+    let org = admin.organisation_id;
+    let mut scores: BTreeMap<String, (String, f64, u32)> = BTreeMap::new();
+    let mut reader = csv::Reader::from_reader(COURSE_EVALS_CSV);
+    let headers = reader.headers().map_err(ApiError::internal)?.clone();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("course evaluations lack {name}")))
+    };
+    let (prof, rank, score) = (column("prof_id")?, column("rank")?, column("score")?);
+    for row in reader.records() {
+        let row = row.map_err(ApiError::internal)?;
+        let value: f64 = row[score].parse().map_err(ApiError::internal)?;
+        let entry = scores
+            .entry(row[prof].to_owned())
+            .or_insert_with(|| (row[rank].to_owned(), 0.0, 0));
+        entry.1 += value;
+        entry.2 += 1;
+    }
+    let people: BTreeMap<String, i64> = person::Entity::find()
+        .filter(person::Column::OrganisationId.eq(org))
+        .filter(person::Column::Kind.eq(PersonKind::Tutor))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|p| Some((p.external_ref?.strip_prefix("tutor-")?.to_owned(), p.id)))
+        .collect();
+    for (prof, (rank, total, count)) in &scores {
+        let Some(person_id) = people.get(prof) else {
+            continue;
+        };
+        let ((role, axis, capacity), modes) = if rank == "teaching" {
+            (roles.mentor, vec![entities::CommunicationTool::InPerson])
+        } else {
+            (
+                roles.tutor,
+                vec![
+                    entities::CommunicationTool::Video,
+                    entities::CommunicationTool::InPerson,
+                ],
+            )
+        };
+        let level = (total / f64::from(*count)).round().clamp(1.0, 5.0) as i32;
+        running::set_tutor_profile(
+            db,
+            org,
+            running::TutorProfileInput {
+                programme_id,
+                person_id: *person_id,
+                role_ids: vec![role],
+                capacity,
+                languages: vec!["en".into()],
+                availability: Vec::new(),
+                modes,
+                competences: vec![worker::running::Competence {
+                    axis_id: axis,
+                    level,
+                }],
+            },
+        )
+        .await?;
+    }
+
+    let weights = worker::matching::Weights::default();
+    let tutors = running::start_run(state, admin, programme_id, roles.tutor.0, weights).await?;
+    running::start_run(state, admin, programme_id, roles.mentor.0, weights).await?;
+    if tutors.status == entities::RunStatus::Done {
+        let proposed = entities::matching::Entity::find()
+            .filter(entities::matching::Column::RunId.eq(tutors.id))
+            .all(db)
+            .await?;
+        for m in proposed {
+            running::accept(db, admin, m.id, "Demo: accepted as proposed".into()).await?;
+        }
+    }
+    Ok(())
 }
 
 /// A short questionnaire with every kind of item, sent to three learners.

@@ -75,6 +75,7 @@ impl Application {
             db: db.clone(),
             queue: queue.clone(),
             tokens: tokens.clone(),
+            matching_inline_pairs: settings.matching_inline_pairs,
         };
 
         let jobs = if options.run_jobs {

@@ -16,6 +16,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub queue: JobQueue,
     pub tokens: TokenKey,
+    /// Largest matching run (learner × tutor pairs) run within a request.
+    pub matching_inline_pairs: usize,
 }
 
 impl AppState {

@@ -775,3 +775,124 @@ async fn bad_profiles_and_weights_are_refused_field_by_field() -> anyhow::Result
     assert_eq!(profiles["tutorProfiles"]["nodes"], json!([]));
     Ok(())
 }
+
+/// The demo's mentors have fewer places (15 mentors × 10) than there are
+/// learners with a wellbeing need (650): with every place filled, the
+/// optimal total takes the most severe needs first.
+#[tokio::test]
+async fn the_demo_matches_the_most_severe_wellbeing_needs_to_its_mentors() -> anyhow::Result<()> {
+    use entities::{MatchingStatus, RoleKind, matching, need, tutor_role};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use std::collections::HashMap;
+
+    let app = TestApp::spawn().await?;
+    let demo = api::demo::seed(&app.state)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let db = &app.state.db;
+    let roles = tutor_role::Entity::find()
+        .filter(tutor_role::Column::ProgrammeId.eq(demo.programme_id))
+        .all(db)
+        .await?;
+    let mentor = roles.iter().find(|r| r.kind == RoleKind::Mentor).unwrap();
+    let tutor = roles.iter().find(|r| r.kind == RoleKind::Tutor).unwrap();
+    let of_role = |role: i64, status: MatchingStatus| {
+        matching::Entity::find()
+            .filter(matching::Column::RoleId.eq(role))
+            .filter(matching::Column::Status.eq(status))
+            .all(db)
+    };
+    let proposed = of_role(mentor.id, MatchingStatus::Proposed).await?;
+    let active = of_role(tutor.id, MatchingStatus::Active).await?;
+    assert_eq!(proposed.len(), 150);
+    // 79 tutors with 15 places each have room for every study-methods need.
+    assert_eq!(active.len(), 591);
+
+    let wellbeing_axis = mentor_axis(db, demo.programme_id, mentor.id).await?;
+    let severity: HashMap<i64, i32> = need::Entity::find()
+        .filter(need::Column::AxisId.eq(wellbeing_axis))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|n| (n.person_id, n.severity))
+        .collect();
+    assert_eq!(severity.len(), 650);
+    let matched: std::collections::HashSet<i64> = proposed.iter().map(|m| m.learner_id).collect();
+    let lowest_matched = matched.iter().map(|l| severity[l]).min().unwrap();
+    let highest_left = severity
+        .iter()
+        .filter(|(l, _)| !matched.contains(l))
+        .map(|(_, s)| *s)
+        .max()
+        .unwrap();
+    assert!(
+        lowest_matched >= highest_left,
+        "matched down to severity {lowest_matched}, left one of {highest_left}"
+    );
+    let mut load: HashMap<i64, usize> = HashMap::new();
+    for m in &proposed {
+        *load.entry(m.tutor_id).or_default() += 1;
+    }
+    assert!(load.values().all(|n| *n <= 10));
+    Ok(())
+}
+
+async fn mentor_axis(
+    db: &sea_orm::DatabaseConnection,
+    programme: i64,
+    role: i64,
+) -> anyhow::Result<i64> {
+    use entities::intervention;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    Ok(intervention::Entity::find()
+        .filter(intervention::Column::ProgrammeId.eq(programme))
+        .filter(intervention::Column::RoleId.eq(role))
+        .one(db)
+        .await?
+        .map(|i| i.axis_id)
+        .unwrap_or_default())
+}
+
+#[tokio::test]
+async fn large_runs_go_to_the_worker_and_a_role_serves_only_its_axes() -> anyhow::Result<()> {
+    // Every run counts as large here.
+    let app = TestApp::spawn_with(|settings| settings.matching_inline_pairs = 0).await?;
+    let s = scenario(&app, "queue").await?;
+    app.ok(
+        "mutation($input: CreateInterventionInput!) { createIntervention(input: $input) { intervention { id } } }",
+        json!({ "input": { "axisId": s.method, "name": "Method clinic", "format": "INDIVIDUAL", "tool": "VIDEO",
+            "sessionsPerMonth": 2, "sessionMinutes": 30, "groupSize": 1, "sessionCost": 5, "roleId": s.role } }),
+        Some(&s.token),
+    )
+    .await?;
+    need(&app, &s, &s.method, &s.learners[0], 3).await?;
+    need(&app, &s, &s.wellbeing, &s.learners[1], 5).await?;
+    app.ok(
+        SET_TUTOR,
+        json!({ "input": { "programmeId": s.programme, "tutorId": s.tutors[0], "roleIds": [s.role],
+            "capacity": 5, "languages": ["en"], "competences": [{ "axisId": s.method, "level": 4 }] } }),
+        Some(&s.token),
+    )
+    .await?;
+    let started = run(&app, &s).await?;
+    assert_ne!(started["status"], "FAILED");
+    assert_eq!(app.jobs_done("run_matching", 1).await?, 0);
+    let done = app
+        .ok(
+            "query($id: ID!) { matchingRun(id: $id) { status learners proposed matchings { nodes { learner { id } } } } }",
+            json!({ "id": started["id"] }),
+            Some(&s.token),
+        )
+        .await?["matchingRun"]
+        .clone();
+    assert_eq!(done["status"], "DONE");
+    // The role delivers method interventions only: the wellbeing need waits
+    // for another role.
+    assert_eq!(done["learners"], 1);
+    assert_eq!(done["proposed"], 1);
+    assert_eq!(
+        done["matchings"]["nodes"][0]["learner"]["id"],
+        s.learners[0]
+    );
+    Ok(())
+}

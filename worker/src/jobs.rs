@@ -553,3 +553,21 @@ pub fn next_at_hour(now: DateTime<Utc>, hour: u32) -> DateTime<Utc> {
         today + chrono::Duration::days(1)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_nightly_check_falls_at_the_next_occurrence_of_its_hour() {
+        let at = |d: u32, h: u32, m: u32| Utc.with_ymd_and_hms(2026, 12, d, h, m, 0).unwrap();
+        assert_eq!(next_at_hour(at(4, 1, 59), 2), at(4, 2, 0));
+        assert_eq!(next_at_hour(at(4, 2, 0), 2), at(5, 2, 0));
+        assert_eq!(next_at_hour(at(4, 23, 0), 2), at(5, 2, 0));
+        assert_eq!(
+            next_at_hour(at(31, 23, 30), 0),
+            Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap()
+        );
+    }
+}

@@ -2,7 +2,7 @@
 //! decisions.
 //!
 //! A run proposes tutors for the learners of a programme who have an open
-//! need and no active matching in the role. Active matchings stay as they
+//! need on an axis the role serves and no active matching in the role. Active matchings stay as they
 //! are and take their place in the tutors' capacity; proposals of earlier
 //! runs that nobody decided on are withdrawn and replaced.
 
@@ -10,8 +10,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use entities::{
-    MatchingStatus, NeedStatus, RunStatus, learner_profile, matching, matching_exclusion,
-    matching_run, need, person, tutor_profile,
+    MatchingStatus, NeedStatus, RunStatus, intervention, learner_profile, matching,
+    matching_exclusion, matching_run, need, person, tutor_profile,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -22,9 +22,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::jobs::JobError;
 use crate::matching::{self as engine, Learner, Proposal, Rules, Tutor, Weights, Window};
-
-/// Runs over more pairs than this go to the worker; smaller ones run at once.
-pub const INLINE_PAIRS: usize = 50_000;
 
 /// A competence as stored on a tutor profile.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,6 +80,16 @@ pub async fn load_pool(
         rules.exclusions.insert((x.learner_id, x.tutor_id));
     }
 
+    // A role serves the axes of the interventions it delivers; a role that
+    // delivers none yet is open to every need.
+    let served: HashSet<i64> = intervention::Entity::find()
+        .filter(intervention::Column::ProgrammeId.eq(programme_id))
+        .filter(intervention::Column::RoleId.eq(role_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| i.axis_id)
+        .collect();
     let mut needs: HashMap<i64, Vec<(i64, i32)>> = HashMap::new();
     for n in need::Entity::find()
         .filter(need::Column::ProgrammeId.eq(programme_id))
@@ -90,7 +97,8 @@ pub async fn load_pool(
         .all(db)
         .await?
     {
-        if !matched_in_role.contains(&n.person_id) {
+        let in_scope = served.is_empty() || served.contains(&n.axis_id);
+        if in_scope && !matched_in_role.contains(&n.person_id) {
             needs
                 .entry(n.person_id)
                 .or_default()

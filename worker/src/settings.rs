@@ -39,6 +39,9 @@ pub struct Settings {
     pub monitor_hour_utc: u32,
     /// Maximum number of database connections.
     pub db_max_connections: u32,
+    /// Matching runs over at most this many learner × tutor pairs run at
+    /// once in the api; larger ones are queued for the worker.
+    pub matching_inline_pairs: usize,
     /// Web origins (`https://app.example.org`) whose pages may call the API;
     /// none by default. Tokens travel in headers, never cookies.
     pub cors_origins: Vec<String>,
@@ -67,6 +70,7 @@ impl Default for Settings {
             sweep_interval_secs: 300,
             monitor_hour_utc: 2,
             db_max_connections: 10,
+            matching_inline_pairs: 50_000,
             cors_origins: Vec::new(),
         }
     }
@@ -85,6 +89,7 @@ const ENV_VARS: &[&str] = &[
     "LOG_FORMAT",
     "SWEEP_INTERVAL_SECS",
     "MONITOR_HOUR_UTC",
+    "MATCHING_INLINE_PAIRS",
     "DB_MAX_CONNECTIONS",
     "CORS_ORIGINS",
 ];
@@ -170,6 +175,10 @@ impl Settings {
                         .filter(|h| *h < 24)
                         .ok_or_else(|| invalid("must be an hour from 0 to 23".into()))?
                 }
+                "MATCHING_INLINE_PAIRS" => {
+                    self.matching_inline_pairs =
+                        value.parse().map_err(|e| invalid(format!("{e}")))?
+                }
                 "DB_MAX_CONNECTIONS" => {
                     self.db_max_connections = value.parse().map_err(|e| invalid(format!("{e}")))?
                 }
@@ -197,6 +206,7 @@ impl Settings {
             "SECRET_",
             "SWEEP_",
             "MONITOR_",
+            "MATCHING_",
             "DB_",
         ];
         std::env::vars()
@@ -245,6 +255,7 @@ impl fmt::Debug for Settings {
             .field("sweep_interval_secs", &self.sweep_interval_secs)
             .field("monitor_hour_utc", &self.monitor_hour_utc)
             .field("db_max_connections", &self.db_max_connections)
+            .field("matching_inline_pairs", &self.matching_inline_pairs)
             .field("cors_origins", &self.cors_origins)
             .finish()
     }

@@ -12,7 +12,7 @@ use entities::{
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    EntityTrait, QueryFilter, QueryOrder,
 };
 use worker::Job;
 use worker::matching::{self as engine, Constraint, Scored, Weights, Window};
@@ -489,16 +489,10 @@ pub async fn start_run(
     .insert(db)
     .await?;
 
-    let learners = entities::need::Entity::find()
-        .filter(entities::need::Column::ProgrammeId.eq(programme.id))
-        .filter(entities::need::Column::Status.eq(entities::NeedStatus::Open))
-        .count(db)
-        .await?;
-    let tutors = tutor_profile::Entity::find()
-        .filter(tutor_profile::Column::ProgrammeId.eq(programme.id))
-        .count(db)
-        .await?;
-    if (learners as usize).saturating_mul(tutors as usize) <= running::INLINE_PAIRS {
+    let pool = running::load_pool(db, programme.id, role.id)
+        .await
+        .map_err(ApiError::internal)?;
+    if pool.learners.len().saturating_mul(pool.tutors.len()) <= state.matching_inline_pairs {
         running::execute_run(db, run.id)
             .await
             .map_err(ApiError::internal)?;
