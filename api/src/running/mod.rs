@@ -321,14 +321,31 @@ impl Matching {
         })
     }
     async fn sessions(&self, ctx: &Context<'_>) -> Result<Vec<Session>> {
-        Ok(service::sessions_of(&ctx.state().db, self.0.id)
-            .await?
+        let db = &ctx.state().db;
+        let sessions = service::sessions_of(db, self.0.id).await?;
+        let came: std::collections::HashMap<i64, bool> =
+            entities::session_participant::Entity::find()
+                .filter(
+                    entities::session_participant::Column::SessionId
+                        .is_in(sessions.iter().map(|s| s.id)),
+                )
+                .all(db)
+                .await
+                .map_err(ApiError::from)?
+                .into_iter()
+                .map(|p| (p.session_id, p.attended))
+                .collect();
+        Ok(sessions
             .into_iter()
-            .map(Session)
+            .map(|s| {
+                let attended = came.get(&s.id).copied();
+                Session::new(s, attended)
+            })
             .collect())
     }
     /// Health against the guide's standards, as of now; only active
-    /// matchings have one.
+    /// matchings have one. Computed on request: it weighs on a page's cost.
+    #[graphql(complexity = 10)]
     async fn health(&self, ctx: &Context<'_>) -> Result<Option<RelationHealth>> {
         if self.0.status != entities::MatchingStatus::Active {
             return Ok(None);
@@ -395,7 +412,14 @@ impl PlannedIntervention {
 }
 
 /// A session of a relation: scheduled, held or cancelled.
-pub struct Session(tutoring_session::Model);
+pub struct Session(tutoring_session::Model, Option<bool>);
+
+impl Session {
+    fn new(session: tutoring_session::Model, attended: Option<bool>) -> Self {
+        let attended = attended.filter(|_| session.status == entities::SessionStatus::Held);
+        Session(session, attended)
+    }
+}
 
 #[Object]
 impl Session {
@@ -429,16 +453,8 @@ impl Session {
         self.0.notes_at
     }
     /// Whether the learner came; none before the session is held.
-    async fn attended(&self, ctx: &Context<'_>) -> Result<Option<bool>> {
-        if self.0.status != entities::SessionStatus::Held {
-            return Ok(None);
-        }
-        let row = entities::session_participant::Entity::find()
-            .filter(entities::session_participant::Column::SessionId.eq(self.0.id))
-            .one(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(row.map(|r| r.attended))
+    async fn attended(&self) -> Option<bool> {
+        self.1
     }
 }
 
@@ -1166,8 +1182,9 @@ impl RunningMutation {
             minutes: input.minutes,
             mode: input.mode.map(Into::into),
         };
-        Ok(Session(
+        Ok(Session::new(
             service::schedule_session(&ctx.state().db, caller, new).await?,
+            None,
         ))
     }
 
@@ -1190,7 +1207,7 @@ impl RunningMutation {
             .as_ref()
             .map(|id| ids::decode(id, "Session"))
             .transpose()?;
-        Ok(Session(
+        Ok(Session::new(
             service::record_session(
                 &ctx.state().db,
                 caller,
@@ -1200,6 +1217,7 @@ impl RunningMutation {
                 input.notes,
             )
             .await?,
+            Some(input.attended),
         ))
     }
 
@@ -1209,14 +1227,20 @@ impl RunningMutation {
         input: WriteSessionNotesInput,
     ) -> Result<Session> {
         let caller = ctx.caller()?;
-        Ok(Session(
-            service::write_notes(
-                &ctx.state().db,
-                caller,
-                ids::decode(&input.session_id, "Session")?,
-                input.notes,
-            )
-            .await?,
-        ))
+        let db = &ctx.state().db;
+        let session = service::write_notes(
+            db,
+            caller,
+            ids::decode(&input.session_id, "Session")?,
+            input.notes,
+        )
+        .await?;
+        let came = entities::session_participant::Entity::find()
+            .filter(entities::session_participant::Column::SessionId.eq(session.id))
+            .one(db)
+            .await
+            .map_err(ApiError::from)?
+            .map(|p| p.attended);
+        Ok(Session::new(session, came))
     }
 }
