@@ -580,6 +580,45 @@ async fn tutors_plan_and_log_their_own_relations_and_learners_see_only_their_pla
         .await?;
     assert_eq!(others_list["matchings"]["nodes"], json!([]));
 
+    // The learner answers a questionnaire: its ratings become the relation's
+    // latest satisfaction (s1 = 4 of 5 → 0.75; s2 = 2, reversed → 0.75).
+    let questionnaire = crate::fixtures::questionnaire(&app, &s.token).await?;
+    let campaign =
+        crate::fixtures::campaign(&app, &s.token, &questionnaire, Default::default()).await?;
+    app.ok(
+        "mutation($input: InviteInput!) { inviteToCampaign(input: $input) { invited } }",
+        json!({ "input": { "campaignId": campaign, "personIds": [s.learners[0]] } }),
+        Some(&s.token),
+    )
+    .await?;
+    app.ok(
+        "mutation($input: CampaignInput!) { launchCampaign(input: $input) { campaign { status } } }",
+        json!({ "input": { "campaignId": campaign } }),
+        Some(&s.token),
+    )
+    .await?;
+    assert_eq!(app.jobs_done("send_invitations", 1).await?, 0);
+    let invitation = app
+        .mail
+        .messages()
+        .into_iter()
+        .find(|m| m.recipients.iter().any(|r| r.starts_with("l1@plan")))
+        .unwrap();
+    app.ok(
+        crate::fixtures::SUBMIT,
+        json!({ "input": { "token": invitation.token().unwrap(), "answers": crate::fixtures::answers(4.0) } }),
+        None,
+    )
+    .await?;
+    let satisfied = app
+        .ok(
+            "query($id: ID!) { matching(id: $id) { health { satisfaction } } }",
+            json!({ "id": matching }),
+            Some(&s.token),
+        )
+        .await?;
+    assert_eq!(satisfied["matching"]["health"]["satisfaction"], 0.75);
+
     // Profiles: a learner sets their own, never a tutor's or another learner's.
     let own = app
         .post(

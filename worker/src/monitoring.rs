@@ -209,34 +209,51 @@ pub async fn facts_of(
             }
         }
     }
-    for m in matchings {
-        let since = m.activated_at.unwrap_or(m.proposed_at);
-        if let Some(f) = facts.get_mut(&m.id) {
-            f.satisfaction = satisfaction(db, m.learner_id, since).await?;
+    for chunk in matchings.chunks(500) {
+        let latest = latest_satisfaction(db, chunk).await?;
+        for m in chunk {
+            if let Some(f) = facts.get_mut(&m.id) {
+                f.satisfaction = latest.get(&m.id).copied();
+            }
         }
     }
     Ok(facts)
 }
 
-/// The learner's satisfaction in their latest identified response since
-/// `since`: the mean of their rating answers, each put on 0–1 with
-/// reverse-keyed items turned round. `None` without such a response.
-pub async fn satisfaction(
+/// For each matching, the learner's satisfaction in their latest identified
+/// response since the matching began: the mean of their rating answers, each
+/// put on 0–1 with reverse-keyed items turned round. Matchings without such a
+/// response are absent. Three queries, however many matchings.
+async fn latest_satisfaction(
     db: &impl ConnectionTrait,
-    learner_id: i64,
-    since: DateTime<Utc>,
-) -> Result<Option<f64>, DbErr> {
-    let Some(latest) = response::Entity::find()
-        .filter(response::Column::PersonId.eq(learner_id))
-        .filter(response::Column::SubmittedAt.gte(since))
-        .order_by_desc(response::Column::SubmittedAt)
-        .one(db)
-        .await?
+    matchings: &[matching::Model],
+) -> Result<HashMap<i64, f64>, DbErr> {
+    let Some(earliest) = matchings
+        .iter()
+        .map(|m| m.activated_at.unwrap_or(m.proposed_at))
+        .min()
     else {
-        return Ok(None);
+        return Ok(HashMap::new());
     };
+    let responses = response::Entity::find()
+        .filter(response::Column::PersonId.is_in(matchings.iter().map(|m| m.learner_id)))
+        .filter(response::Column::SubmittedAt.gte(earliest))
+        .order_by_desc(response::Column::SubmittedAt)
+        .order_by_desc(response::Column::Id)
+        .all(db)
+        .await?;
+    let mut chosen: HashMap<i64, i64> = HashMap::new();
+    for m in matchings {
+        let since = m.activated_at.unwrap_or(m.proposed_at);
+        if let Some(r) = responses
+            .iter()
+            .find(|r| r.person_id == Some(m.learner_id) && r.submitted_at >= since)
+        {
+            chosen.insert(m.id, r.id);
+        }
+    }
     let answers = answer::Entity::find()
-        .filter(answer::Column::ResponseId.eq(latest.id))
+        .filter(answer::Column::ResponseId.is_in(chosen.values().copied()))
         .all(db)
         .await?;
     let items: HashMap<i64, item::Model> = item::Entity::find()
@@ -247,24 +264,34 @@ pub async fn satisfaction(
         .into_iter()
         .map(|i| (i.id, i))
         .collect();
-    let values: Vec<f64> = answers
-        .iter()
-        .filter_map(|a| {
-            let item = items.get(&a.item_id)?;
-            let points = f64::from(item.points?);
-            let value = a.number_value?;
-            if points <= 1.0 {
-                return None;
-            }
-            let share = ((value - 1.0) / (points - 1.0)).clamp(0.0, 1.0);
-            Some(if item.reverse_keyed {
-                1.0 - share
-            } else {
-                share
-            })
+    let mut by_response: HashMap<i64, Vec<f64>> = HashMap::new();
+    for a in &answers {
+        if let Some(share) = items.get(&a.item_id).and_then(|i| rating_share(i, a)) {
+            by_response.entry(a.response_id).or_default().push(share);
+        }
+    }
+    Ok(chosen
+        .into_iter()
+        .filter_map(|(m, r)| {
+            let values = by_response.get(&r)?;
+            Some((m, values.iter().sum::<f64>() / values.len() as f64))
         })
-        .collect();
-    Ok((!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64))
+        .collect())
+}
+
+/// A rating answer on 0–1, reverse-keyed items turned round.
+fn rating_share(item: &item::Model, a: &answer::Model) -> Option<f64> {
+    let points = f64::from(item.points?);
+    let value = a.number_value?;
+    if points <= 1.0 {
+        return None;
+    }
+    let share = ((value - 1.0) / (points - 1.0)).clamp(0.0, 1.0);
+    Some(if item.reverse_keyed {
+        1.0 - share
+    } else {
+        share
+    })
 }
 
 /// What a monitoring pass did.
