@@ -644,7 +644,14 @@ async fn match_learners(
             .all(db)
             .await?;
         for m in proposed {
-            running::accept(db, admin, m.id, "Demo: accepted as proposed".into()).await?;
+            running::decide(
+                db,
+                admin,
+                m.id,
+                running::Decision::Accept,
+                "Demo: accepted as proposed".into(),
+            )
+            .await?;
         }
     }
     Ok(())

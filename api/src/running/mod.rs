@@ -25,7 +25,7 @@ use crate::ids;
 use crate::loaders::{AxisById, InterventionById, PersonById, RoleById};
 use crate::pagination::{Page, connection, page};
 use crate::state::ContextExt;
-use service::{SessionInput, Viewer, WindowInput, clock};
+use service::{Decision, SessionInput, Viewer, WindowInput, clock};
 
 mirror_enum!(
     /// Where a matching stands. Matchings are kept for good: ended ones are archived.
@@ -941,6 +941,17 @@ pub struct WriteSessionNotesInput {
 #[derive(Default)]
 pub struct RunningMutation;
 
+async fn decide(
+    ctx: &Context<'_>,
+    input: DecideMatchingInput,
+    decision: Decision,
+) -> Result<Matching> {
+    let caller = ctx.caller_in(MANAGERS)?;
+    let id = ids::decode(&input.matching_id, "Matching")?;
+    let decided = service::decide(&ctx.state().db, caller, id, decision, input.reason).await?;
+    Ok(Matching(decided))
+}
+
 fn own_person_check(viewer: Viewer, person: i64) -> Result<(), ApiError> {
     match viewer {
         Viewer::Manager => Ok(()),
@@ -1064,36 +1075,27 @@ impl RunningMutation {
         ctx: &Context<'_>,
         input: DecideMatchingInput,
     ) -> Result<Matching> {
-        let caller = ctx.caller_in(MANAGERS)?;
-        let id = ids::decode(&input.matching_id, "Matching")?;
-        Ok(Matching(
-            service::accept(&ctx.state().db, caller, id, input.reason).await?,
-        ))
+        decide(ctx, input, Decision::Accept).await
     }
 
+    /// Turns a proposal down, with a reason; later runs do not propose the
+    /// pair again.
     async fn reject_matching(
         &self,
         ctx: &Context<'_>,
         input: DecideMatchingInput,
     ) -> Result<Matching> {
-        let caller = ctx.caller_in(MANAGERS)?;
-        let id = ids::decode(&input.matching_id, "Matching")?;
-        Ok(Matching(
-            service::reject(&ctx.state().db, caller, id, input.reason).await?,
-        ))
+        decide(ctx, input, Decision::Reject).await
     }
 
-    /// Ends an active matching; it is archived with its plan and sessions.
+    /// Ends an active matching, with a reason; it is archived with its plan
+    /// and sessions.
     async fn end_matching(
         &self,
         ctx: &Context<'_>,
         input: DecideMatchingInput,
     ) -> Result<Matching> {
-        let caller = ctx.caller_in(MANAGERS)?;
-        let id = ids::decode(&input.matching_id, "Matching")?;
-        Ok(Matching(
-            service::end(&ctx.state().db, caller, id, input.reason).await?,
-        ))
+        decide(ctx, input, Decision::End).await
     }
 
     /// Pairs a learner and a tutor by hand, active at once.

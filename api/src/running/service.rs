@@ -662,80 +662,49 @@ fn expect_status(m: &matching::Model, status: MatchingStatus) -> ApiResult<()> {
     }
 }
 
-/// Accepts a proposal: the matching becomes active and takes a place.
-pub async fn accept(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    id: i64,
-    why: String,
-) -> ApiResult<matching::Model> {
-    let mut problems = Vec::new();
-    reason(&mut problems, &why, false);
-    check(problems)?;
-    let m = find_matching(db, caller.organisation_id, id).await?;
-    expect_status(&m, MatchingStatus::Proposed)?;
-    let txn = worker::db::begin_write(db).await?;
-    take_place(&txn, m.programme_id, m.tutor_id).await?;
-    transition(
-        &txn,
-        &m,
-        MatchingStatus::Proposed,
-        MatchingStatus::Active,
-        caller,
-        &why,
-    )
-    .await?;
-    txn.commit().await?;
-    find_matching(db, caller.organisation_id, id).await
+/// A coordinator's decision on a matching.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// A proposal becomes active and takes one of the tutor's places.
+    Accept,
+    /// A proposal is turned down; it stays on record.
+    Reject,
+    /// An active matching ends and frees its place; it stays on record.
+    End,
 }
 
-/// Turns a proposal down; it stays on record.
-pub async fn reject(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    id: i64,
-    why: String,
-) -> ApiResult<matching::Model> {
-    let mut problems = Vec::new();
-    reason(&mut problems, &why, true);
-    check(problems)?;
-    let m = find_matching(db, caller.organisation_id, id).await?;
-    expect_status(&m, MatchingStatus::Proposed)?;
-    transition(
-        db,
-        &m,
-        MatchingStatus::Proposed,
-        MatchingStatus::Rejected,
-        caller,
-        &why,
-    )
-    .await?;
-    find_matching(db, caller.organisation_id, id).await
+impl Decision {
+    fn transition(self) -> (MatchingStatus, MatchingStatus) {
+        match self {
+            Decision::Accept => (MatchingStatus::Proposed, MatchingStatus::Active),
+            Decision::Reject => (MatchingStatus::Proposed, MatchingStatus::Rejected),
+            Decision::End => (MatchingStatus::Active, MatchingStatus::Ended),
+        }
+    }
 }
 
-/// Ends an active matching, freeing its place; it stays on record.
-pub async fn end(
+/// Records a decision, with its reason (required but to accept), in one
+/// transaction with the change it makes to the tutor's places.
+pub async fn decide(
     db: &DatabaseConnection,
     caller: &Caller,
     id: i64,
+    decision: Decision,
     why: String,
 ) -> ApiResult<matching::Model> {
     let mut problems = Vec::new();
-    reason(&mut problems, &why, true);
+    reason(&mut problems, &why, decision != Decision::Accept);
     check(problems)?;
     let m = find_matching(db, caller.organisation_id, id).await?;
-    expect_status(&m, MatchingStatus::Active)?;
+    let (from, to) = decision.transition();
+    expect_status(&m, from)?;
     let txn = worker::db::begin_write(db).await?;
-    transition(
-        &txn,
-        &m,
-        MatchingStatus::Active,
-        MatchingStatus::Ended,
-        caller,
-        &why,
-    )
-    .await?;
-    free_place(&txn, m.programme_id, m.tutor_id).await?;
+    match decision {
+        Decision::Accept => take_place(&txn, m.programme_id, m.tutor_id).await?,
+        Decision::End => free_place(&txn, m.programme_id, m.tutor_id).await?,
+        Decision::Reject => {}
+    }
+    transition(&txn, &m, from, to, caller, &why).await?;
     txn.commit().await?;
     find_matching(db, caller.organisation_id, id).await
 }
