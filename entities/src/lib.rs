@@ -17,6 +17,7 @@ pub mod item;
 pub mod job_run;
 pub mod learner_profile;
 pub mod matching;
+pub mod matching_decision;
 pub mod matching_exclusion;
 pub mod matching_run;
 pub mod membership;

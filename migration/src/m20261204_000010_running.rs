@@ -223,6 +223,33 @@ impl MigrationTrait for Migration {
         )
         .await?;
 
+        // Every decision on a matching, in order: the history behind its
+        // current status.
+        manager
+            .create_table(
+                Table::create()
+                    .table(a("matching_decision"))
+                    .col(big_pk_auto(a("id")))
+                    .col(big_integer(a("matching_id")))
+                    .col(string_null(a("from_status")))
+                    .col(string(a("to_status")))
+                    .col(big_integer_null(a("decided_by")))
+                    .col(text(a("reason")))
+                    .col(timestamp_with_time_zone(a("decided_at")))
+                    .foreign_key(&mut cascade("matching_decision", "matching_id", "matching"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("matching_decision_matching")
+                    .table(a("matching_decision"))
+                    .col(a("matching_id"))
+                    .to_owned(),
+            )
+            .await?;
+
         manager
             .create_table(
                 Table::create()
@@ -353,6 +380,7 @@ impl MigrationTrait for Migration {
             "relation_alert",
             "plan_item",
             "plan_goal",
+            "matching_decision",
             "matching",
             "matching_run",
             "matching_exclusion",

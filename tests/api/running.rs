@@ -330,6 +330,54 @@ async fn runs_propose_the_best_pairs_explain_exclusions_and_keep_active_matching
         )
         .await?;
     assert_eq!(ended["matchings"]["nodes"][0]["reason"], "Goals reached");
+    // The history keeps every decision, and who took it.
+    let history = app
+        .ok(
+            "query($id: ID!) { matching(id: $id) { decidedBy history { fromStatus toStatus decidedBy reason } } }",
+            json!({ "id": l1_t1 }),
+            Some(&s.token),
+        )
+        .await?["matching"]
+        .clone();
+    assert_eq!(history["decidedBy"], "coord@match.test");
+    let steps: Vec<(Value, Value, Value)> = history["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["fromStatus"].clone(),
+                h["toStatus"].clone(),
+                h["decidedBy"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (Value::Null, json!("PROPOSED"), Value::Null),
+            (
+                json!("PROPOSED"),
+                json!("ACTIVE"),
+                json!("coord@match.test")
+            ),
+            (json!("ACTIVE"), json!("ENDED"), json!("coord@match.test")),
+        ]
+    );
+    let withdrawn = app
+        .ok(
+            "query($id: ID!) { matching(id: $id) { history { toStatus reason } } }",
+            json!({ "id": all[1]["id"] }),
+            Some(&s.token),
+        )
+        .await?;
+    assert_eq!(withdrawn["matching"]["history"][1]["toStatus"], "WITHDRAWN");
+    assert!(
+        withdrawn["matching"]["history"][1]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("replaced by matching run")
+    );
 
     // Learner 1 is waiting again, and their former tutor counts as
     // continuity; the rejected pair is not proposed again.

@@ -11,12 +11,12 @@ use std::collections::{HashMap, HashSet};
 use chrono::Utc;
 use entities::{
     MatchingStatus, NeedStatus, RunStatus, intervention, learner_profile, matching,
-    matching_exclusion, matching_run, need, person, tutor_profile,
+    matching_decision, matching_exclusion, matching_run, need, person, tutor_profile,
 };
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter,
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, DbErr, EntityTrait, QueryFilter,
 };
 use serde::{Deserialize, Serialize};
 
@@ -261,6 +261,18 @@ async fn propose_and_store(
         .collect();
 
     let txn = crate::db::begin_write(db).await?;
+    let undecided = Condition::all()
+        .add(matching::Column::ProgrammeId.eq(run.programme_id))
+        .add(matching::Column::RoleId.eq(run.role_id))
+        .add(matching::Column::Status.eq(MatchingStatus::Proposed));
+    record_decisions(
+        &txn,
+        undecided,
+        Some(MatchingStatus::Proposed),
+        MatchingStatus::Withdrawn,
+        &format!("replaced by matching run {}", run.id),
+    )
+    .await?;
     matching::Entity::update_many()
         .col_expr(
             matching::Column::Status,
@@ -301,6 +313,14 @@ async fn propose_and_store(
             .exec_without_returning(&txn)
             .await?;
     }
+    record_decisions(
+        &txn,
+        Condition::all().add(matching::Column::RunId.eq(run.id)),
+        None,
+        MatchingStatus::Proposed,
+        &format!("proposed by matching run {}", run.id),
+    )
+    .await?;
     let mut done: matching_run::ActiveModel = run.clone().into();
     done.status = Set(RunStatus::Done);
     done.learners = Set(i32::try_from(pool.learners.len()).unwrap_or(i32::MAX));
@@ -318,4 +338,41 @@ async fn propose_and_store(
         proposed: proposal.pairs.len(),
         total_score,
     })
+}
+
+/// Records the same decision, taken by a run, on every matching `which`
+/// selects, in one statement.
+async fn record_decisions(
+    db: &impl ConnectionTrait,
+    which: Condition,
+    from: Option<MatchingStatus>,
+    to: MatchingStatus,
+    reason: &str,
+) -> Result<(), DbErr> {
+    let now = Utc::now();
+    let select = Query::select()
+        .column(matching::Column::Id)
+        .expr(Expr::val(from.map(|s| s.to_value())))
+        .expr(Expr::val(to.to_value()))
+        .expr(Expr::val(Option::<i64>::None))
+        .expr(Expr::val(reason))
+        .expr(Expr::val(now))
+        .from(matching::Entity)
+        .cond_where(which)
+        .to_owned();
+    let insert = Query::insert()
+        .into_table(matching_decision::Entity)
+        .columns([
+            matching_decision::Column::MatchingId,
+            matching_decision::Column::FromStatus,
+            matching_decision::Column::ToStatus,
+            matching_decision::Column::DecidedBy,
+            matching_decision::Column::Reason,
+            matching_decision::Column::DecidedAt,
+        ])
+        .select_from(select)
+        .map_err(|e| DbErr::Custom(e.to_string()))?
+        .to_owned();
+    db.execute(&insert).await?;
+    Ok(())
 }

@@ -289,6 +289,47 @@ impl Matching {
     async fn reason(&self) -> &str {
         &self.0.reason
     }
+    /// Who took the latest decision; none for a matching run.
+    async fn decided_by(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let Some(user) = self.0.decided_by else {
+            return Ok(None);
+        };
+        let account = entities::user_account::Entity::find_by_id(user)
+            .one(&ctx.state().db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(account.map(|a| a.display_name))
+    }
+    /// Every decision on the matching, oldest first.
+    async fn history(&self, ctx: &Context<'_>) -> Result<Vec<MatchingDecision>> {
+        let db = &ctx.state().db;
+        let rows = entities::matching_decision::Entity::find()
+            .filter(entities::matching_decision::Column::MatchingId.eq(self.0.id))
+            .order_by_asc(entities::matching_decision::Column::Id)
+            .all(db)
+            .await
+            .map_err(ApiError::from)?;
+        let names: std::collections::HashMap<i64, String> = entities::user_account::Entity::find()
+            .filter(
+                entities::user_account::Column::Id.is_in(rows.iter().filter_map(|r| r.decided_by)),
+            )
+            .all(db)
+            .await
+            .map_err(ApiError::from)?
+            .into_iter()
+            .map(|u| (u.id, u.display_name))
+            .collect();
+        Ok(rows
+            .into_iter()
+            .map(|r| MatchingDecision {
+                from_status: r.from_status.map(Into::into),
+                to_status: r.to_status.into(),
+                decided_by: r.decided_by.and_then(|u| names.get(&u).cloned()),
+                reason: r.reason,
+                decided_at: r.decided_at,
+            })
+            .collect())
+    }
     async fn proposed_at(&self) -> DateTime<Utc> {
         self.0.proposed_at
     }
@@ -354,6 +395,18 @@ impl Matching {
             service::health(&ctx.state().db, &self.0).await?,
         )))
     }
+}
+
+/// One decision on a matching.
+#[derive(SimpleObject)]
+pub struct MatchingDecision {
+    /// None when the decision created the matching.
+    pub from_status: Option<MatchingStatus>,
+    pub to_status: MatchingStatus,
+    /// The account's display name; none for a matching run.
+    pub decided_by: Option<String>,
+    pub reason: String,
+    pub decided_at: DateTime<Utc>,
 }
 
 /// The plan of a learner within a relation.

@@ -6,8 +6,9 @@ use std::collections::HashSet;
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{
     CommunicationTool, GoalStatus, MatchingStatus, PersonKind, Role, RunStatus, SessionStatus,
-    intervention, learner_profile, matching, matching_exclusion, matching_run, person, plan_goal,
-    plan_item, session_participant, standard, support_axis, tutor_profile, tutoring_session,
+    intervention, learner_profile, matching, matching_decision, matching_exclusion, matching_run,
+    person, plan_goal, plan_item, session_participant, standard, support_axis, tutor_profile,
+    tutoring_session,
 };
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
@@ -637,6 +638,29 @@ async fn transition(
             status_word(from)
         )));
     }
+    record(db, m.id, Some(from), to, caller, why).await
+}
+
+/// Adds a decision to a matching's history.
+async fn record(
+    db: &impl ConnectionTrait,
+    matching_id: i64,
+    from: Option<MatchingStatus>,
+    to: MatchingStatus,
+    caller: &Caller,
+    why: &str,
+) -> ApiResult<()> {
+    matching_decision::ActiveModel {
+        matching_id: Set(matching_id),
+        from_status: Set(from),
+        to_status: Set(to),
+        decided_by: Set(Some(caller.user_id)),
+        reason: Set(why.to_owned()),
+        decided_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
     Ok(())
 }
 
@@ -789,6 +813,15 @@ pub async fn override_pair(
         }
         other => other,
     })?;
+    record(
+        &txn,
+        row.id,
+        None,
+        MatchingStatus::Active,
+        caller,
+        &row.reason,
+    )
+    .await?;
     txn.commit().await?;
     Ok(row)
 }
