@@ -13,10 +13,15 @@ pub const DOCUMENT: usize = 200_000;
 pub fn name(problems: &mut Vec<Problem>, field: &str, value: &str, max: usize) {
     if value.trim().is_empty() {
         problems.push(Problem::field(field, "is empty"));
-    } else if value.chars().count() > max || value.chars().any(char::is_control) {
+    } else if value.chars().count() > max {
         problems.push(Problem::field(
             field,
-            format!("must be at most {max} characters on one line"),
+            format!("must be at most {max} characters"),
+        ));
+    } else if value.chars().any(char::is_control) {
+        problems.push(Problem::field(
+            field,
+            "must be on one line, without control characters",
         ));
     }
 }

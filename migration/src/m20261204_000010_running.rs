@@ -222,6 +222,11 @@ impl MigrationTrait for Migration {
             "CREATE UNIQUE INDEX matching_one_proposal ON matching (learner_id, tutor_id, role_id) WHERE status = 'proposed'",
         )
         .await?;
+        // A learner has at most one active tutor in a role.
+        db.execute_unprepared(
+            "CREATE UNIQUE INDEX matching_one_per_role ON matching (learner_id, role_id) WHERE status = 'active'",
+        )
+        .await?;
 
         // Every decision on a matching, in order: the history behind its
         // current status.

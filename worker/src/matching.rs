@@ -305,8 +305,10 @@ pub fn assess(
             }
         })
         .collect();
+    // Scores are shown and compared in whole millionths.
+    let score: f64 = contributions.iter().map(|c| c.points).sum();
     Ok(Scored {
-        score: contributions.iter().map(|c| c.points).sum(),
+        score: (score * SCORE_UNITS).round() / SCORE_UNITS,
         contributions,
     })
 }
@@ -372,19 +374,27 @@ impl ScoreMatrix {
 /// learner with at most one tutor and each tutor with at most `room[t]`
 /// learners; a learner may stay unmatched. Returns each learner's tutor.
 ///
+/// Among assignments with the highest total, one that matches the most
+/// learners: a pair scoring 0 is still better than no tutor.
+///
 /// Successive shortest paths on the flow network source → learner → tutor →
 /// sink, one learner at a time, with node potentials so that Dijkstra works
 /// on non-negative reduced costs. A learner may also reach the sink directly
-/// at cost 0 (staying unmatched), so every learner is placed and the paths
-/// may move earlier learners to other tutors or out of the matching when
-/// that raises the total. Tutors are few, so Dijkstra scans them as an array.
+/// (staying unmatched), so every learner is placed and the paths may move
+/// earlier learners to other tutors or out of the matching when that raises
+/// the total. Costs are scores negated and scaled by `learners + 1`, and
+/// staying unmatched costs 1: no number of extra matches can outweigh one
+/// unit of score, yet among equal totals more matches win. Tutors are few,
+/// so Dijkstra scans them as an array.
 pub fn solve(scores: &ScoreMatrix, room: &[u32]) -> Vec<Option<usize>> {
     const FAR: i64 = i64::MAX / 4;
+    const UNMATCHED: i64 = 1;
     let (learners, tutors) = (scores.learners, scores.tutors);
     assert_eq!(room.len(), tutors, "one room per tutor");
-    // Costs are negated scores; potentials start at the cheapest edge into
-    // each node so that every reduced cost is non-negative.
-    let cost = |l: usize, t: usize| scores.get(l, t).map(|s| -s);
+    let scale = i64::try_from(learners).unwrap_or(i64::MAX / 2) + 1;
+    // Potentials start at the cheapest edge into each node so that every
+    // reduced cost is non-negative.
+    let cost = |l: usize, t: usize| scores.get(l, t).map(|s| -s * scale);
     let mut pot_t = vec![0i64; tutors];
     for (t, pot) in pot_t.iter_mut().enumerate() {
         *pot = (0..learners)
@@ -422,7 +432,7 @@ pub fn solve(scores: &ScoreMatrix, room: &[u32]) -> Vec<Option<usize>> {
         done_t.fill(false);
         dist_l[start] = 0;
         reached.push(start);
-        let mut dist_sink = pot_l[start] - pot_sink;
+        let mut dist_sink = UNMATCHED + pot_l[start] - pot_sink;
         let mut end = End::Leave(start);
 
         let mut relax = |l: usize, d: i64, dist_t: &mut [i64], done_t: &[bool]| {
@@ -432,7 +442,7 @@ pub fn solve(scores: &ScoreMatrix, room: &[u32]) -> Vec<Option<usize>> {
                 if units == RULED_OUT || done_t[t] {
                     continue;
                 }
-                let candidate = d - units + pot_l[l] - pot_t[t];
+                let candidate = d - units * scale + pot_l[l] - pot_t[t];
                 if candidate < dist_t[t] {
                     dist_t[t] = candidate;
                     from_t[t] = l;
@@ -464,7 +474,7 @@ pub fn solve(scores: &ScoreMatrix, room: &[u32]) -> Vec<Option<usize>> {
                 let d = best + back + pot_t[t] - pot_l[l];
                 dist_l[l] = d;
                 reached.push(l);
-                let leave = d + pot_l[l] - pot_sink;
+                let leave = d + UNMATCHED + pot_l[l] - pot_sink;
                 if leave < dist_sink {
                     dist_sink = leave;
                     end = End::Leave(l);
@@ -669,6 +679,17 @@ mod tests {
         assert_eq!(assigned, vec![Some(1), Some(0)]);
     }
 
+    #[test]
+    fn a_pair_scoring_zero_beats_no_tutor_but_never_a_higher_total() {
+        let mut scores = ScoreMatrix::new(3, 2);
+        scores.set(0, 0, 0);
+        scores.set(1, 1, 0);
+        scores.set(2, 1, 1);
+        // Tutor 1 has one place: learner 2's single unit of score wins over
+        // learner 1's match at 0; learner 0 still gets tutor 0 at score 0.
+        assert_eq!(solve(&scores, &[1, 1]), vec![Some(0), None, Some(1)]);
+    }
+
     fn window(weekday: u8, start: u16, end: u16) -> Window {
         Window {
             weekday,
@@ -715,7 +736,7 @@ mod tests {
         assert_eq!(value(Criterion::Continuity), 1.0);
         assert!((value(Criterion::LoadBalance) - 0.75).abs() < 1e-12);
         let sum: f64 = scored.contributions.iter().map(|c| c.points).sum();
-        assert!((scored.score - sum).abs() < 1e-12);
+        assert!((scored.score - sum).abs() <= 0.5 / SCORE_UNITS);
 
         let check = |learner: &Learner, tutor: &Tutor, rules: &Rules| {
             assess(learner, tutor, rules, &weights).unwrap_err()

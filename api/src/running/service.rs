@@ -628,7 +628,7 @@ async fn transition(
         .await
         .map_err(|e| match ApiError::from(e) {
             ApiError::Conflict(_) => {
-                ApiError::Conflict("the pair already has an active matching in this role".into())
+                ApiError::Conflict("the learner already has an active matching in this role".into())
             }
             other => other,
         })?;
@@ -809,7 +809,7 @@ pub async fn override_pair(
     .await
     .map_err(|e| match ApiError::from(e) {
         ApiError::Conflict(_) => {
-            ApiError::Conflict("the pair already has an active matching in this role".into())
+            ApiError::Conflict("the learner already has an active matching in this role".into())
         }
         other => other,
     })?;
@@ -822,6 +822,24 @@ pub async fn override_pair(
         &row.reason,
     )
     .await?;
+    // The learner's open proposals in the role give way to the pairing.
+    let pending = matching::Entity::find()
+        .filter(matching::Column::LearnerId.eq(learner.id))
+        .filter(matching::Column::RoleId.eq(role.id))
+        .filter(matching::Column::Status.eq(MatchingStatus::Proposed))
+        .all(&txn)
+        .await?;
+    for p in &pending {
+        transition(
+            &txn,
+            p,
+            MatchingStatus::Proposed,
+            MatchingStatus::Withdrawn,
+            caller,
+            "replaced by a coordinator's pairing",
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(row)
 }
@@ -870,8 +888,12 @@ pub async fn add_goal(
     target_date: NaiveDate,
 ) -> ApiResult<plan_goal::Model> {
     let mut problems = Vec::new();
-    validate::name(&mut problems, "description", &description, validate::TEXT);
-    validate::name(&mut problems, "measure", &measure, validate::TEXT);
+    for (field, value) in [("description", &description), ("measure", &measure)] {
+        if value.trim().is_empty() {
+            problems.push(Problem::field(field, "is empty"));
+        }
+        validate::text(&mut problems, field, value, validate::TEXT);
+    }
     check(problems)?;
     let m = tutored_matching(db, caller, matching_id).await?;
     let programme = find_programme(db, caller.organisation_id, m.programme_id).await?;
@@ -952,6 +974,16 @@ pub async fn plan_intervention(
             "falls outside the programme",
         )]));
     }
+    let last = starts_on + chrono::Duration::days(i64::from(every_days) * i64::from(sessions - 1));
+    if last > programme.ends_on {
+        return Err(ApiError::invalid(vec![Problem::field(
+            "sessions",
+            format!(
+                "the last session ({last}) would fall after the programme ends ({})",
+                programme.ends_on
+            ),
+        )]));
+    }
     Ok(plan_item::ActiveModel {
         organisation_id: Set(caller.organisation_id),
         matching_id: Set(m.id),
@@ -973,16 +1005,32 @@ pub struct SessionInput {
     pub mode: Option<CommunicationTool>,
 }
 
+/// Checks a session's length, and that it falls within the relation and its
+/// programme; returns its intervention.
 async fn session_intervention(
     db: &DatabaseConnection,
     caller: &Caller,
     m: &matching::Model,
     input: &SessionInput,
+    field: &str,
 ) -> ApiResult<intervention::Model> {
     if !(1..=24 * 60).contains(&input.minutes) {
         return Err(ApiError::invalid(vec![Problem::field(
             "minutes",
             "must be from 1 to 1440",
+        )]));
+    }
+    let programme = find_programme(db, caller.organisation_id, m.programme_id).await?;
+    let day = input.at.date_naive();
+    let began = m.activated_at.unwrap_or(m.proposed_at);
+    if input.at < began || day > programme.ends_on {
+        return Err(ApiError::invalid(vec![Problem::field(
+            field,
+            format!(
+                "must fall between the start of the relation ({}) and the end of the programme ({})",
+                began.format("%Y-%m-%d %H:%M UTC"),
+                programme.ends_on
+            ),
         )]));
     }
     intervention::Entity::find_by_id(input.intervention_id)
@@ -1006,7 +1054,7 @@ pub async fn schedule_session(
             "is in the past: record held sessions instead",
         )]));
     }
-    let found = session_intervention(db, caller, &m, &input).await?;
+    let found = session_intervention(db, caller, &m, &input, "startsAt").await?;
     let txn = worker::db::begin_write(db).await?;
     let session = tutoring_session::ActiveModel {
         organisation_id: Set(caller.organisation_id),
@@ -1056,7 +1104,7 @@ pub async fn record_session(
     }
     check(problems)?;
     let m = tutored_matching(db, caller, input.matching_id).await?;
-    let found = session_intervention(db, caller, &m, &input).await?;
+    let found = session_intervention(db, caller, &m, &input, "heldAt").await?;
     let now = Utc::now();
     let notes_at = (!notes.trim().is_empty()).then_some(now);
     let txn = worker::db::begin_write(db).await?;
@@ -1130,7 +1178,10 @@ pub async fn write_notes(
     notes: String,
 ) -> ApiResult<tutoring_session::Model> {
     let mut problems = Vec::new();
-    validate::name(&mut problems, "notes", &notes, validate::TEXT);
+    if notes.trim().is_empty() {
+        problems.push(Problem::field("notes", "is empty"));
+    }
+    validate::text(&mut problems, "notes", &notes, validate::TEXT);
     check(problems)?;
     let s = tutoring_session::Entity::find_by_id(session_id)
         .filter(tutoring_session::Column::OrganisationId.eq(caller.organisation_id))
