@@ -631,6 +631,7 @@ async fn match_learners(
                     level,
                 }],
             },
+            false,
         )
         .await?;
     }

@@ -24,7 +24,14 @@ pub fn decode_any(id: &ID) -> Result<(String, i64), ApiError> {
 pub fn decode(id: &ID, kind: &'static str) -> Result<i64, ApiError> {
     let (found, number) = decode_any(id)?;
     if found != kind {
-        return Err(ApiError::bad_input(format!("expected the id of a {kind}")));
+        let article = if kind.starts_with(['A', 'E', 'I', 'O', 'U']) {
+            "an"
+        } else {
+            "a"
+        };
+        return Err(ApiError::bad_input(format!(
+            "expected the id of {article} {kind}"
+        )));
     }
     Ok(number)
 }

@@ -984,3 +984,194 @@ async fn large_runs_go_to_the_worker_and_a_role_serves_only_its_axes() -> anyhow
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn decisions_sessions_and_profiles_keep_relations_consistent() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let s = scenario(&app, "keep").await?;
+    let admin = app.account("keep", "admin@keep.test", Role::Admin).await?;
+    let (l, t) = (&s.learners, &s.tutors);
+    need(&app, &s, &s.method, &l[0], 3).await?;
+    for tutor in t {
+        app.ok(
+            SET_TUTOR,
+            json!({ "input": { "programmeId": s.programme, "tutorId": tutor, "roleIds": [s.role],
+                "capacity": 2, "languages": ["en"] } }),
+            Some(&s.token),
+        )
+        .await?;
+    }
+    // With every weight but continuity at 0, all scores are 0: the learner
+    // still gets a tutor.
+    let zero = app
+        .ok(
+            RUN,
+            json!({ "input": { "programmeId": s.programme, "roleId": s.role, "weights": {
+                "axisFit": 0, "severity": 0, "availability": 0, "mode": 0, "continuity": 1, "loadBalance": 0 } } }),
+            Some(&s.token),
+        )
+        .await?["runMatching"]
+        .clone();
+    assert_eq!(zero["proposed"], 1, "{zero}");
+    let proposal = zero["matchings"]["nodes"][0].clone();
+    let proposed_tutor = proposal["tutor"]["id"].clone();
+    let other_tutor = if proposed_tutor == t[0] { &t[1] } else { &t[0] };
+
+    // An exclusion is listed, blocks a pairing by hand, and can be lifted.
+    let pair = json!({ "programmeId": s.programme, "learnerId": l[0], "tutorId": other_tutor });
+    let mut excluded = pair.clone();
+    excluded["reason"] = json!("Same family");
+    app.ok(
+        "mutation($input: PairInput!) { excludePair(input: $input) }",
+        json!({ "input": excluded }),
+        Some(&s.token),
+    )
+    .await?;
+    let listed = app
+        .ok(
+            "query($p: ID!) { matchingExclusions(programmeId: $p) { nodes { reason tutor { id } } } }",
+            json!({ "p": s.programme }),
+            Some(&s.token),
+        )
+        .await?;
+    assert_eq!(
+        listed["matchingExclusions"]["nodes"][0]["reason"],
+        "Same family"
+    );
+    let override_input = json!({ "input": { "programmeId": s.programme, "roleId": s.role, "learnerId": l[0],
+        "tutorId": other_tutor, "reason": "Learner's wish" } });
+    let by_hand = "mutation($input: OverrideMatchingInput!) { overrideMatching(input: $input) { id status } }";
+    assert_eq!(
+        app.error_code(by_hand, override_input.clone(), Some(&s.token))
+            .await?,
+        "CONFLICT"
+    );
+    app.ok(
+        "mutation($input: LiftExclusionInput!) { liftExclusion(input: $input) }",
+        json!({ "input": pair }),
+        Some(&s.token),
+    )
+    .await?;
+    let paired = app
+        .ok(by_hand, override_input.clone(), Some(&s.token))
+        .await?["overrideMatching"]["id"]
+        .clone();
+
+    // The pairing withdrew the learner's open proposal: accepting it now
+    // would give them two tutors in the role.
+    let late = app
+        .error_code(
+            DECIDE,
+            json!({ "input": { "matchingId": proposal["id"] } }),
+            Some(&s.token),
+        )
+        .await?;
+    assert_eq!(late, "CONFLICT");
+    assert_eq!(
+        app.error_code(by_hand, override_input, Some(&s.token))
+            .await?,
+        "CONFLICT"
+    );
+
+    // Sessions belong to the relation's time and the programme's.
+    let record = "mutation($input: RecordSessionInput!) { recordSession(input: $input) { id } }";
+    let long_ago = app
+        .post(
+            record,
+            json!({ "input": { "matchingId": paired, "interventionId": s.coaching, "heldAt": "1970-01-01T00:00:00Z",
+                "minutes": 30, "attended": true } }),
+            Some(&s.token),
+        )
+        .await?;
+    assert_eq!(
+        long_ago["errors"][0]["extensions"]["problems"][0]["field"],
+        "heldAt"
+    );
+    let far = app
+        .post(
+            "mutation($input: ScheduleSessionInput!) { scheduleSession(input: $input) { id } }",
+            json!({ "input": { "matchingId": paired, "interventionId": s.coaching, "startsAt": "9999-12-31T23:59:59Z", "minutes": 30 } }),
+            Some(&s.token),
+        )
+        .await?;
+    assert_eq!(
+        far["errors"][0]["extensions"]["problems"][0]["field"],
+        "startsAt"
+    );
+    let endless = app
+        .post(
+            "mutation($input: PlanInterventionInput!) { planIntervention(input: $input) { id } }",
+            json!({ "input": { "matchingId": paired, "interventionId": s.coaching,
+                "startsOn": Utc::now().date_naive().to_string(), "everyDays": 365, "sessions": 200 } }),
+            Some(&s.token),
+        )
+        .await?;
+    assert_eq!(
+        endless["errors"][0]["extensions"]["problems"][0]["field"],
+        "sessions"
+    );
+    let held = app
+        .ok(
+            record,
+            json!({ "input": { "matchingId": paired, "interventionId": s.coaching, "heldAt": Utc::now().to_rfc3339(),
+                "minutes": 30, "attended": true } }),
+            Some(&s.token),
+        )
+        .await?["recordSession"]["id"]
+        .clone();
+    let notes = app
+        .ok(
+            "mutation($input: WriteSessionNotesInput!) { writeSessionNotes(input: $input) { notes attended } }",
+            json!({ "input": { "sessionId": held, "notes": "Line one\nLine two" } }),
+            Some(&s.token),
+        )
+        .await?;
+    assert_eq!(notes["writeSessionNotes"]["notes"], "Line one\nLine two");
+    assert_eq!(notes["writeSessionNotes"]["attended"], true);
+
+    // A tutor keeps their own availability; roles, competences and capacity
+    // are the coordinator's, and a role with learners cannot be dropped.
+    let tutor =
+        crate::fixtures::member(&app, &admin, "keep", "t@keep.test", "TUTOR", other_tutor).await?;
+    let own = |capacity: i32| {
+        json!({ "input": { "programmeId": s.programme, "tutorId": other_tutor, "roleIds": [s.role],
+        "capacity": capacity, "languages": ["en", "fr"],
+        "availability": [{ "weekday": "FRIDAY", "from": "14:00", "to": "16:00" }] } })
+    };
+    app.ok(SET_TUTOR, own(2), Some(&tutor)).await?;
+    assert_eq!(
+        app.error_code(SET_TUTOR, own(50), Some(&tutor)).await?,
+        "FORBIDDEN"
+    );
+    let second_role = app
+        .ok(
+            "mutation($input: CreateTutorRoleInput!) { createTutorRole(input: $input) { role { id } } }",
+            json!({ "input": { "programmeId": s.programme, "name": "Mentor", "kind": "MENTOR", "functions": ["Listen"], "hourlyCost": 20 } }),
+            Some(&s.token),
+        )
+        .await?["createTutorRole"]["role"]["id"]
+        .clone();
+    let dropped = app
+        .post(
+            SET_TUTOR,
+            json!({ "input": { "programmeId": s.programme, "tutorId": other_tutor, "roleIds": [second_role],
+                "capacity": 2, "languages": ["en"] } }),
+            Some(&s.token),
+        )
+        .await?;
+    assert_eq!(
+        dropped["errors"][0]["extensions"]["problems"][0]["field"],
+        "roleIds"
+    );
+
+    // Lists of a programme that does not exist are NOT_FOUND, not empty.
+    let missing = app
+        .error_code(
+            MATCHINGS,
+            json!({ "p": "UHJvZ3JhbW1lOjk5OTk" }),
+            Some(&s.token),
+        )
+        .await?;
+    assert_eq!(missing, "NOT_FOUND");
+    Ok(())
+}

@@ -699,6 +699,37 @@ fn weights_of(input: Option<WeightsInput>) -> Weights {
 #[derive(Default)]
 pub struct RunningQuery;
 
+/// The programme an id names in the caller's organisation, or NOT_FOUND.
+async fn programme_of(
+    ctx: &Context<'_>,
+    caller: &crate::auth::Caller,
+    id: &ID,
+) -> Result<i64, ApiError> {
+    let id = ids::decode(id, "Programme")?;
+    let programme =
+        crate::design::service::find_programme(&ctx.state().db, caller.organisation_id, id).await?;
+    Ok(programme.id)
+}
+
+/// A pair a coordinator ruled out of matching.
+pub struct MatchingExclusion(entities::matching_exclusion::Model);
+
+#[Object]
+impl MatchingExclusion {
+    async fn learner(&self, ctx: &Context<'_>) -> Result<Person> {
+        person(ctx, self.0.learner_id).await
+    }
+    async fn tutor(&self, ctx: &Context<'_>) -> Result<Person> {
+        person(ctx, self.0.tutor_id).await
+    }
+    async fn reason(&self) -> &str {
+        &self.0.reason
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
 #[Object]
 impl RunningQuery {
     /// Tutor profiles of a programme.
@@ -711,7 +742,7 @@ impl RunningQuery {
         after: Option<String>,
     ) -> Result<Page<TutorProfile>> {
         let caller = ctx.caller_in(MANAGERS)?;
-        let id = ids::decode(&programme_id, "Programme")?;
+        let id = programme_of(ctx, caller, &programme_id).await?;
         let (size, after) = page(first, after)?;
         let mut query = tutor_profile::Entity::find()
             .filter(tutor_profile::Column::OrganisationId.eq(caller.organisation_id))
@@ -739,7 +770,7 @@ impl RunningQuery {
         let caller = ctx.caller()?;
         let db = &ctx.state().db;
         let viewer = Viewer::of(db, caller).await?;
-        let id = ids::decode(&programme_id, "Programme")?;
+        let id = programme_of(ctx, caller, &programme_id).await?;
         let (size, after) = page(first, after)?;
         let mut query = matching::Entity::find()
             .filter(matching::Column::OrganisationId.eq(caller.organisation_id))
@@ -844,7 +875,7 @@ impl RunningQuery {
         after: Option<String>,
     ) -> Result<Page<RelationAlert>> {
         let caller = ctx.caller_in(MANAGERS)?;
-        let id = ids::decode(&programme_id, "Programme")?;
+        let id = programme_of(ctx, caller, &programme_id).await?;
         let (size, after) = page(first, after)?;
         let mut query = relation_alert::Entity::find()
             .filter(relation_alert::Column::OrganisationId.eq(caller.organisation_id))
@@ -856,6 +887,30 @@ impl RunningQuery {
         }
         let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
         Ok(connection(rows, size, after, |a| a.id, RelationAlert))
+    }
+
+    /// Pairs ruled out of a programme's matching runs.
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    async fn matching_exclusions(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<MatchingExclusion>> {
+        use entities::matching_exclusion;
+        let caller = ctx.caller_in(MANAGERS)?;
+        let id = programme_of(ctx, caller, &programme_id).await?;
+        let (size, after) = page(first, after)?;
+        let mut query = matching_exclusion::Entity::find()
+            .filter(matching_exclusion::Column::ProgrammeId.eq(id))
+            .order_by_asc(matching_exclusion::Column::Id)
+            .limit(size + 1);
+        if let Some(after) = after {
+            query = query.filter(matching_exclusion::Column::Id.gt(after));
+        }
+        let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
+        Ok(connection(rows, size, after, |x| x.id, MatchingExclusion))
     }
 
     /// The address of the caller's calendar of upcoming sessions, for
@@ -912,6 +967,13 @@ pub struct PairInput {
     pub learner_id: ID,
     pub tutor_id: ID,
     pub reason: String,
+}
+
+#[derive(InputObject)]
+pub struct LiftExclusionInput {
+    pub programme_id: ID,
+    pub learner_id: ID,
+    pub tutor_id: ID,
 }
 
 #[derive(InputObject)]
@@ -1025,7 +1087,8 @@ impl RunningMutation {
         let caller = ctx.caller()?;
         let db = &ctx.state().db;
         let person_id = ids::decode(&input.tutor_id, "Person")?;
-        own_person_check(Viewer::of(db, caller).await?, person_id)?;
+        let viewer = Viewer::of(db, caller).await?;
+        own_person_check(viewer, person_id)?;
         let role_ids = input
             .role_ids
             .iter()
@@ -1054,6 +1117,7 @@ impl RunningMutation {
                 modes: input.modes.into_iter().map(Into::into).collect(),
                 competences,
             },
+            viewer != Viewer::Manager,
         )
         .await?;
         Ok(TutorProfile(saved))
@@ -1097,6 +1161,26 @@ impl RunningMutation {
             input.reason,
         )
         .await?;
+        Ok(true)
+    }
+
+    /// Lets later runs propose a pair excluded before.
+    async fn lift_exclusion(&self, ctx: &Context<'_>, input: LiftExclusionInput) -> Result<bool> {
+        use entities::matching_exclusion;
+        let caller = ctx.caller_in(MANAGERS)?;
+        let id = programme_of(ctx, caller, &input.programme_id).await?;
+        let lifted = matching_exclusion::Entity::delete_many()
+            .filter(matching_exclusion::Column::ProgrammeId.eq(id))
+            .filter(
+                matching_exclusion::Column::LearnerId.eq(ids::decode(&input.learner_id, "Person")?),
+            )
+            .filter(matching_exclusion::Column::TutorId.eq(ids::decode(&input.tutor_id, "Person")?))
+            .exec(&ctx.state().db)
+            .await
+            .map_err(ApiError::from)?;
+        if lifted.rows_affected == 0 {
+            return Err(ApiError::NotFound("exclusion").into());
+        }
         Ok(true)
     }
 

@@ -198,6 +198,7 @@ pub async fn set_tutor_profile(
     db: &DatabaseConnection,
     org: i64,
     input: TutorProfileInput,
+    by_tutor: bool,
 ) -> ApiResult<tutor_profile::Model> {
     let programme = find_programme(db, org, input.programme_id).await?;
     let tutor = find_person(db, org, input.person_id, PersonKind::Tutor).await?;
@@ -263,6 +264,43 @@ pub async fn set_tutor_profile(
 
     let mut roles: Vec<i64> = roles.into_iter().collect();
     roles.sort_unstable();
+    let stored = tutor_profile::Entity::find()
+        .filter(tutor_profile::Column::ProgrammeId.eq(programme.id))
+        .filter(tutor_profile::Column::PersonId.eq(tutor.id))
+        .one(db)
+        .await?;
+    if by_tutor {
+        // Tutors keep their own languages, availability and modes; roles,
+        // competences and capacity are the coordinator's.
+        let Some(p) = &stored else {
+            return Err(ApiError::Forbidden);
+        };
+        let mut competences = input.competences.clone();
+        competences.sort_by_key(|c| c.axis_id);
+        let mut kept: Vec<Competence> =
+            running::list(&p.competences).map_err(ApiError::internal)?;
+        kept.sort_by_key(|c| c.axis_id);
+        let kept_roles: Vec<i64> = running::list(&p.role_ids).map_err(ApiError::internal)?;
+        if kept_roles != roles || kept != competences || p.capacity != input.capacity {
+            return Err(ApiError::Forbidden);
+        }
+    }
+    // A role cannot be taken away while the tutor has learners in it.
+    let held: HashSet<i64> = matching::Entity::find()
+        .filter(matching::Column::TutorId.eq(tutor.id))
+        .filter(matching::Column::ProgrammeId.eq(programme.id))
+        .filter(matching::Column::Status.eq(MatchingStatus::Active))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.role_id)
+        .collect();
+    if held.iter().any(|r| !roles.contains(r)) {
+        return Err(ApiError::invalid(vec![Problem::field(
+            "roleIds",
+            "the tutor has active learners in a role left out: end those matchings first",
+        )]));
+    }
     let now = Utc::now();
     let txn = worker::db::begin_write(db).await?;
     let existing = tutor_profile::Entity::find()
@@ -302,7 +340,7 @@ pub async fn set_tutor_profile(
                 return Err(ApiError::invalid(vec![Problem::field(
                     "capacity",
                     format!(
-                        "cannot be below the {} learners the tutor already has",
+                        "cannot be below the tutor's active learners ({})",
                         p.active_count
                     ),
                 )]));
