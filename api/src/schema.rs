@@ -17,7 +17,7 @@ use crate::development::{DevelopmentMutation, DevelopmentQuery};
 use crate::error::ApiError;
 use crate::questionnaires::types::{Item, Questionnaire};
 use crate::questionnaires::{QuestionnaireMutation, QuestionnaireQuery};
-use crate::running::{RunningMutation, RunningQuery};
+use crate::running::{Matching, RunningMutation, RunningQuery};
 use crate::state::{AppState, ContextExt};
 
 /// Deepest selection accepted.
@@ -36,6 +36,7 @@ pub enum Node {
     Programme(Programme),
     Invitation(Invitation),
     Item(Item),
+    Matching(Matching),
 }
 
 #[derive(Default)]
@@ -119,6 +120,14 @@ impl NodeQuery {
                     .await
                     .map_err(ApiError::from)?
                     .map(|m| Node::Programme(Programme(m)))
+            }
+            "Matching" => {
+                // Visible to coordinators and to the relation's own tutor and learner.
+                match crate::running::service::visible_matching(db, caller, id).await {
+                    Ok((m, _)) => Some(Node::Matching(Matching(m))),
+                    Err(ApiError::NotFound(_)) => None,
+                    Err(e) => return Err(e.into()),
+                }
             }
             _ => None,
         };

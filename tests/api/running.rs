@@ -624,6 +624,15 @@ async fn tutors_plan_and_log_their_own_relations_and_learners_see_only_their_pla
             .await?,
         "NOT_FOUND"
     );
+    let node = "query($id: ID!) { node(id: $id) { ... on Matching { status } } }";
+    let mine = app
+        .ok(node, json!({ "id": matching }), Some(&learner))
+        .await?;
+    assert_eq!(mine["node"]["status"], "ACTIVE");
+    let theirs = app
+        .ok(node, json!({ "id": matching }), Some(&other))
+        .await?;
+    assert_eq!(theirs["node"], Value::Null);
     let others_list = app
         .ok(MATCHINGS, json!({ "p": s.programme }), Some(&other))
         .await?;
@@ -722,6 +731,7 @@ async fn a_relation_without_first_contact_raises_one_alert_and_one_digest() -> a
         &ctx,
         Job::MonitorRelations {
             at: Utc::now() + Duration::days(3),
+            organisation_id: None,
         },
     )
     .await?;
@@ -730,14 +740,29 @@ async fn a_relation_without_first_contact_raises_one_alert_and_one_digest() -> a
 
     let at = Utc::now() + Duration::days(8);
     app.state
-        .enqueue(Job::MonitorRelations { at })
+        .enqueue(Job::MonitorRelations {
+            at,
+            organisation_id: None,
+        })
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     assert_eq!(app.jobs_done("monitor_relations", 2).await?, 0);
     // The same day again: nothing new, by the job or a second worker.
-    let again = worker::jobs::execute(&ctx, Job::MonitorRelations { at }).await?;
+    let again = worker::jobs::execute(
+        &ctx,
+        Job::MonitorRelations {
+            at,
+            organisation_id: None,
+        },
+    )
+    .await?;
     assert_eq!(again["alerts_raised"], 0);
     assert_eq!(again["digests_sent"], 0);
+    // A coordinator can ask for the check now; it runs for their
+    // organisation and finds nothing due today.
+    app.ok("mutation { checkRelations }", json!({}), Some(&s.token))
+        .await?;
+    assert_eq!(app.jobs_done("monitor_relations", 4).await?, 0);
 
     let alerts = app
         .ok(

@@ -48,9 +48,13 @@ pub enum Job {
     GenerateReport { campaign_id: i64 },
     /// Proposes tutors for a programme role, as a queued matching run.
     RunMatching { run_id: i64 },
-    /// Checks every active tutorial relation as of `at`, raises alerts and
-    /// sends coordinators their digest.
-    MonitorRelations { at: DateTime<Utc> },
+    /// Checks the active tutorial relations (of one organisation, or all)
+    /// as of `at`, raises alerts and sends coordinators their digest.
+    MonitorRelations {
+        at: DateTime<Utc>,
+        #[serde(default)]
+        organisation_id: Option<i64>,
+    },
 }
 
 impl Job {
@@ -165,7 +169,10 @@ async fn run(ctx: &Context, job: &Job) -> Result<serde_json::Value, JobError> {
             serde_json::json!({ "campaign_id": campaign_id, "version": version })
         }
         Job::RunMatching { run_id } => json(running::execute_run(&ctx.db, *run_id).await?),
-        Job::MonitorRelations { at } => json(monitoring::monitor(ctx, *at).await?),
+        Job::MonitorRelations {
+            at,
+            organisation_id,
+        } => json(monitoring::monitor(ctx, *at, *organisation_id).await?),
     })
 }
 
@@ -534,7 +541,11 @@ async fn monitor_clock(queue: JobQueue, hour: u32) {
         let next = next_at_hour(now, hour);
         let wait = (next - now).to_std().unwrap_or(Duration::from_secs(60));
         tokio::time::sleep(wait).await;
-        if let Err(e) = queue.push(Job::MonitorRelations { at: Utc::now() }).await {
+        let job = Job::MonitorRelations {
+            at: Utc::now(),
+            organisation_id: None,
+        };
+        if let Err(e) = queue.push(job).await {
             error!(error.message = %e, "cannot enqueue the relation monitoring");
         }
     }

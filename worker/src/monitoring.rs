@@ -304,17 +304,24 @@ pub struct Monitored {
     pub digests_sent: usize,
 }
 
-/// Checks every active relation at `at`, raises each breach once per
-/// matching, standard and day, and sends each organisation's coordinators
-/// one digest a day listing the relations at risk or inactive.
-pub async fn monitor(ctx: &Context, at: DateTime<Utc>) -> Result<Monitored, JobError> {
+/// Checks every active relation at `at` (of `organisation`, or of all),
+/// raises each breach once per matching, standard and day, and sends each
+/// organisation's coordinators one digest a day listing the relations at
+/// risk or inactive.
+pub async fn monitor(
+    ctx: &Context,
+    at: DateTime<Utc>,
+    organisation: Option<i64>,
+) -> Result<Monitored, JobError> {
     let db = &ctx.db;
     let day = at.date_naive();
-    let active = matching::Entity::find()
+    let mut active = matching::Entity::find()
         .filter(matching::Column::Status.eq(MatchingStatus::Active))
-        .order_by_asc(matching::Column::Id)
-        .all(db)
-        .await?;
+        .order_by_asc(matching::Column::Id);
+    if let Some(org) = organisation {
+        active = active.filter(matching::Column::OrganisationId.eq(org));
+    }
+    let active = active.all(db).await?;
     let mut rules: HashMap<i64, Vec<Rule>> = HashMap::new();
     for s in standard::Entity::find()
         .filter(standard::Column::ProgrammeId.is_in(active.iter().map(|m| m.programme_id)))

@@ -252,11 +252,11 @@ fn contributions(list: Vec<engine::Contribution>) -> Vec<ScoreContribution> {
 
 /// A learner and a tutor in a role, with the score that proposed them and
 /// the latest decision.
-pub struct Matching(matching::Model);
+pub struct Matching(pub matching::Model);
 
 #[Object]
 impl Matching {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("Matching", self.0.id)
     }
     async fn status(&self) -> MatchingStatus {
@@ -1161,6 +1161,19 @@ impl RunningMutation {
             input.reason,
         )
         .await?;
+        Ok(true)
+    }
+
+    /// Checks the organisation's relations against the guide now, as the
+    /// nightly check does: alerts and today's digest, each at most once.
+    async fn check_relations(&self, ctx: &Context<'_>) -> Result<bool> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        ctx.state()
+            .enqueue(worker::Job::MonitorRelations {
+                at: Utc::now(),
+                organisation_id: Some(caller.organisation_id),
+            })
+            .await?;
         Ok(true)
     }
 
