@@ -583,6 +583,45 @@ async fn tutors_plan_and_log_their_own_relations_and_learners_see_only_their_pla
         assert_eq!(body.matches("BEGIN:VEVENT").count(), 1, "{body}");
         assert!(body.contains("SUMMARY:Coaching with"), "{body}");
     }
+    // A second session, called off, leaves the calendar.
+    let second = app
+        .ok(
+            "mutation($input: ScheduleSessionInput!) { scheduleSession(input: $input) { id } }",
+            json!({ "input": { "matchingId": matching, "interventionId": s.coaching,
+                "startsAt": (Utc::now() + Duration::days(9)).to_rfc3339(), "minutes": 30 } }),
+            Some(&tutor),
+        )
+        .await?["scheduleSession"]["id"]
+        .clone();
+    let cancel = "mutation($id: ID!) { cancelSession(sessionId: $id) { status } }";
+    assert_eq!(
+        app.error_code(cancel, json!({ "id": second }), Some(&learner))
+            .await?,
+        "FORBIDDEN"
+    );
+    let called_off = app
+        .ok(cancel, json!({ "id": second }), Some(&tutor))
+        .await?;
+    assert_eq!(called_off["cancelSession"]["status"], "CANCELLED");
+    assert_eq!(
+        app.error_code(cancel, json!({ "id": second }), Some(&tutor))
+            .await?,
+        "CONFLICT"
+    );
+    let path = app
+        .ok("{ myCalendarPath }", json!({}), Some(&tutor))
+        .await?["myCalendarPath"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = app
+        .http()
+        .get(format!("{}{path}", app.url))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert_eq!(body.matches("BEGIN:VEVENT").count(), 1, "{body}");
     let forged = app
         .http()
         .get(format!("{}/calendar/1.not-the-token.ics", app.url))

@@ -1373,6 +1373,14 @@ impl RunningMutation {
         ))
     }
 
+    /// Calls off a scheduled session: by the relation's tutor or a coordinator.
+    async fn cancel_session(&self, ctx: &Context<'_>, session_id: ID) -> Result<Session> {
+        let caller = ctx.caller()?;
+        let id = ids::decode(&session_id, "Session")?;
+        let session = service::cancel_session(&ctx.state().db, caller, id).await?;
+        Ok(Session::new(session, None))
+    }
+
     async fn write_session_notes(
         &self,
         ctx: &Context<'_>,

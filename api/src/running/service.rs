@@ -1208,6 +1208,41 @@ pub async fn record_session(
     Ok(session)
 }
 
+/// Calls off a scheduled session; it leaves the calendars and stays on record.
+pub async fn cancel_session(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    session_id: i64,
+) -> ApiResult<tutoring_session::Model> {
+    let s = tutoring_session::Entity::find_by_id(session_id)
+        .filter(tutoring_session::Column::OrganisationId.eq(caller.organisation_id))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("session"))?;
+    let Some(matching_id) = s.matching_id else {
+        return Err(ApiError::NotFound("session"));
+    };
+    tutored_matching(db, caller, matching_id).await?;
+    let cancelled = tutoring_session::Entity::update_many()
+        .col_expr(
+            tutoring_session::Column::Status,
+            Expr::value(SessionStatus::Cancelled),
+        )
+        .filter(tutoring_session::Column::Id.eq(s.id))
+        .filter(tutoring_session::Column::Status.eq(SessionStatus::Scheduled))
+        .exec(db)
+        .await?;
+    if cancelled.rows_affected == 0 {
+        return Err(ApiError::Conflict(
+            "only a scheduled session can be called off".into(),
+        ));
+    }
+    tutoring_session::Entity::find_by_id(s.id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("session"))
+}
+
 /// Writes the notes of a held session.
 pub async fn write_notes(
     db: &DatabaseConnection,
