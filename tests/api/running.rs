@@ -552,7 +552,7 @@ async fn tutors_plan_and_log_their_own_relations_and_learners_see_only_their_pla
     app.ok(
         "mutation($input: PlanInterventionInput!) { planIntervention(input: $input) { id } }",
         json!({ "input": { "matchingId": matching, "interventionId": s.coaching,
-            "startsOn": (Utc::now() - Duration::days(20)).date_naive().to_string(), "everyDays": 14, "sessions": 6 } }),
+            "startsOn": Utc::now().date_naive().to_string(), "everyDays": 14, "sessions": 6 } }),
         Some(&tutor),
     )
     .await?;
@@ -655,8 +655,8 @@ async fn tutors_plan_and_log_their_own_relations_and_learners_see_only_their_pla
     assert_eq!(m["plan"]["goals"][0]["description"], "Plan each week");
     assert_eq!(m["health"]["status"], "HEALTHY");
     assert_eq!(m["health"]["sessionsHeld"], 1);
-    // Started 20 days ago every 14 days: sessions on day 0 and day 14 are due.
-    assert_eq!(m["health"]["sessionsPlannedToDate"], 2);
+    // Starting today, every 14 days: the first session is due.
+    assert_eq!(m["health"]["sessionsPlannedToDate"], 1);
     assert_eq!(m["health"]["sessionsPlanned"], 6);
     assert_eq!(
         app.error_code(view, json!({ "id": matching }), Some(&other))
@@ -1237,5 +1237,64 @@ async fn decisions_sessions_and_profiles_keep_relations_consistent() -> anyhow::
         )
         .await?;
     assert_eq!(missing, "NOT_FOUND");
+
+    // Excluding a proposed pair withdraws the proposal.
+    need(&app, &s, &s.method, &l[1], 4).await?;
+    let next = run(&app, &s).await?["matchings"]["nodes"][0].clone();
+    assert_eq!(next["learner"]["id"], l[1]);
+    app.ok(
+        "mutation($input: PairInput!) { excludePair(input: $input) }",
+        json!({ "input": { "programmeId": s.programme, "learnerId": l[1], "tutorId": next["tutor"]["id"], "reason": "Conflict of interest" } }),
+        Some(&s.token),
+    )
+    .await?;
+    let blocked = app
+        .post(
+            DECIDE,
+            json!({ "input": { "matchingId": next["id"] } }),
+            Some(&s.token),
+        )
+        .await?;
+    assert_eq!(blocked["errors"][0]["extensions"]["code"], "CONFLICT");
+    assert!(
+        blocked["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("withdrawn"),
+        "{blocked}"
+    );
+
+    // Ending a relation calls off its sessions ahead; notes of held ones may
+    // still be written.
+    app.ok(
+        "mutation($input: ScheduleSessionInput!) { scheduleSession(input: $input) { id } }",
+        json!({ "input": { "matchingId": paired, "interventionId": s.coaching,
+            "startsAt": (Utc::now() + Duration::days(3)).to_rfc3339(), "minutes": 30 } }),
+        Some(&s.token),
+    )
+    .await?;
+    app.ok(
+        "mutation($input: DecideMatchingInput!) { endMatching(input: $input) { status } }",
+        json!({ "input": { "matchingId": paired, "reason": "Moved away" } }),
+        Some(&s.token),
+    )
+    .await?;
+    let after = app
+        .ok(
+            "query($id: ID!) { matching(id: $id) { sessions { status } } }",
+            json!({ "id": paired }),
+            Some(&s.token),
+        )
+        .await?;
+    assert_eq!(
+        after["matching"]["sessions"],
+        json!([{ "status": "HELD" }, { "status": "CANCELLED" }])
+    );
+    app.ok(
+        "mutation($input: WriteSessionNotesInput!) { writeSessionNotes(input: $input) { notes } }",
+        json!({ "input": { "sessionId": held, "notes": "Summary written after the end." } }),
+        Some(&s.token),
+    )
+    .await?;
     Ok(())
 }

@@ -308,6 +308,16 @@ pub async fn set_tutor_profile(
         .filter(tutor_profile::Column::PersonId.eq(tutor.id))
         .one(&txn)
         .await?;
+    let dropped: Vec<matching::Model> = matching::Entity::find()
+        .filter(matching::Column::ProgrammeId.eq(programme.id))
+        .filter(matching::Column::TutorId.eq(tutor.id))
+        .filter(matching::Column::Status.eq(MatchingStatus::Proposed))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .filter(|m| !roles.contains(&m.role_id))
+        .collect();
+    withdraw(&txn, &dropped, None, "the tutor no longer takes this role").await?;
     let saved = match existing {
         Some(p) => {
             // The guard sits in the statement, so a matching accepted
@@ -460,7 +470,8 @@ pub async fn exclude_pair(
     let programme = find_programme(db, org, programme_id).await?;
     let learner = find_person(db, org, learner_id, PersonKind::Learner).await?;
     let tutor = find_person(db, org, tutor_id, PersonKind::Tutor).await?;
-    matching_exclusion::ActiveModel {
+    let txn = worker::db::begin_write(db).await?;
+    let excluded = matching_exclusion::ActiveModel {
         organisation_id: Set(org),
         programme_id: Set(programme.id),
         learner_id: Set(learner.id),
@@ -470,12 +481,22 @@ pub async fn exclude_pair(
         created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await
     .map_err(|e| match ApiError::from(e) {
         ApiError::Conflict(_) => ApiError::Conflict("that pair is already excluded".into()),
         other => other,
-    })
+    })?;
+    let open = matching::Entity::find()
+        .filter(matching::Column::ProgrammeId.eq(programme.id))
+        .filter(matching::Column::LearnerId.eq(learner.id))
+        .filter(matching::Column::TutorId.eq(tutor.id))
+        .filter(matching::Column::Status.eq(MatchingStatus::Proposed))
+        .all(&txn)
+        .await?;
+    withdraw(&txn, &open, Some(caller.user_id), "the pair was excluded").await?;
+    txn.commit().await?;
+    Ok(excluded)
 }
 
 fn check_weights(weights: &Weights) -> ApiResult<()> {
@@ -679,6 +700,45 @@ async fn transition(
     record(db, m.id, Some(from), to, caller, why).await
 }
 
+/// Withdraws open proposals that can no longer be accepted, each with its
+/// decision on record.
+async fn withdraw(
+    db: &impl ConnectionTrait,
+    proposals: &[matching::Model],
+    decided_by: Option<i64>,
+    why: &str,
+) -> ApiResult<()> {
+    let now = Utc::now();
+    for p in proposals {
+        let done = matching::Entity::update_many()
+            .col_expr(
+                matching::Column::Status,
+                Expr::value(MatchingStatus::Withdrawn),
+            )
+            .col_expr(matching::Column::DecidedBy, Expr::value(decided_by))
+            .col_expr(matching::Column::Reason, Expr::value(why))
+            .col_expr(matching::Column::UpdatedAt, Expr::value(now))
+            .filter(matching::Column::Id.eq(p.id))
+            .filter(matching::Column::Status.eq(MatchingStatus::Proposed))
+            .exec(db)
+            .await?;
+        if done.rows_affected == 1 {
+            matching_decision::ActiveModel {
+                matching_id: Set(p.id),
+                from_status: Set(Some(MatchingStatus::Proposed)),
+                to_status: Set(MatchingStatus::Withdrawn),
+                decided_by: Set(decided_by),
+                reason: Set(why.to_owned()),
+                decided_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
 /// Adds a decision to a matching's history.
 async fn record(
     db: &impl ConnectionTrait,
@@ -760,6 +820,9 @@ pub async fn decide(
     let m = find_matching(db, caller.organisation_id, id).await?;
     let (from, to) = decision.transition();
     expect_status(&m, from)?;
+    if decision == Decision::Accept {
+        still_allowed(db, &m).await?;
+    }
     let txn = worker::db::begin_write(db).await?;
     match decision {
         Decision::Accept => take_place(&txn, m.programme_id, m.tutor_id).await?,
@@ -767,8 +830,49 @@ pub async fn decide(
         Decision::Reject => {}
     }
     transition(&txn, &m, from, to, caller, &why).await?;
+    if decision == Decision::End {
+        // Sessions still ahead are called off with the relation.
+        tutoring_session::Entity::update_many()
+            .col_expr(
+                tutoring_session::Column::Status,
+                Expr::value(SessionStatus::Cancelled),
+            )
+            .filter(tutoring_session::Column::MatchingId.eq(m.id))
+            .filter(tutoring_session::Column::Status.eq(SessionStatus::Scheduled))
+            .exec(&txn)
+            .await?;
+    }
     txn.commit().await?;
     find_matching(db, caller.organisation_id, id).await
+}
+
+/// What a run checked when it proposed the pair, checked again when it is
+/// accepted: no exclusion since, and the tutor still in the role.
+async fn still_allowed(db: &DatabaseConnection, m: &matching::Model) -> ApiResult<()> {
+    let excluded = matching_exclusion::Entity::find()
+        .filter(matching_exclusion::Column::ProgrammeId.eq(m.programme_id))
+        .filter(matching_exclusion::Column::LearnerId.eq(m.learner_id))
+        .filter(matching_exclusion::Column::TutorId.eq(m.tutor_id))
+        .one(db)
+        .await?;
+    if excluded.is_some() {
+        return Err(ApiError::Conflict(
+            "a coordinator excluded this pair; lift the exclusion first".into(),
+        ));
+    }
+    let profile = tutor_profile::Entity::find()
+        .filter(tutor_profile::Column::ProgrammeId.eq(m.programme_id))
+        .filter(tutor_profile::Column::PersonId.eq(m.tutor_id))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("tutor profile"))?;
+    let roles: Vec<i64> = running::list(&profile.role_ids).map_err(ApiError::internal)?;
+    if !roles.contains(&m.role_id) {
+        return Err(ApiError::Conflict(
+            "the tutor no longer takes this role".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// A coordinator's own pairing, active at once. Soft criteria and the
@@ -1006,10 +1110,14 @@ pub async fn plan_intervention(
         .filter(|i| i.programme_id == m.programme_id)
         .ok_or(ApiError::NotFound("intervention"))?;
     let programme = find_programme(db, caller.organisation_id, m.programme_id).await?;
-    if starts_on < programme.starts_on || starts_on > programme.ends_on {
+    let began = m.activated_at.unwrap_or(m.proposed_at).date_naive();
+    if starts_on < began.max(programme.starts_on) || starts_on > programme.ends_on {
         return Err(ApiError::invalid(vec![Problem::field(
             "startsOn",
-            "falls outside the programme",
+            format!(
+                "must fall between the start of the relation ({began}) and the end of the programme ({})",
+                programme.ends_on
+            ),
         )]));
     }
     let last = starts_on + chrono::Duration::days(i64::from(every_days) * i64::from(sessions - 1));
@@ -1059,9 +1167,9 @@ async fn session_intervention(
         )]));
     }
     let programme = find_programme(db, caller.organisation_id, m.programme_id).await?;
-    let day = input.at.date_naive();
+    let ends = input.at + chrono::Duration::minutes(i64::from(input.minutes));
     let began = m.activated_at.unwrap_or(m.proposed_at);
-    if input.at < began || day > programme.ends_on {
+    if input.at < began || ends.date_naive() > programme.ends_on {
         return Err(ApiError::invalid(vec![Problem::field(
             field,
             format!(
@@ -1264,7 +1372,11 @@ pub async fn write_notes(
     let Some(matching_id) = s.matching_id else {
         return Err(ApiError::NotFound("session"));
     };
-    tutored_matching(db, caller, matching_id).await?;
+    // Notes of a held session may follow after the relation ended.
+    let (m, viewer) = visible_matching(db, caller, matching_id).await?;
+    if !viewer.tutors(&m) {
+        return Err(ApiError::Forbidden);
+    }
     if s.status != SessionStatus::Held {
         return Err(ApiError::Conflict(
             "notes are written for held sessions".into(),
