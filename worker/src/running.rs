@@ -207,6 +207,15 @@ pub struct RunSummary {
 /// Carries out a queued run: proposes, then stores the proposals in place
 /// of the undecided ones of earlier runs. A failure is recorded on the run.
 pub async fn execute_run(db: &DatabaseConnection, run_id: i64) -> Result<RunSummary, JobError> {
+    execute_run_with(db, run_id, None).await
+}
+
+/// [`execute_run`] over a pool the caller has just loaded, if any.
+pub async fn execute_run_with(
+    db: &DatabaseConnection,
+    run_id: i64,
+    pool: Option<Pool>,
+) -> Result<RunSummary, JobError> {
     let run = matching_run::Entity::find_by_id(run_id)
         .one(db)
         .await?
@@ -220,7 +229,7 @@ pub async fn execute_run(db: &DatabaseConnection, run_id: i64) -> Result<RunSumm
         });
     }
     set_status(db, run_id, RunStatus::Running, None).await?;
-    match propose_and_store(db, &run).await {
+    match propose_and_store(db, &run, pool).await {
         Ok(summary) => Ok(summary),
         Err(e) => {
             set_status(db, run_id, RunStatus::Failed, Some(e.to_string())).await?;
@@ -247,10 +256,14 @@ async fn set_status(
 async fn propose_and_store(
     db: &DatabaseConnection,
     run: &matching_run::Model,
+    pool: Option<Pool>,
 ) -> Result<RunSummary, JobError> {
     let weights: Weights = serde_json::from_value(run.weights.clone())
         .map_err(|e| JobError::Corrupt(format!("run weights: {e}")))?;
-    let pool = load_pool(db, run.programme_id, run.role_id).await?;
+    let pool = match pool {
+        Some(pool) => pool,
+        None => load_pool(db, run.programme_id, run.role_id).await?,
+    };
     let proposal: Proposal = engine::propose(&pool.learners, &pool.tutors, &pool.rules, &weights);
     let now = Utc::now();
     let total_score = proposal.total_units as f64 / engine::SCORE_UNITS;

@@ -553,7 +553,7 @@ pub async fn start_run(
         .await
         .map_err(ApiError::internal)?;
     if pool.learners.len().saturating_mul(pool.tutors.len()) <= state.matching_inline_pairs {
-        running::execute_run(db, run.id)
+        running::execute_run_with(db, run.id, Some(pool))
             .await
             .map_err(ApiError::internal)?;
     } else {
