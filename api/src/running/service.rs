@@ -264,15 +264,19 @@ pub async fn set_tutor_profile(
 
     let mut roles: Vec<i64> = roles.into_iter().collect();
     roles.sort_unstable();
-    let stored = tutor_profile::Entity::find()
+    // The checks read inside the writing transaction, so an acceptance
+    // cannot slip between them and the change.
+    let now = Utc::now();
+    let txn = worker::db::begin_write(db).await?;
+    let existing = tutor_profile::Entity::find()
         .filter(tutor_profile::Column::ProgrammeId.eq(programme.id))
         .filter(tutor_profile::Column::PersonId.eq(tutor.id))
-        .one(db)
+        .one(&txn)
         .await?;
     if by_tutor {
         // Tutors keep their own languages, availability and modes; roles,
         // competences and capacity are the coordinator's.
-        let Some(p) = &stored else {
+        let Some(p) = &existing else {
             return Err(ApiError::Forbidden);
         };
         let mut competences = input.competences.clone();
@@ -290,7 +294,7 @@ pub async fn set_tutor_profile(
         .filter(matching::Column::TutorId.eq(tutor.id))
         .filter(matching::Column::ProgrammeId.eq(programme.id))
         .filter(matching::Column::Status.eq(MatchingStatus::Active))
-        .all(db)
+        .all(&txn)
         .await?
         .into_iter()
         .map(|m| m.role_id)
@@ -301,13 +305,6 @@ pub async fn set_tutor_profile(
             "the tutor has active learners in a role left out: end those matchings first",
         )]));
     }
-    let now = Utc::now();
-    let txn = worker::db::begin_write(db).await?;
-    let existing = tutor_profile::Entity::find()
-        .filter(tutor_profile::Column::ProgrammeId.eq(programme.id))
-        .filter(tutor_profile::Column::PersonId.eq(tutor.id))
-        .one(&txn)
-        .await?;
     let dropped: Vec<matching::Model> = matching::Entity::find()
         .filter(matching::Column::ProgrammeId.eq(programme.id))
         .filter(matching::Column::TutorId.eq(tutor.id))
