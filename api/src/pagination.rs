@@ -60,6 +60,33 @@ pub fn connection<T: OutputType, R>(
 
 pub type Page<T> = Connection<IdCursor, T, EmptyFields, EmptyFields>;
 
+/// One page of `query` in `order` of the `id` column: the rows past the
+/// cursor, read with one row of look-ahead.
+pub async fn id_page<E, T>(
+    db: &sea_orm::DatabaseConnection,
+    query: sea_orm::Select<E>,
+    (id, order): (E::Column, sea_orm::Order),
+    (first, after): (Option<i32>, Option<String>),
+    id_of: impl Fn(&E::Model) -> i64,
+    node: impl Fn(E::Model) -> T,
+) -> Result<Page<T>, ApiError>
+where
+    E: sea_orm::EntityTrait,
+    T: OutputType,
+{
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    let (size, after) = page(first, after)?;
+    let mut query = query.order_by(id, order.clone()).limit(size + 1);
+    if let Some(after) = after {
+        query = match order {
+            sea_orm::Order::Desc => query.filter(id.lt(after)),
+            _ => query.filter(id.gt(after)),
+        };
+    }
+    let rows = query.all(db).await?;
+    Ok(connection(rows, size, after, id_of, node))
+}
+
 /// The cursor of a row in a list sorted by a key, ties broken by id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SortCursor {

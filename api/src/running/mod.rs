@@ -10,7 +10,7 @@ use entities::{
     learner_profile, matching, matching_run, plan_goal, plan_item, relation_alert, tutor_profile,
     tutoring_session,
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, Order, QueryFilter, QueryOrder};
 use worker::matching::{self as engine, Weights};
 use worker::monitoring::{Health, HealthStatus as EngineHealth};
 use worker::running::{self, Competence as StoredCompetence};
@@ -23,7 +23,7 @@ use crate::design::types::{
 use crate::error::ApiError;
 use crate::ids;
 use crate::loaders::{AxisById, InterventionById, PersonById, RoleById};
-use crate::pagination::{Page, connection, page};
+use crate::pagination::{Page, id_page};
 use crate::state::ContextExt;
 use service::{Decision, SessionInput, Viewer, WindowInput, clock};
 
@@ -620,16 +620,16 @@ impl MatchingRun {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<Matching>> {
-        let (size, after) = page(first, after)?;
-        let mut query = matching::Entity::find()
-            .filter(matching::Column::RunId.eq(self.0.id))
-            .order_by_asc(matching::Column::Id)
-            .limit(size + 1);
-        if let Some(after) = after {
-            query = query.filter(matching::Column::Id.gt(after));
-        }
-        let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
-        Ok(connection(rows, size, after, |m| m.id, Matching))
+        let query = matching::Entity::find().filter(matching::Column::RunId.eq(self.0.id));
+        Ok(id_page(
+            &ctx.state().db,
+            query,
+            (matching::Column::Id, Order::Asc),
+            (first, after),
+            |m| m.id,
+            Matching,
+        )
+        .await?)
     }
 }
 
@@ -743,17 +743,18 @@ impl RunningQuery {
     ) -> Result<Page<TutorProfile>> {
         let caller = ctx.caller_in(MANAGERS)?;
         let id = programme_of(ctx, caller, &programme_id).await?;
-        let (size, after) = page(first, after)?;
-        let mut query = tutor_profile::Entity::find()
+        let query = tutor_profile::Entity::find()
             .filter(tutor_profile::Column::OrganisationId.eq(caller.organisation_id))
-            .filter(tutor_profile::Column::ProgrammeId.eq(id))
-            .order_by_asc(tutor_profile::Column::Id)
-            .limit(size + 1);
-        if let Some(after) = after {
-            query = query.filter(tutor_profile::Column::Id.gt(after));
-        }
-        let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
-        Ok(connection(rows, size, after, |p| p.id, TutorProfile))
+            .filter(tutor_profile::Column::ProgrammeId.eq(id));
+        Ok(id_page(
+            &ctx.state().db,
+            query,
+            (tutor_profile::Column::Id, Order::Asc),
+            (first, after),
+            |p| p.id,
+            TutorProfile,
+        )
+        .await?)
     }
 
     /// Matchings of a programme: coordinators see all of them, tutors the
@@ -771,12 +772,9 @@ impl RunningQuery {
         let db = &ctx.state().db;
         let viewer = Viewer::of(db, caller).await?;
         let id = programme_of(ctx, caller, &programme_id).await?;
-        let (size, after) = page(first, after)?;
         let mut query = matching::Entity::find()
             .filter(matching::Column::OrganisationId.eq(caller.organisation_id))
-            .filter(matching::Column::ProgrammeId.eq(id))
-            .order_by_asc(matching::Column::Id)
-            .limit(size + 1);
+            .filter(matching::Column::ProgrammeId.eq(id));
         if let Viewer::Person(me) = viewer {
             query = query.filter(
                 sea_orm::Condition::any()
@@ -788,11 +786,15 @@ impl RunningQuery {
             query =
                 query.filter(matching::Column::Status.eq(entities::MatchingStatus::from(status)));
         }
-        if let Some(after) = after {
-            query = query.filter(matching::Column::Id.gt(after));
-        }
-        let rows = query.all(db).await.map_err(ApiError::from)?;
-        Ok(connection(rows, size, after, |m| m.id, Matching))
+        Ok(id_page(
+            db,
+            query,
+            (matching::Column::Id, Order::Asc),
+            (first, after),
+            |m| m.id,
+            Matching,
+        )
+        .await?)
     }
 
     /// One matching, if the caller may see it.
@@ -876,17 +878,18 @@ impl RunningQuery {
     ) -> Result<Page<RelationAlert>> {
         let caller = ctx.caller_in(MANAGERS)?;
         let id = programme_of(ctx, caller, &programme_id).await?;
-        let (size, after) = page(first, after)?;
-        let mut query = relation_alert::Entity::find()
+        let query = relation_alert::Entity::find()
             .filter(relation_alert::Column::OrganisationId.eq(caller.organisation_id))
-            .filter(relation_alert::Column::ProgrammeId.eq(id))
-            .order_by_desc(relation_alert::Column::Id)
-            .limit(size + 1);
-        if let Some(after) = after {
-            query = query.filter(relation_alert::Column::Id.lt(after));
-        }
-        let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
-        Ok(connection(rows, size, after, |a| a.id, RelationAlert))
+            .filter(relation_alert::Column::ProgrammeId.eq(id));
+        Ok(id_page(
+            &ctx.state().db,
+            query,
+            (relation_alert::Column::Id, Order::Desc),
+            (first, after),
+            |a| a.id,
+            RelationAlert,
+        )
+        .await?)
     }
 
     /// Pairs ruled out of a programme's matching runs.
@@ -901,16 +904,17 @@ impl RunningQuery {
         use entities::matching_exclusion;
         let caller = ctx.caller_in(MANAGERS)?;
         let id = programme_of(ctx, caller, &programme_id).await?;
-        let (size, after) = page(first, after)?;
-        let mut query = matching_exclusion::Entity::find()
-            .filter(matching_exclusion::Column::ProgrammeId.eq(id))
-            .order_by_asc(matching_exclusion::Column::Id)
-            .limit(size + 1);
-        if let Some(after) = after {
-            query = query.filter(matching_exclusion::Column::Id.gt(after));
-        }
-        let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
-        Ok(connection(rows, size, after, |x| x.id, MatchingExclusion))
+        let query = matching_exclusion::Entity::find()
+            .filter(matching_exclusion::Column::ProgrammeId.eq(id));
+        Ok(id_page(
+            &ctx.state().db,
+            query,
+            (matching_exclusion::Column::Id, Order::Asc),
+            (first, after),
+            |x| x.id,
+            MatchingExclusion,
+        )
+        .await?)
     }
 
     /// The address of the caller's calendar of upcoming sessions, for
