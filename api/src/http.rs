@@ -1,9 +1,11 @@
-//! The HTTP surface: GraphQL over HTTP, GraphiQL and health.
+//! The HTTP surface: GraphQL over HTTP, GraphiQL, health, and the pages
+//! people open from emails.
 //!
 //! Mutations are accepted only by POST with a JSON body, or a multipart
 //! upload carrying a preflight header: a browser cannot send either
 //! cross-site without the server's consent, which closes the CSRF hole of
-//! GET and form posts.
+//! GET and form posts. The pages' own forms post to URLs holding a secret
+//! token, which a third-party site cannot know.
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::http::{
@@ -20,6 +22,7 @@ use tracing::Instrument;
 
 use crate::auth::{self, Caller};
 use crate::loaders::DbLoader;
+use crate::pages;
 use crate::schema::AppSchema;
 use crate::state::AppState;
 
@@ -61,6 +64,15 @@ pub fn routes(
         .at("/graphql", get(graphql).post(graphql))
         .at("/healthz", get(healthz))
         .at("/calendar/:name", get(crate::calendar::feed))
+        .at(
+            "/respond/:token",
+            get(pages::respond::show).post(pages::respond::post),
+        )
+        .at(
+            "/unsubscribe/:token",
+            get(pages::unsubscribe::show).post(pages::unsubscribe::confirm),
+        )
+        .at("/reports/shared/:token", get(pages::shared_report::show))
         .catch_error(|_: poem::error::NotFoundError| async {
             refuse(
                 StatusCode::NOT_FOUND,

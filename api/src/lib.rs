@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod ids;
 pub mod loaders;
+pub mod pages;
 pub mod pagination;
 pub mod questionnaires;
 pub mod running;
@@ -75,6 +76,7 @@ impl Application {
             db: db.clone(),
             queue: queue.clone(),
             tokens: tokens.clone(),
+            public_url: settings.public_url.trim_end_matches('/').to_owned(),
             matching_inline_pairs: settings.matching_inline_pairs,
         };
 

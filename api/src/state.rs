@@ -16,6 +16,9 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub queue: JobQueue,
     pub tokens: TokenKey,
+    /// Where people reach the service, without a trailing slash: links in
+    /// emails and shared-report URLs start with it.
+    pub public_url: String,
     /// Largest matching run (learner × tutor pairs) run within a request.
     pub matching_inline_pairs: usize,
 }

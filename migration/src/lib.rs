@@ -12,6 +12,7 @@ mod m20261204_000007_scale_polarity;
 mod m20261204_000008_training_and_communities;
 mod m20261204_000009_need_hand_edits;
 mod m20261204_000010_running;
+mod m20261204_000011_public_pages;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000008_training_and_communities::Migration),
             Box::new(m20261204_000009_need_hand_edits::Migration),
             Box::new(m20261204_000010_running::Migration),
+            Box::new(m20261204_000011_public_pages::Migration),
         ]
     }
 }

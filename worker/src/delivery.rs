@@ -194,8 +194,13 @@ async fn send_one(
     };
     let token = ctx.tokens.token(&inv.token_nonce);
     let link = format!("{}/respond/{token}", ctx.public_url);
+    let unsubscribe = format!(
+        "{}/unsubscribe/{}",
+        ctx.public_url,
+        crate::tokens::unsubscribe_token(&ctx.tokens, inv.id, &inv.token_nonce)
+    );
     let text = format!(
-        "Hello {},\n\n{}\n\nPlease answer the questionnaire \"{}\" before {}:\n{link}\n\nThe link is personal: do not forward it.\n",
+        "Hello {},\n\n{}\n\nPlease answer the questionnaire \"{}\" before {}:\n{link}\n\nThe link is personal: do not forward it.\n\nNo more reminders about this questionnaire: {unsubscribe}\n",
         person.name,
         if first_contact {
             "You are invited to take part in an evaluation of our tutorial programme."
@@ -211,6 +216,7 @@ async fn send_one(
         to_address: address,
         subject,
         text,
+        unsubscribe_url: Some(unsubscribe),
     };
 
     send_claimed(ctx, claim, &mail).await

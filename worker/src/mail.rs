@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::Mailbox;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 /// An email to send.
@@ -15,6 +16,9 @@ pub struct Outgoing {
     pub to_address: String,
     pub subject: String,
     pub text: String,
+    /// One-click unsubscribe link, sent as `List-Unsubscribe` (RFC 2369)
+    /// with `List-Unsubscribe-Post` (RFC 8058).
+    pub unsubscribe_url: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,12 +68,33 @@ impl Mailer {
         let to = Mailbox::new(Some(mail.to_name.replace(['\r', '\n'], " ")), address);
         // Our own Message-ID, stable per email key: a resend is recognisably the same message.
         let message_id = format!("<{}@{}>", safe_name(&mail.key), from.email.domain());
-        Message::builder()
+        let mut builder = Message::builder()
             .message_id(Some(message_id))
             .from(from)
             .to(to)
             .subject(mail.subject.replace(['\r', '\n'], " "))
-            .header(ContentType::TEXT_PLAIN)
+            .header(ContentType::TEXT_PLAIN);
+        if let Some(url) = &mail.unsubscribe_url {
+            if !url.starts_with("https://") && !url.starts_with("http://")
+                || url
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control() || c == '>')
+            {
+                return Err(MailError::Invalid(
+                    "unsubscribe link is not a plain URL".into(),
+                ));
+            }
+            builder = builder
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{url}>"),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
+        }
+        builder
             .body(mail.text.clone())
             .map_err(|e| MailError::Invalid(e.to_string()))
     }

@@ -479,6 +479,7 @@ async fn send_digest(
             to_address: user.email.clone(),
             subject,
             text: format!("Hello {},\n\n{text}", user.display_name),
+            unsubscribe_url: None,
         };
         if send_claimed(ctx, claim, &mail).await? == Some(true) {
             sent += 1;

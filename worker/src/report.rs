@@ -275,6 +275,7 @@ pub fn render_html(report: &ReportData) -> String {
         );
     }
     h.push_str("</tbody></table></section>");
+    distributions(&mut h, r);
 
     for breakdown in &r.breakdowns {
         let _ = write!(
@@ -317,6 +318,44 @@ pub fn render_html(report: &ReportData) -> String {
 
     h.push_str("</main></body></html>\n");
     h
+}
+
+/// The counts behind each item's column chart, as tables.
+fn distributions(h: &mut String, r: &CampaignResults) {
+    let items: Vec<_> = r
+        .items
+        .iter()
+        .filter(|i| !i.distribution.is_empty())
+        .collect();
+    if items.is_empty() {
+        return;
+    }
+    h.push_str("<section><h2>Answer distributions</h2><div class=\"dists\">");
+    for item in items {
+        let answered = item.summary.n.max(1) as f64;
+        let _ = write!(
+            h,
+            "<table class=\"dist\"><caption>{} <span class=\"prompt\">{}</span></caption><thead><tr>\
+             <th scope=\"col\">Answer</th><th scope=\"col\">Count</th><th scope=\"col\">Share</th></tr></thead><tbody>",
+            escape(&item.code),
+            escape(&item.prompt)
+        );
+        for c in &item.distribution {
+            let label = match &c.label {
+                Some(label) if label != &c.value => format!("{} ({})", c.value, label),
+                _ => c.value.clone(),
+            };
+            let _ = write!(
+                h,
+                "<tr><th scope=\"row\">{}</th><td>{}</td><td>{:.0} %</td></tr>",
+                escape(&label),
+                c.count,
+                100.0 * c.count as f64 / answered
+            );
+        }
+        h.push_str("</tbody></table>");
+    }
+    h.push_str("</div></section>");
 }
 
 /// A horizontal bar chart of values against their maxima, with its figures
@@ -381,7 +420,12 @@ table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{padding:.25rem .5r
 border-bottom:1px solid #ddd;text-align:left}td{font-variant-numeric:tabular-nums}\
 caption{text-align:left;font-weight:600}dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}\
 dd{margin:0}.recs li{margin:.5rem 0}.High strong{color:#a4161a}.Medium strong{color:#9c6644}\
-@media print{main{max-width:none}section{break-inside:avoid}}";
+.dists{display:grid;grid-template-columns:repeat(auto-fill,minmax(16rem,1fr));gap:0 1.5rem}\
+.dist caption{font-weight:600}.prompt{font-weight:400;color:#444}\
+svg rect{-webkit-print-color-adjust:exact;print-color-adjust:exact}\
+@page{margin:1.5cm}\
+@media print{body{font-size:11pt}main{max-width:none;padding:0}section,table,figure{break-inside:avoid}\
+h2{break-after:avoid}a{color:inherit}}";
 
 #[cfg(test)]
 mod tests {

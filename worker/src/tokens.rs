@@ -38,6 +38,16 @@ impl TokenKey {
     }
 }
 
+/// The token of an invitation's unsubscribe link, `{invitation id}.{mac}`:
+/// derived from the invitation's nonce, so it cannot be used to answer and
+/// the answer link cannot be used to unsubscribe someone else.
+pub fn unsubscribe_token(key: &TokenKey, invitation_id: i64, nonce: &str) -> String {
+    format!(
+        "{invitation_id}.{}",
+        key.token(&format!("unsubscribe:{nonce}"))
+    )
+}
+
 /// Hex SHA-256 of a token, the form in which tokens are stored and looked up.
 pub fn hash_token(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
@@ -65,6 +75,16 @@ mod tests {
         assert_eq!(key.token("n"), key.token("n"));
         assert_ne!(key.token("n"), key.token("m"));
         assert_ne!(key.token("n"), TokenKey::new(b"two").token("n"));
+    }
+
+    #[test]
+    fn unsubscribe_tokens_differ_from_answer_tokens() {
+        let key = TokenKey::new(b"k");
+
+        let token = unsubscribe_token(&key, 7, "n");
+
+        assert!(token.starts_with("7."));
+        assert!(!token.contains(&key.token("n")));
     }
 
     #[test]

@@ -10,16 +10,63 @@ pub const MAX_NUMBER: f64 = 1e12;
 /// Longest free-text answer kept.
 pub const MAX_TEXT: usize = 10_000;
 
+/// Why a value does not answer its item. `Display` gives the English wording
+/// used by the API and imports; the questionnaire page words it per language.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AnswerError {
+    /// The item is required and has no answer.
+    Required,
+    /// Not a whole number from `lo` to `hi`.
+    NotWhole { given: f64, lo: f64, hi: f64 },
+    /// Not a finite number within ±[`MAX_NUMBER`].
+    NotFinite,
+    /// Outside the item's own bounds.
+    OutOfBounds {
+        given: f64,
+        min: Option<f64>,
+        max: Option<f64>,
+    },
+    /// Not one of the item's options.
+    NotAnOption(String),
+    /// Longer than [`MAX_TEXT`] characters.
+    TooLong,
+    /// A value of the wrong type for the item's kind.
+    WrongKind(ItemKind),
+}
+
+impl std::fmt::Display for AnswerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Required => write!(f, "an answer is required"),
+            Self::NotWhole { given, lo, hi } => {
+                write!(f, "{given} is not a whole number from {lo} to {hi}")
+            }
+            Self::NotFinite => write!(f, "is not a number from −{MAX_NUMBER:e} to {MAX_NUMBER:e}"),
+            Self::OutOfBounds { given, min, max } => write!(
+                f,
+                "{given} is outside {}–{}",
+                min.map_or("−∞".into(), |v| v.to_string()),
+                max.map_or("∞".into(), |v| v.to_string())
+            ),
+            Self::NotAnOption(t) => write!(f, "`{t}` is not one of the options"),
+            Self::TooLong => write!(f, "is longer than {MAX_TEXT} characters"),
+            Self::WrongKind(kind) => {
+                write!(f, "a {} item takes {}", kind_name(*kind), expected(*kind))
+            }
+        }
+    }
+}
+
 /// Checks one value against its item. `Ok(None)` is a missing answer.
-pub fn check(item: &item::Model, value: Option<Value>) -> Result<Option<Value>, String> {
+pub fn check(item: &item::Model, value: Option<Value>) -> Result<Option<Value>, AnswerError> {
     let Some(value) = value else {
         return if item.required {
-            Err("an answer is required".into())
+            Err(AnswerError::Required)
         } else {
             Ok(None)
         };
     };
-    let options: Vec<String> = serde_json::from_value(item.labels.clone()).unwrap_or_default();
+    let options = options(item);
     match (item.kind, value) {
         (ItemKind::Likert, Value::Number(v)) => {
             let points = item.points.unwrap_or(5);
@@ -28,16 +75,14 @@ pub fn check(item: &item::Model, value: Option<Value>) -> Result<Option<Value>, 
         (ItemKind::Nps, Value::Number(v)) => whole_in(v, 0.0, 10.0).map(|v| Some(Value::Number(v))),
         (ItemKind::Number, Value::Number(v)) => {
             if !v.is_finite() || v.abs() > MAX_NUMBER {
-                return Err(format!(
-                    "is not a number from −{MAX_NUMBER:e} to {MAX_NUMBER:e}"
-                ));
+                return Err(AnswerError::NotFinite);
             }
             if item.min_value.is_some_and(|lo| v < lo) || item.max_value.is_some_and(|hi| v > hi) {
-                return Err(format!(
-                    "{v} is outside {}–{}",
-                    item.min_value.map_or("−∞".into(), |v| v.to_string()),
-                    item.max_value.map_or("∞".into(), |v| v.to_string())
-                ));
+                return Err(AnswerError::OutOfBounds {
+                    given: v,
+                    min: item.min_value,
+                    max: item.max_value,
+                });
             }
             Ok(Some(Value::Number(v)))
         }
@@ -45,12 +90,12 @@ pub fn check(item: &item::Model, value: Option<Value>) -> Result<Option<Value>, 
             if options.contains(&t) {
                 Ok(Some(Value::Text(t)))
             } else {
-                Err(format!("`{t}` is not one of the options"))
+                Err(AnswerError::NotAnOption(t))
             }
         }
         (ItemKind::MultipleChoice, Value::Choices(mut picked)) => {
             if let Some(bad) = picked.iter().find(|c| !options.contains(c)) {
-                return Err(format!("`{bad}` is not one of the options"));
+                return Err(AnswerError::NotAnOption(bad.clone()));
             }
             picked.sort();
             picked.dedup();
@@ -58,21 +103,22 @@ pub fn check(item: &item::Model, value: Option<Value>) -> Result<Option<Value>, 
         }
         (ItemKind::FreeText, Value::Text(t)) => {
             if t.chars().count() > MAX_TEXT {
-                return Err(format!("is longer than {MAX_TEXT} characters"));
+                return Err(AnswerError::TooLong);
             }
             Ok((!t.trim().is_empty()).then_some(Value::Text(t)))
         }
-        (kind, _) => Err(format!(
-            "a {} item takes {}",
-            kind_name(kind),
-            expected(kind)
-        )),
+        (kind, _) => Err(AnswerError::WrongKind(kind)),
     }
 }
 
-fn whole_in(v: f64, lo: f64, hi: f64) -> Result<f64, String> {
+/// The options of a choice item, or the point labels of a Likert item.
+pub fn options(item: &item::Model) -> Vec<String> {
+    serde_json::from_value(item.labels.clone()).unwrap_or_default()
+}
+
+fn whole_in(v: f64, lo: f64, hi: f64) -> Result<f64, AnswerError> {
     if v.fract() != 0.0 || v < lo || v > hi {
-        return Err(format!("{v} is not a whole number from {lo} to {hi}"));
+        return Err(AnswerError::NotWhole { given: v, lo, hi });
     }
     Ok(v)
 }
@@ -100,7 +146,7 @@ fn expected(kind: ItemKind) -> &'static str {
 pub fn from_cell(item: &item::Model, cell: &str) -> Result<Option<Value>, String> {
     let cell = cell.trim();
     if cell.is_empty() {
-        return check(item, None);
+        return check(item, None).map_err(|e| e.to_string());
     }
     let value = match item.kind {
         ItemKind::Likert | ItemKind::Number | ItemKind::Nps => Value::Number(
@@ -112,7 +158,7 @@ pub fn from_cell(item: &item::Model, cell: &str) -> Result<Option<Value>, String
         }
         ItemKind::SingleChoice | ItemKind::FreeText => Value::Text(cell.to_owned()),
     };
-    check(item, Some(value))
+    check(item, Some(value)).map_err(|e| e.to_string())
 }
 
 /// The row that stores an answer.
@@ -170,7 +216,10 @@ mod tests {
         let single = item(ItemKind::SingleChoice, &["yes", "no"]);
         let multiple = item(ItemKind::MultipleChoice, &["a", "b"]);
 
-        assert!(check(&single, Some(Value::Text("maybe".into()))).is_err());
+        assert_eq!(
+            check(&single, Some(Value::Text("maybe".into()))),
+            Err(AnswerError::NotAnOption("maybe".into()))
+        );
         assert_eq!(
             from_cell(&multiple, "b;a;b"),
             Ok(Some(Value::Choices(vec!["a".into(), "b".into()])))
@@ -178,6 +227,7 @@ mod tests {
         assert!(
             check(&single, Some(Value::Number(1.0)))
                 .unwrap_err()
+                .to_string()
                 .contains("takes text")
         );
     }
@@ -189,6 +239,6 @@ mod tests {
         assert!(from_cell(&number, "100.5").is_err());
         assert_eq!(from_cell(&number, "42.5"), Ok(Some(Value::Number(42.5))));
         number.required = true;
-        assert!(check(&number, None).is_err());
+        assert_eq!(check(&number, None), Err(AnswerError::Required));
     }
 }

@@ -4,6 +4,7 @@
 pub mod answers;
 pub mod import;
 pub mod service;
+pub mod shares;
 pub mod types;
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, Upload};
@@ -68,7 +69,17 @@ impl CampaignQuery {
             .await
             .map_err(ApiError::from)?
             .ok_or(ApiError::NotFound("questionnaire"))?;
+        let draft = service::draft_of(db, inv.id).await?;
         Ok(RespondentForm {
+            draft: draft
+                .as_ref()
+                .map(|(d, _)| {
+                    d.iter()
+                        .map(|(item, value)| DraftAnswer::new(item, value))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            draft_saved_at: draft.map(|(_, at)| at),
             campaign_name: c.name.clone(),
             closes_at: c.closes_at,
             open: service::status(&c, Utc::now()) == service::Status::Open,
@@ -88,6 +99,32 @@ pub struct RespondentForm {
     /// Whether this link has been used.
     pub answered: bool,
     pub questionnaire: Questionnaire,
+    /// Answers saved so far with `saveResponseDraft`, as typed.
+    pub draft: Vec<DraftAnswer>,
+    pub draft_saved_at: Option<DateTime<Utc>>,
+}
+
+/// A saved answer, not yet checked: `text` for one value, `choices` for several.
+#[derive(SimpleObject)]
+pub struct DraftAnswer {
+    /// The item's code.
+    pub item: String,
+    pub text: Option<String>,
+    pub choices: Option<Vec<String>>,
+}
+
+impl DraftAnswer {
+    fn new(item: &str, value: &service::DraftValue) -> Self {
+        let (text, choices) = match value {
+            service::DraftValue::One(t) => (Some(t.clone()), None),
+            service::DraftValue::Many(c) => (None, Some(c.clone())),
+        };
+        Self {
+            item: item.to_owned(),
+            text,
+            choices,
+        }
+    }
 }
 
 #[derive(InputObject)]
@@ -131,6 +168,45 @@ pub struct SubmitResponseInput {
     /// The token of the invitation link.
     pub token: String,
     pub answers: Vec<AnswerInput>,
+}
+
+#[derive(InputObject)]
+pub struct SaveResponseDraftInput {
+    /// The token of the invitation link.
+    pub token: String,
+    /// Every answer typed so far; replaces the previous draft.
+    pub answers: Vec<AnswerInput>,
+}
+
+#[derive(SimpleObject)]
+pub struct SaveResponseDraftPayload {
+    pub saved_at: DateTime<Utc>,
+}
+
+#[derive(InputObject)]
+pub struct ShareReportInput {
+    pub report_id: ID,
+    /// Who the link is for, e.g. "Funders 2026".
+    pub audience: String,
+    /// When the link stops working; at most a year ahead.
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(SimpleObject)]
+pub struct ShareReportPayload {
+    pub share: shares::ReportShare,
+    /// The link to send; it is shown only now.
+    pub url: String,
+}
+
+#[derive(InputObject)]
+pub struct RevokeReportShareInput {
+    pub share_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct RevokeReportSharePayload {
+    pub share: shares::ReportShare,
 }
 
 #[derive(InputObject)]
@@ -286,6 +362,75 @@ impl CampaignMutation {
         Ok(SubmitResponsePayload {
             accepted: true,
             already_submitted: submitted.repeated,
+        })
+    }
+
+    /// Saves the answers typed so far for an invitation link, to finish
+    /// later; no account needed. Values are checked when submitted.
+    async fn save_response_draft(
+        &self,
+        ctx: &Context<'_>,
+        input: SaveResponseDraftInput,
+    ) -> Result<SaveResponseDraftPayload> {
+        let mut draft = service::Draft::new();
+        for a in input.answers {
+            let value = match (a.number, a.text, a.choices) {
+                (Some(n), None, None) => service::DraftValue::One(n.to_string()),
+                (None, Some(t), None) => service::DraftValue::One(t),
+                (None, None, Some(c)) => service::DraftValue::Many(c),
+                (None, None, None) => continue,
+                _ => {
+                    return Err(ApiError::bad_input(format!(
+                        "answer to `{}`: give one of number, text or choices",
+                        a.item
+                    ))
+                    .into());
+                }
+            };
+            draft.insert(a.item, value);
+        }
+        let saved_at =
+            service::save_draft(&ctx.state().db, &input.token, draft, Utc::now()).await?;
+        Ok(SaveResponseDraftPayload { saved_at })
+    }
+
+    /// Makes a link that shows a report version to people without an
+    /// account until it expires.
+    async fn share_report(
+        &self,
+        ctx: &Context<'_>,
+        input: ShareReportInput,
+    ) -> Result<ShareReportPayload> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        let report_id = ids::decode(&input.report_id, "Report")?;
+        let state = ctx.state();
+        let (share, token) = shares::share(
+            &state.db,
+            caller.organisation_id,
+            caller.user_id,
+            report_id,
+            &input.audience,
+            input.expires_at,
+            Utc::now(),
+        )
+        .await?;
+        Ok(ShareReportPayload {
+            share: shares::ReportShare(share),
+            url: format!("{}{}", state.public_url, shares::path(&token)),
+        })
+    }
+
+    /// Ends a report link now.
+    async fn revoke_report_share(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeReportShareInput,
+    ) -> Result<RevokeReportSharePayload> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        let id = ids::decode(&input.share_id, "ReportShare")?;
+        let share = shares::revoke(&ctx.state().db, caller.organisation_id, id, Utc::now()).await?;
+        Ok(RevokeReportSharePayload {
+            share: shares::ReportShare(share),
         })
     }
 

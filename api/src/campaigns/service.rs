@@ -348,6 +348,10 @@ pub async fn submit(
     })
     .exec_with_returning(&txn)
     .await?;
+    entities::response_draft::Entity::delete_many()
+        .filter(entities::response_draft::Column::InvitationId.eq(inv.id))
+        .exec(&txn)
+        .await?;
     let rows: Vec<_> = answers
         .into_iter()
         .map(|(item_id, value)| answers::to_row(stored.id, item_id, value))
@@ -371,6 +375,106 @@ pub async fn submit(
         response_id: stored.id,
         repeated: false,
     })
+}
+
+/// Answers kept between visits: item code → the value as typed, a string,
+/// or a list of strings for several choices.
+pub type Draft = BTreeMap<String, DraftValue>;
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum DraftValue {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// Longest value kept in a draft, in characters.
+const MAX_DRAFT_VALUE: usize = answers::MAX_TEXT;
+
+/// Keeps the answers typed so far for the invitation behind `token`,
+/// replacing any earlier draft. Only while the campaign is open and the link
+/// unused; values are checked when the response is submitted.
+pub async fn save_draft(
+    db: &DatabaseConnection,
+    token: &str,
+    draft: Draft,
+    now: DateTime<Utc>,
+) -> ApiResult<DateTime<Utc>> {
+    let inv = invitation_for_token(db, token).await?;
+    let c = campaign::Entity::find_by_id(inv.campaign_id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("campaign"))?;
+    if inv.responded_at.is_some() {
+        return Err(ApiError::Conflict("this link has already been used".into()));
+    }
+    if status(&c, now) != Status::Open {
+        return Err(ApiError::Conflict(
+            "the campaign is not open: answers cannot be saved".into(),
+        ));
+    }
+    let codes: HashSet<String> = item::Entity::find()
+        .select_only()
+        .column(item::Column::Code)
+        .filter(item::Column::QuestionnaireId.eq(c.questionnaire_id))
+        .into_tuple()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let mut problems = Vec::new();
+    for (code, value) in &draft {
+        if !codes.contains(code) {
+            problems.push(Problem::field(code.clone(), "no item has this code"));
+        }
+        let too_long = match value {
+            DraftValue::One(v) => v.chars().count() > MAX_DRAFT_VALUE,
+            DraftValue::Many(vs) => {
+                vs.len() > 1000 || vs.iter().any(|v| v.chars().count() > MAX_DRAFT_VALUE)
+            }
+        };
+        if too_long {
+            problems.push(Problem::field(code.clone(), "the value is too long"));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::invalid(problems));
+    }
+    let row = entities::response_draft::ActiveModel {
+        invitation_id: Set(inv.id),
+        answers: Set(serde_json::to_value(&draft).map_err(ApiError::internal)?),
+        saved_at: Set(now),
+        ..Default::default()
+    };
+    entities::response_draft::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(entities::response_draft::Column::InvitationId)
+                .update_columns([
+                    entities::response_draft::Column::Answers,
+                    entities::response_draft::Column::SavedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(now)
+}
+
+/// The draft of an invitation and when it was saved, if any.
+pub async fn draft_of(
+    db: &DatabaseConnection,
+    invitation_id: i64,
+) -> ApiResult<Option<(Draft, DateTime<Utc>)>> {
+    let Some(row) = entities::response_draft::Entity::find()
+        .filter(entities::response_draft::Column::InvitationId.eq(invitation_id))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    // A draft that no longer reads is as good as none: the person types again.
+    let draft = serde_json::from_value(row.answers).unwrap_or_default();
+    Ok(Some((draft, row.saved_at)))
 }
 
 fn check_answers(items: &[item::Model], raw: Vec<RawAnswer>) -> ApiResult<BTreeMap<i64, Value>> {
@@ -400,7 +504,7 @@ fn check_answers(items: &[item::Model], raw: Vec<RawAnswer>) -> ApiResult<BTreeM
                 out.insert(item.id, value);
             }
             Ok(None) => {}
-            Err(message) => problems.push(Problem::field(item.code.clone(), message)),
+            Err(e) => problems.push(Problem::field(item.code.clone(), e.to_string())),
         }
     }
     if problems.is_empty() {

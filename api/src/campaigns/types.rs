@@ -382,6 +382,17 @@ impl Report {
             })
             .collect())
     }
+    /// Links that show this version without an account, newest first.
+    async fn shares(&self, ctx: &Context<'_>) -> Result<Vec<super::shares::ReportShare>> {
+        ctx.caller_in(crate::auth::MANAGERS)?;
+        let rows = entities::report_share::Entity::find()
+            .filter(entities::report_share::Column::ReportId.eq(self.0.id))
+            .order_by_desc(entities::report_share::Column::Id)
+            .all(&ctx.state().db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(rows.into_iter().map(super::shares::ReportShare).collect())
+    }
     /// A self-contained HTML page with SVG charts.
     #[graphql(complexity = 50)]
     async fn html(&self) -> &str {

@@ -1,0 +1,37 @@
+//! A report opened through a shared link.
+
+use chrono::Utc;
+use poem::http::StatusCode;
+use poem::web::{Data, Path};
+use poem::{Request, Response, handler};
+use tracing::warn;
+
+use super::{browser_lang, failure, html, notice};
+use crate::campaigns::shares::{self, Opened};
+use crate::state::AppState;
+
+#[handler]
+pub async fn show(req: &Request, Path(token): Path<String>, state: Data<&AppState>) -> Response {
+    let lang = browser_lang(req);
+    let t = lang.texts();
+    match shares::open(&state.db, &token, Utc::now()).await {
+        Ok(Opened::Report(page)) => html(StatusCode::OK, page),
+        Ok(Opened::Expired) => notice(
+            StatusCode::GONE,
+            lang,
+            t.report_expired_title,
+            t.report_expired_text,
+        ),
+        Ok(Opened::Revoked) => notice(
+            StatusCode::GONE,
+            lang,
+            t.report_expired_title,
+            t.report_revoked_text,
+        ),
+        Ok(Opened::Unknown) => notice(StatusCode::NOT_FOUND, lang, t.invalid_title, t.invalid_text),
+        Err(e) => {
+            warn!(error = ?e, "shared report not loaded");
+            failure(lang)
+        }
+    }
+}
