@@ -9,5 +9,6 @@ mod development;
 mod evaluation_loop;
 mod fixtures;
 mod members;
+mod pages;
 mod running;
 mod schema_contract;
