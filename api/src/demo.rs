@@ -4,7 +4,7 @@
 
 use chrono::{Duration, Utc};
 use entities::{PersonKind, Role, campaign, organisation, person};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::auth;
 use crate::campaigns::{import, service};
@@ -292,6 +292,42 @@ pub async fn seed(state: &AppState) -> ApiResult<Demo> {
         check_in_campaign_id: check_in,
         programme_id,
     })
+}
+
+/// Two links to try the pages with: a check-in invitation's questionnaire
+/// form, and a link sharing the newest report of the learner campaign.
+pub async fn links(state: &AppState, demo: &Demo, public_url: &str) -> ApiResult<(String, String)> {
+    let db = &state.db;
+    let invitation = entities::invitation::Entity::find()
+        .filter(entities::invitation::Column::CampaignId.eq(demo.check_in_campaign_id))
+        .filter(entities::invitation::Column::RespondedAt.is_null())
+        .order_by_asc(entities::invitation::Column::Id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("demo invitation"))?;
+    let form = format!(
+        "{public_url}/respond/{}",
+        state.tokens.token(&invitation.token_nonce)
+    );
+    let report = entities::report::Entity::find()
+        .filter(entities::report::Column::CampaignId.eq(demo.learner_campaign_id))
+        .order_by_desc(entities::report::Column::Version)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("demo report"))?;
+    let now = chrono::Utc::now();
+    let (_, token) = crate::campaigns::shares::share(
+        db,
+        report.organisation_id,
+        None,
+        report.id,
+        "Demo",
+        now + chrono::Duration::days(30),
+        now,
+    )
+    .await?;
+    let report = format!("{public_url}{}", crate::campaigns::shares::path(&token));
+    Ok((form, report))
 }
 
 /// A programme whose needs come from the learner questionnaire: a high

@@ -231,12 +231,16 @@ async fn run_demo(settings: &Settings, app: &Application) -> anyhow::Result<()> 
         worker::jobs::execute(&ctx, worker::Job::GenerateReport { campaign_id: id }).await?;
     }
     let url = format!("http://{}", app.local_addr());
+    let (form_link, report_link) = demo::links(state, &seeded, &settings.public_url)
+        .await
+        .map_err(|e| explain(e).context("demo links"))?;
     println!(
         "\nDemo ready.\n  GraphiQL:  {url}/\n  Sign in:   mutation {{ signIn(input: {{email: \"{}\", password: \"{}\"}}) {{ token }} }}\n  \
          then set the header  Authorization: Bearer <token>  and try\n  \
          {{ campaigns {{ edges {{ node {{ name responseCount reports(first: 1) {{ edges {{ node {{ version recommendations {{ priority text evidence }} }} }} }} }} }} }} }}\n  \
-         Invitations of the \"{}\" campaign: {}/outbox/*.eml; the token at the end of\n  \
-         each link answers  submitResponse(input: {{token: \"…\", answers: [...]}})\n",
+         Invitations of the \"{}\" campaign: {}/outbox/*.eml. Each link opens the\n  \
+         questionnaire in a browser, for example\n    {form_link}\n  \
+         A shared report, as a funder would open it:\n    {report_link}\n",
         demo::ADMIN_EMAIL,
         demo::ADMIN_PASSWORD,
         demo::CHECK_IN_CAMPAIGN,

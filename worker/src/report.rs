@@ -231,7 +231,7 @@ pub fn render_html(report: &ReportData) -> String {
             .collect();
         h.push_str(&bar_chart("Mean scale scores", &bars));
         h.push_str(
-            "<table><caption>Scale scores</caption><thead><tr><th scope=\"col\">Scale</th>\
+            "<div class=\"wide\" role=\"region\" aria-label=\"Scale scores\" tabindex=\"0\"><table><caption>Scale scores</caption><thead><tr><th scope=\"col\">Scale</th>\
              <th scope=\"col\">n</th><th scope=\"col\">Mean</th><th scope=\"col\">SD</th>\
              <th scope=\"col\">Cronbach's α</th><th scope=\"col\">Reverse-keyed</th></tr></thead><tbody>",
         );
@@ -247,11 +247,11 @@ pub fn render_html(report: &ReportData) -> String {
                 escape(&s.reversed_item_codes.join(", "))
             );
         }
-        h.push_str("</tbody></table></section>");
+        h.push_str("</tbody></table></div></section>");
     }
 
     h.push_str(
-        "<section><h2>Items</h2><table><caption>Item statistics (raw answers)</caption><thead><tr>\
+        "<section><h2>Items</h2><div class=\"wide\" role=\"region\" aria-label=\"Item statistics\" tabindex=\"0\"><table><caption>Item statistics (raw answers)</caption><thead><tr>\
          <th scope=\"col\">Item</th><th scope=\"col\">n</th><th scope=\"col\">Missing</th>\
          <th scope=\"col\">Mean</th><th scope=\"col\">SD</th><th scope=\"col\">Median</th>\
          <th scope=\"col\">Q1–Q3</th><th scope=\"col\">Distribution</th></tr></thead><tbody>",
@@ -261,7 +261,7 @@ pub fn render_html(report: &ReportData) -> String {
         let _ = write!(
             h,
             "<tr><th scope=\"row\" title=\"{}\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-             <td>{}</td><td>{}–{}</td><td>{}</td></tr>",
+             <td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&item.prompt),
             escape(&item.code),
             item.summary.n,
@@ -269,19 +269,22 @@ pub fn render_html(report: &ReportData) -> String {
             opt(item.summary.mean, 2),
             opt(item.summary.sd, 2),
             opt(item.summary.median, 1),
-            opt(item.summary.q1, 1),
-            opt(item.summary.q3, 1),
+            match (item.summary.q1, item.summary.q3) {
+                (Some(q1), Some(q3)) => format!("{q1:.1}–{q3:.1}"),
+                _ => "–".to_owned(),
+            },
             sparkline(&counts),
         );
     }
-    h.push_str("</tbody></table></section>");
+    h.push_str("</tbody></table></div></section>");
     distributions(&mut h, r);
 
     for breakdown in &r.breakdowns {
         let _ = write!(
             h,
-            "<section><h2>By {}</h2><table><caption>Mean scale scores by {} \
+            "<section><h2>By {}</h2><div class=\"wide\" role=\"region\" aria-label=\"By {}\" tabindex=\"0\"><table><caption>Mean scale scores by {} \
              (groups under {} are not shown)</caption><thead><tr><th scope=\"col\">Group</th><th scope=\"col\">n</th>",
+            escape(&breakdown.attribute),
             escape(&breakdown.attribute),
             escape(&breakdown.attribute),
             r.min_group_size
@@ -313,7 +316,7 @@ pub fn render_html(report: &ReportData) -> String {
             }
             h.push_str("</tr>");
         }
-        h.push_str("</tbody></table></section>");
+        h.push_str("</tbody></table></div></section>");
     }
 
     h.push_str("</main></body></html>\n");
@@ -420,7 +423,8 @@ table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{padding:.25rem .5r
 border-bottom:1px solid #ddd;text-align:left}td{font-variant-numeric:tabular-nums}\
 caption{text-align:left;font-weight:600}dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}\
 dd{margin:0}.recs li{margin:.5rem 0}.High strong{color:#a4161a}.Medium strong{color:#9c6644}\
-.dists{display:grid;grid-template-columns:repeat(auto-fill,minmax(16rem,1fr));gap:0 1.5rem}\
+.wide{overflow-x:auto}.wide:focus-visible{outline:3px solid #fd0;box-shadow:0 0 0 5px #1b1b1b}\
+.dists{display:grid;grid-template-columns:repeat(auto-fill,minmax(16rem,1fr));gap:0 1.5rem;align-items:start}\
 .dist caption{font-weight:600}.prompt{font-weight:400;color:#444}\
 svg rect{-webkit-print-color-adjust:exact;print-color-adjust:exact}\
 @page{margin:1.5cm}\

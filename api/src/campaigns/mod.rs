@@ -407,7 +407,7 @@ impl CampaignMutation {
         let (share, token) = shares::share(
             &state.db,
             caller.organisation_id,
-            caller.user_id,
+            Some(caller.user_id),
             report_id,
             &input.audience,
             input.expires_at,

@@ -26,7 +26,7 @@ pub fn path(token: &str) -> String {
 pub async fn share(
     db: &DatabaseConnection,
     organisation_id: i64,
-    user_id: i64,
+    created_by: Option<i64>,
     report_id: i64,
     audience: &str,
     expires_at: DateTime<Utc>,
@@ -57,7 +57,7 @@ pub async fn share(
         token_hash: Set(hash_token(&token)),
         audience: Set(audience.trim().to_owned()),
         expires_at: Set(expires_at),
-        created_by: Set(Some(user_id)),
+        created_by: Set(created_by),
         created_at: Set(now),
         first_opened_at: Set(None),
         open_count: Set(0),

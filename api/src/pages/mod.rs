@@ -110,7 +110,8 @@ legend,.field>label{display:block;font-weight:600;margin-bottom:.5rem;padding:0}
 .choices{display:flex;flex-wrap:wrap;gap:.5rem}\
 .choices label{display:flex;align-items:center;gap:.5rem;min-height:44px;padding:.4rem .75rem;\
 border:1px solid #8a8a8a;border-radius:6px;cursor:pointer;background:#fff}\
-.choices.scale label{flex:1 0 3.5rem;justify-content:center;flex-direction:column;gap:.15rem;text-align:center}\
+.choices.scale{display:grid;grid-template-columns:repeat(auto-fit,minmax(3.25rem,1fr))}\
+.choices.scale label{justify-content:center;flex-direction:column;gap:.15rem;text-align:center}\
 .choices.list{flex-direction:column}\
 input[type=radio],input[type=checkbox]{width:1.25rem;height:1.25rem;margin:0;accent-color:#0b5394}\
 input[type=text],textarea{width:100%;font:inherit;padding:.5rem;border:1px solid #6b6b6b;border-radius:6px}\
@@ -123,7 +124,7 @@ textarea{min-height:7rem}\
 .summary{border:3px solid #a4161a;padding:1rem;margin:0 0 1.5rem}\
 .summary h2{margin-top:0;font-size:1.2rem}\
 .saved{border-left:6px solid #1d6b3a;background:#eef6f0;padding:.75rem 1rem;margin:0 0 1.5rem}\
-.actions{display:flex;flex-wrap:wrap;gap:.75rem;margin-top:2rem}\
+.actions{display:flex;flex-wrap:wrap;gap:.75rem;margin:2rem 0 1.5rem}\
 button{font:inherit;font-weight:600;min-height:48px;padding:.6rem 1.25rem;border-radius:6px;cursor:pointer}\
 button.primary{background:#0b5394;color:#fff;border:2px solid #0b5394}\
 button.secondary{background:#fff;color:#0b5394;border:2px solid #0b5394}\
