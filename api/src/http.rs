@@ -1,5 +1,5 @@
-//! The HTTP surface: GraphQL over HTTP, GraphiQL, health, and the pages
-//! people open from emails.
+//! The HTTP surface: GraphQL over HTTP, GraphiQL, health, readiness and
+//! metrics, and the pages people open from emails.
 //!
 //! Mutations are accepted only by POST with a JSON body, or a multipart
 //! upload carrying a preflight header: a browser cannot send either
@@ -22,6 +22,7 @@ use tracing::Instrument;
 
 use crate::auth::{self, Caller};
 use crate::loaders::DbLoader;
+use crate::metrics::Metrics;
 use crate::pages;
 use crate::schema::AppSchema;
 use crate::state::AppState;
@@ -59,10 +60,13 @@ pub fn routes(
             .allow_headers(["authorization", "content-type", "apollo-require-preflight"])
             .expose_headers(["x-request-id"])
     });
+    let metrics = state.metrics.clone();
     Route::new()
         .at("/", get(graphiql).post(graphql))
         .at("/graphql", get(graphql).post(graphql))
         .at("/healthz", get(healthz))
+        .at("/readyz", get(readyz))
+        .at("/metrics", get(prometheus))
         .at("/calendar/:name", get(crate::calendar::feed))
         .at(
             "/respond/:token",
@@ -99,21 +103,31 @@ pub fn routes(
                 )
             }),
         )
-        .around(with_request_id)
+        .around(move |next, req| with_request_id(next, req, metrics.clone()))
         .with_if(cors.is_some(), cors.unwrap_or_default())
 }
 
 /// Runs each request in a span carrying a fresh request id, returned to the
 /// client as `x-request-id` so a report can be matched with the logs.
-async fn with_request_id<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+async fn with_request_id<E: Endpoint>(
+    next: E,
+    req: Request,
+    metrics: Metrics,
+) -> poem::Result<Response> {
     let id = worker::tokens::random_token(9);
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
+    let route = route_label(req.uri().path());
     async move {
         let started = std::time::Instant::now();
         let mut response = next.call(req).await?.into_response();
         if let Ok(value) = id.parse() {
             response.headers_mut().insert("x-request-id", value);
         }
+        let operation = response
+            .extensions()
+            .get::<Operation>()
+            .map_or(route, |o| o.0.as_str());
+        metrics.observe(operation, response.status().as_u16(), started.elapsed());
         let elapsed_ms = started.elapsed().as_millis() as u64;
         tracing::info!(
             status = response.status().as_u16(),
@@ -131,9 +145,123 @@ fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").finish())
 }
 
+/// The operation a GraphQL response answered, for the request metrics.
+#[derive(Clone)]
+struct Operation(String);
+
+/// The metrics label of a path that is not a GraphQL operation: its first
+/// segment, from a fixed list, so paths holding tokens never become labels.
+fn route_label(path: &str) -> &'static str {
+    match path
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default()
+    {
+        "" => "graphiql",
+        "graphql" => "graphql",
+        "respond" => "page:respond",
+        "unsubscribe" => "page:unsubscribe",
+        "reports" => "page:shared_report",
+        "calendar" => "calendar",
+        "healthz" => "healthz",
+        "readyz" => "readyz",
+        "metrics" => "metrics",
+        _ => "unknown",
+    }
+}
+
+/// `query:campaigns`, `mutation:submitResponse`: the kind and first root
+/// field of the operation a request runs, or `graphql` when unreadable.
+fn operation_label(request: &async_graphql::Request) -> String {
+    use async_graphql::parser::types::Selection;
+    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
+        return "graphql".into();
+    };
+    let operation = match &doc.operations {
+        DocumentOperations::Single(op) => Some(&op.node),
+        DocumentOperations::Multiple(ops) => match &request.operation_name {
+            Some(name) => ops.get(name.as_str()).map(|op| &op.node),
+            None => ops.values().next().map(|op| &op.node),
+        },
+    };
+    let Some(operation) = operation else {
+        return "graphql".into();
+    };
+    let kind = match operation.ty {
+        OperationType::Query => "query",
+        OperationType::Mutation => "mutation",
+        OperationType::Subscription => "subscription",
+    };
+    let field = operation
+        .selection_set
+        .node
+        .items
+        .iter()
+        .find_map(|s| match &s.node {
+            Selection::Field(f) => Some(f.node.name.node.to_string()),
+            _ => None,
+        });
+    match field {
+        Some(field) => format!("{kind}:{field}"),
+        None => kind.into(),
+    }
+}
+
 #[handler]
 fn healthz() -> &'static str {
     "ok"
+}
+
+/// Ready when the database and the job queue answer.
+#[handler]
+async fn readyz(state: Data<&AppState>) -> Response {
+    let database = state.db.ping().await.is_ok();
+    let queue = state.queue.depth().await.is_ok();
+    let status = if database && queue {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = serde_json::json!({
+        "database": if database { "ok" } else { "unavailable" },
+        "queue": if queue { "ok" } else { "unavailable" },
+    });
+    Response::builder()
+        .status(status)
+        .content_type("application/json")
+        .header("cache-control", "no-store")
+        .body(body.to_string())
+}
+
+/// Prometheus metrics; behind a bearer token when one is configured.
+#[handler]
+async fn prometheus(req: &Request, state: Data<&AppState>) -> Response {
+    if let Some(expected) = &state.metrics_token {
+        let given = bearer(req).unwrap_or_default();
+        // Compared as digests, so the comparison time says nothing of the token.
+        if worker::tokens::hash_token(given) != worker::tokens::hash_token(expected) {
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHENTICATED",
+                "metrics need the metrics token",
+            );
+        }
+    }
+    match crate::metrics::render(&state.metrics, &state.db, &state.queue).await {
+        Ok(text) => Response::builder()
+            .content_type("text/plain; version=0.0.4; charset=utf-8")
+            .header("cache-control", "no-store")
+            .body(text),
+        Err(e) => {
+            tracing::warn!(error.message = %e, "metrics not read");
+            refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "INTERNAL",
+                "try again later",
+            )
+        }
+    }
 }
 
 fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
@@ -199,6 +327,10 @@ async fn graphql(
         },
         None => None,
     };
+    let operation = match &batch {
+        BatchRequest::Single(r) => operation_label(r),
+        BatchRequest::Batch(_) => "batch".into(),
+    };
     let batch = attach(batch, caller, &state.db);
 
     let mut response: BatchResponse = schema.execute_batch(batch).await;
@@ -206,7 +338,9 @@ async fn graphql(
         BatchResponse::Single(r) => with_codes(r),
         BatchResponse::Batch(rs) => rs.iter_mut().for_each(with_codes),
     }
-    GraphQLBatchResponse(response).into_response()
+    let mut response = GraphQLBatchResponse(response).into_response();
+    response.extensions_mut().insert(Operation(operation));
+    response
 }
 
 /// Gives each request its caller and its own batching loader.

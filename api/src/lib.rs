@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod ids;
 pub mod loaders;
+pub mod metrics;
 pub mod pages;
 pub mod pagination;
 pub mod questionnaires;
@@ -77,6 +78,8 @@ impl Application {
             queue: queue.clone(),
             tokens: tokens.clone(),
             public_url: settings.public_url.trim_end_matches('/').to_owned(),
+            metrics: crate::metrics::Metrics::default(),
+            metrics_token: settings.metrics_token.clone(),
             matching_inline_pairs: settings.matching_inline_pairs,
         };
 

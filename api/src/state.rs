@@ -19,6 +19,10 @@ pub struct AppState {
     /// Where people reach the service, without a trailing slash: links in
     /// emails and shared-report URLs start with it.
     pub public_url: String,
+    /// Request latencies of this process.
+    pub metrics: crate::metrics::Metrics,
+    /// Bearer token `/metrics` asks for, if any.
+    pub metrics_token: Option<String>,
     /// Largest matching run (learner × tutor pairs) run within a request.
     pub matching_inline_pairs: usize,
 }

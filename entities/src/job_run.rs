@@ -16,6 +16,8 @@ pub struct Model {
     pub detail: Json,
     pub started_at: DateTimeUtc,
     pub finished_at: DateTimeUtc,
+    /// Milliseconds the job ran.
+    pub duration_ms: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

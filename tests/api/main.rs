@@ -10,6 +10,7 @@ mod development;
 mod evaluation_loop;
 mod fixtures;
 mod members;
+mod operations;
 mod pages;
 mod running;
 mod schema_contract;

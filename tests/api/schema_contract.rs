@@ -35,7 +35,7 @@ async fn the_suite_runs_on_the_configured_servers() -> anyhow::Result<()> {
         "database: {backend:?}"
     );
     assert_eq!(
-        matches!(app.state.queue, worker::JobQueue::Redis(_)),
+        matches!(app.state.queue, worker::JobQueue::Redis(..)),
         wants_redis
     );
     app.stop().await

@@ -19,8 +19,8 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
     let mut options = ConnectOptions::new(settings.effective_database_url());
     options
         .max_connections(settings.db_max_connections)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+        .connect_timeout(Duration::from_secs(settings.db_timeout_secs))
+        .acquire_timeout(Duration::from_secs(settings.db_timeout_secs))
         .sqlx_logging(false);
     let db = Database::connect(options).await?;
     if db.get_database_backend() == DbBackend::Sqlite {

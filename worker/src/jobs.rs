@@ -136,6 +136,7 @@ pub async fn execute(ctx: &Context, job: Job) -> Result<serde_json::Value, JobEr
         detail: Set(detail),
         started_at: Set(started),
         finished_at: Set(Utc::now()),
+        duration_ms: Set(Some(elapsed_ms)),
         ..Default::default()
     };
     job_run::Entity::insert(record)
@@ -378,10 +379,24 @@ pub async fn generate_report(db: &DatabaseConnection, campaign_id: i64) -> Resul
     Ok(version)
 }
 
+/// A connection of its own to a Redis queue's keys, to count its jobs.
+#[derive(Clone)]
+pub struct RedisProbe {
+    conn: apalis_redis::ConnectionManager,
+    config: apalis_redis::Config,
+}
+
+/// How many jobs a queue holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QueueDepth {
+    pub pending: u64,
+    pub running: u64,
+}
+
 /// Where jobs wait: Redis in production, a SQLite file when embedded.
 #[derive(Clone)]
 pub enum JobQueue {
-    Redis(RedisStorage<Job>),
+    Redis(RedisStorage<Job>, RedisProbe),
     Sqlite(SqliteStorage<Job>),
 }
 
@@ -407,7 +422,14 @@ impl JobQueue {
             Some(url) => {
                 let conn = apalis_redis::connect(url.as_str()).await?;
                 let config = apalis_redis::Config::default().queue(name);
-                Ok(Self::Redis(RedisStorage::new(conn).with_config(config)))
+                let probe = RedisProbe {
+                    conn: conn.clone(),
+                    config: config.clone(),
+                };
+                Ok(Self::Redis(
+                    RedisStorage::new(conn).with_config(config),
+                    probe,
+                ))
             }
             None => {
                 std::fs::create_dir_all(&settings.data_dir)?;
@@ -434,9 +456,42 @@ impl JobQueue {
         }
     }
 
+    /// Jobs waiting and jobs running, as the queue's backend counts them.
+    /// Also a readiness check: it fails when the backend is unreachable.
+    pub async fn depth(&self) -> anyhow::Result<QueueDepth> {
+        use apalis::prelude::Metrics;
+        let stats = match self {
+            Self::Redis(_, probe) => {
+                // Counted directly: the store's own statistics script
+                // fails on Redis for want of an argument.
+                let mut conn = probe.conn.clone();
+                let (pending, running): (u64, u64) = redis::pipe()
+                    .cmd("LLEN")
+                    .arg(probe.config.active_jobs_list())
+                    .cmd("SCARD")
+                    .arg(probe.config.inflight_jobs_set())
+                    .query_async(&mut conn)
+                    .await?;
+                return Ok(QueueDepth { pending, running });
+            }
+            Self::Sqlite(storage) => storage.fetch_by_queue().await?,
+        };
+        let read = |title: &str| {
+            stats
+                .iter()
+                .find(|s| s.title == title)
+                .and_then(|s| s.value.parse::<f64>().ok())
+                .map_or(0, |v| v.max(0.0) as u64)
+        };
+        Ok(QueueDepth {
+            pending: read("PENDING_JOBS"),
+            running: read("RUNNING_JOBS"),
+        })
+    }
+
     pub async fn push(&self, job: Job) -> anyhow::Result<()> {
         match self {
-            Self::Redis(storage) => storage.clone().push(job).await?,
+            Self::Redis(storage, _) => storage.clone().push(job).await?,
             Self::Sqlite(storage) => storage.clone().push(job).await?,
         }
         Ok(())
@@ -487,7 +542,7 @@ pub async fn run_workers(
     let name = worker_name("jobs");
     let retry = RetryPolicy::retries(3);
     let monitor = match queue.clone() {
-        JobQueue::Redis(storage) => Monitor::new().register(move |_| {
+        JobQueue::Redis(storage, _) => Monitor::new().register(move |_| {
             WorkerBuilder::new(name.clone())
                 .backend(storage.clone().poll_with_interval(POLL_EVERY))
                 .data(ctx.clone())

@@ -39,6 +39,12 @@ pub struct Settings {
     pub monitor_hour_utc: u32,
     /// Maximum number of database connections.
     pub db_max_connections: u32,
+    /// Seconds to wait for a database connection, when opening one or
+    /// taking one from the pool, before giving up.
+    pub db_timeout_secs: u64,
+    /// When set, `/metrics` answers only requests carrying
+    /// `Authorization: Bearer <metrics_token>`.
+    pub metrics_token: Option<String>,
     /// Matching runs over at most this many learner × tutor pairs run at
     /// once in the api; larger ones are queued for the worker.
     pub matching_inline_pairs: usize,
@@ -70,6 +76,8 @@ impl Default for Settings {
             sweep_interval_secs: 300,
             monitor_hour_utc: 2,
             db_max_connections: 10,
+            db_timeout_secs: 10,
+            metrics_token: None,
             matching_inline_pairs: 50_000,
             cors_origins: Vec::new(),
         }
@@ -91,6 +99,8 @@ const ENV_VARS: &[&str] = &[
     "MONITOR_HOUR_UTC",
     "MATCHING_INLINE_PAIRS",
     "DB_MAX_CONNECTIONS",
+    "DB_TIMEOUT_SECS",
+    "METRICS_TOKEN",
     "CORS_ORIGINS",
 ];
 
@@ -182,6 +192,13 @@ impl Settings {
                 "DB_MAX_CONNECTIONS" => {
                     self.db_max_connections = value.parse().map_err(|e| invalid(format!("{e}")))?
                 }
+                "DB_TIMEOUT_SECS" => {
+                    self.db_timeout_secs =
+                        value.parse().ok().filter(|s| *s > 0).ok_or_else(|| {
+                            invalid("must be a whole number of seconds above 0".into())
+                        })?
+                }
+                "METRICS_TOKEN" => self.metrics_token = Some(value),
                 "CORS_ORIGINS" => {
                     self.cors_origins = value
                         .split(',')
@@ -255,6 +272,11 @@ impl fmt::Debug for Settings {
             .field("sweep_interval_secs", &self.sweep_interval_secs)
             .field("monitor_hour_utc", &self.monitor_hour_utc)
             .field("db_max_connections", &self.db_max_connections)
+            .field("db_timeout_secs", &self.db_timeout_secs)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "<redacted>"),
+            )
             .field("matching_inline_pairs", &self.matching_inline_pairs)
             .field("cors_origins", &self.cors_origins)
             .finish()
