@@ -150,42 +150,7 @@ pub async fn seed(state: &AppState) -> ApiResult<Demo> {
     let org = admin.organisation_id;
     let now = Utc::now();
 
-    let bfi = questionnaires::create(
-        db,
-        org,
-        CreateQuestionnaireInput {
-            key: "learner-profile".into(),
-            title: "Learner profile".into(),
-            description: "Twenty-five statements on a six-point scale, grouped into five traits."
-                .into(),
-            audience: Audience::Learners,
-            items: BFI_ITEMS
-                .iter()
-                .map(|(code, prompt, reverse)| ItemInput {
-                    code: (*code).into(),
-                    prompt: (*prompt).into(),
-                    kind: ItemKind::Likert,
-                    points: Some(6),
-                    labels: ANCHORS.iter().map(|a| (*a).to_owned()).collect(),
-                    reverse_keyed: *reverse,
-                    min: None,
-                    max: None,
-                    required: false,
-                    scale: Some(code[..1].to_owned()),
-                })
-                .collect(),
-            scales: BFI_SCALES
-                .iter()
-                .map(|(code, name)| ScaleInput {
-                    code: (*code).into(),
-                    name: (*name).into(),
-                    // A high neuroticism score is the unfavourable end.
-                    higher_is_better: *code != "N",
-                })
-                .collect(),
-        },
-    )
-    .await?;
+    let bfi = questionnaires::create(db, org, bfi_questionnaire()).await?;
     let learners = service::create(
         db,
         org,
@@ -328,6 +293,47 @@ pub async fn links(state: &AppState, demo: &Demo, public_url: &str) -> ApiResult
     .await?;
     let report = format!("{public_url}{}", crate::campaigns::shares::path(&token));
     Ok((form, report))
+}
+
+/// The item codes of the bfi questionnaire, in order.
+pub fn bfi_codes() -> impl Iterator<Item = &'static str> {
+    BFI_ITEMS.iter().map(|(code, _, _)| *code)
+}
+
+/// The learner questionnaire of the bundled bfi data: 25 six-point items
+/// in five scales, worded in our own words.
+pub fn bfi_questionnaire() -> CreateQuestionnaireInput {
+    CreateQuestionnaireInput {
+        key: "learner-profile".into(),
+        title: "Learner profile".into(),
+        description: "Twenty-five statements on a six-point scale, grouped into five traits."
+            .into(),
+        audience: Audience::Learners,
+        items: BFI_ITEMS
+            .iter()
+            .map(|(code, prompt, reverse)| ItemInput {
+                code: (*code).into(),
+                prompt: (*prompt).into(),
+                kind: ItemKind::Likert,
+                points: Some(6),
+                labels: ANCHORS.iter().map(|a| (*a).to_owned()).collect(),
+                reverse_keyed: *reverse,
+                min: None,
+                max: None,
+                required: false,
+                scale: Some(code[..1].to_owned()),
+            })
+            .collect(),
+        scales: BFI_SCALES
+            .iter()
+            .map(|(code, name)| ScaleInput {
+                code: (*code).into(),
+                name: (*name).into(),
+                // A high neuroticism score is the unfavourable end.
+                higher_is_better: *code != "N",
+            })
+            .collect(),
+    }
 }
 
 /// A programme whose needs come from the learner questionnaire: a high

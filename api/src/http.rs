@@ -76,7 +76,10 @@ pub fn routes(
             "/unsubscribe/:token",
             get(pages::unsubscribe::show).post(pages::unsubscribe::confirm),
         )
-        .at("/reports/shared/:token", get(pages::shared_report::show))
+        .at(
+            "/reports/shared/:token",
+            get(pages::shared_report::show).head(pages::shared_report::peek),
+        )
         .catch_error(|_: poem::error::NotFoundError| async {
             refuse(
                 StatusCode::NOT_FOUND,
@@ -115,7 +118,8 @@ async fn with_request_id<E: Endpoint>(
     metrics: Metrics,
 ) -> poem::Result<Response> {
     let id = worker::tokens::random_token(9);
-    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
+    let path = loggable_path(req.uri().path());
+    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), %path);
     let route = route_label(req.uri().path());
     async move {
         let started = std::time::Instant::now();
@@ -148,6 +152,21 @@ fn graphiql() -> Html<String> {
 /// The operation a GraphQL response answered, for the request metrics.
 #[derive(Clone)]
 struct Operation(String);
+
+/// The path as logged: the secret token of a link is left out, since
+/// whoever reads the logs must not be able to use the links.
+fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    const SECRET: [&str; 4] = [
+        "/respond/",
+        "/unsubscribe/",
+        "/reports/shared/",
+        "/calendar/",
+    ];
+    match SECRET.iter().find(|prefix| path.starts_with(*prefix)) {
+        Some(prefix) => format!("{prefix}…").into(),
+        None => path.into(),
+    }
+}
 
 /// The metrics label of a path that is not a GraphQL operation: its first
 /// segment, from a fixed list, so paths holding tokens never become labels.
@@ -441,4 +460,18 @@ async fn read_batch(req: &Request, body: Body) -> Result<BatchRequest, Response>
             }
             other => bad(&other),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_tokens_never_reach_the_logs_or_the_metrics() {
+        assert_eq!(loggable_path("/respond/s3cr3t"), "/respond/…");
+        assert_eq!(loggable_path("/reports/shared/s3cr3t"), "/reports/shared/…");
+        assert_eq!(loggable_path("/graphql"), "/graphql");
+        assert_eq!(route_label("/unsubscribe/12.s3cr3t"), "page:unsubscribe");
+        assert_eq!(route_label("/anything/else"), "unknown");
+    }
 }

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod design;
 pub mod development;
 pub mod error;
+pub mod generate;
 pub mod http;
 pub mod ids;
 pub mod loaders;

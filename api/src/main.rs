@@ -56,6 +56,30 @@ enum Command {
         #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
         password: String,
     },
+    /// Creates an organisation at a chosen scale for load tests: learners,
+    /// tutors, tutorial relations with sessions, and campaigns answered
+    /// with the bundled bfi answers. Prints what it made as JSON.
+    Generate {
+        /// The new organisation's short name.
+        #[arg(long)]
+        organisation: String,
+        #[arg(long, default_value_t = 30_000)]
+        learners: usize,
+        #[arg(long, default_value_t = 2_000)]
+        tutors: usize,
+        #[arg(long, default_value_t = 4)]
+        campaigns: usize,
+        /// Share of invited learners who answer, 0 to 1.
+        #[arg(long, default_value_t = 0.7)]
+        response_rate: f64,
+        #[arg(long, default_value_t = 4)]
+        sessions_per_matching: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The administrator's password (`admin@<organisation>.example`).
+        #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
     /// Imports responses from a CSV file into a campaign.
     ImportResponses {
         /// The campaign: its id as the API gives it, or its number.
@@ -152,6 +176,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("{:?}", async_graphql::Error::from(e).message))?;
             println!("Administrator {email} created in organisation `{organisation}`.");
+            Ok(())
+        }
+        Command::Generate {
+            organisation,
+            learners,
+            tutors,
+            campaigns,
+            response_rate,
+            sessions_per_matching,
+            seed,
+            password,
+        } => {
+            telemetry::init(settings.log_format);
+            let conn = db::connect(&settings).await?;
+            db::migrate(&conn).await?;
+            let tokens = worker::token_key(&settings)?;
+            let scale = api::generate::Scale {
+                learners,
+                tutors,
+                campaigns,
+                response_rate,
+                sessions_per_matching,
+                seed,
+            };
+            let made = api::generate::generate(&conn, &tokens, &organisation, &password, &scale)
+                .await
+                .map_err(|e| anyhow::anyhow!("{:?}", async_graphql::Error::from(e).message))?;
+            println!("{}", serde_json::to_string_pretty(&made)?);
             Ok(())
         }
         Command::ImportResponses {

@@ -106,6 +106,13 @@ async fn the_form_saves_a_draft_shows_errors_in_the_readers_language_and_submits
     let token = mail[0].token().unwrap();
     let url = format!("{}/respond/{token}", app.url);
     let web = browser();
+    assert!(
+        mail[0]
+            .header("Subject")
+            .unwrap()
+            .contains("Votre avis compte")
+    );
+    assert!(mail[0].body().contains("Bonjour"));
 
     // The form: French, every item, no caching, no referrer, no scripts.
     let page = web.get(&url).send().await?;
@@ -191,6 +198,20 @@ async fn the_form_saves_a_draft_shows_errors_in_the_readers_language_and_submits
     assert!(wrong.contains("<title>Erreur"));
     assert_eq!(responses(&app).await?, 0);
 
+    // A body that is not a form is refused for what it is; nothing is lost.
+    let json = web
+        .post(&url)
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await?;
+    assert_eq!(json.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let still = web.get(&url).send().await?.text().await?;
+    assert!(
+        still.contains("value=\"maths\" checked"),
+        "the draft is intact"
+    );
+
     // Every kind answered: stored once, the draft gone, a thank-you page.
     let answers = [
         (names["s1"].as_str(), "4"),
@@ -264,6 +285,8 @@ async fn unknown_closed_and_unopened_links_explain_themselves() -> anyhow::Resul
     let early = web.get(&url).send().await?.text().await?;
     assert!(early.contains("This questionnaire is not open yet"));
     assert!(!early.contains("<form"));
+    let too_early = web.post(&url).form(&[("action", "save")]).send().await?;
+    assert_eq!(too_early.status(), StatusCode::CONFLICT);
 
     entities::campaign::Entity::update_many()
         .col_expr(
@@ -453,6 +476,17 @@ async fn a_shared_report_link_counts_its_visits_and_ends_when_revoked_or_expired
         .await?;
     let listed = &listed["node"]["shares"][0];
     assert_eq!(listed["openCount"], 2);
+    // A link checker's HEAD shows the page but is not an opening.
+    assert_eq!(web.head(&url).send().await?.status(), StatusCode::OK);
+    let listed = app
+        .ok(
+            "query($id: ID!) { node(id: $id) { ... on Report { shares { audience openCount firstOpenedAt active } } } }",
+            json!({ "id": report }),
+            Some(&admin),
+        )
+        .await?;
+    let listed = &listed["node"]["shares"][0];
+    assert_eq!(listed["openCount"], 2);
     assert!(listed["firstOpenedAt"].is_string());
 
     // Expired, then revoked: gone either way.
@@ -488,7 +522,12 @@ async fn a_shared_report_link_counts_its_visits_and_ends_when_revoked_or_expired
     .await?;
     let revoked = web.get(&second).send().await?;
     assert_eq!(revoked.status(), StatusCode::GONE);
-    assert!(revoked.text().await?.contains("withdrawn"));
+    assert!(
+        revoked
+            .text()
+            .await?
+            .contains("<h1>This link has been withdrawn</h1>")
+    );
     assert_eq!(
         web.get(format!("{}/reports/shared/nothing", app.url))
             .send()

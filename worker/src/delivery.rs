@@ -175,10 +175,16 @@ async fn send_one(
     first_contact: bool,
 ) -> Result<Option<bool>, JobError> {
     let key = format!("invitation:{}:step:{step}", inv.id);
-    let subject = if first_contact {
-        format!("Your opinion counts: {}", campaign.name)
-    } else {
-        format!("Reminder: {}", campaign.name)
+    let french = person
+        .language
+        .split(['-', '_'])
+        .next()
+        .is_some_and(|l| l.eq_ignore_ascii_case("fr"));
+    let subject = match (first_contact, french) {
+        (true, false) => format!("Your opinion counts: {}", campaign.name),
+        (false, false) => format!("Reminder: {}", campaign.name),
+        (true, true) => format!("Votre avis compte : {}", campaign.name),
+        (false, true) => format!("Rappel : {}", campaign.name),
     };
     let claim = email_message::ActiveModel {
         organisation_id: Set(inv.organisation_id),
@@ -199,17 +205,30 @@ async fn send_one(
         ctx.public_url,
         crate::tokens::unsubscribe_token(&ctx.tokens, inv.id, &inv.token_nonce)
     );
-    let text = format!(
-        "Hello {},\n\n{}\n\nPlease answer the questionnaire \"{}\" before {}:\n{link}\n\nThe link is personal: do not forward it.\n\nNo more reminders about this questionnaire: {unsubscribe}\n",
-        person.name,
-        if first_contact {
-            "You are invited to take part in an evaluation of our tutorial programme."
-        } else {
-            "This is a reminder: we have not yet received your answers."
-        },
-        campaign.name,
-        campaign.closes_at.format("%Y-%m-%d %H:%M UTC"),
-    );
+    let closes = campaign.closes_at.format("%Y-%m-%d %H:%M UTC");
+    let text = if french {
+        format!(
+            "Bonjour {},\n\n{}\n\nMerci de répondre au questionnaire « {} » avant le {closes} :\n{link}\n\nCe lien vous est personnel : ne le transférez pas.\n\nNe plus recevoir de relances pour ce questionnaire : {unsubscribe}\n",
+            person.name,
+            if first_contact {
+                "Vous êtes invité·e à participer à l’évaluation de notre programme de tutorat."
+            } else {
+                "Ceci est un rappel : nous n’avons pas encore reçu vos réponses."
+            },
+            campaign.name,
+        )
+    } else {
+        format!(
+            "Hello {},\n\n{}\n\nPlease answer the questionnaire \"{}\" before {closes}:\n{link}\n\nThe link is personal: do not forward it.\n\nNo more reminders about this questionnaire: {unsubscribe}\n",
+            person.name,
+            if first_contact {
+                "You are invited to take part in an evaluation of our tutorial programme."
+            } else {
+                "This is a reminder: we have not yet received your answers."
+            },
+            campaign.name,
+        )
+    };
     let mail = Outgoing {
         key: key.clone(),
         to_name: person.name.clone(),

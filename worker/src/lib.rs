@@ -34,9 +34,19 @@ pub fn token_key(settings: &Settings) -> anyhow::Result<tokens::TokenKey> {
     std::fs::create_dir_all(&settings.data_dir)?;
     let path = settings.data_dir.join("secret.key");
     if !path.exists() {
-        std::fs::write(&path, tokens::random_token(32))?;
+        write_private(&path, tokens::random_token(32).as_bytes())?;
     }
     Ok(tokens::TokenKey::new(
         std::fs::read_to_string(path)?.trim().as_bytes(),
     ))
+}
+
+/// Writes a file only its owner can read: the key derives every link.
+fn write_private(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents)
 }

@@ -99,8 +99,13 @@ pub enum Opened {
     Unknown,
 }
 
-/// The report HTML behind a token, counting the visit.
-pub async fn open(db: &DatabaseConnection, token: &str, now: DateTime<Utc>) -> ApiResult<Opened> {
+/// The report HTML behind a token, counting the visit if `counted`.
+pub async fn open(
+    db: &DatabaseConnection,
+    token: &str,
+    now: DateTime<Utc>,
+    counted: bool,
+) -> ApiResult<Opened> {
     let Some(share) = report_share::Entity::find()
         .filter(report_share::Column::TokenHash.eq(hash_token(token)))
         .one(db)
@@ -117,6 +122,9 @@ pub async fn open(db: &DatabaseConnection, token: &str, now: DateTime<Utc>) -> A
     let Some(report) = report::Entity::find_by_id(share.report_id).one(db).await? else {
         return Ok(Opened::Unknown);
     };
+    if !counted {
+        return Ok(Opened::Report(report.html));
+    }
     report_share::Entity::update_many()
         .col_expr(
             report_share::Column::FirstOpenedAt,

@@ -144,7 +144,10 @@ pub struct Texts {
     pub unsubscribed_text: &'static str,
     pub report_expired_title: &'static str,
     pub report_expired_text: &'static str,
+    pub report_revoked_title: &'static str,
     pub report_revoked_text: &'static str,
+    pub form_title: &'static str,
+    pub form_unreadable: &'static str,
 }
 
 static EN: Texts = Texts {
@@ -178,13 +181,16 @@ static EN: Texts = Texts {
     failure_title: "Something went wrong",
     failure_text: "Nothing was lost. Please try again in a few minutes.",
     unsubscribe_title: "Stop reminders",
-    unsubscribe_text: "You will receive no more reminders about this questionnaire:",
+    unsubscribe_text: "Do you want to stop receiving reminders about this questionnaire?",
     unsubscribe_button: "Stop the reminders",
     unsubscribed_title: "Reminders stopped",
     unsubscribed_text: "You will receive no more reminders about this questionnaire. You can still answer with the link in your invitation until it closes.",
     report_expired_title: "This link has expired",
     report_expired_text: "Ask the person who sent it for a new link.",
+    report_revoked_title: "This link has been withdrawn",
     report_revoked_text: "This link has been withdrawn by the person who shared it.",
+    form_title: "Your answers could not be read",
+    form_unreadable: "Nothing was stored. Go back to the questionnaire and send it again from the page.",
 };
 
 static FR: Texts = Texts {
@@ -218,13 +224,16 @@ static FR: Texts = Texts {
     failure_title: "Une erreur est survenue",
     failure_text: "Rien n’a été perdu. Réessayez dans quelques minutes.",
     unsubscribe_title: "Ne plus recevoir de relances",
-    unsubscribe_text: "Vous ne recevrez plus de relance pour ce questionnaire :",
+    unsubscribe_text: "Voulez-vous ne plus recevoir de relances pour ce questionnaire ?",
     unsubscribe_button: "Arrêter les relances",
     unsubscribed_title: "Relances arrêtées",
     unsubscribed_text: "Vous ne recevrez plus de relance pour ce questionnaire. Vous pouvez encore répondre avec le lien de votre invitation jusqu’à sa clôture.",
     report_expired_title: "Ce lien a expiré",
     report_expired_text: "Demandez un nouveau lien à la personne qui vous l’a envoyé.",
+    report_revoked_title: "Ce lien a été retiré",
     report_revoked_text: "Ce lien a été retiré par la personne qui l’a partagé.",
+    form_title: "Vos réponses n’ont pas pu être lues",
+    form_unreadable: "Rien n’a été enregistré. Revenez au questionnaire et envoyez-le de nouveau depuis la page.",
 };
 
 #[cfg(test)]

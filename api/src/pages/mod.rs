@@ -83,22 +83,26 @@ pub fn browser_lang(req: &Request) -> Lang {
     Lang::from_accept_language(req.header("accept-language").unwrap_or_default())
 }
 
-/// Reads an `application/x-www-form-urlencoded` body as its pairs, in order.
-pub async fn form_pairs(req: &Request, body: Body) -> Option<Vec<(String, String)>> {
+/// Reads an `application/x-www-form-urlencoded` body as its pairs, in
+/// order, or says with which status it cannot be read.
+pub async fn form_pairs(req: &Request, body: Body) -> Result<Vec<(String, String)>, StatusCode> {
     let content_type = req.header("content-type").unwrap_or_default();
     let media_type = content_type.split(';').next().unwrap_or_default().trim();
     if !media_type.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
-        return None;
+        return Err(StatusCode::UNSUPPORTED_MEDIA_TYPE);
     }
-    let bytes = body.into_bytes_limit(MAX_FORM_BYTES).await.ok()?;
-    serde_urlencoded::from_bytes(&bytes).ok()
+    let bytes = body
+        .into_bytes_limit(MAX_FORM_BYTES)
+        .await
+        .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE)?;
+    serde_urlencoded::from_bytes(&bytes).map_err(|_| StatusCode::BAD_REQUEST)
 }
 
 /// Shared by every page: readable on a phone, large targets, visible focus,
 /// and a print layout.
 const CSS: &str = "*,*::before,*::after{box-sizing:border-box}\
 html{-webkit-text-size-adjust:100%}\
-body{margin:0;font:17px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1b1b1b;background:#fff}\
+body{overflow-wrap:anywhere;margin:0;font:17px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1b1b1b;background:#fff}\
 main{max-width:42rem;margin:0 auto;padding:1rem 1rem 3rem}\
 h1{font-size:1.6rem;line-height:1.25;margin:.5rem 0 1rem}\
 a{color:#0b5394}\
@@ -113,7 +117,8 @@ border:1px solid #8a8a8a;border-radius:6px;cursor:pointer;background:#fff}\
 .choices.scale{display:grid;grid-template-columns:repeat(auto-fit,minmax(3.25rem,1fr))}\
 .choices.scale label{justify-content:center;flex-direction:column;gap:.15rem;text-align:center}\
 .choices.list{flex-direction:column}\
-input[type=radio],input[type=checkbox]{width:1.25rem;height:1.25rem;margin:0;accent-color:#0b5394}\
+input[type=radio],input[type=checkbox]{flex-shrink:0;width:1.25rem;height:1.25rem;margin:0;accent-color:#0b5394}\
+.likert .point{font-weight:600;min-width:1ch}\
 input[type=text],textarea{width:100%;font:inherit;padding:.5rem;border:1px solid #6b6b6b;border-radius:6px}\
 input[type=text]{max-width:12rem}\
 textarea{min-height:7rem}\

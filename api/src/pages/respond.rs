@@ -85,7 +85,7 @@ fn when(at: DateTime<Utc>) -> String {
 }
 
 /// The page for a link that cannot take answers now, if so.
-fn standing(v: &Visit, just_done: bool, now: DateTime<Utc>) -> Option<Response> {
+fn standing(v: &Visit, just_done: bool, posting: bool, now: DateTime<Utc>) -> Option<Response> {
     let (lang, t) = (v.lang, v.lang.texts());
     if let Some(at) = v.invitation.responded_at {
         return Some(if just_done {
@@ -108,7 +108,12 @@ fn standing(v: &Visit, just_done: bool, now: DateTime<Utc>) -> Option<Response> 
                 when(v.campaign.opens_at),
                 t.not_open_later
             );
-            Some(notice(StatusCode::OK, lang, t.not_open_title, &text))
+            let status = if posting {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::OK
+            };
+            Some(notice(status, lang, t.not_open_title, &text))
         }
     }
 }
@@ -133,7 +138,7 @@ pub async fn show(
         Ok(v) => v,
         Err(page) => return page,
     };
-    if let Some(page) = standing(&v, flags.done.is_some(), Utc::now()) {
+    if let Some(page) = standing(&v, flags.done.is_some(), false, Utc::now()) {
         return page;
     }
     let (typed, saved_at) = match service::draft_of(&state.db, v.invitation.id).await {
@@ -164,17 +169,13 @@ pub async fn post(
         Err(page) => return page,
     };
     let now = Utc::now();
-    if let Some(page) = standing(&v, false, now) {
+    if let Some(page) = standing(&v, false, true, now) {
         return page;
     }
     let t = v.lang.texts();
-    let Some(pairs) = form_pairs(req, body).await else {
-        return notice(
-            StatusCode::BAD_REQUEST,
-            v.lang,
-            t.failure_title,
-            t.not_an_option,
-        );
+    let pairs = match form_pairs(req, body).await {
+        Ok(pairs) => pairs,
+        Err(status) => return notice(status, v.lang, t.form_title, t.form_unreadable),
     };
     let (saving, typed) = read_form(&v.items, pairs);
     let path = format!("/respond/{token}");
@@ -182,6 +183,22 @@ pub async fn post(
     if saving {
         return match service::save_draft(&state.db, &token, to_draft(&v.items, &typed), now).await {
             Ok(_) => see_other(&format!("{path}?saved=1")),
+            Err(ApiError::BadInput(_, problems)) => {
+                // Only a value too long or too many choices get here.
+                let errors = problems
+                    .iter()
+                    .filter_map(|p| {
+                        let item = v.items.iter().find(|i| Some(&i.code) == p.field.as_ref())?;
+                        let message = match typed.get(&item.id) {
+                            Some(DraftValue::Many(_)) => t.not_an_option.to_owned(),
+                            _ => v.lang.answer_error(&answers::AnswerError::TooLong),
+                        };
+                        Some((item.id, message))
+                    })
+                    .collect();
+                let page = form_page(&v, &token, &typed, &errors, None);
+                html(StatusCode::UNPROCESSABLE_ENTITY, page)
+            }
             Err(e) => after_refusal(&state, &token, req, e).await,
         };
     }
@@ -202,7 +219,7 @@ pub async fn post(
 async fn after_refusal(state: &AppState, token: &str, req: &Request, e: ApiError) -> Response {
     if let ApiError::Conflict(_) = e
         && let Ok(v) = visit(state, token).await
-        && let Some(page) = standing(&v, false, Utc::now())
+        && let Some(page) = standing(&v, false, true, Utc::now())
     {
         return page;
     }
@@ -227,6 +244,9 @@ fn read_form(items: &[item::Model], pairs: Vec<(String, String)>) -> (bool, Type
         else {
             continue;
         };
+        // Browsers send line breaks as CRLF; the text typed has one
+        // character per break, and so does what we keep.
+        let value = value.replace("\r\n", "\n");
         if item.kind == ItemKind::MultipleChoice {
             match typed
                 .entry(item.id)
@@ -235,8 +255,15 @@ fn read_form(items: &[item::Model], pairs: Vec<(String, String)>) -> (bool, Type
                 DraftValue::Many(picked) => picked.push(value),
                 one @ DraftValue::One(_) => *one = DraftValue::Many(vec![value]),
             }
-        } else {
-            typed.insert(item.id, DraftValue::One(value));
+        } else if let Some(first) = typed.insert(item.id, DraftValue::One(value.clone())) {
+            // One answer expected and several sent: kept as several, which
+            // the check refuses, rather than silently keeping either.
+            let mut all = match first {
+                DraftValue::One(v) => vec![v],
+                DraftValue::Many(vs) => vs,
+            };
+            all.push(value);
+            typed.insert(item.id, DraftValue::Many(all));
         }
     }
     (saving, typed)
@@ -259,13 +286,19 @@ fn from_draft(items: &[item::Model], mut draft: Draft) -> Typed {
         .collect()
 }
 
-/// A number as people type it: `2.5`, `2,5` or ` 12 `.
-fn parse_number(text: &str) -> Option<f64> {
+/// A number as people type it in their language: `2.5` in English;
+/// `2,5`, `2.5` or `1 000` in French. An English comma is refused rather
+/// than guessed: `1,000` could be a thousand or one.
+fn parse_number(text: &str, lang: Lang) -> Option<f64> {
     let text = text.trim();
-    let normal = if text.contains('.') {
-        text.to_owned()
-    } else {
-        text.replacen(',', ".", 1)
+    let normal = match lang {
+        Lang::En if text.contains(',') => return None,
+        Lang::En => text.to_owned(),
+        Lang::Fr => text
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
+            .map(|c| if c == ',' { '.' } else { c })
+            .collect(),
     };
     normal.parse::<f64>().ok().filter(|v| v.is_finite())
 }
@@ -290,7 +323,7 @@ fn to_answers(
             }
             (_, Some(DraftValue::One(text))) if text.trim().is_empty() => None,
             (ItemKind::Likert | ItemKind::Nps | ItemKind::Number, Some(DraftValue::One(text))) => {
-                match parse_number(text) {
+                match parse_number(text, lang) {
                     Some(v) => Some(Value::Number(v)),
                     None => {
                         errors.insert(item.id, lang.texts().not_a_number.to_owned());
@@ -487,7 +520,7 @@ fn field(
                             .map(|p| {
                                 let label = if named {
                                     format!(
-                                        "<span>{p}</span><span class=\"hint\">{}</span>",
+                                        "<span class=\"point\">{p}</span><span>{}</span>",
                                         esc(&labels[(p - 1) as usize])
                                     )
                                 } else {
@@ -496,7 +529,9 @@ fn field(
                                 (p.to_string(), label)
                             })
                             .collect();
-                        ("radio", "scale", Some(t.choose_one), options)
+                        // Worded points need the width of a line each.
+                        let class = if named { "list likert" } else { "scale" };
+                        ("radio", class, Some(t.choose_one), options)
                     }
                     ItemKind::Nps => {
                         let options = (0..=10)
@@ -622,9 +657,9 @@ mod tests {
                 ("i2", "video"),
                 ("i3", "a"),
                 ("i3", "c"),
-                ("i4", "2,5"),
+                ("i4", "2.5"),
                 ("i5", "9"),
-                ("i6", "fine"),
+                ("i6", "fine\r\nthanks"),
                 ("i99", "ignored"),
                 ("action", "submit"),
             ]),
@@ -643,7 +678,7 @@ mod tests {
                 Some(Value::Choices(vec!["a".into(), "c".into()])),
                 Some(Value::Number(2.5)),
                 Some(Value::Number(9.0)),
-                Some(Value::Text("fine".into())),
+                Some(Value::Text("fine\nthanks".into())),
             ]
         );
     }
@@ -712,6 +747,29 @@ mod tests {
         );
         assert!(!page.contains("<b>") && page.contains("&lt;b&gt;s1&lt;/b&gt;"));
         assert!(!page.contains("<i>check</i>"));
+    }
+
+    #[test]
+    fn numbers_are_read_as_written_in_the_page_language() {
+        assert_eq!(parse_number(" 2.5 ", Lang::En), Some(2.5));
+        assert_eq!(
+            parse_number("1,000", Lang::En),
+            None,
+            "ambiguous in English"
+        );
+        assert_eq!(parse_number("2,5", Lang::Fr), Some(2.5));
+        assert_eq!(parse_number("1 000", Lang::Fr), Some(1000.0));
+        assert_eq!(parse_number("inf", Lang::En), None);
+    }
+
+    #[test]
+    fn two_values_for_a_one_answer_item_are_refused_not_picked() {
+        let items = items();
+        let (_, typed) = read_form(&items, pairs(&[("i2", "in person"), ("i2", "video")]));
+
+        let (_, errors) = to_answers(&items, &typed, Lang::En);
+
+        assert_eq!(errors[&2], "Choose one of the options shown.");
     }
 
     #[test]

@@ -10,11 +10,22 @@ use super::{browser_lang, failure, html, notice};
 use crate::campaigns::shares::{self, Opened};
 use crate::state::AppState;
 
+/// GET: the report, counted as an opening.
 #[handler]
 pub async fn show(req: &Request, Path(token): Path<String>, state: Data<&AppState>) -> Response {
+    page(req, &token, &state, true).await
+}
+
+/// HEAD, as link checkers send: the same answer, not counted.
+#[handler]
+pub async fn peek(req: &Request, Path(token): Path<String>, state: Data<&AppState>) -> Response {
+    page(req, &token, &state, false).await
+}
+
+async fn page(req: &Request, token: &str, state: &AppState, counted: bool) -> Response {
     let lang = browser_lang(req);
     let t = lang.texts();
-    match shares::open(&state.db, &token, Utc::now()).await {
+    match shares::open(&state.db, token, Utc::now(), counted).await {
         Ok(Opened::Report(page)) => html(StatusCode::OK, page),
         Ok(Opened::Expired) => notice(
             StatusCode::GONE,
@@ -25,7 +36,7 @@ pub async fn show(req: &Request, Path(token): Path<String>, state: Data<&AppStat
         Ok(Opened::Revoked) => notice(
             StatusCode::GONE,
             lang,
-            t.report_expired_title,
+            t.report_revoked_title,
             t.report_revoked_text,
         ),
         Ok(Opened::Unknown) => notice(StatusCode::NOT_FOUND, lang, t.invalid_title, t.invalid_text),

@@ -93,7 +93,7 @@ pub async fn show(req: &Request, Path(token): Path<String>, state: Data<&AppStat
     let mut main = String::new();
     let _ = write!(
         main,
-        "<h1>{}</h1><p>{} <strong>{}</strong></p>\
+        "<h1>{}</h1><p>{}</p><p><strong>{}</strong></p>\
          <form method=\"post\" action=\"/unsubscribe/{}\"><div class=\"actions\">\
          <button class=\"primary\" type=\"submit\">{}</button></div></form>",
         t.unsubscribe_title,
