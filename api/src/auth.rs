@@ -116,15 +116,15 @@ pub async fn sign_in(
 
 /// The caller a bearer token stands for, if it is valid and unexpired.
 pub async fn caller_for_token(db: &DatabaseConnection, token: &str) -> ApiResult<Option<Caller>> {
-    let Some(row) = access_token::Entity::find()
-        .filter(access_token::Column::TokenHash.eq(hash_token(token)))
-        .filter(access_token::Column::ExpiresAt.gt(Utc::now()))
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let membership = membership::Entity::find_by_id(row.membership_id)
+    // One round trip: every request starts here.
+    let token_membership = sea_orm::sea_query::Query::select()
+        .column(access_token::Column::MembershipId)
+        .from(access_token::Entity)
+        .and_where(access_token::Column::TokenHash.eq(hash_token(token)))
+        .and_where(access_token::Column::ExpiresAt.gt(Utc::now()))
+        .to_owned();
+    let membership = membership::Entity::find()
+        .filter(membership::Column::Id.in_subquery(token_membership))
         .one(db)
         .await?;
     Ok(membership.map(|m| Caller {

@@ -10,12 +10,12 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use chrono::{Duration, Utc};
-use entities::{Role, answer, item, response};
+use entities::{answer, item, response};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 use tests::TestApp;
 
-use crate::fixtures::{self, CampaignSpec};
+use crate::fixtures;
 
 /// A loopback port free now, so the server's public URL (the one in the
 /// emails) can name it before the server starts.
@@ -59,54 +59,17 @@ async fn a_learner_answers_on_a_phone_and_a_funder_reads_the_report_in_chromium(
         s.public_url = format!("http://127.0.0.1:{port}");
     })
     .await?;
-    let admin = app
-        .account("north", "coord@north.test", Role::Coordinator)
-        .await?;
-    let questionnaire = fixtures::questionnaire(&app, &admin).await?;
-    let campaign =
-        fixtures::campaign(&app, &admin, &questionnaire, CampaignSpec::default()).await?;
-    let people: Vec<_> = [("ada", "en"), ("bea", "fr"), ("cy", "en"), ("dee", "en"), ("eli", "en")]
-        .iter()
-        .map(|(name, lang)| {
-            json!({ "name": name, "email": format!("{name}@north.test"), "kind": "LEARNER", "language": lang })
-        })
-        .collect();
-    let created = app
-        .ok(
-            "mutation($input: CreatePeopleInput!) { createPeople(input: $input) { people { id } } }",
-            json!({ "input": { "people": people } }),
-            Some(&admin),
-        )
-        .await?;
-    let ids: Vec<_> = created["createPeople"]["people"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["id"].clone())
-        .collect();
-    app.ok(
-        "mutation($input: InviteInput!) { inviteToCampaign(input: $input) { invited } }",
-        json!({ "input": { "campaignId": campaign, "personIds": ids } }),
-        Some(&admin),
-    )
-    .await?;
-    app.ok(
-        "mutation($input: CampaignInput!) { launchCampaign(input: $input) { campaign { id } } }",
-        json!({ "input": { "campaignId": campaign } }),
-        Some(&admin),
-    )
-    .await?;
-    assert_eq!(app.jobs_done("send_invitations", 1).await?, 0);
-    let mail = app.mail.messages();
+    // l0 reads English and answers in the browser; l1 reads French.
+    let (admin, campaign, mail) = fixtures::launched(&app, &["en", "fr", "en", "en", "en"]).await?;
     let to = |name: &str| {
         mail.iter()
-            .find(|m| m.recipients.iter().any(|r| r.contains(name)))
+            .find(|m| m.recipients.iter().any(|r| r.starts_with(name)))
             .unwrap()
             .clone()
     };
 
     // Three others answer first, so the report has figures to show.
-    for (name, s1) in [("cy", 2.0), ("dee", 3.0), ("eli", 5.0)] {
+    for (name, s1) in [("l2@", 2.0), ("l3@", 3.0), ("l4@", 5.0)] {
         let input = json!({ "input": { "token": to(name).token().unwrap(), "answers": fixtures::answers(s1) } });
         app.ok(fixtures::SUBMIT, input, None).await?;
     }
@@ -136,8 +99,8 @@ async fn a_learner_answers_on_a_phone_and_a_funder_reads_the_report_in_chromium(
         )
         .await?;
 
-    let form_url = link(&to("ada").body(), "/respond/").unwrap();
-    let form_url_fr = link(&to("bea").body(), "/respond/").unwrap();
+    let form_url = link(&to("l0@").body(), "/respond/").unwrap();
+    let form_url_fr = link(&to("l1@").body(), "/respond/").unwrap();
     assert!(form_url.starts_with(&app.url), "{form_url} is this server");
     let shots = root.join("../target/browser-screenshots");
     let run = tokio::task::spawn_blocking({
@@ -177,7 +140,7 @@ async fn a_learner_answers_on_a_phone_and_a_funder_reads_the_report_in_chromium(
         assert!(size > 5_000, "{name}.png holds a picture ({size} bytes)");
     }
 
-    // Ada's answers, as she gave them in the browser, are stored and counted.
+    // The answers given in the browser are stored and counted.
     let counted = app
         .ok(
             "query($id: ID!) { node(id: $id) { ... on Campaign { responseCount } } }",
@@ -186,7 +149,7 @@ async fn a_learner_answers_on_a_phone_and_a_funder_reads_the_report_in_chromium(
         )
         .await?;
     assert_eq!(counted["node"]["responseCount"], 4);
-    let ada = response::Entity::find()
+    let browsed = response::Entity::find()
         .order_by_desc(response::Column::Id)
         .one(&app.state.db)
         .await?
@@ -198,7 +161,7 @@ async fn a_learner_answers_on_a_phone_and_a_funder_reads_the_report_in_chromium(
         .map(|i| (i.id, i.code))
         .collect();
     let answers: std::collections::HashMap<String, answer::Model> = answer::Entity::find()
-        .filter(answer::Column::ResponseId.eq(ada.id))
+        .filter(answer::Column::ResponseId.eq(browsed.id))
         .all(&app.state.db)
         .await?
         .into_iter()

@@ -1,6 +1,7 @@
 //! Builders for the objects most tests need.
 
 use chrono::{DateTime, Duration, Utc};
+use entities::Role;
 use serde_json::{Value, json};
 use tests::TestApp;
 
@@ -159,4 +160,56 @@ pub async fn member(
         .as_str()
         .unwrap_or_default()
         .to_owned())
+}
+
+/// A launched campaign of the fixture questionnaire for one learner per
+/// language, `l0@north.test`, `l1@north.test`…; returns the coordinator's
+/// token, the campaign id and the invitation emails in that order.
+pub async fn launched(
+    app: &TestApp,
+    languages: &[&str],
+) -> anyhow::Result<(String, String, Vec<tests::smtp::Received>)> {
+    let admin = app
+        .account("north", "coord@north.test", Role::Coordinator)
+        .await?;
+    let questionnaire = questionnaire(app, &admin).await?;
+    let campaign = campaign(app, &admin, &questionnaire, CampaignSpec::default()).await?;
+    let people: Vec<_> = languages
+        .iter()
+        .enumerate()
+        .map(|(i, lang)| {
+            json!({ "name": format!("Learner {i}"), "email": format!("l{i}@north.test"),
+                    "kind": "LEARNER", "language": lang })
+        })
+        .collect();
+    let created = app
+        .ok(
+            "mutation($input: CreatePeopleInput!) { createPeople(input: $input) { people { id } } }",
+            json!({ "input": { "people": people } }),
+            Some(&admin),
+        )
+        .await?;
+    let ids: Vec<_> = created["createPeople"]["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].clone())
+        .collect();
+    app.ok(
+        "mutation($input: InviteInput!) { inviteToCampaign(input: $input) { invited } }",
+        json!({ "input": { "campaignId": campaign, "personIds": ids } }),
+        Some(&admin),
+    )
+    .await?;
+    app.ok(
+        "mutation($input: CampaignInput!) { launchCampaign(input: $input) { campaign { id } } }",
+        json!({ "input": { "campaignId": campaign } }),
+        Some(&admin),
+    )
+    .await?;
+    assert_eq!(app.jobs_done("send_invitations", 1).await?, 0);
+    let mut mail = app.mail.messages();
+    assert_eq!(mail.len(), languages.len());
+    mail.sort_by_key(|m| m.recipients.join(","));
+    Ok((admin, campaign, mail))
 }

@@ -21,58 +21,6 @@ fn browser() -> reqwest::Client {
         .unwrap()
 }
 
-/// A launched campaign of the fixture questionnaire for learners with the
-/// given languages; returns the coordinator's token, the campaign id and
-/// the invitation emails in the order of `languages`.
-async fn launched(
-    app: &TestApp,
-    languages: &[&str],
-) -> anyhow::Result<(String, String, Vec<tests::smtp::Received>)> {
-    let admin = app
-        .account("north", "coord@north.test", Role::Coordinator)
-        .await?;
-    let questionnaire = fixtures::questionnaire(app, &admin).await?;
-    let campaign = fixtures::campaign(app, &admin, &questionnaire, CampaignSpec::default()).await?;
-    let people: Vec<_> = languages
-        .iter()
-        .enumerate()
-        .map(|(i, lang)| {
-            json!({ "name": format!("Learner {i}"), "email": format!("l{i}@north.test"),
-                    "kind": "LEARNER", "language": lang })
-        })
-        .collect();
-    let created = app
-        .ok(
-            "mutation($input: CreatePeopleInput!) { createPeople(input: $input) { people { id } } }",
-            json!({ "input": { "people": people } }),
-            Some(&admin),
-        )
-        .await?;
-    let ids: Vec<_> = created["createPeople"]["people"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["id"].clone())
-        .collect();
-    app.ok(
-        "mutation($input: InviteInput!) { inviteToCampaign(input: $input) { invited } }",
-        json!({ "input": { "campaignId": campaign, "personIds": ids } }),
-        Some(&admin),
-    )
-    .await?;
-    app.ok(
-        "mutation($input: CampaignInput!) { launchCampaign(input: $input) { campaign { id } } }",
-        json!({ "input": { "campaignId": campaign } }),
-        Some(&admin),
-    )
-    .await?;
-    assert_eq!(app.jobs_done("send_invitations", 1).await?, 0);
-    let mut mail = app.mail.messages();
-    assert_eq!(mail.len(), languages.len());
-    mail.sort_by_key(|m| m.recipients.join(","));
-    Ok((admin, campaign, mail))
-}
-
 /// The item ids of the fixture questionnaire, by code, read from the form.
 fn field_names(page: &str) -> std::collections::HashMap<String, String> {
     let mut names = std::collections::HashMap::new();
@@ -102,7 +50,7 @@ async fn responses(app: &TestApp) -> anyhow::Result<u64> {
 async fn the_form_saves_a_draft_shows_errors_in_the_readers_language_and_submits_once()
 -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
-    let (admin, campaign, mail) = launched(&app, &["fr"]).await?;
+    let (admin, campaign, mail) = fixtures::launched(&app, &["fr"]).await?;
     let token = mail[0].token().unwrap();
     let url = format!("{}/respond/{token}", app.url);
     let web = browser();
@@ -262,7 +210,7 @@ async fn the_form_saves_a_draft_shows_errors_in_the_readers_language_and_submits
 #[tokio::test]
 async fn unknown_closed_and_unopened_links_explain_themselves() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
-    let (_, _, mail) = launched(&app, &["en"]).await?;
+    let (_, _, mail) = fixtures::launched(&app, &["en"]).await?;
     let web = browser();
 
     let unknown = web
@@ -322,7 +270,7 @@ async fn unknown_closed_and_unopened_links_explain_themselves() -> anyhow::Resul
 async fn every_email_carries_a_one_click_unsubscribe_that_stops_the_reminders() -> anyhow::Result<()>
 {
     let app = TestApp::spawn().await?;
-    let (_, _, mail) = launched(&app, &["en", "en"]).await?;
+    let (_, _, mail) = fixtures::launched(&app, &["en", "en"]).await?;
     let header = mail[0].header("List-Unsubscribe").unwrap();
     assert_eq!(
         mail[0].header("List-Unsubscribe-Post").as_deref(),
@@ -406,7 +354,7 @@ async fn answer_all(app: &TestApp, mail: &[tests::smtp::Received]) -> anyhow::Re
 async fn a_shared_report_link_counts_its_visits_and_ends_when_revoked_or_expired()
 -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
-    let (admin, campaign, mail) = launched(&app, &["en", "en", "en"]).await?;
+    let (admin, campaign, mail) = fixtures::launched(&app, &["en", "en", "en"]).await?;
     answer_all(&app, &mail).await?;
     app.ok(
         "mutation($input: CampaignInput!) { generateReport(input: $input) { campaign { id } } }",
