@@ -633,6 +633,56 @@ fn group_figures(
     (scale_means, item_means)
 }
 
+/// Where two sets of figures differ beyond rounding, if they do: shape,
+/// counts and text exactly, numbers within 1e-9 (relative above 1); when
+/// they were computed is left out. For checking running totals against a
+/// full pass.
+pub fn first_difference(a: &CampaignResults, b: &CampaignResults) -> Option<String> {
+    let json = |r: &CampaignResults| {
+        let mut v = serde_json::to_value(r).unwrap_or_default();
+        if let Some(o) = v.as_object_mut() {
+            o.remove("computed_at");
+        }
+        v
+    };
+    differ(&json(a), &json(b), "results").err()
+}
+
+fn differ(a: &serde_json::Value, b: &serde_json::Value, at: &str) -> Result<(), String> {
+    use serde_json::Value as J;
+    match (a, b) {
+        (J::Number(x), J::Number(y)) => {
+            if let (Some(x), Some(y)) = (x.as_u64(), y.as_u64()) {
+                return if x == y {
+                    Ok(())
+                } else {
+                    Err(format!("{at}: {x} ≠ {y}"))
+                };
+            }
+            let (x, y) = (
+                x.as_f64().unwrap_or(f64::NAN),
+                y.as_f64().unwrap_or(f64::NAN),
+            );
+            if (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0) {
+                Ok(())
+            } else {
+                Err(format!("{at}: {x} ≠ {y}"))
+            }
+        }
+        (J::Array(x), J::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .try_for_each(|(i, (x, y))| differ(x, y, &format!("{at}[{i}]"))),
+        (J::Object(x), J::Object(y)) if x.len() == y.len() => x.iter().try_for_each(|(k, v)| {
+            let w = y.get(k).ok_or(format!("{at}.{k}: missing"))?;
+            differ(v, w, &format!("{at}.{k}"))
+        }),
+        _ if a == b => Ok(()),
+        _ => Err(format!("{at}: {a} ≠ {b}")),
+    }
+}
+
 fn yes() -> bool {
     true
 }
@@ -745,6 +795,46 @@ mod tests {
             .map(|(v, _)| v)
             .collect();
         assert_eq!(bands, ["<18", "18-24", "25-34", "50+"]);
+    }
+
+    #[test]
+    fn figures_differ_beyond_rounding_only() {
+        let items = [likert(1, "q1", false)];
+        let responses = [row("a", &[(1, 3.0)]), row("a", &[(1, 4.0)])];
+        let input = ResultsInput {
+            items: &items,
+            scales: &[],
+            responses: &responses,
+            invited: 0,
+            responded_invitations: 0,
+            min_group_size: 1,
+        };
+        let a = compute_results(&input, Utc::now());
+        let later = compute_results(&input, Utc::now() + chrono::Duration::hours(1));
+        let mut b = a.clone();
+
+        assert_eq!(first_difference(&a, &later), None);
+        b.items[0].summary.mean = Some(3.5 + 1e-12);
+        assert_eq!(first_difference(&a, &b), None);
+        b.items[0].summary.mean = Some(3.5001);
+        let far = first_difference(&a, &b).unwrap_or_default();
+        assert!(far.contains("items[0].summary.mean"), "{far}");
+        b.items[0].summary.mean = Some(3.5);
+        b.breakdowns[0].groups[0].n = 3;
+        assert!(first_difference(&a, &b).is_some());
+        b.breakdowns[0].groups[0].n = 2;
+        b.scales
+            .push(b.scales.first().cloned().unwrap_or(ScaleResult {
+                code: "s".into(),
+                name: "S".into(),
+                item_codes: Vec::new(),
+                reversed_item_codes: Vec::new(),
+                higher_is_better: true,
+                range: None,
+                score: Summary::default(),
+                alpha: None,
+            }));
+        assert!(first_difference(&a, &b).is_some());
     }
 
     #[test]
