@@ -21,7 +21,8 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // Finds the few responses not yet folded among a campaign's many.
+        // Finds the few responses not yet folded among a campaign's many,
+        // in id order, so that a chunk of them is read without sorting all.
         manager
             .create_index(
                 Index::create()
@@ -29,6 +30,7 @@ impl MigrationTrait for Migration {
                     .table(a("response"))
                     .col(a("campaign_id"))
                     .col(a("folded"))
+                    .col(a("id"))
                     .to_owned(),
             )
             .await?;

@@ -252,8 +252,12 @@ async fn aggregate_campaign(
             .all(&txn)
             .await?;
         let ids: Vec<i64> = pending.iter().map(|r| r.id).collect();
-        if !ids.is_empty() {
+        if let (Some(first), Some(last)) = (ids.first(), ids.last()) {
+            // The range, redundant with the list, keeps PostgreSQL on the
+            // index when a large import has left it without statistics:
+            // a list of a thousand ids alone then looks like half the table.
             let answers = answer::Entity::find()
+                .filter(answer::Column::ResponseId.between(*first, *last))
                 .filter(answer::Column::ResponseId.is_in(ids.iter().copied()))
                 .all(&txn)
                 .await?;
