@@ -3,6 +3,7 @@
 pub mod access_token;
 pub mod answer;
 pub mod campaign;
+pub mod campaign_accumulator;
 pub mod campaign_result;
 pub mod community;
 pub mod community_member;

@@ -21,6 +21,8 @@ pub struct Model {
     /// The person who answered, when known (identified imports).
     pub person_id: Option<i64>,
     pub submitted_at: DateTimeUtc,
+    /// Whether the answers are in the campaign's running totals.
+    pub folded: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,7 @@ mod m20261204_000008_training_and_communities;
 mod m20261204_000009_need_hand_edits;
 mod m20261204_000010_running;
 mod m20261204_000011_public_pages;
+mod m20261204_000012_accumulators;
 mod m20261204_000013_job_durations;
 
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000009_need_hand_edits::Migration),
             Box::new(m20261204_000010_running::Migration),
             Box::new(m20261204_000011_public_pages::Migration),
+            Box::new(m20261204_000012_accumulators::Migration),
             Box::new(m20261204_000013_job_durations::Migration),
         ]
     }

@@ -11,24 +11,24 @@ use apalis_redis::RedisStorage;
 use apalis_sqlite::SqliteStorage;
 use chrono::{DateTime, Utc};
 use entities::{
-    answer, campaign, campaign_result, invitation, item, job_run, questionnaire, report, response,
-    scale,
+    answer, campaign, campaign_accumulator, campaign_result, invitation, item, job_run,
+    questionnaire, report, response, scale,
 };
-use sea_orm::sea_query::{OnConflict, Query};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use tracing::{Instrument, error, info, info_span};
 
+use crate::accumulate::{Accumulator, Definition, fold, results_from};
+use crate::db::begin_write;
 use crate::delivery;
 use crate::mail::Mailer;
 use crate::monitoring;
 use crate::report::{ReportData, recommend, render_html};
-use crate::results::{
-    CampaignResults, ItemDef, ResponseRow, ResultsInput, ScaleDef, Value, compute_results,
-};
+use crate::results::{CampaignResults, Frame, ItemDef, ResponseRow, ScaleDef, Value};
 use crate::running;
 use crate::settings::Settings;
 use crate::tokens::TokenKey;
@@ -42,7 +42,7 @@ pub enum Job {
     SendInvitations { campaign_id: i64 },
     /// Sends what is due at `at` for every open campaign.
     ReminderSweep { at: DateTime<Utc> },
-    /// Recomputes a campaign's figures.
+    /// Brings a campaign's figures up to date with its new responses.
     AggregateCampaign { campaign_id: i64 },
     /// Recomputes a campaign's figures and writes a new report version.
     GenerateReport { campaign_id: i64 },
@@ -177,12 +177,28 @@ async fn run(ctx: &Context, job: &Job) -> Result<serde_json::Value, JobError> {
     })
 }
 
-/// Recomputes and stores the figures of a campaign.
+/// Brings the figures of a campaign up to date and stores them.
 pub async fn aggregate(
     db: &DatabaseConnection,
     campaign_id: i64,
 ) -> Result<CampaignResults, JobError> {
     let campaign = find_campaign(db, campaign_id).await?;
+    aggregate_campaign(db, &campaign).await
+}
+
+/// Throws a campaign's running totals away and folds every response again.
+/// The figures come out the same; this is for checking that they do, and
+/// for totals that something outside the application has made wrong.
+pub async fn rebuild(
+    db: &DatabaseConnection,
+    campaign_id: i64,
+) -> Result<CampaignResults, JobError> {
+    let campaign = find_campaign(db, campaign_id).await?;
+    campaign_accumulator::Entity::update_many()
+        .col_expr(campaign_accumulator::Column::Data, Expr::value(""))
+        .filter(campaign_accumulator::Column::CampaignId.eq(campaign_id))
+        .exec(db)
+        .await?;
     aggregate_campaign(db, &campaign).await
 }
 
@@ -193,38 +209,173 @@ async fn find_campaign(db: &DatabaseConnection, id: i64) -> Result<campaign::Mod
         .ok_or(JobError::NotFound("campaign"))
 }
 
+/// Responses folded per transaction. Each transaction holds the campaign's
+/// totals, and on SQLite the database, for as long as it runs: a rebuild of
+/// a million responses lets submissions in between chunks.
+const FOLD_CHUNK: u64 = 1000;
+
+/// Folds the responses not yet in the campaign's running totals, then
+/// computes and stores the figures from the totals.
+///
+/// Each chunk is one write transaction that holds the totals' row (BEGIN
+/// IMMEDIATE on SQLite, SELECT … FOR UPDATE on PostgreSQL): it reads the
+/// totals, folds responses not marked as folded, marks them and stores the
+/// totals, so that racing aggregations take turns and none counts a
+/// response twice. Marks rather than the highest id folded, since ids can
+/// commit out of order on PostgreSQL. Totals that do not read, or were
+/// folded for another definition, are started again from every response.
 async fn aggregate_campaign(
     db: &DatabaseConnection,
     campaign: &campaign::Model,
 ) -> Result<CampaignResults, JobError> {
-    let campaign_id = campaign.id;
-
     let (items, scales) = load_definition(db, campaign.questionnaire_id).await?;
-    let rows = load_responses(db, campaign_id).await?;
-    let invited = invitation::Entity::find()
-        .filter(invitation::Column::CampaignId.eq(campaign_id))
-        .count(db)
-        .await?;
-    let responded = invitation::Entity::find()
-        .filter(invitation::Column::CampaignId.eq(campaign_id))
-        .filter(invitation::Column::RespondedAt.is_not_null())
-        .count(db)
-        .await?;
+    let def = Definition::new(&items, &scales);
+    loop {
+        let txn = begin_write(db).await?;
+        let (mut acc, mut changed) = match lock_totals(&txn, campaign, &def).await? {
+            Some(acc) => (acc, false),
+            None => {
+                response::Entity::update_many()
+                    .col_expr(response::Column::Folded, Expr::value(false))
+                    .filter(response::Column::CampaignId.eq(campaign.id))
+                    .filter(response::Column::Folded.eq(true))
+                    .exec(&txn)
+                    .await?;
+                (def.empty(), true)
+            }
+        };
 
-    let input = ResultsInput {
-        items: &items,
-        scales: &scales,
-        responses: &rows,
-        invited,
-        responded_invitations: responded,
-        min_group_size: usize::try_from(campaign.min_group_size).unwrap_or(1).max(1),
+        let pending = response::Entity::find()
+            .filter(response::Column::CampaignId.eq(campaign.id))
+            .filter(response::Column::Folded.eq(false))
+            .order_by_asc(response::Column::Id)
+            .limit(FOLD_CHUNK)
+            .all(&txn)
+            .await?;
+        let ids: Vec<i64> = pending.iter().map(|r| r.id).collect();
+        if let (Some(first), Some(last)) = (ids.first(), ids.last()) {
+            // The range, redundant with the list, keeps PostgreSQL on the
+            // index when a large import has left it without statistics:
+            // a list of a thousand ids alone then looks like half the table.
+            let answers = answer::Entity::find()
+                .filter(answer::Column::ResponseId.between(*first, *last))
+                .filter(answer::Column::ResponseId.is_in(ids.iter().copied()))
+                .all(&txn)
+                .await?;
+            for row in with_answers(pending, answers) {
+                fold(&def, &mut acc, &row);
+            }
+            response::Entity::update_many()
+                .col_expr(response::Column::Folded, Expr::value(true))
+                .filter(response::Column::Id.is_in(ids.iter().copied()))
+                .exec(&txn)
+                .await?;
+            changed = true;
+        }
+        if changed {
+            store_totals(&txn, campaign.id, &acc).await?;
+        }
+
+        if (ids.len() as u64) < FOLD_CHUNK {
+            let frame = frame(&txn, campaign).await?;
+            let results = results_from(&def, &acc, &frame, Utc::now());
+            store_results(&txn, campaign, &results).await?;
+            txn.commit().await?;
+            return Ok(results);
+        }
+        txn.commit().await?;
+    }
+}
+
+/// Locks the campaign's totals for this transaction and reads them; `None`
+/// when they must be rebuilt: blank, unreadable or for another definition.
+/// The row is created, blank, by the campaign's first aggregation.
+async fn lock_totals(
+    txn: &DatabaseTransaction,
+    campaign: &campaign::Model,
+    def: &Definition<'_>,
+) -> Result<Option<Accumulator>, JobError> {
+    let locked = || {
+        campaign_accumulator::Entity::find()
+            .filter(campaign_accumulator::Column::CampaignId.eq(campaign.id))
+            .lock_exclusive()
+            .one(txn)
     };
-    let results = compute_results(&input, Utc::now());
+    let row = match locked().await? {
+        Some(row) => row,
+        None => {
+            // A racing first aggregation may insert it too: one row wins,
+            // and the other waits for its lock below.
+            let blank = campaign_accumulator::ActiveModel {
+                campaign_id: Set(campaign.id),
+                responses: Set(0),
+                data: Set(String::new()),
+                updated_at: Set(Utc::now()),
+                ..Default::default()
+            };
+            campaign_accumulator::Entity::insert(blank)
+                .on_conflict(
+                    OnConflict::column(campaign_accumulator::Column::CampaignId)
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(txn)
+                .await?;
+            locked().await?.ok_or(JobError::NotFound("campaign"))?
+        }
+    };
+    Ok(def.read(&row.data))
+}
 
-    let data = serde_json::to_value(&results).map_err(|e| JobError::Corrupt(e.to_string()))?;
+async fn store_totals(
+    txn: &DatabaseTransaction,
+    campaign_id: i64,
+    acc: &Accumulator,
+) -> Result<(), JobError> {
+    let data = serde_json::to_string(acc).map_err(|e| JobError::Corrupt(e.to_string()))?;
+    campaign_accumulator::Entity::update_many()
+        .col_expr(campaign_accumulator::Column::Data, Expr::value(data))
+        .col_expr(
+            campaign_accumulator::Column::Responses,
+            Expr::value(i64::try_from(acc.responses()).unwrap_or(i64::MAX)),
+        )
+        .col_expr(
+            campaign_accumulator::Column::UpdatedAt,
+            Expr::value(Utc::now()),
+        )
+        .filter(campaign_accumulator::Column::CampaignId.eq(campaign_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// The campaign's invitations and minimum group size, counted now.
+async fn frame(conn: &impl ConnectionTrait, campaign: &campaign::Model) -> Result<Frame, DbErr> {
+    let invited = invitation::Entity::find()
+        .filter(invitation::Column::CampaignId.eq(campaign.id))
+        .count(conn)
+        .await?;
+    let responded_invitations = invitation::Entity::find()
+        .filter(invitation::Column::CampaignId.eq(campaign.id))
+        .filter(invitation::Column::RespondedAt.is_not_null())
+        .count(conn)
+        .await?;
+    Ok(Frame {
+        invited,
+        responded_invitations,
+        min_group_size: usize::try_from(campaign.min_group_size).unwrap_or(1).max(1),
+    })
+}
+
+async fn store_results(
+    conn: &impl ConnectionTrait,
+    campaign: &campaign::Model,
+    results: &CampaignResults,
+) -> Result<(), JobError> {
+    let data = serde_json::to_value(results).map_err(|e| JobError::Corrupt(e.to_string()))?;
     let row = campaign_result::ActiveModel {
         organisation_id: Set(campaign.organisation_id),
-        campaign_id: Set(campaign_id),
+        campaign_id: Set(campaign.id),
         response_count: Set(i32::try_from(results.responses).unwrap_or(i32::MAX)),
         data: Set(data),
         computed_at: Set(results.computed_at),
@@ -240,9 +391,9 @@ async fn aggregate_campaign(
                 ])
                 .to_owned(),
         )
-        .exec_without_returning(db)
+        .exec_without_returning(conn)
         .await?;
-    Ok(results)
+    Ok(())
 }
 
 /// The items and scales of a questionnaire, in order.
@@ -298,6 +449,21 @@ pub async fn load_responses(
         .order_by_asc(response::Column::Id)
         .all(db)
         .await?;
+    let of_campaign = Query::select()
+        .column(response::Column::Id)
+        .from(response::Entity)
+        .and_where(response::Column::CampaignId.eq(campaign_id))
+        .to_owned();
+    let answers = answer::Entity::find()
+        .filter(answer::Column::ResponseId.in_subquery(of_campaign))
+        .all(db)
+        .await?;
+    Ok(with_answers(responses, answers))
+}
+
+/// Responses as aggregation reads them, in the order given, each with its
+/// answers among `answers`. Attributes that do not read are left out.
+fn with_answers(responses: Vec<response::Model>, answers: Vec<answer::Model>) -> Vec<ResponseRow> {
     let mut index: HashMap<i64, usize> = HashMap::with_capacity(responses.len());
     let mut rows: Vec<ResponseRow> = Vec::with_capacity(responses.len());
     for r in responses {
@@ -310,16 +476,6 @@ pub async fn load_responses(
             answers: HashMap::new(),
         });
     }
-
-    let of_campaign = Query::select()
-        .column(response::Column::Id)
-        .from(response::Entity)
-        .and_where(response::Column::CampaignId.eq(campaign_id))
-        .to_owned();
-    let answers = answer::Entity::find()
-        .filter(answer::Column::ResponseId.in_subquery(of_campaign))
-        .all(db)
-        .await?;
     for a in answers {
         let Some(row) = index.get(&a.response_id).and_then(|i| rows.get_mut(*i)) else {
             continue;
@@ -332,7 +488,7 @@ pub async fn load_responses(
         };
         row.answers.insert(a.item_id, value);
     }
-    Ok(rows)
+    rows
 }
 
 /// Aggregates, then writes the next report version; returns the version.

@@ -1,6 +1,7 @@
 //! Background work of the tutorial-system backend: statistics, reports,
 //! invitations and reminders, and the job queue that carries them.
 
+pub mod accumulate;
 pub mod costs;
 pub mod db;
 pub mod delivery;

@@ -111,7 +111,19 @@ pub fn pairwise_covariance(x: &[Option<f64>], y: &[Option<f64>]) -> Option<f64> 
 ///
 /// `None` with fewer than two items, or when a covariance cannot be computed.
 pub fn cronbach_alpha(items: &[Vec<Option<f64>>]) -> Option<f64> {
-    let k = items.len();
+    alpha_from_covariances(items.len(), |i, j| {
+        pairwise_covariance(&items[i], &items[j])
+    })
+}
+
+/// Cronbach's alpha of `k` items from their covariances, `cov(i, j)` for
+/// `i <= j`, the diagonal being the variances.
+///
+/// `None` with fewer than two items, when a covariance is missing, or when
+/// the sum of the matrix is zero up to rounding: items that cancel each
+/// other out (one the mirror of another) have no meaningful alpha, and
+/// rounding alone would turn that zero into an alpha of ±10¹⁵.
+pub fn alpha_from_covariances(k: usize, cov: impl Fn(usize, usize) -> Option<f64>) -> Option<f64> {
     if k < 2 {
         return None;
     }
@@ -119,7 +131,7 @@ pub fn cronbach_alpha(items: &[Vec<Option<f64>>]) -> Option<f64> {
     let mut total = 0.0;
     for i in 0..k {
         for j in i..k {
-            let c = pairwise_covariance(&items[i], &items[j])?;
+            let c = cov(i, j)?;
             if i == j {
                 trace += c;
                 total += c;
@@ -128,11 +140,68 @@ pub fn cronbach_alpha(items: &[Vec<Option<f64>>]) -> Option<f64> {
             }
         }
     }
-    if total == 0.0 {
+    if total.abs() <= CANCELLED * trace.abs() {
         return None;
     }
     let k = k as f64;
     Some(k / (k - 1.0) * (1.0 - trace / total))
+}
+
+/// Below this fraction of the variances, the sum of the covariance matrix is
+/// taken for zero: far above rounding error, far below any real scale's.
+const CANCELLED: f64 = 1e-8;
+
+/// Summarises values given as counts of each distinct value, ascending and
+/// without zero counts, exactly as [`summarize`] would the values spelt out.
+pub fn summarize_counts(counts: &[(f64, usize)], missing: usize) -> Summary {
+    let n: usize = counts.iter().map(|(_, c)| c).sum();
+    if n == 0 {
+        return Summary {
+            missing,
+            ..Summary::default()
+        };
+    }
+    let mean = counts.iter().map(|(v, c)| v * *c as f64).sum::<f64>() / n as f64;
+    let sd = (n >= 2).then(|| {
+        let ss: f64 = counts
+            .iter()
+            .map(|(v, c)| *c as f64 * (v - mean).powi(2))
+            .sum();
+        (ss / (n - 1) as f64).sqrt()
+    });
+    Summary {
+        n,
+        missing,
+        mean: Some(mean),
+        sd,
+        min: nth_counted(counts, 0),
+        q1: quantile_counts(counts, n, 0.25),
+        median: quantile_counts(counts, n, 0.5),
+        q3: quantile_counts(counts, n, 0.75),
+        max: nth_counted(counts, n - 1),
+    }
+}
+
+/// The `p` quantile, R type 7, of `n` values given as ascending counts.
+fn quantile_counts(counts: &[(f64, usize)], n: usize, p: f64) -> Option<f64> {
+    let last = n.checked_sub(1)?;
+    let h = last as f64 * p.clamp(0.0, 1.0);
+    let lo = h.floor() as usize;
+    let hi = h.ceil() as usize;
+    let (lo_value, hi_value) = (nth_counted(counts, lo)?, nth_counted(counts, hi)?);
+    Some(lo_value + (h - lo as f64) * (hi_value - lo_value))
+}
+
+/// The value at 0-based `index` of the sorted values that `counts` stands for.
+fn nth_counted(counts: &[(f64, usize)], index: usize) -> Option<f64> {
+    let mut seen = 0;
+    for (v, c) in counts {
+        seen += c;
+        if index < seen {
+            return Some(*v);
+        }
+    }
+    None
 }
 
 /// A respondent's scale score: the mean of the answered items, after reverse
@@ -227,6 +296,50 @@ mod tests {
         assert_eq!(cronbach_alpha(&[vec![Some(1.0), Some(2.0)]]), None);
         let flat = vec![vec![Some(1.0), Some(1.0)], vec![Some(2.0), Some(2.0)]];
         assert_eq!(cronbach_alpha(&flat), None);
+    }
+
+    #[test]
+    fn alpha_of_items_that_cancel_out_is_none_not_rounding_noise() {
+        // y is x reverse-keyed on 6 points: the covariance matrix sums to
+        // zero, and the rounded means (5/3, 16/3) must not turn that into an
+        // alpha of −10¹⁶.
+        let x = [Some(1.0), Some(3.0), Some(1.0)];
+        let y = x.map(|v| v.map(|v| reverse(v, 6)));
+
+        assert_eq!(cronbach_alpha(&[x.to_vec(), y.to_vec()]), None);
+    }
+
+    #[test]
+    fn summaries_from_counts_match_summaries_of_the_values() {
+        let values = [3.5, -1.0, 3.5, 2.0, 7.25, 3.5, 2.0, 0.0, 11.0];
+        let present: Vec<Option<f64>> = values.iter().copied().map(Some).collect();
+        let counts = distribution(&present);
+
+        for n in 0..=values.len() {
+            let mut some: Vec<Option<f64>> = present[..n].to_vec();
+            some.push(None);
+            let expected = summarize(&some);
+            let got = summarize_counts(&distribution(&some), 1);
+            assert_eq!((got.n, got.missing), (expected.n, expected.missing));
+            assert_eq!(
+                (got.min, got.q1, got.median, got.q3, got.max),
+                (
+                    expected.min,
+                    expected.q1,
+                    expected.median,
+                    expected.q3,
+                    expected.max
+                )
+            );
+            for (a, b) in [(got.mean, expected.mean), (got.sd, expected.sd)] {
+                assert!(
+                    a.zip(b).is_none_or(|(a, b)| (a - b).abs() < 1e-12),
+                    "{a:?} {b:?}"
+                );
+                assert_eq!(a.is_some(), b.is_some());
+            }
+        }
+        assert_eq!(summarize_counts(&counts, 0).n, values.len());
     }
 
     #[test]
