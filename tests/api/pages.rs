@@ -11,7 +11,7 @@ use serde_json::json;
 use tests::TestApp;
 use worker::Job;
 
-use crate::fixtures::{self, CampaignSpec};
+use crate::fixtures;
 
 /// A browser that does not follow redirects, so each step can be checked.
 fn browser() -> reqwest::Client {
