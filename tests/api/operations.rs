@@ -1,11 +1,10 @@
 //! What operators watch: readiness and Prometheus metrics.
 
-use entities::Role;
 use reqwest::StatusCode;
 use serde_json::json;
 use tests::TestApp;
 
-use crate::fixtures::{self, CampaignSpec};
+use crate::fixtures;
 
 #[tokio::test]
 async fn readiness_checks_the_database_and_the_queue() -> anyhow::Result<()> {
@@ -28,26 +27,7 @@ fn sample(text: &str, series: &str) -> Option<f64> {
 #[tokio::test]
 async fn metrics_count_requests_by_operation_jobs_queue_and_emails() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
-    let admin = app
-        .account("north", "coord@north.test", Role::Coordinator)
-        .await?;
-    let questionnaire = fixtures::questionnaire(&app, &admin).await?;
-    let campaign =
-        fixtures::campaign(&app, &admin, &questionnaire, CampaignSpec::default()).await?;
-    let people = fixtures::learners(&app, &admin, &["a@north.test", "b@north.test"]).await?;
-    app.ok(
-        "mutation($input: InviteInput!) { inviteToCampaign(input: $input) { invited } }",
-        json!({ "input": { "campaignId": campaign, "personIds": people } }),
-        Some(&admin),
-    )
-    .await?;
-    app.ok(
-        "mutation($input: CampaignInput!) { launchCampaign(input: $input) { campaign { id } } }",
-        json!({ "input": { "campaignId": campaign } }),
-        Some(&admin),
-    )
-    .await?;
-    assert_eq!(app.jobs_done("send_invitations", 1).await?, 0);
+    let (admin, _, _) = fixtures::launched(&app, &["en", "en"]).await?;
     for _ in 0..3 {
         app.ok(
             "{ campaigns { edges { node { id } } } }",

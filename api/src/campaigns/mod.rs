@@ -163,6 +163,28 @@ pub struct AnswerInput {
     pub choices: Option<Vec<String>>,
 }
 
+impl AnswerInput {
+    /// The one value given, or none for "no answer"; two at once are refused.
+    fn into_raw(self) -> Result<service::RawAnswer, ApiError> {
+        let value = match (self.number, self.text, self.choices) {
+            (Some(n), None, None) => Some(Value::Number(n)),
+            (None, Some(t), None) => Some(Value::Text(t)),
+            (None, None, Some(c)) => Some(Value::Choices(c)),
+            (None, None, None) => None,
+            _ => {
+                return Err(ApiError::bad_input(format!(
+                    "answer to `{}`: give one of number, text or choices",
+                    self.item
+                )));
+            }
+        };
+        Ok(service::RawAnswer {
+            item: self.item,
+            value,
+        })
+    }
+}
+
 #[derive(InputObject)]
 pub struct SubmitResponseInput {
     /// The token of the invitation link.
@@ -339,24 +361,7 @@ impl CampaignMutation {
         let raw = input
             .answers
             .into_iter()
-            .map(|a| {
-                let value = match (a.number, a.text, a.choices) {
-                    (Some(n), None, None) => Some(Value::Number(n)),
-                    (None, Some(t), None) => Some(Value::Text(t)),
-                    (None, None, Some(c)) => Some(Value::Choices(c)),
-                    (None, None, None) => None,
-                    _ => {
-                        return Err(ApiError::bad_input(format!(
-                            "answer to `{}`: give one of number, text or choices",
-                            a.item
-                        )));
-                    }
-                };
-                Ok(service::RawAnswer {
-                    item: a.item,
-                    value,
-                })
-            })
+            .map(AnswerInput::into_raw)
             .collect::<Result<Vec<_>, _>>()?;
         let submitted = service::submit(ctx.state(), &input.token, raw, Utc::now()).await?;
         Ok(SubmitResponsePayload {
@@ -374,20 +379,14 @@ impl CampaignMutation {
     ) -> Result<SaveResponseDraftPayload> {
         let mut draft = service::Draft::new();
         for a in input.answers {
-            let value = match (a.number, a.text, a.choices) {
-                (Some(n), None, None) => service::DraftValue::One(n.to_string()),
-                (None, Some(t), None) => service::DraftValue::One(t),
-                (None, None, Some(c)) => service::DraftValue::Many(c),
-                (None, None, None) => continue,
-                _ => {
-                    return Err(ApiError::bad_input(format!(
-                        "answer to `{}`: give one of number, text or choices",
-                        a.item
-                    ))
-                    .into());
-                }
+            let raw = a.into_raw()?;
+            let value = match raw.value {
+                Some(Value::Number(n)) => service::DraftValue::One(n.to_string()),
+                Some(Value::Text(t)) => service::DraftValue::One(t),
+                Some(Value::Choices(c)) => service::DraftValue::Many(c),
+                None => continue,
             };
-            draft.insert(a.item, value);
+            draft.insert(raw.item, value);
         }
         let saved_at =
             service::save_draft(&ctx.state().db, &input.token, draft, Utc::now()).await?;
