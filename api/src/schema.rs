@@ -9,6 +9,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::accounts::{AccountMutation, AccountQuery, MemberMutation, Person};
 use crate::auth::{MANAGERS, READERS};
+use crate::campaigns::delivery::{DeliveryMutation, DeliveryQuery};
 use crate::campaigns::types::{Campaign, Invitation, Report};
 use crate::campaigns::{CampaignMutation, CampaignQuery};
 use crate::design::types::Programme;
@@ -94,7 +95,7 @@ impl NodeQuery {
                     .one(db)
                     .await
                     .map_err(ApiError::from)?
-                    .map(|m| Node::Invitation(Invitation(m)))
+                    .map(|m| Node::Invitation(Invitation::new(m)))
             }
             "Item" => {
                 caller.require(READERS)?;
@@ -141,6 +142,7 @@ pub struct Query(
     AccountQuery,
     QuestionnaireQuery,
     CampaignQuery,
+    DeliveryQuery,
     DesignQuery,
     DevelopmentQuery,
     RunningQuery,
@@ -152,6 +154,7 @@ pub struct Mutation(
     MemberMutation,
     QuestionnaireMutation,
     CampaignMutation,
+    DeliveryMutation,
     DesignMutation,
     DevelopmentMutation,
     RunningMutation,

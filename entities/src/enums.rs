@@ -80,6 +80,24 @@ pub enum EmailStatus {
     Pending,
     Sent,
     Failed,
+    /// Not sent: the address is on the suppression list.
+    Suppressed,
+}
+
+/// Why an organisation no longer writes to an address.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+pub enum SuppressionReason {
+    OptOut,
+    HardBounce,
+    Complaint,
+    Manual,
 }
 
 /// How a response reached the system.

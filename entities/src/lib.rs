@@ -39,6 +39,7 @@ pub mod scale;
 pub mod session_participant;
 pub mod standard;
 pub mod support_axis;
+pub mod suppression;
 pub mod training_completion;
 pub mod training_module;
 pub mod tutor_profile;

@@ -15,6 +15,7 @@ mod m20261204_000010_running;
 mod m20261204_000011_public_pages;
 mod m20261204_000012_accumulators;
 mod m20261204_000013_job_durations;
+mod m20261204_000014_suppression;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000011_public_pages::Migration),
             Box::new(m20261204_000012_accumulators::Migration),
             Box::new(m20261204_000013_job_durations::Migration),
+            Box::new(m20261204_000014_suppression::Migration),
         ]
     }
 }

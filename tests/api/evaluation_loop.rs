@@ -55,7 +55,8 @@ async fn reminders_reach_each_non_respondent_once_and_the_link_answers_once() ->
         .await?;
     assert_eq!(submitted["submitResponse"]["alreadySubmitted"], false);
 
-    // The first reminder falls due 72 hours after opening: two emails, not to Ada.
+    // The only reminder, so the last, falls due 72 hours after opening: two
+    // emails, not to Ada.
     let due = opens_at + Duration::hours(73);
     app.state
         .enqueue(Job::ReminderSweep { at: due })
@@ -72,7 +73,7 @@ async fn reminders_reach_each_non_respondent_once_and_the_link_answers_once() ->
     assert!(
         reminders
             .iter()
-            .all(|m| m.header("Subject").unwrap().starts_with("Reminder"))
+            .all(|m| m.header("Subject").unwrap().starts_with("Last reminder: "))
     );
 
     // A second sweep of the same step sends nothing.

@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod browser;
+mod delivery;
 mod demo_statistics;
 mod design;
 mod development;

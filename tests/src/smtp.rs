@@ -3,7 +3,7 @@
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-use mailin_embedded::response::OK;
+use mailin_embedded::response::{NO_MAILBOX, OK};
 use mailin_embedded::{Handler, Response, Server, SslConfig};
 
 /// One message as received on the wire.
@@ -55,6 +55,15 @@ impl Handler for Collector {
         self.recipients = to.to_vec();
         self.data.clear();
         OK
+    }
+
+    /// Mailboxes whose name starts with `gone` do not exist: a hard bounce.
+    fn rcpt(&mut self, to: &str) -> Response {
+        if to.trim_start_matches('<').starts_with("gone") {
+            NO_MAILBOX
+        } else {
+            OK
+        }
     }
 
     fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {

@@ -8,8 +8,34 @@ use tests::TestApp;
 use worker::tokens::{TokenKey, hash_token};
 use worker::{Context, delivery};
 
-/// A launched campaign with `n` invitees, opened an hour ago, reminding after 24 h.
+/// A launched campaign with `n` French-speaking invitees, opened an hour
+/// ago, reminding after 24 h.
 async fn campaign_with_invitees(app: &TestApp, n: usize) -> anyhow::Result<campaign::Model> {
+    let people: Vec<Invitee> = (0..n)
+        .map(|i| Invitee {
+            name: format!("Zo\u{eb} N\u{b0}{i}"),
+            email: format!("learner{i}@org.test"),
+            language: "fr",
+            time_zone: "Europe/Paris",
+        })
+        .collect();
+    campaign_for(app, "Spring survey: \u{e9}t\u{e9}", &people).await
+}
+
+struct Invitee {
+    name: String,
+    email: String,
+    language: &'static str,
+    time_zone: &'static str,
+}
+
+/// A launched campaign called `name` with these invitees, opened an hour
+/// ago, reminding after 24 h.
+async fn campaign_for(
+    app: &TestApp,
+    name: &str,
+    people: &[Invitee],
+) -> anyhow::Result<campaign::Model> {
     let admin = api::auth::add_member(
         &app.state.db,
         ("org", "Org"),
@@ -39,7 +65,7 @@ async fn campaign_with_invitees(app: &TestApp, n: usize) -> anyhow::Result<campa
     let c = campaign::Entity::insert(campaign::ActiveModel {
         organisation_id: Set(org),
         questionnaire_id: Set(questionnaire.id),
-        name: Set("Spring survey: \u{e9}t\u{e9}".into()),
+        name: Set(name.into()),
         opens_at: Set(now - Duration::hours(1)),
         closes_at: Set(now + Duration::days(7)),
         reminder_offsets_hours: Set(serde_json::json!([24])),
@@ -51,15 +77,15 @@ async fn campaign_with_invitees(app: &TestApp, n: usize) -> anyhow::Result<campa
     })
     .exec_with_returning(&app.state.db)
     .await?;
-    for i in 0..n {
+    for invitee in people {
         let p = person::Entity::insert(person::ActiveModel {
             organisation_id: Set(org),
             external_ref: Set(None),
-            name: Set(format!("Zo\u{eb} N\u{b0}{i}")),
-            email: Set(Some(format!("learner{i}@org.test"))),
+            name: Set(invitee.name.clone()),
+            email: Set(Some(invitee.email.clone())),
             kind: Set(PersonKind::Learner),
-            language: Set("fr".into()),
-            time_zone: Set("Europe/Paris".into()),
+            language: Set(invitee.language.into()),
+            time_zone: Set(invitee.time_zone.into()),
             created_at: Set(now),
             ..Default::default()
         })
@@ -171,5 +197,157 @@ async fn without_smtp_mail_lands_in_the_outbox_folder() -> anyhow::Result<()> {
     let files: Vec<_> = std::fs::read_dir(&outbox)?.collect::<Result<_, _>>()?;
     assert_eq!((done.sent, files.len()), (2, 2));
     assert!(app.mail.messages().is_empty());
+    app.stop().await
+}
+
+/// Parses a message as a mail client would.
+fn parse(raw: &str) -> mail_parser::Message<'_> {
+    mail_parser::MessageParser::default()
+        .parse(raw.as_bytes())
+        .expect("a parsable message")
+}
+
+#[tokio::test]
+async fn line_breaks_in_names_and_subjects_cannot_add_headers() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let people = [
+        Invitee {
+            name: "Zo\u{eb} Ng\u{1ef5}\u{1ec5}n\r\nBcc: victim@elsewhere.test".into(),
+            email: "learner0@org.test".into(),
+            language: "fr-CA",
+            time_zone: "America/Montreal",
+        },
+        Invitee {
+            name: "\u{674e}\u{534e}\nX-Injected: yes".into(),
+            email: "learner1@org.test".into(),
+            language: "en",
+            time_zone: "Asia/Shanghai",
+        },
+    ];
+    let c = campaign_for(&app, "\u{c9}t\u{e9} 2027\r\nX-Priority: 1", &people).await?;
+    let ctx = context(&app)?;
+
+    let done = delivery::sweep(&ctx, Some(c.id), Utc::now()).await?;
+
+    assert_eq!(done.sent, 2);
+    let mut messages = app.mail.messages();
+    messages.sort_by(|a, b| a.recipients.cmp(&b.recipients));
+    for (message, invitee) in messages.iter().zip(&people) {
+        assert_eq!(message.recipients, [invitee.email.clone()]);
+        let parsed = parse(&message.raw);
+        for header in parsed.headers() {
+            let name = header.name().to_ascii_lowercase();
+            assert!(
+                !["bcc", "cc", "x-injected", "x-priority"].contains(&name.as_str()),
+                "injected header {name} in\n{}",
+                message.raw
+            );
+        }
+        let to = parsed.to().and_then(|a| a.first()).expect("a To address");
+        assert_eq!(to.address(), Some(invitee.email.as_str()));
+        assert_eq!(
+            to.name(),
+            Some(invitee.name.replace(['\r', '\n'], " ").as_str()),
+            "the display name decodes to the stored name"
+        );
+        let subject = parsed.subject().expect("a subject");
+        assert!(
+            subject.ends_with("\u{c9}t\u{e9} 2027  X-Priority: 1"),
+            "{subject}"
+        );
+        // Both parts, each with the personal link and the opt-out link.
+        let text = parsed.body_text(0).expect("a text part");
+        let html = parsed.body_html(0).expect("an HTML part");
+        for part in [&text, &html] {
+            assert!(part.contains("/respond/"), "{part}");
+            assert!(part.contains("/unsubscribe/"), "{part}");
+        }
+        assert!(
+            parsed
+                .message_id()
+                .is_some_and(|id| id.ends_with("@localhost"))
+        );
+        assert!(parsed.header_raw("List-Unsubscribe").is_some());
+    }
+    let french = parse(&messages[0].raw);
+    assert!(
+        french
+            .subject()
+            .is_some_and(|s| s.starts_with("Votre avis compte"))
+    );
+    let text = french.body_text(0).expect("a text part");
+    assert!(
+        text.contains("(America/Montreal)"),
+        "closing time in the reader's zone: {text}"
+    );
+    assert!(
+        french
+            .body_html(0)
+            .is_some_and(|h| h.contains("lang=\"fr\"") && h.contains("Bcc: victim@elsewhere.test"))
+    );
+    app.stop().await
+}
+
+#[tokio::test]
+async fn suppressed_addresses_get_nothing_and_hard_bounces_are_suppressed() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let people: Vec<Invitee> = ["kept@org.test", "Opted.Out@org.test", "gone@org.test"]
+        .into_iter()
+        .map(|email| Invitee {
+            name: "Sam".into(),
+            email: email.into(),
+            language: "en",
+            time_zone: "Europe/London",
+        })
+        .collect();
+    let c = campaign_for(&app, "Survey", &people).await?;
+    let ctx = context(&app)?;
+    worker::suppression::suppress(
+        &app.state.db,
+        c.organisation_id,
+        " opted.out@ORG.test ",
+        entities::SuppressionReason::OptOut,
+        None,
+        None,
+    )
+    .await?;
+
+    let first = delivery::sweep(&ctx, Some(c.id), Utc::now()).await?;
+
+    // Only the kept address reached the server; the refused one is now suppressed.
+    let recipients: Vec<Vec<String>> = app
+        .mail
+        .messages()
+        .iter()
+        .map(|m| m.recipients.clone())
+        .collect();
+    assert_eq!(recipients, [vec!["kept@org.test".to_owned()]]);
+    assert_eq!((first.sent, first.failed, first.suppressed), (1, 1, 1));
+    let bounced =
+        worker::suppression::is_suppressed(&app.state.db, c.organisation_id, "GONE@org.test")
+            .await?;
+    assert_eq!(bounced, Some(entities::SuppressionReason::HardBounce));
+    let log: Vec<(String, entities::EmailStatus)> = email_message::Entity::find()
+        .all(&app.state.db)
+        .await?
+        .into_iter()
+        .map(|m| (m.recipient, m.status))
+        .collect();
+    assert!(log.contains(&(
+        "Opted.Out@org.test".into(),
+        entities::EmailStatus::Suppressed
+    )));
+    assert!(log.contains(&("gone@org.test".into(), entities::EmailStatus::Failed)));
+
+    // The reminder goes to the kept address only: the bounce is suppressed now.
+    let later = c.opens_at + Duration::hours(25);
+    let second = delivery::sweep(&ctx, Some(c.id), later).await?;
+    assert_eq!((second.sent, second.failed, second.suppressed), (1, 0, 2));
+    assert_eq!(app.mail.messages().len(), 2);
+
+    // Lifted, the address is written to at the next step, not before.
+    worker::suppression::lift(&app.state.db, c.organisation_id, "OPTED.OUT@org.test").await?;
+    let again = delivery::sweep(&ctx, Some(c.id), later).await?;
+    assert_eq!((again.sent, again.suppressed), (0, 0));
     app.stop().await
 }

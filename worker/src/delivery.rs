@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use entities::{EmailStatus, campaign, email_message, invitation, person};
+use entities::{EmailStatus, SuppressionReason, campaign, email_message, invitation, person};
 use futures::StreamExt;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -19,6 +19,8 @@ use tracing::{info, warn};
 
 use crate::jobs::{Context, JobError};
 use crate::mail::{MailError, Outgoing};
+use crate::suppression;
+use crate::templates::{CampaignEmail, Lang, Step};
 
 /// What a sweep did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -26,6 +28,8 @@ pub struct Delivered {
     pub campaigns: usize,
     pub sent: usize,
     pub failed: usize,
+    /// Not sent: the address is on the suppression list.
+    pub suppressed: usize,
 }
 
 /// When each step of a campaign falls due: the invitation at opening, then
@@ -77,6 +81,7 @@ pub async fn sweep(
         total.campaigns += 1;
         total.sent += done.sent;
         total.failed += done.failed;
+        total.suppressed += done.suppressed;
     }
     Ok(total)
 }
@@ -86,7 +91,10 @@ async fn deliver_step(
     campaign: &campaign::Model,
     step: usize,
 ) -> Result<Delivered, JobError> {
+    // Each invitee with the invitation: a list of ids would outgrow the
+    // parameters one statement may carry.
     let pending = invitation::Entity::find()
+        .find_also_related(person::Entity)
         .filter(invitation::Column::CampaignId.eq(campaign.id))
         .filter(invitation::Column::RespondedAt.is_null())
         .filter(invitation::Column::OptedOutAt.is_null())
@@ -110,27 +118,14 @@ async fn deliver_step(
     }
 
     let step = step as i32;
-    let due: Vec<&invitation::Model> = pending
-        .iter()
-        .filter(|i| highest.get(&i.id).is_none_or(|h| *h < step))
-        .collect();
-    let person_ids: Vec<i64> = due.iter().map(|i| i.person_id).collect();
-    let people: HashMap<i64, person::Model> = person::Entity::find()
-        .filter(person::Column::Id.is_in(person_ids))
-        .all(&ctx.db)
-        .await?
+    let work: Vec<(invitation::Model, person::Model, String, bool)> = pending
         .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-
-    // Owned work items: the futures below must not borrow across the stream.
-    let work: Vec<(invitation::Model, person::Model, String, bool)> = due
-        .into_iter()
-        .filter_map(|inv| {
-            let person = people.get(&inv.person_id)?;
+        .filter(|(i, _)| highest.get(&i.id).is_none_or(|h| *h < step))
+        .filter_map(|(inv, person)| {
+            let person = person?;
             let address = person.email.clone()?;
             let first_contact = !highest.contains_key(&inv.id);
-            Some((inv.clone(), person.clone(), address, first_contact))
+            Some((inv, person, address, first_contact))
         })
         .collect();
     let results =
@@ -149,9 +144,10 @@ async fn deliver_step(
     let mut done = Delivered::default();
     for result in results {
         match result? {
-            Some(true) => done.sent += 1,
-            Some(false) => done.failed += 1,
-            None => {}
+            Sent::Sent => done.sent += 1,
+            Sent::Failed => done.failed += 1,
+            Sent::Suppressed => done.suppressed += 1,
+            Sent::Elsewhere => {}
         }
     }
     info!(
@@ -159,12 +155,13 @@ async fn deliver_step(
         step,
         emails_sent = done.sent,
         emails_failed = done.failed,
+        emails_suppressed = done.suppressed,
         "step delivered"
     );
     Ok(done)
 }
 
-/// Claims the key, then sends. `None` when another run holds the key.
+/// Claims the key, then sends.
 async fn send_one(
     ctx: &Context,
     campaign: &campaign::Model,
@@ -173,31 +170,8 @@ async fn send_one(
     address: String,
     step: i32,
     first_contact: bool,
-) -> Result<Option<bool>, JobError> {
+) -> Result<Sent, JobError> {
     let key = format!("invitation:{}:step:{step}", inv.id);
-    let french = person
-        .language
-        .split(['-', '_'])
-        .next()
-        .is_some_and(|l| l.eq_ignore_ascii_case("fr"));
-    let subject = match (first_contact, french) {
-        (true, false) => format!("Your opinion counts: {}", campaign.name),
-        (false, false) => format!("Reminder: {}", campaign.name),
-        (true, true) => format!("Votre avis compte : {}", campaign.name),
-        (false, true) => format!("Rappel : {}", campaign.name),
-    };
-    let claim = email_message::ActiveModel {
-        organisation_id: Set(inv.organisation_id),
-        key: Set(key.clone()),
-        campaign_id: Set(Some(campaign.id)),
-        invitation_id: Set(Some(inv.id)),
-        step: Set(Some(step)),
-        recipient: Set(address.clone()),
-        subject: Set(subject.clone()),
-        status: Set(EmailStatus::Pending),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    };
     let token = ctx.tokens.token(&inv.token_nonce);
     let link = format!("{}/respond/{token}", ctx.public_url);
     let unsubscribe = format!(
@@ -205,50 +179,70 @@ async fn send_one(
         ctx.public_url,
         crate::tokens::unsubscribe_token(&ctx.tokens, inv.id, &inv.token_nonce)
     );
-    let closes = campaign.closes_at.format("%Y-%m-%d %H:%M UTC");
-    let text = if french {
-        format!(
-            "Bonjour {},\n\n{}\n\nMerci de répondre au questionnaire « {} » avant le {closes} :\n{link}\n\nCe lien vous est personnel : ne le transférez pas.\n\nNe plus recevoir de relances pour ce questionnaire : {unsubscribe}\n",
-            person.name,
-            if first_contact {
-                "Vous êtes invité·e à participer à l’évaluation de notre programme de tutorat."
-            } else {
-                "Ceci est un rappel : nous n’avons pas encore reçu vos réponses."
-            },
-            campaign.name,
-        )
-    } else {
-        format!(
-            "Hello {},\n\n{}\n\nPlease answer the questionnaire \"{}\" before {closes}:\n{link}\n\nThe link is personal: do not forward it.\n\nNo more reminders about this questionnaire: {unsubscribe}\n",
-            person.name,
-            if first_contact {
-                "You are invited to take part in an evaluation of our tutorial programme."
-            } else {
-                "This is a reminder: we have not yet received your answers."
-            },
-            campaign.name,
-        )
+    let last_step = reminder_offsets(campaign).len() as i32;
+    let email = CampaignEmail {
+        lang: Lang::of(&person.language),
+        step: if first_contact {
+            Step::Invitation
+        } else if step == last_step {
+            Step::LastReminder
+        } else {
+            Step::Reminder
+        },
+        name: &person.name,
+        campaign: &campaign.name,
+        closes_at: campaign.closes_at,
+        time_zone: &person.time_zone,
+        link: &link,
+        unsubscribe: &unsubscribe,
+    }
+    .render();
+    let claim = email_message::ActiveModel {
+        organisation_id: Set(inv.organisation_id),
+        key: Set(key.clone()),
+        campaign_id: Set(Some(campaign.id)),
+        invitation_id: Set(Some(inv.id)),
+        step: Set(Some(step)),
+        recipient: Set(address.clone()),
+        subject: Set(email.subject.clone()),
+        status: Set(EmailStatus::Pending),
+        created_at: Set(Utc::now()),
+        ..Default::default()
     };
     let mail = Outgoing {
         key: key.clone(),
         to_name: person.name.clone(),
         to_address: address,
-        subject,
-        text,
+        subject: email.subject,
+        text: email.text,
+        html: Some(email.html),
         unsubscribe_url: Some(unsubscribe),
     };
 
     send_claimed(ctx, claim, &mail).await
 }
 
-/// Records `claim` under its unique key, then sends `mail` and records the
-/// outcome. `None` when the key was already taken: the email went out, or is
-/// going out, elsewhere.
+/// What became of one email.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sent {
+    Sent,
+    Failed,
+    /// Not sent: the address is on the organisation's suppression list.
+    Suppressed,
+    /// The key was already taken: the email went out, or is going out, elsewhere.
+    Elsewhere,
+}
+
+/// The one place mail is sent from. Records `claim` under its unique key,
+/// skips an address on the organisation's suppression list, then sends
+/// `mail` and records the outcome. A permanent refusal from the server puts
+/// the address on the list.
 pub async fn send_claimed(
     ctx: &Context,
     claim: email_message::ActiveModel,
     mail: &Outgoing,
-) -> Result<Option<bool>, JobError> {
+) -> Result<Sent, JobError> {
+    let organisation_id = *claim.organisation_id.as_ref();
     let inserted = email_message::Entity::insert(claim)
         .on_conflict(
             OnConflict::column(email_message::Column::Key)
@@ -258,18 +252,61 @@ pub async fn send_claimed(
         .exec_without_returning(&ctx.db)
         .await?;
     if inserted == 0 {
-        return Ok(None);
+        return Ok(Sent::Elsewhere);
+    }
+
+    if let Some(reason) =
+        suppression::is_suppressed(&ctx.db, organisation_id, &mail.to_address).await?
+    {
+        let reason = serde_json::to_value(reason).unwrap_or_default();
+        record(
+            ctx,
+            &mail.key,
+            EmailStatus::Suppressed,
+            reason.as_str().map(str::to_owned),
+        )
+        .await?;
+        return Ok(Sent::Suppressed);
     }
 
     let outcome = ctx.mailer.send(mail).await;
     let (status, error) = match &outcome {
         Ok(()) => (EmailStatus::Sent, None),
         Err(e @ MailError::Invalid(_)) => (EmailStatus::Failed, Some(e.to_string())),
+        Err(MailError::Refused(answer)) => {
+            warn!(key = %mail.key, error.message = %answer, "address refused; suppressed");
+            suppression::suppress(
+                &ctx.db,
+                organisation_id,
+                &mail.to_address,
+                SuppressionReason::HardBounce,
+                Some(answer.clone()),
+                None,
+            )
+            .await?;
+            (EmailStatus::Failed, Some(format!("refused: {answer}")))
+        }
         Err(e) => {
             warn!(key = %mail.key, error.message = %e, "email not delivered");
             (EmailStatus::Failed, Some(e.to_string()))
         }
     };
+    record(ctx, &mail.key, status, error).await?;
+    Ok(if outcome.is_ok() {
+        Sent::Sent
+    } else {
+        Sent::Failed
+    })
+}
+
+/// Writes the outcome of the email under `key`.
+async fn record(
+    ctx: &Context,
+    key: &str,
+    status: EmailStatus,
+    error: Option<String>,
+) -> Result<(), JobError> {
+    let sent = status == EmailStatus::Sent;
     email_message::Entity::update_many()
         .col_expr(
             email_message::Column::Status,
@@ -281,12 +318,12 @@ pub async fn send_claimed(
         )
         .col_expr(
             email_message::Column::SentAt,
-            sea_orm::sea_query::Expr::value(outcome.is_ok().then(Utc::now)),
+            sea_orm::sea_query::Expr::value(sent.then(Utc::now)),
         )
-        .filter(email_message::Column::Key.eq(mail.key.clone()))
+        .filter(email_message::Column::Key.eq(key))
         .exec(&ctx.db)
         .await?;
-    Ok(Some(outcome.is_ok()))
+    Ok(())
 }
 
 #[cfg(test)]

@@ -15,7 +15,9 @@ pub mod results;
 pub mod running;
 pub mod settings;
 pub mod stats;
+pub mod suppression;
 pub mod telemetry;
+pub mod templates;
 pub mod tokens;
 
 pub use jobs::{Context, Job, JobQueue};

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use lettre::message::Mailbox;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 /// An email to send.
@@ -16,6 +16,8 @@ pub struct Outgoing {
     pub to_address: String,
     pub subject: String,
     pub text: String,
+    /// An HTML alternative to `text`, saying the same.
+    pub html: Option<String>,
     /// One-click unsubscribe link, sent as `List-Unsubscribe` (RFC 2369)
     /// with `List-Unsubscribe-Post` (RFC 8058).
     pub unsubscribe_url: Option<String>,
@@ -26,6 +28,9 @@ pub enum MailError {
     /// The message itself is wrong: retrying cannot help.
     #[error("message rejected: {0}")]
     Invalid(String),
+    /// The server refused the recipient or the message for good (5xx).
+    #[error("refused by the mail server: {0}")]
+    Refused(String),
     /// The transport failed: a later attempt may succeed.
     #[error("delivery failed")]
     Transport(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -72,8 +77,7 @@ impl Mailer {
             .message_id(Some(message_id))
             .from(from)
             .to(to)
-            .subject(mail.subject.replace(['\r', '\n'], " "))
-            .header(ContentType::TEXT_PLAIN);
+            .subject(mail.subject.replace(['\r', '\n'], " "));
         if let Some(url) = &mail.unsubscribe_url {
             if !url.starts_with("https://") && !url.starts_with("http://")
                 || url
@@ -94,19 +98,29 @@ impl Mailer {
                     "List-Unsubscribe=One-Click".to_owned(),
                 ));
         }
-        builder
-            .body(mail.text.clone())
-            .map_err(|e| MailError::Invalid(e.to_string()))
+        let built = match &mail.html {
+            Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+                mail.text.clone(),
+                html.clone(),
+            )),
+            None => builder
+                .header(ContentType::TEXT_PLAIN)
+                .body(mail.text.clone()),
+        };
+        built.map_err(|e| MailError::Invalid(e.to_string()))
     }
 
     pub async fn send(&self, mail: &Outgoing) -> Result<(), MailError> {
         let message = self.build(mail)?;
         match self {
             Self::Smtp { transport, .. } => {
-                transport
-                    .send(message)
-                    .await
-                    .map_err(|e| MailError::Transport(Box::new(e)))?;
+                transport.send(message).await.map_err(|e| {
+                    if e.is_permanent() {
+                        MailError::Refused(e.to_string())
+                    } else {
+                        MailError::Transport(Box::new(e))
+                    }
+                })?;
             }
             Self::Outbox { dir, .. } => {
                 tokio::fs::create_dir_all(dir)

@@ -5,6 +5,11 @@ use std::path::PathBuf;
 use clap::Parser;
 use worker::{Context, JobQueue, Settings, db, jobs, telemetry};
 
+// Many small, short-lived allocations per request: mimalloc keeps them
+// cheap where the system allocator spends a sixth of the time.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Runs background jobs: invitations, reminders, aggregation and reports.
 #[derive(Parser)]
 #[command(version)]

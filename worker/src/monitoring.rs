@@ -479,9 +479,10 @@ async fn send_digest(
             to_address: user.email.clone(),
             subject,
             text: format!("Hello {},\n\n{text}", user.display_name),
+            html: None,
             unsubscribe_url: None,
         };
-        if send_claimed(ctx, claim, &mail).await? == Some(true) {
+        if send_claimed(ctx, claim, &mail).await? == crate::delivery::Sent::Sent {
             sent += 1;
         }
     }

@@ -2,6 +2,7 @@
 //! and asking for figures and reports.
 
 pub mod answers;
+pub mod delivery;
 pub mod import;
 pub mod service;
 pub mod shares;

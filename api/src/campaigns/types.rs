@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entities::{campaign, campaign_result, invitation, report};
+use entities::{campaign, campaign_result, invitation, person, report};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use worker::report::ReportData;
 use worker::results::CampaignResults;
@@ -65,6 +65,11 @@ impl Campaign {
     async fn response_count(&self, ctx: &Context<'_>) -> Result<u64> {
         Ok(counts(ctx, self.0.id).await?.responses)
     }
+    /// Its emails by where they stand. Coordinators only.
+    async fn delivery(&self, ctx: &Context<'_>) -> Result<super::delivery::DeliveryCounts> {
+        ctx.caller_in(crate::auth::MANAGERS)?;
+        Ok(super::delivery::counts(&ctx.state().db, self.0.id).await?)
+    }
     /// Invitations answered ÷ invitations; null without invitations.
     async fn response_rate(&self, ctx: &Context<'_>) -> Result<Option<f64>> {
         let c = counts(ctx, self.0.id).await?;
@@ -87,8 +92,31 @@ impl Campaign {
         if let Some(after) = after {
             query = query.filter(invitation::Column::Id.gt(after));
         }
-        let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
-        Ok(connection(rows, size, after, |r| r.id, Invitation))
+        let db = &ctx.state().db;
+        // People asked for come with the page, in the same round trip.
+        let with_people = ctx
+            .look_ahead()
+            .field("edges")
+            .field("node")
+            .field("person")
+            .exists();
+        let rows: Vec<(invitation::Model, Option<person::Model>)> = if with_people {
+            query
+                .find_also_related(person::Entity)
+                .all(db)
+                .await
+                .map_err(ApiError::from)?
+        } else {
+            let rows = query.all(db).await.map_err(ApiError::from)?;
+            rows.into_iter().map(|r| (r, None)).collect()
+        };
+        Ok(connection(
+            rows,
+            size,
+            after,
+            |(r, _)| r.id,
+            |(r, p)| Invitation::with_person(r, p),
+        ))
     }
     /// The latest aggregate; null until the campaign has been aggregated.
     async fn results(&self, ctx: &Context<'_>) -> Result<Option<Results>> {
@@ -146,7 +174,18 @@ pub enum CampaignStatus {
 }
 
 /// A person invited to a campaign.
-pub struct Invitation(pub invitation::Model);
+pub struct Invitation(pub invitation::Model, Option<person::Model>);
+
+impl Invitation {
+    pub fn new(invitation: invitation::Model) -> Self {
+        Self(invitation, None)
+    }
+
+    /// An invitation whose person was read with it.
+    fn with_person(invitation: invitation::Model, person: Option<person::Model>) -> Self {
+        Self(invitation, person)
+    }
+}
 
 #[Object]
 impl Invitation {
@@ -154,7 +193,10 @@ impl Invitation {
         crate::ids::encode("Invitation", self.0.id)
     }
     async fn person(&self, ctx: &Context<'_>) -> Result<crate::accounts::Person> {
-        let p = ctx.loader().load_one(PersonById(self.0.person_id)).await?;
+        let p = match &self.1 {
+            Some(p) => Some(p.clone()),
+            None => ctx.loader().load_one(PersonById(self.0.person_id)).await?,
+        };
         Ok(crate::accounts::Person(
             p.ok_or(ApiError::NotFound("person"))?,
         ))

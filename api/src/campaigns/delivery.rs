@@ -1,0 +1,199 @@
+//! Where the emails of a campaign stand, and the addresses an organisation
+//! no longer writes to.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entities::{EmailStatus, email_message, suppression};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+
+use crate::auth::MANAGERS;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::ids;
+use crate::pagination::{Page, id_page};
+use crate::state::ContextExt;
+
+/// Emails of a campaign by where they stand.
+#[derive(SimpleObject, Default, Debug, PartialEq, Eq)]
+pub struct DeliveryCounts {
+    /// Recorded and being sent now, or cut short by a stop of the worker.
+    pub pending: u64,
+    pub sent: u64,
+    /// Refused or not delivered; see the email log.
+    pub failed: u64,
+    /// Not sent: the address is on the suppression list.
+    pub suppressed: u64,
+}
+
+/// Counts of a campaign's emails by status: one grouped query.
+pub async fn counts(db: &DatabaseConnection, campaign_id: i64) -> ApiResult<DeliveryCounts> {
+    let rows: Vec<(EmailStatus, i64)> = email_message::Entity::find()
+        .select_only()
+        .column(email_message::Column::Status)
+        .column_as(email_message::Column::Id.count(), "n")
+        .filter(email_message::Column::CampaignId.eq(campaign_id))
+        .group_by(email_message::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut out = DeliveryCounts::default();
+    for (status, n) in rows {
+        let n = u64::try_from(n).unwrap_or(0);
+        match status {
+            EmailStatus::Pending => out.pending = n,
+            EmailStatus::Sent => out.sent = n,
+            EmailStatus::Failed => out.failed = n,
+            EmailStatus::Suppressed => out.suppressed = n,
+        }
+    }
+    Ok(out)
+}
+
+/// Why an address is suppressed.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entities::SuppressionReason")]
+pub enum Reason {
+    /// The person asked for no email at all.
+    OptOut,
+    /// The mail server refused the address for good.
+    HardBounce,
+    /// The person reported an email as unwanted.
+    Complaint,
+    /// Added by a coordinator for another reason.
+    Manual,
+}
+
+/// An address the organisation no longer writes to.
+pub struct Suppression(pub suppression::Model);
+
+#[Object]
+impl Suppression {
+    async fn id(&self) -> ID {
+        ids::encode("Suppression", self.0.id)
+    }
+    /// Lower-cased.
+    async fn address(&self) -> &str {
+        &self.0.address
+    }
+    async fn reason(&self) -> Reason {
+        self.0.reason.into()
+    }
+    /// A note, or what the mail server answered.
+    async fn detail(&self) -> Option<&str> {
+        self.0.detail.as_deref()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+#[derive(Default)]
+pub struct DeliveryQuery;
+
+#[Object]
+impl DeliveryQuery {
+    /// Addresses the organisation no longer writes to, newest first.
+    /// Coordinators only.
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    async fn suppressions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<Suppression>> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        let query = suppression::Entity::find()
+            .filter(suppression::Column::OrganisationId.eq(caller.organisation_id));
+        Ok(id_page(
+            &ctx.state().db,
+            query,
+            (suppression::Column::Id, sea_orm::Order::Desc),
+            (first, after),
+            |r| r.id,
+            Suppression,
+        )
+        .await?)
+    }
+}
+
+#[derive(InputObject)]
+pub struct SuppressAddressInput {
+    pub address: String,
+    /// `OPT_OUT`, `COMPLAINT` or `MANUAL`; bounces are recorded by the worker.
+    pub reason: Reason,
+    pub detail: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct SuppressAddressPayload {
+    pub suppression: Suppression,
+}
+
+#[derive(InputObject)]
+pub struct LiftSuppressionInput {
+    pub address: String,
+}
+
+#[derive(SimpleObject)]
+pub struct LiftSuppressionPayload {
+    /// Whether the address was on the list.
+    pub lifted: bool,
+}
+
+#[derive(Default)]
+pub struct DeliveryMutation;
+
+#[Object]
+impl DeliveryMutation {
+    /// Stops every email to an address from the organisation, at once and
+    /// for every campaign. Adding an address twice keeps the first entry.
+    async fn suppress_address(
+        &self,
+        ctx: &Context<'_>,
+        input: SuppressAddressInput,
+    ) -> Result<SuppressAddressPayload> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        let mut problems = Vec::new();
+        if !crate::auth::valid_email(input.address.trim()) {
+            problems.push(Problem::field("address", "is not an email address"));
+        }
+        if input.reason == Reason::HardBounce {
+            problems.push(Problem::field(
+                "reason",
+                "bounces are recorded from the mail server's answer",
+            ));
+        }
+        if let Some(detail) = &input.detail {
+            crate::validate::text(&mut problems, "detail", detail, 2_000);
+        }
+        if !problems.is_empty() {
+            return Err(ApiError::invalid(problems).into());
+        }
+        let row = worker::suppression::suppress(
+            &ctx.state().db,
+            caller.organisation_id,
+            &input.address,
+            input.reason.into(),
+            input.detail.map(|d| d.trim().to_owned()),
+            Some(caller.user_id),
+        )
+        .await
+        .map_err(ApiError::from)?;
+        Ok(SuppressAddressPayload {
+            suppression: Suppression(row),
+        })
+    }
+
+    /// Lets the organisation write to an address again.
+    async fn lift_suppression(
+        &self,
+        ctx: &Context<'_>,
+        input: LiftSuppressionInput,
+    ) -> Result<LiftSuppressionPayload> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        let lifted =
+            worker::suppression::lift(&ctx.state().db, caller.organisation_id, &input.address)
+                .await
+                .map_err(ApiError::from)?;
+        Ok(LiftSuppressionPayload { lifted })
+    }
+}

@@ -1,0 +1,174 @@
+//! The suppression list and a campaign's delivery counts, over GraphQL.
+
+use chrono::{Duration, Utc};
+use entities::Role;
+use serde_json::{Value, json};
+use tests::TestApp;
+use worker::Job;
+
+use crate::fixtures;
+
+const SUPPRESS: &str = r#"mutation($input: SuppressAddressInput!) {
+    suppressAddress(input: $input) { suppression { id address reason detail } }
+}"#;
+
+async fn delivery(app: &TestApp, token: &str, campaign: &str) -> anyhow::Result<Value> {
+    let data = app
+        .ok(
+            "query($id: ID!) { node(id: $id) { ... on Campaign { delivery { pending sent failed suppressed } } } }",
+            json!({ "id": campaign }),
+            Some(token),
+        )
+        .await?;
+    Ok(data["node"]["delivery"].clone())
+}
+
+#[tokio::test]
+async fn a_suppressed_address_gets_no_reminder_and_the_counts_say_so() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let (coordinator, campaign, mail) = fixtures::launched(&app, &["en", "fr"]).await?;
+    assert_eq!(
+        delivery(&app, &coordinator, &campaign).await?,
+        json!({ "pending": 0, "sent": 2, "failed": 0, "suppressed": 0 })
+    );
+
+    let added = app
+        .ok(
+            SUPPRESS,
+            json!({ "input": { "address": " L1@North.test ", "reason": "OPT_OUT", "detail": "asked by phone" } }),
+            Some(&coordinator),
+        )
+        .await?;
+    assert_eq!(
+        added["suppressAddress"]["suppression"]["address"],
+        "l1@north.test"
+    );
+    // Adding it again keeps the first entry.
+    let again = app
+        .ok(
+            SUPPRESS,
+            json!({ "input": { "address": "l1@north.test", "reason": "MANUAL" } }),
+            Some(&coordinator),
+        )
+        .await?;
+    assert_eq!(again["suppressAddress"]["suppression"]["reason"], "OPT_OUT");
+
+    let due = Utc::now() + Duration::hours(72);
+    app.state
+        .enqueue(Job::ReminderSweep { at: due })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    assert_eq!(app.jobs_done("reminder_sweep", 1).await?, 0);
+    let reminders: Vec<_> = app.mail.messages().into_iter().skip(2).collect();
+    assert_eq!(reminders.len(), 1);
+    assert_eq!(reminders[0].recipients, mail[0].recipients);
+    assert_eq!(
+        delivery(&app, &coordinator, &campaign).await?,
+        json!({ "pending": 0, "sent": 3, "failed": 0, "suppressed": 1 })
+    );
+
+    let listed = app
+        .ok(
+            "{ suppressions(first: 10) { edges { node { address reason detail createdAt } } } }",
+            json!({}),
+            Some(&coordinator),
+        )
+        .await?;
+    let edges = listed["suppressions"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 1);
+    assert_eq!(edges[0]["node"]["detail"], "asked by phone");
+
+    let lifted = app
+        .ok(
+            "mutation { liftSuppression(input: { address: \"l1@NORTH.test\" }) { lifted } }",
+            json!({}),
+            Some(&coordinator),
+        )
+        .await?;
+    assert_eq!(lifted["liftSuppression"]["lifted"], true);
+    let listed = app
+        .ok(
+            "{ suppressions { edges { node { address } } } }",
+            json!({}),
+            Some(&coordinator),
+        )
+        .await?;
+    assert_eq!(listed["suppressions"]["edges"], json!([]));
+    Ok(())
+}
+
+#[tokio::test]
+async fn suppressions_are_checked_kept_to_coordinators_and_to_their_organisation()
+-> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let coordinator = app
+        .account("north", "coord@north.test", Role::Coordinator)
+        .await?;
+    let observer = app
+        .account("north", "obs@north.test", Role::Observer)
+        .await?;
+    let outsider = app
+        .account("south", "coord@south.test", Role::Coordinator)
+        .await?;
+
+    for (input, field) in [
+        (
+            json!({ "address": "not an address", "reason": "MANUAL" }),
+            "address",
+        ),
+        (
+            json!({ "address": "a@b.test", "reason": "HARD_BOUNCE" }),
+            "reason",
+        ),
+    ] {
+        let body = app
+            .post(SUPPRESS, json!({ "input": input }), Some(&coordinator))
+            .await?;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+        assert_eq!(
+            body["errors"][0]["extensions"]["problems"][0]["field"], field,
+            "{body}"
+        );
+    }
+    let input = json!({ "input": { "address": "a@b.test", "reason": "COMPLAINT" } });
+    assert_eq!(
+        app.error_code(SUPPRESS, input.clone(), Some(&observer))
+            .await?,
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        app.error_code(SUPPRESS, input.clone(), None).await?,
+        "UNAUTHENTICATED"
+    );
+    app.ok(SUPPRESS, input, Some(&coordinator)).await?;
+
+    // Another organisation neither sees nor lifts it.
+    let theirs = app
+        .ok(
+            "{ suppressions { edges { node { address } } } }",
+            json!({}),
+            Some(&outsider),
+        )
+        .await?;
+    assert_eq!(theirs["suppressions"]["edges"], json!([]));
+    let lifted = app
+        .ok(
+            "mutation { liftSuppression(input: { address: \"a@b.test\" }) { lifted } }",
+            json!({}),
+            Some(&outsider),
+        )
+        .await?;
+    assert_eq!(lifted["liftSuppression"]["lifted"], false);
+    let ours = app
+        .ok(
+            "{ suppressions { edges { node { address reason } } } }",
+            json!({}),
+            Some(&coordinator),
+        )
+        .await?;
+    assert_eq!(
+        ours["suppressions"]["edges"],
+        json!([{ "node": { "address": "a@b.test", "reason": "COMPLAINT" } }])
+    );
+    Ok(())
+}

@@ -1,0 +1,78 @@
+//! The addresses an organisation no longer writes to. Every email goes
+//! through [`crate::delivery::send_claimed`], which asks [`is_suppressed`]
+//! first; a permanent refusal from the mail server adds the address here.
+
+use chrono::Utc;
+use entities::{SuppressionReason, suppression};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+
+/// The form addresses are kept and compared in.
+pub fn normalise(address: &str) -> String {
+    address.trim().to_lowercase()
+}
+
+/// Whether `organisation_id` must not write to `address`.
+pub async fn is_suppressed(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    address: &str,
+) -> Result<Option<SuppressionReason>, DbErr> {
+    Ok(suppression::Entity::find()
+        .filter(suppression::Column::OrganisationId.eq(organisation_id))
+        .filter(suppression::Column::Address.eq(normalise(address)))
+        .one(db)
+        .await?
+        .map(|s| s.reason))
+}
+
+/// Adds `address`; an address already on the list keeps its first reason.
+pub async fn suppress(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    address: &str,
+    reason: SuppressionReason,
+    detail: Option<String>,
+    created_by: Option<i64>,
+) -> Result<suppression::Model, DbErr> {
+    let address = normalise(address);
+    suppression::Entity::insert(suppression::ActiveModel {
+        organisation_id: Set(organisation_id),
+        address: Set(address.clone()),
+        reason: Set(reason),
+        detail: Set(detail),
+        created_by: Set(created_by),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([
+            suppression::Column::OrganisationId,
+            suppression::Column::Address,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    suppression::Entity::find()
+        .filter(suppression::Column::OrganisationId.eq(organisation_id))
+        .filter(suppression::Column::Address.eq(address))
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("suppression".into()))
+}
+
+/// Takes `address` off the list; whether it was on it.
+pub async fn lift(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    address: &str,
+) -> Result<bool, DbErr> {
+    let deleted = suppression::Entity::delete_many()
+        .filter(suppression::Column::OrganisationId.eq(organisation_id))
+        .filter(suppression::Column::Address.eq(normalise(address)))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected > 0)
+}

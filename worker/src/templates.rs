@@ -1,0 +1,330 @@
+//! The wording of the emails sent to invitees: English or French after the
+//! recipient's language, each as plain text and as HTML, with times shown in
+//! the recipient's own time zone.
+
+use chrono::{DateTime, Datelike, Utc};
+
+use crate::report::escape;
+
+/// The languages emails are written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Fr,
+}
+
+impl Lang {
+    /// French for `fr`, `fr-CA`, `fr_BE`…; English for anything else.
+    pub fn of(tag: &str) -> Self {
+        let primary = tag.split(['-', '_']).next().unwrap_or_default();
+        if primary.eq_ignore_ascii_case("fr") {
+            Self::Fr
+        } else {
+            Self::En
+        }
+    }
+}
+
+/// Which email of a campaign's schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Invitation,
+    Reminder,
+    /// The last reminder before closing.
+    LastReminder,
+}
+
+/// An email about a campaign to one invitee.
+pub struct CampaignEmail<'a> {
+    pub lang: Lang,
+    pub step: Step,
+    pub name: &'a str,
+    pub campaign: &'a str,
+    pub closes_at: DateTime<Utc>,
+    /// IANA name of the recipient's time zone; UTC when unknown.
+    pub time_zone: &'a str,
+    pub link: &'a str,
+    pub unsubscribe: &'a str,
+}
+
+/// A rendered email.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl CampaignEmail<'_> {
+    pub fn render(&self) -> Rendered {
+        let w = Wording::of(self.lang, self.step);
+        let closes = local_time(self.closes_at, self.time_zone, self.lang);
+        let subject = format!("{}{}", w.subject, self.campaign);
+        let text = format!(
+            "{} {},\n\n{}\n\n{}\n{}\n\n{}\n\n{} {}\n",
+            w.greeting,
+            self.name,
+            w.lead,
+            w.ask(self.campaign, &closes),
+            self.link,
+            w.personal,
+            w.stop,
+            self.unsubscribe,
+        );
+        let html = format!(
+            "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width\"><title>{title}</title></head>\
+             <body style=\"font-family:system-ui,sans-serif;line-height:1.5;color:#1a1a1a;max-width:36em\">\n\
+             <p>{greeting} {name},</p>\n<p>{lead}</p>\n<p>{ask}</p>\n\
+             <p><a href=\"{link}\" style=\"display:inline-block;padding:.6em 1.2em;background:#1d4ed8;color:#fff;\
+             border-radius:.3em;text-decoration:none;font-weight:600\">{button}</a></p>\n\
+             <p style=\"font-size:.9em\">{personal}</p>\n\
+             <p style=\"font-size:.85em;color:#555\"><a href=\"{unsubscribe}\" style=\"color:#555\">{stop_link}</a></p>\n\
+             </body></html>\n",
+            lang = match self.lang {
+                Lang::En => "en",
+                Lang::Fr => "fr",
+            },
+            title = escape(&subject),
+            greeting = w.greeting,
+            name = escape(self.name),
+            lead = w.lead,
+            ask = escape(&w.ask(self.campaign, &closes)),
+            link = escape(self.link),
+            button = w.button,
+            personal = w.personal,
+            unsubscribe = escape(self.unsubscribe),
+            stop_link = w.stop_link,
+        );
+        Rendered {
+            subject,
+            text,
+            html,
+        }
+    }
+}
+
+/// The fixed sentences of one email in one language.
+struct Wording {
+    lang: Lang,
+    subject: &'static str,
+    greeting: &'static str,
+    lead: &'static str,
+    button: &'static str,
+    personal: &'static str,
+    stop: &'static str,
+    stop_link: &'static str,
+}
+
+impl Wording {
+    fn of(lang: Lang, step: Step) -> Self {
+        match lang {
+            Lang::En => Self {
+                lang,
+                subject: match step {
+                    Step::Invitation => "Your opinion counts: ",
+                    Step::Reminder => "Reminder: ",
+                    Step::LastReminder => "Last reminder: ",
+                },
+                greeting: "Hello",
+                lead: match step {
+                    Step::Invitation => {
+                        "You are invited to take part in an evaluation of our tutorial programme."
+                    }
+                    Step::Reminder => "This is a reminder: we have not yet received your answers.",
+                    Step::LastReminder => {
+                        "This is the last reminder: the questionnaire closes soon and we have not yet received your answers."
+                    }
+                },
+                button: "Answer the questionnaire",
+                personal: "The link is personal: do not forward it.",
+                stop: "No more reminders about this questionnaire:",
+                stop_link: "No more reminders about this questionnaire",
+            },
+            Lang::Fr => Self {
+                lang,
+                subject: match step {
+                    Step::Invitation => "Votre avis compte : ",
+                    Step::Reminder => "Rappel : ",
+                    Step::LastReminder => "Dernier rappel : ",
+                },
+                greeting: "Bonjour",
+                lead: match step {
+                    Step::Invitation => {
+                        "Vous êtes invité·e à participer à l’évaluation de notre programme de tutorat."
+                    }
+                    Step::Reminder => {
+                        "Ceci est un rappel : nous n’avons pas encore reçu vos réponses."
+                    }
+                    Step::LastReminder => {
+                        "Ceci est le dernier rappel : le questionnaire ferme bientôt et nous n’avons pas encore reçu vos réponses."
+                    }
+                },
+                button: "Répondre au questionnaire",
+                personal: "Ce lien vous est personnel : ne le transférez pas.",
+                stop: "Ne plus recevoir de relances pour ce questionnaire :",
+                stop_link: "Ne plus recevoir de relances pour ce questionnaire",
+            },
+        }
+    }
+
+    fn ask(&self, campaign: &str, closes: &str) -> String {
+        match self.lang {
+            Lang::En => format!("Please answer the questionnaire \"{campaign}\" before {closes}:"),
+            Lang::Fr => {
+                format!("Merci de répondre au questionnaire « {campaign} » avant le {closes} :")
+            }
+        }
+    }
+}
+
+/// `at` as read in `time_zone`, written out in `lang`, with the zone named:
+/// "Friday 12 March 2027, 18:00 (Europe/Paris)". An unknown zone reads as UTC.
+pub fn local_time(at: DateTime<Utc>, time_zone: &str, lang: Lang) -> String {
+    let (local, zone) = match time_zone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => (at.with_timezone(&tz).naive_local(), tz.name()),
+        Err(_) => (at.naive_utc(), "UTC"),
+    };
+    let weekday = local.weekday().num_days_from_monday() as usize;
+    let month = local.month0() as usize;
+    let time = local.format("%H:%M");
+    match lang {
+        Lang::En => format!(
+            "{} {} {} {}, {time} ({zone})",
+            EN_DAYS[weekday],
+            local.day(),
+            EN_MONTHS[month],
+            local.year()
+        ),
+        Lang::Fr => format!(
+            "{} {} {} {} à {time} ({zone})",
+            FR_DAYS[weekday],
+            local.day(),
+            FR_MONTHS[month],
+            local.year()
+        ),
+    }
+}
+
+const EN_DAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+const EN_MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const FR_DAYS: [&str; 7] = [
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+];
+const FR_MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn email(lang: Lang, step: Step) -> Rendered {
+        CampaignEmail {
+            lang,
+            step,
+            name: "Zoë <b>&amp;</b>",
+            campaign: "Spring \"survey\" <2027>",
+            closes_at: Utc.with_ymd_and_hms(2027, 3, 12, 17, 0, 0).unwrap(),
+            time_zone: "Europe/Paris",
+            link: "https://tutoring.example/respond/abc?x=1&y=2",
+            unsubscribe: "https://tutoring.example/unsubscribe/1.mac",
+        }
+        .render()
+    }
+
+    #[test]
+    fn the_language_follows_the_primary_subtag() {
+        assert_eq!(Lang::of("fr"), Lang::Fr);
+        assert_eq!(Lang::of("fr-CA"), Lang::Fr);
+        assert_eq!(Lang::of("FR_be"), Lang::Fr);
+        assert_eq!(Lang::of("en-GB"), Lang::En);
+        assert_eq!(Lang::of("frr"), Lang::En);
+        assert_eq!(Lang::of(""), Lang::En);
+    }
+
+    #[test]
+    fn times_are_shown_in_the_recipients_zone_across_daylight_saving() {
+        // Paris is UTC+1 in winter and UTC+2 from the last Sunday of March.
+        let winter = Utc.with_ymd_and_hms(2027, 3, 12, 17, 0, 0).unwrap();
+        let summer = Utc.with_ymd_and_hms(2027, 4, 2, 16, 0, 0).unwrap();
+        assert_eq!(
+            local_time(winter, "Europe/Paris", Lang::En),
+            "Friday 12 March 2027, 18:00 (Europe/Paris)"
+        );
+        assert_eq!(
+            local_time(summer, "Europe/Paris", Lang::Fr),
+            "vendredi 2 avril 2027 à 18:00 (Europe/Paris)"
+        );
+        assert_eq!(
+            local_time(winter, "America/Montreal", Lang::Fr),
+            "vendredi 12 mars 2027 à 12:00 (America/Montreal)"
+        );
+        assert_eq!(
+            local_time(winter, "Mars/Olympus", Lang::En),
+            "Friday 12 March 2027, 17:00 (UTC)"
+        );
+    }
+
+    #[test]
+    fn both_parts_say_the_same_in_each_language() {
+        let en = email(Lang::En, Step::Invitation);
+        assert_eq!(en.subject, "Your opinion counts: Spring \"survey\" <2027>");
+        assert!(en.text.starts_with("Hello Zoë <b>&amp;</b>,\n"));
+        assert!(
+            en.text
+                .contains("before Friday 12 March 2027, 18:00 (Europe/Paris):")
+        );
+        assert!(
+            en.text
+                .contains("https://tutoring.example/respond/abc?x=1&y=2")
+        );
+        let fr = email(Lang::Fr, Step::LastReminder);
+        assert_eq!(fr.subject, "Dernier rappel : Spring \"survey\" <2027>");
+        assert!(fr.text.contains("avant le vendredi 12 mars 2027 à 18:00"));
+        assert!(fr.html.contains("<html lang=\"fr\">"));
+        assert!(fr.html.contains("Répondre au questionnaire"));
+    }
+
+    #[test]
+    fn the_html_part_escapes_names_and_links() {
+        let html = email(Lang::En, Step::Reminder).html;
+        assert!(html.contains("Hello Zoë &lt;b&gt;&amp;amp;&lt;/b&gt;,"));
+        assert!(html.contains("&quot;survey&quot; &lt;2027&gt;"));
+        assert!(html.contains("href=\"https://tutoring.example/respond/abc?x=1&amp;y=2\""));
+        assert!(!html.contains("<b>"));
+    }
+}
