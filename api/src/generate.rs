@@ -241,6 +241,7 @@ pub async fn generate(
                 opens_at,
                 closes_at: opens_at + Duration::days(30),
                 reminder_offsets_hours: vec![72, 168],
+                reminder_policy: None,
                 min_group_size: 10,
                 low_score_threshold: 0.5,
             },

@@ -15,6 +15,10 @@ pub struct Model {
     pub closes_at: DateTimeUtc,
     #[sea_orm(column_type = "Json")]
     pub reminder_offsets_hours: Json,
+    /// How reminders are timed beyond their offsets; see the worker's
+    /// `reminders` module.
+    #[sea_orm(column_type = "Json", nullable)]
+    pub reminder_policy: Option<Json>,
     pub min_group_size: i32,
     pub low_score_threshold: f64,
     pub launched_at: Option<DateTimeUtc>,

@@ -16,6 +16,7 @@ mod m20261204_000011_public_pages;
 mod m20261204_000012_accumulators;
 mod m20261204_000013_job_durations;
 mod m20261204_000014_suppression;
+mod m20261204_000015_reminder_policy;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000012_accumulators::Migration),
             Box::new(m20261204_000013_job_durations::Migration),
             Box::new(m20261204_000014_suppression::Migration),
+            Box::new(m20261204_000015_reminder_policy::Migration),
         ]
     }
 }

@@ -172,3 +172,101 @@ async fn suppressions_are_checked_kept_to_coordinators_and_to_their_organisation
     );
     Ok(())
 }
+
+const CREATE: &str = r#"mutation($input: CreateCampaignInput!) {
+    createCampaign(input: $input) { campaign {
+        reminderOffsetsHours
+        reminderPolicy { sendAt quietHours { from to } targetResponseRate }
+    } }
+}"#;
+
+#[tokio::test]
+async fn a_reminder_policy_is_checked_kept_and_read_back() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let coordinator = app
+        .account("north", "coord@north.test", Role::Coordinator)
+        .await?;
+    let questionnaire = fixtures::questionnaire(&app, &coordinator).await?;
+    let opens = Utc::now();
+    let base = json!({
+        "questionnaireId": questionnaire,
+        "name": "Weekly",
+        "opensAt": opens.to_rfc3339(),
+        "closesAt": (opens + Duration::days(20)).to_rfc3339(),
+    });
+    let with = |extra: Value| {
+        let mut input = base.clone();
+        for (k, v) in extra.as_object().unwrap() {
+            input[k] = v.clone();
+        }
+        json!({ "input": input })
+    };
+
+    let created = app
+        .ok(
+            CREATE,
+            with(json!({
+                "reminderEveryDays": 7,
+                "maxReminders": 2,
+                "reminderPolicy": { "sendAt": "09:30", "quietHours": { "from": "20:00", "to": "08:00" },
+                                    "targetResponseRate": 0.8 }
+            })),
+            Some(&coordinator),
+        )
+        .await?;
+    assert_eq!(
+        created["createCampaign"]["campaign"],
+        json!({
+            "reminderOffsetsHours": [168, 336],
+            "reminderPolicy": { "sendAt": "09:30", "quietHours": { "from": "20:00", "to": "08:00" },
+                                "targetResponseRate": 0.8 }
+        })
+    );
+    let plain = app.ok(CREATE, with(json!({})), Some(&coordinator)).await?;
+    assert_eq!(
+        plain["createCampaign"]["campaign"]["reminderPolicy"],
+        json!({ "sendAt": null, "quietHours": null, "targetResponseRate": null })
+    );
+
+    for (extra, field) in [
+        (
+            json!({ "reminderPolicy": { "sendAt": "9h" } }),
+            "reminderPolicy.sendAt",
+        ),
+        (
+            json!({ "reminderPolicy": { "quietHours": { "from": "22:00", "to": "25:00" } } }),
+            "reminderPolicy.quietHours.to",
+        ),
+        (
+            json!({ "reminderPolicy": { "quietHours": { "from": "22:00", "to": "22:00" } } }),
+            "reminderPolicy.quietHours",
+        ),
+        (
+            json!({ "reminderPolicy": { "targetResponseRate": 1.5 } }),
+            "reminderPolicy.targetResponseRate",
+        ),
+        (json!({ "reminderEveryDays": 7 }), "maxReminders"),
+        (
+            json!({ "reminderEveryDays": 7, "maxReminders": 2, "reminderOffsetsHours": [24] }),
+            "reminderOffsetsHours",
+        ),
+        // The third weekly reminder would fall after closing, on day 21.
+        (
+            json!({ "reminderEveryDays": 7, "maxReminders": 3 }),
+            "reminderOffsetsHours[2]",
+        ),
+    ] {
+        let body = app
+            .post(CREATE, with(extra.clone()), Some(&coordinator))
+            .await?;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{extra}: {body}"
+        );
+        assert_eq!(
+            body["errors"][0]["extensions"]["problems"][0]["field"], field,
+            "{extra}: {body}"
+        );
+    }
+    Ok(())
+}

@@ -36,6 +36,16 @@ async fn campaign_for(
     name: &str,
     people: &[Invitee],
 ) -> anyhow::Result<campaign::Model> {
+    campaign_with(app, name, people, |_| {}).await
+}
+
+/// The same, with `adjust` applied to the campaign before it is stored.
+async fn campaign_with(
+    app: &TestApp,
+    name: &str,
+    people: &[Invitee],
+    adjust: impl FnOnce(&mut campaign::ActiveModel),
+) -> anyhow::Result<campaign::Model> {
     let admin = api::auth::add_member(
         &app.state.db,
         ("org", "Org"),
@@ -62,7 +72,7 @@ async fn campaign_for(
         .exec_with_returning(&app.state.db)
         .await?;
     let now = Utc::now();
-    let c = campaign::Entity::insert(campaign::ActiveModel {
+    let mut c = campaign::ActiveModel {
         organisation_id: Set(org),
         questionnaire_id: Set(questionnaire.id),
         name: Set(name.into()),
@@ -74,9 +84,11 @@ async fn campaign_for(
         launched_at: Set(Some(now)),
         created_at: Set(now),
         ..Default::default()
-    })
-    .exec_with_returning(&app.state.db)
-    .await?;
+    };
+    adjust(&mut c);
+    let c = campaign::Entity::insert(c)
+        .exec_with_returning(&app.state.db)
+        .await?;
     for invitee in people {
         let p = person::Entity::insert(person::ActiveModel {
             organisation_id: Set(org),
@@ -349,5 +361,163 @@ async fn suppressed_addresses_get_nothing_and_hard_bounces_are_suppressed() -> a
     worker::suppression::lift(&app.state.db, c.organisation_id, "OPTED.OUT@org.test").await?;
     let again = delivery::sweep(&ctx, Some(c.id), later).await?;
     assert_eq!((again.sent, again.suppressed), (0, 0));
+    app.stop().await
+}
+
+/// The (recipient, step, subject) of each email recorded since `seen`.
+async fn new_emails(app: &TestApp, seen: &mut usize) -> anyhow::Result<Vec<(String, i32, String)>> {
+    use sea_orm::QueryOrder;
+    let all = email_message::Entity::find()
+        .order_by_asc(email_message::Column::Id)
+        .all(&app.state.db)
+        .await?;
+    let fresh = all[*seen..]
+        .iter()
+        .map(|m| (m.recipient.clone(), m.step.unwrap_or(-1), m.subject.clone()))
+        .collect();
+    *seen = all.len();
+    Ok(fresh)
+}
+
+#[tokio::test]
+async fn a_daily_reminder_keeps_its_local_hour_across_daylight_saving_and_quiet_hours_defer_it()
+-> anyhow::Result<()> {
+    use chrono::TimeZone;
+    let app = TestApp::spawn().await?;
+    let people = [
+        Invitee {
+            name: "Paris".into(),
+            email: "paris@org.test".into(),
+            language: "fr",
+            time_zone: "Europe/Paris",
+        },
+        Invitee {
+            name: "New York".into(),
+            email: "ny@org.test".into(),
+            language: "en",
+            time_zone: "America/New_York",
+        },
+    ];
+    let utc = |d: u32, h: u32, m: u32| Utc.with_ymd_and_hms(2027, 3, d, h, m, 0).unwrap();
+    // Opens at 09:00 in Paris, 04:00 in New York; daily reminders at 09:00
+    // local for four days; nothing between 20:00 and 08:00 local.
+    let c = campaign_with(&app, "Spring", &people, |c| {
+        c.opens_at = Set(utc(25, 8, 0));
+        c.closes_at = Set(utc(31, 22, 0));
+        c.reminder_offsets_hours = Set(serde_json::json!([24, 48, 72, 96]));
+        c.reminder_policy = Set(Some(serde_json::json!({
+            "sendAt": "09:00:00",
+            "quiet": { "from": "20:00:00", "to": "08:00:00" }
+        })));
+    })
+    .await?;
+    let ctx = context(&app)?;
+    let mut seen = 0;
+    let paris = |step: i32| ("paris@org.test".to_owned(), step);
+    let ny = |step: i32| ("ny@org.test".to_owned(), step);
+
+    // Each sweep, at the instant the clock is set to, and what it sends.
+    let expected = [
+        (utc(25, 8, 0), vec![paris(0)]),
+        // 04:00 in New York is quiet: the invitation waits until 08:00 there.
+        (utc(25, 11, 59), vec![]),
+        (utc(25, 12, 0), vec![ny(0)]),
+        (utc(26, 8, 0), vec![paris(1)]),
+        (utc(26, 12, 59), vec![]),
+        (utc(26, 13, 0), vec![ny(1)]),
+        (utc(27, 8, 0), vec![paris(2)]),
+        (utc(27, 13, 0), vec![ny(2)]),
+        // Paris moves to summer time on the 28th: 09:00 is now 07:00 UTC.
+        (utc(28, 6, 59), vec![]),
+        (utc(28, 7, 0), vec![paris(3)]),
+        // After a day without sweeps, each catches up once, with the latest step.
+        (utc(30, 13, 0), vec![paris(4), ny(4)]),
+        (utc(30, 13, 0), vec![]),
+    ];
+    for (at, want) in expected {
+        delivery::sweep(&ctx, Some(c.id), at).await?;
+        let mut got: Vec<(String, i32)> = new_emails(&app, &mut seen)
+            .await?
+            .into_iter()
+            .map(|(to, step, _)| (to, step))
+            .collect();
+        got.sort();
+        let mut want = want;
+        want.sort();
+        assert_eq!(got, want, "sweep at {at}");
+    }
+    let subjects: Vec<String> = app
+        .mail
+        .messages()
+        .iter()
+        .filter_map(|m| m.header("Subject"))
+        .collect();
+    assert_eq!(subjects.len(), 9);
+    let log = email_message::Entity::find().all(&app.state.db).await?;
+    let subject_of = |to: &str, step: i32| {
+        log.iter()
+            .find(|m| m.recipient == to && m.step == Some(step))
+            .map(|m| m.subject.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(subject_of("paris@org.test", 3), "Rappel : Spring");
+    assert_eq!(subject_of("paris@org.test", 4), "Dernier rappel : Spring");
+    assert_eq!(subject_of("ny@org.test", 4), "Last reminder: Spring");
+    app.stop().await
+}
+
+#[tokio::test]
+async fn reminders_stop_at_the_target_response_rate() -> anyhow::Result<()> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let app = TestApp::spawn().await?;
+    let people: Vec<Invitee> = (0..4)
+        .map(|i| Invitee {
+            name: format!("Learner {i}"),
+            email: format!("l{i}@org.test"),
+            language: "en",
+            time_zone: "Europe/London",
+        })
+        .collect();
+    let c = campaign_with(&app, "Target", &people, |c| {
+        c.reminder_offsets_hours = Set(serde_json::json!([24, 48]));
+        c.reminder_policy = Set(Some(serde_json::json!({ "targetResponseRate": 0.5 })));
+    })
+    .await?;
+    let ctx = context(&app)?;
+    assert_eq!(delivery::sweep(&ctx, Some(c.id), Utc::now()).await?.sent, 4);
+
+    // One answer in four: the reminder goes to the three others.
+    let answered = |n: u64| {
+        let db = app.state.db.clone();
+        let campaign = c.id;
+        async move {
+            let ids: Vec<i64> = invitation::Entity::find()
+                .filter(invitation::Column::CampaignId.eq(campaign))
+                .all(&db)
+                .await?
+                .into_iter()
+                .map(|i| i.id)
+                .take(n as usize)
+                .collect();
+            invitation::Entity::update_many()
+                .col_expr(
+                    invitation::Column::RespondedAt,
+                    sea_orm::sea_query::Expr::value(Some(Utc::now())),
+                )
+                .filter(invitation::Column::Id.is_in(ids))
+                .exec(&db)
+                .await?;
+            anyhow::Ok(())
+        }
+    };
+    answered(1).await?;
+    let later = c.opens_at + Duration::hours(25);
+    assert_eq!(delivery::sweep(&ctx, Some(c.id), later).await?.sent, 3);
+
+    // Two in four reach the target: the second reminder goes to nobody.
+    answered(2).await?;
+    let done = delivery::sweep(&ctx, Some(c.id), c.opens_at + Duration::hours(49)).await?;
+    assert_eq!(done.sent, 0);
+    assert_eq!(app.mail.messages().len(), 7);
     app.stop().await
 }

@@ -1,24 +1,30 @@
 //! Invitations and reminders.
 //!
 //! Step 0 of a campaign is the invitation, due when it opens; step n is the
-//! n-th reminder, due `reminder_offsets_hours[n − 1]` after opening. A sweep
-//! at time `at` sends each non-respondent the latest step due, unless that
-//! step (or a later one) already went out. Each email is recorded under the
-//! key `invitation:{id}:step:{n}` before it is sent; the unique key makes a
-//! second sweep, a retry or a second worker skip it.
+//! n-th reminder, due `reminder_offsets_hours[n − 1]` after opening, placed
+//! in each recipient's time zone by the campaign's reminder policy (see
+//! [`crate::reminders`]). A sweep at time `at` sends each non-respondent the
+//! latest step due for them, unless that step (or a later one) already went
+//! out. Each email is recorded under the key `invitation:{id}:step:{n}`
+//! before it is sent; the unique key makes a second sweep, a retry or a
+//! second worker skip it.
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use entities::{EmailStatus, SuppressionReason, campaign, email_message, invitation, person};
 use futures::StreamExt;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+};
 use serde::Serialize;
 use tracing::{info, warn};
 
 use crate::jobs::{Context, JobError};
 use crate::mail::{MailError, Outgoing};
+use crate::reminders::{self, ReminderPolicy};
 use crate::suppression;
 use crate::templates::{CampaignEmail, Lang, Step};
 
@@ -32,29 +38,32 @@ pub struct Delivered {
     pub suppressed: usize,
 }
 
-/// When each step of a campaign falls due: the invitation at opening, then
-/// one reminder per offset.
-pub fn due_times(campaign: &campaign::Model) -> impl Iterator<Item = DateTime<Utc>> + use<> {
-    let opens_at = campaign.opens_at;
-    let reminders = reminder_offsets(campaign)
-        .into_iter()
-        .map_while(move |hours| opens_at.checked_add_signed(Duration::try_hours(hours)?));
-    std::iter::once(opens_at).chain(reminders)
-}
-
 pub fn reminder_offsets(campaign: &campaign::Model) -> Vec<i64> {
     serde_json::from_value(campaign.reminder_offsets_hours.clone()).unwrap_or_default()
 }
 
-/// The latest step due at `at`, if the campaign is open then.
-pub fn latest_due_step(campaign: &campaign::Model, at: DateTime<Utc>) -> Option<usize> {
+pub fn reminder_policy(campaign: &campaign::Model) -> ReminderPolicy {
+    ReminderPolicy::from_json(campaign.reminder_policy.as_ref())
+}
+
+/// When each step of a campaign falls due for a recipient in `zone`.
+pub fn due_times(campaign: &campaign::Model, zone: Tz) -> Vec<DateTime<Utc>> {
+    reminders::schedule(
+        campaign.opens_at,
+        campaign.closes_at,
+        &reminder_offsets(campaign),
+        &reminder_policy(campaign),
+        zone,
+    )
+}
+
+/// The latest step due at `at` for a recipient in `zone`, if the campaign
+/// is open then.
+pub fn latest_due_step(campaign: &campaign::Model, zone: Tz, at: DateTime<Utc>) -> Option<usize> {
     if campaign.launched_at.is_none() || at < campaign.opens_at || at >= campaign.closes_at {
         return None;
     }
-    due_times(campaign)
-        .take_while(|due| *due <= at)
-        .count()
-        .checked_sub(1)
+    reminders::latest_due(&due_times(campaign, zone), at)
 }
 
 /// Sends what is due at `at`, for one campaign or for all.
@@ -74,10 +83,7 @@ pub async fn sweep(
 
     let mut total = Delivered::default();
     for campaign in &campaigns {
-        let Some(step) = latest_due_step(campaign, at) else {
-            continue;
-        };
-        let done = deliver_step(ctx, campaign, step).await?;
+        let done = deliver_due(ctx, campaign, at).await?;
         total.campaigns += 1;
         total.sent += done.sent;
         total.failed += done.failed;
@@ -86,10 +92,11 @@ pub async fn sweep(
     Ok(total)
 }
 
-async fn deliver_step(
+/// Sends each non-respondent of `campaign` the step due for them at `at`.
+async fn deliver_due(
     ctx: &Context,
     campaign: &campaign::Model,
-    step: usize,
+    at: DateTime<Utc>,
 ) -> Result<Delivered, JobError> {
     // Each invitee with the invitation: a list of ids would outgrow the
     // parameters one statement may carry.
@@ -117,29 +124,59 @@ async fn deliver_step(
         }
     }
 
-    let step = step as i32;
-    let work: Vec<(invitation::Model, person::Model, String, bool)> = pending
+    // Once the target response rate is reached, only invitations still
+    // owed (deferred by quiet hours) go out.
+    let policy = reminder_policy(campaign);
+    let target_reached = match policy.target_response_rate {
+        Some(_) => {
+            let counts = response_counts(ctx, campaign.id).await?;
+            policy.target_reached(counts.0, counts.1)
+        }
+        None => false,
+    };
+    // Recipients in one zone share their schedule.
+    let mut by_zone: HashMap<String, (Option<i32>, i32)> = HashMap::new();
+    let mut step_for = |zone_name: &str| {
+        *by_zone.entry(zone_name.to_owned()).or_insert_with(|| {
+            let zone = reminders::zone(zone_name);
+            let last = due_times(campaign, zone).len() as i32 - 1;
+            let step = latest_due_step(campaign, zone, at).map(|s| s as i32);
+            (step, last)
+        })
+    };
+    let work: Vec<Work> = pending
         .into_iter()
-        .filter(|(i, _)| highest.get(&i.id).is_none_or(|h| *h < step))
         .filter_map(|(inv, person)| {
             let person = person?;
             let address = person.email.clone()?;
+            let (step, last) = step_for(&person.time_zone);
+            let mut step = step?;
             let first_contact = !highest.contains_key(&inv.id);
-            Some((inv, person, address, first_contact))
+            if target_reached {
+                step = step.min(0);
+            }
+            if highest.get(&inv.id).is_some_and(|h| *h >= step) {
+                return None;
+            }
+            Some(Work {
+                last: step == last && step > 0,
+                inv,
+                person,
+                address,
+                step,
+                first_contact,
+            })
         })
         .collect();
-    let results =
-        futures::stream::iter(work)
-            .map(|(inv, person, address, first_contact)| {
-                let ctx = ctx.clone();
-                let campaign = campaign.clone();
-                async move {
-                    send_one(&ctx, &campaign, &inv, &person, address, step, first_contact).await
-                }
-            })
-            .buffer_unordered(8)
-            .collect::<Vec<_>>()
-            .await;
+    let results = futures::stream::iter(work)
+        .map(|w| {
+            let ctx = ctx.clone();
+            let campaign = campaign.clone();
+            async move { send_one(&ctx, &campaign, w).await }
+        })
+        .buffer_unordered(8)
+        .collect::<Vec<_>>()
+        .await;
 
     let mut done = Delivered::default();
     for result in results {
@@ -152,25 +189,49 @@ async fn deliver_step(
     }
     info!(
         campaign_id = campaign.id,
-        step,
         emails_sent = done.sent,
         emails_failed = done.failed,
         emails_suppressed = done.suppressed,
-        "step delivered"
+        "due emails delivered"
     );
     Ok(done)
 }
 
-/// Claims the key, then sends.
-async fn send_one(
-    ctx: &Context,
-    campaign: &campaign::Model,
-    inv: &invitation::Model,
-    person: &person::Model,
+/// Invitations answered and invitations, of one campaign.
+async fn response_counts(ctx: &Context, campaign_id: i64) -> Result<(u64, u64), JobError> {
+    let invited = invitation::Entity::find()
+        .filter(invitation::Column::CampaignId.eq(campaign_id))
+        .count(&ctx.db)
+        .await?;
+    let responded = invitation::Entity::find()
+        .filter(invitation::Column::CampaignId.eq(campaign_id))
+        .filter(invitation::Column::RespondedAt.is_not_null())
+        .count(&ctx.db)
+        .await?;
+    Ok((responded, invited))
+}
+
+/// One email owed to one invitee.
+struct Work {
+    inv: invitation::Model,
+    person: person::Model,
     address: String,
     step: i32,
     first_contact: bool,
-) -> Result<Sent, JobError> {
+    /// The last reminder this invitee can get before closing.
+    last: bool,
+}
+
+/// Claims the key, then sends.
+async fn send_one(ctx: &Context, campaign: &campaign::Model, w: Work) -> Result<Sent, JobError> {
+    let Work {
+        inv,
+        person,
+        address,
+        step,
+        first_contact,
+        last,
+    } = w;
     let key = format!("invitation:{}:step:{step}", inv.id);
     let token = ctx.tokens.token(&inv.token_nonce);
     let link = format!("{}/respond/{token}", ctx.public_url);
@@ -179,12 +240,11 @@ async fn send_one(
         ctx.public_url,
         crate::tokens::unsubscribe_token(&ctx.tokens, inv.id, &inv.token_nonce)
     );
-    let last_step = reminder_offsets(campaign).len() as i32;
     let email = CampaignEmail {
         lang: Lang::of(&person.language),
         step: if first_contact {
             Step::Invitation
-        } else if step == last_step {
+        } else if last {
             Step::LastReminder
         } else {
             Step::Reminder
@@ -329,7 +389,7 @@ async fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use chrono::{Duration, TimeZone};
 
     fn campaign(offsets: &[i64]) -> campaign::Model {
         let opens = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
@@ -341,6 +401,7 @@ mod tests {
             opens_at: opens,
             closes_at: opens + Duration::days(14),
             reminder_offsets_hours: serde_json::json!(offsets),
+            reminder_policy: None,
             min_group_size: 5,
             low_score_threshold: 0.5,
             launched_at: Some(opens),
@@ -350,15 +411,21 @@ mod tests {
 
     #[test]
     fn the_latest_due_step_follows_the_offsets_and_stops_at_closing() {
-        let c = campaign(&[72, 168]);
+        let c = campaign(&[72, 168, 400]);
         let at = |h: i64| c.opens_at + Duration::hours(h);
+        let due = |h: i64| latest_due_step(&c, Tz::UTC, at(h));
 
-        assert_eq!(latest_due_step(&c, at(-1)), None);
-        assert_eq!(latest_due_step(&c, at(0)), Some(0));
-        assert_eq!(latest_due_step(&c, at(71)), Some(0));
-        assert_eq!(latest_due_step(&c, at(72)), Some(1));
-        assert_eq!(latest_due_step(&c, at(200)), Some(2));
-        assert_eq!(latest_due_step(&c, at(14 * 24)), None);
+        assert_eq!(due(-1), None);
+        assert_eq!(due(0), Some(0));
+        assert_eq!(due(71), Some(0));
+        assert_eq!(due(72), Some(1));
+        assert_eq!(due(200), Some(2));
+        assert_eq!(due(14 * 24), None);
+        assert_eq!(
+            due_times(&c, Tz::UTC).len(),
+            3,
+            "the 400 h step falls after closing"
+        );
     }
 
     #[test]
@@ -366,6 +433,6 @@ mod tests {
         let mut c = campaign(&[]);
         c.launched_at = None;
 
-        assert_eq!(latest_due_step(&c, c.opens_at), None);
+        assert_eq!(latest_due_step(&c, Tz::UTC, c.opens_at), None);
     }
 }

@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod mail;
 pub mod matching;
 pub mod monitoring;
+pub mod reminders;
 pub mod report;
 pub mod results;
 pub mod running;

@@ -137,10 +137,129 @@ pub struct CreateCampaignInput {
     /// Hours after opening at which non-respondents are reminded, increasing.
     #[graphql(default)]
     pub reminder_offsets_hours: Vec<i64>,
+    /// Instead of offsets: a reminder every so many days, at most
+    /// `maxReminders` of them.
+    pub reminder_every_days: Option<i32>,
+    pub max_reminders: Option<i32>,
+    /// When reminders go out in each invitee's time zone, and when they stop.
+    pub reminder_policy: Option<ReminderPolicyInput>,
     #[graphql(default = 5)]
     pub min_group_size: i32,
     #[graphql(default = 0.5)]
     pub low_score_threshold: f64,
+}
+
+/// How reminders are timed beyond their offsets, in each invitee's own
+/// time zone.
+#[derive(InputObject)]
+pub struct ReminderPolicyInput {
+    /// Local time, `HH:MM`, at which reminders go out on the day their
+    /// offset falls; a reminder this moves past closing is not sent.
+    pub send_at: Option<String>,
+    /// Local hours without email; an email due inside waits for their end.
+    pub quiet_hours: Option<QuietHoursInput>,
+    /// No more reminders once this share of invitees has answered, above 0 and at most 1.
+    pub target_response_rate: Option<f64>,
+}
+
+/// Local hours `[from, to)`, `HH:MM`; the window may span midnight.
+#[derive(InputObject)]
+pub struct QuietHoursInput {
+    pub from: String,
+    pub to: String,
+}
+
+/// Reads a policy, adding what is wrong with it to `problems`.
+fn reminder_policy(
+    input: ReminderPolicyInput,
+    problems: &mut Vec<crate::error::Problem>,
+) -> worker::reminders::ReminderPolicy {
+    use crate::error::Problem;
+    let mut time = |field: &str, value: &str| {
+        let parsed = chrono::NaiveTime::parse_from_str(value.trim(), "%H:%M").ok();
+        if parsed.is_none() {
+            problems.push(Problem::field(
+                format!("reminderPolicy.{field}"),
+                "is not a time of day like 09:00",
+            ));
+        }
+        parsed
+    };
+    let send_at = input.send_at.as_deref().and_then(|t| time("sendAt", t));
+    let quiet = input.quiet_hours.and_then(|q| {
+        let from = time("quietHours.from", &q.from);
+        let to = time("quietHours.to", &q.to);
+        Some(worker::reminders::QuietHours {
+            from: from?,
+            to: to?,
+        })
+    });
+    if quiet.is_some_and(|q| q.from == q.to) {
+        problems.push(Problem::field(
+            "reminderPolicy.quietHours",
+            "must not start and end at the same time",
+        ));
+    }
+    if let Some(rate) = input.target_response_rate
+        && !(rate > 0.0 && rate <= 1.0)
+    {
+        problems.push(Problem::field(
+            "reminderPolicy.targetResponseRate",
+            "must be a fraction above 0 and at most 1",
+        ));
+    }
+    worker::reminders::ReminderPolicy {
+        send_at,
+        quiet,
+        target_response_rate: input.target_response_rate,
+    }
+}
+
+/// Offsets from `every` days and a `max` count; problems otherwise.
+fn every_days(input: &CreateCampaignInput, problems: &mut Vec<crate::error::Problem>) -> Vec<i64> {
+    use crate::error::Problem;
+    match (input.reminder_every_days, input.max_reminders) {
+        (None, None) => input.reminder_offsets_hours.clone(),
+        (Some(_), Some(_)) if !input.reminder_offsets_hours.is_empty() => {
+            problems.push(Problem::field(
+                "reminderOffsetsHours",
+                "give offsets, or reminderEveryDays and maxReminders, not both",
+            ));
+            Vec::new()
+        }
+        (Some(every), Some(max)) => {
+            if !(1..=365).contains(&every) {
+                problems.push(Problem::field("reminderEveryDays", "must be from 1 to 365"));
+            }
+            let most = service::MAX_REMINDERS as i32;
+            if !(1..=most).contains(&max) {
+                problems.push(Problem::field(
+                    "maxReminders",
+                    format!("must be from 1 to {most}"),
+                ));
+            }
+            if !problems.is_empty() {
+                return Vec::new();
+            }
+            (1..=i64::from(max))
+                .map(|k| k * i64::from(every) * 24)
+                .collect()
+        }
+        (None, Some(_)) => {
+            problems.push(Problem::field(
+                "reminderEveryDays",
+                "is needed with maxReminders",
+            ));
+            Vec::new()
+        }
+        (Some(_), None) => {
+            problems.push(Problem::field(
+                "maxReminders",
+                "is needed with reminderEveryDays",
+            ));
+            Vec::new()
+        }
+    }
 }
 
 #[derive(InputObject)]
@@ -301,12 +420,21 @@ impl CampaignMutation {
         input: CreateCampaignInput,
     ) -> Result<CampaignPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
+        let mut problems = Vec::new();
+        let offsets = every_days(&input, &mut problems);
+        let policy = input
+            .reminder_policy
+            .map(|p| reminder_policy(p, &mut problems));
+        if !problems.is_empty() {
+            return Err(ApiError::invalid(problems).into());
+        }
         let new = service::NewCampaign {
             questionnaire_id: ids::decode(&input.questionnaire_id, "Questionnaire")?,
             name: input.name,
             opens_at: input.opens_at,
             closes_at: input.closes_at,
-            reminder_offsets_hours: input.reminder_offsets_hours,
+            reminder_offsets_hours: offsets,
+            reminder_policy: policy,
             min_group_size: input.min_group_size,
             low_score_threshold: input.low_score_threshold,
         };

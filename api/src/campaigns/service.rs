@@ -51,6 +51,7 @@ pub struct NewCampaign {
     pub opens_at: DateTime<Utc>,
     pub closes_at: DateTime<Utc>,
     pub reminder_offsets_hours: Vec<i64>,
+    pub reminder_policy: Option<worker::reminders::ReminderPolicy>,
     pub min_group_size: i32,
     pub low_score_threshold: f64,
 }
@@ -131,6 +132,9 @@ pub async fn create(
         opens_at: Set(new.opens_at),
         closes_at: Set(new.closes_at),
         reminder_offsets_hours: Set(serde_json::json!(new.reminder_offsets_hours)),
+        reminder_policy: Set(new
+            .reminder_policy
+            .and_then(|p| serde_json::to_value(p).ok())),
         min_group_size: Set(new.min_group_size),
         low_score_threshold: Set(new.low_score_threshold),
         launched_at: Set(None),

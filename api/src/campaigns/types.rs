@@ -42,6 +42,10 @@ impl Campaign {
     async fn reminder_offsets_hours(&self) -> Vec<i64> {
         worker::delivery::reminder_offsets(&self.0)
     }
+    /// When reminders go out in each invitee's time zone, and when they stop.
+    async fn reminder_policy(&self) -> ReminderPolicy {
+        ReminderPolicy(worker::delivery::reminder_policy(&self.0))
+    }
     /// Groups smaller than this get no figures in any breakdown.
     async fn min_group_size(&self) -> i32 {
         self.0.min_group_size
@@ -207,6 +211,35 @@ impl Invitation {
     async fn opted_out(&self) -> bool {
         self.0.opted_out_at.is_some()
     }
+}
+
+/// How a campaign's reminders are timed in each invitee's time zone.
+pub struct ReminderPolicy(worker::reminders::ReminderPolicy);
+
+#[Object]
+impl ReminderPolicy {
+    /// Local time, `HH:MM`, reminders go out at; null: at their offsets.
+    async fn send_at(&self) -> Option<String> {
+        self.0.send_at.map(|t| t.format("%H:%M").to_string())
+    }
+    /// Local hours without email.
+    async fn quiet_hours(&self) -> Option<QuietHours> {
+        self.0.quiet.map(|q| QuietHours {
+            from: q.from.format("%H:%M").to_string(),
+            to: q.to.format("%H:%M").to_string(),
+        })
+    }
+    /// Reminders stop once this share of invitees has answered.
+    async fn target_response_rate(&self) -> Option<f64> {
+        self.0.target_response_rate
+    }
+}
+
+/// Local hours `[from, to)`, `HH:MM`.
+#[derive(SimpleObject)]
+pub struct QuietHours {
+    pub from: String,
+    pub to: String,
 }
 
 /// The figures of a campaign.

@@ -715,6 +715,7 @@ mod tests {
                 opens_at: Utc::now(),
                 closes_at: Utc::now(),
                 reminder_offsets_hours: serde_json::json!([]),
+                reminder_policy: None,
                 min_group_size: 3,
                 low_score_threshold: 0.5,
                 launched_at: None,
