@@ -275,6 +275,9 @@ pub async fn generate(
     out.matchings = matchings;
     out.sessions = sessions;
 
+    // Planner statistics for the tables just filled, as a running server's
+    // autovacuum would have them.
+    sea_orm::ConnectionTrait::execute_unprepared(db, "ANALYZE").await?;
     for id in &out.campaign_ids {
         worker::jobs::aggregate(db, *id)
             .await

@@ -9,7 +9,7 @@
 //! before it is sent; the unique key makes a second sweep, a retry or a
 //! second worker skip it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -17,7 +17,8 @@ use entities::{EmailStatus, SuppressionReason, campaign, email_message, invitati
 use futures::StreamExt;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
 use serde::Serialize;
 use tracing::{info, warn};
@@ -168,23 +169,39 @@ async fn deliver_due(
             })
         })
         .collect();
-    let results = futures::stream::iter(work)
-        .map(|w| {
+    // Batches claim their keys and record their outcomes together; two run
+    // at once, so one's database round trips overlap the other's sending.
+    let mut work = work;
+    let mut batches = Vec::new();
+    while !work.is_empty() {
+        let rest = work.split_off(work.len().min(BATCH));
+        batches.push(std::mem::replace(&mut work, rest));
+    }
+    let results = futures::stream::iter(batches)
+        .map(|batch| {
             let ctx = ctx.clone();
             let campaign = campaign.clone();
-            async move { send_one(&ctx, &campaign, w).await }
+            async move {
+                let emails = batch
+                    .into_iter()
+                    .map(|w| compose(&ctx, &campaign, w))
+                    .collect();
+                send_claimed_all(&ctx, campaign.organisation_id, emails).await
+            }
         })
-        .buffer_unordered(8)
+        .buffer_unordered(2)
         .collect::<Vec<_>>()
         .await;
 
     let mut done = Delivered::default();
     for result in results {
-        match result? {
-            Sent::Sent => done.sent += 1,
-            Sent::Failed => done.failed += 1,
-            Sent::Suppressed => done.suppressed += 1,
-            Sent::Elsewhere => {}
+        for sent in result? {
+            match sent {
+                Sent::Sent => done.sent += 1,
+                Sent::Failed => done.failed += 1,
+                Sent::Suppressed => done.suppressed += 1,
+                Sent::Elsewhere => {}
+            }
         }
     }
     info!(
@@ -222,8 +239,13 @@ struct Work {
     last: bool,
 }
 
-/// Claims the key, then sends.
-async fn send_one(ctx: &Context, campaign: &campaign::Model, w: Work) -> Result<Sent, JobError> {
+/// Emails claimed and recorded together.
+const BATCH: usize = 16;
+/// Emails of a batch on their way to the SMTP server at once.
+const SENDING_AT_ONCE: usize = 8;
+
+/// The email owed, with the log row that will claim its key.
+fn compose(ctx: &Context, campaign: &campaign::Model, w: Work) -> Claimed {
     let Work {
         inv,
         person,
@@ -278,8 +300,13 @@ async fn send_one(ctx: &Context, campaign: &campaign::Model, w: Work) -> Result<
         html: Some(email.html),
         unsubscribe_url: Some(unsubscribe),
     };
+    Claimed { claim, mail }
+}
 
-    send_claimed(ctx, claim, &mail).await
+/// An email and the log row that claims its key.
+pub struct Claimed {
+    pub claim: email_message::ActiveModel,
+    pub mail: Outgoing,
 }
 
 /// What became of one email.
@@ -293,75 +320,152 @@ pub enum Sent {
     Elsewhere,
 }
 
-/// The one place mail is sent from. Records `claim` under its unique key,
-/// skips an address on the organisation's suppression list, then sends
-/// `mail` and records the outcome. A permanent refusal from the server puts
-/// the address on the list.
+/// Sends one email of `organisation_id`; see [`send_claimed_all`].
 pub async fn send_claimed(
     ctx: &Context,
-    claim: email_message::ActiveModel,
-    mail: &Outgoing,
+    organisation_id: i64,
+    email: Claimed,
 ) -> Result<Sent, JobError> {
-    let organisation_id = *claim.organisation_id.as_ref();
-    let inserted = email_message::Entity::insert(claim)
+    let sent = send_claimed_all(ctx, organisation_id, vec![email]).await?;
+    Ok(sent.into_iter().next().unwrap_or(Sent::Elsewhere))
+}
+
+/// The one place mail is sent from. Records every claim under its unique
+/// key in one statement (durably, before anything is sent), skips the keys
+/// another run holds and the addresses on the organisation's suppression
+/// list, sends the rest a few at a time, then records each outcome. A
+/// permanent refusal from the server puts the address on the list. The
+/// answer follows the order of `emails`.
+pub async fn send_claimed_all(
+    ctx: &Context,
+    organisation_id: i64,
+    emails: Vec<Claimed>,
+) -> Result<Vec<Sent>, JobError> {
+    if emails.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (claims, mails): (Vec<_>, Vec<_>) = emails.into_iter().map(|e| (e.claim, e.mail)).unzip();
+    let ours: HashSet<String> = match email_message::Entity::insert_many(claims)
         .on_conflict(
             OnConflict::column(email_message::Column::Key)
                 .do_nothing()
                 .to_owned(),
         )
-        .exec_without_returning(&ctx.db)
-        .await?;
-    if inserted == 0 {
-        return Ok(Sent::Elsewhere);
-    }
-
-    if let Some(reason) =
-        suppression::is_suppressed(&ctx.db, organisation_id, &mail.to_address).await?
+        .exec_with_returning(&ctx.db)
+        .await
     {
-        let reason = serde_json::to_value(reason).unwrap_or_default();
-        record(
-            ctx,
-            &mail.key,
-            EmailStatus::Suppressed,
-            reason.as_str().map(str::to_owned),
-        )
-        .await?;
-        return Ok(Sent::Suppressed);
-    }
+        Ok(rows) => rows.into_iter().map(|r| r.key).collect(),
+        Err(DbErr::RecordNotInserted) => HashSet::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let addresses: Vec<String> = mails
+        .iter()
+        .filter(|m| ours.contains(&m.key))
+        .map(|m| m.to_address.clone())
+        .collect();
+    let suppressed = suppression::suppressed_among(&ctx.db, organisation_id, &addresses).await?;
 
-    let outcome = ctx.mailer.send(mail).await;
-    let (status, error) = match &outcome {
-        Ok(()) => (EmailStatus::Sent, None),
-        Err(e @ MailError::Invalid(_)) => (EmailStatus::Failed, Some(e.to_string())),
-        Err(MailError::Refused(answer)) => {
-            warn!(key = %mail.key, error.message = %answer, "address refused; suppressed");
+    // Owned futures: each carries what it needs, borrowing nothing.
+    let mut sends = Vec::with_capacity(mails.len());
+    for mail in &mails {
+        let skip = if !ours.contains(&mail.key) {
+            Some((Sent::Elsewhere, None))
+        } else {
+            suppressed
+                .get(&suppression::normalise(&mail.to_address))
+                .map(|reason| (Sent::Suppressed, Some(reason.clone())))
+        };
+        let (mailer, mail) = (ctx.mailer.clone(), mail.clone());
+        sends.push(async move {
+            if let Some(skip) = skip {
+                return skip;
+            }
+            match mailer.send(&mail).await {
+                Ok(()) => (Sent::Sent, None),
+                Err(e @ MailError::Invalid(_)) => (Sent::Failed, Some(e.to_string())),
+                Err(MailError::Refused(answer)) => {
+                    warn!(key = %mail.key, error.message = %answer, "address refused; suppressed");
+                    (Sent::Failed, Some(format!("refused: {answer}")))
+                }
+                Err(e) => {
+                    warn!(key = %mail.key, error.message = %e, "email not delivered");
+                    (Sent::Failed, Some(e.to_string()))
+                }
+            }
+        });
+    }
+    let outcomes: Vec<(Sent, Option<String>)> = futures::stream::iter(sends)
+        .buffered(SENDING_AT_ONCE)
+        .collect()
+        .await;
+
+    for (mail, (sent, error)) in mails.iter().zip(&outcomes) {
+        if let (Sent::Failed, Some(answer)) = (sent, error)
+            && let Some(answer) = answer.strip_prefix("refused: ")
+        {
             suppression::suppress(
                 &ctx.db,
                 organisation_id,
                 &mail.to_address,
                 SuppressionReason::HardBounce,
-                Some(answer.clone()),
+                Some(answer.to_owned()),
                 None,
             )
             .await?;
-            (EmailStatus::Failed, Some(format!("refused: {answer}")))
         }
-        Err(e) => {
-            warn!(key = %mail.key, error.message = %e, "email not delivered");
-            (EmailStatus::Failed, Some(e.to_string()))
-        }
-    };
-    record(ctx, &mail.key, status, error).await?;
-    Ok(if outcome.is_ok() {
-        Sent::Sent
-    } else {
-        Sent::Failed
-    })
+    }
+    record_all(ctx, &mails, &outcomes).await?;
+    Ok(outcomes.into_iter().map(|(sent, _)| sent).collect())
+}
+
+/// Writes the outcomes of a batch: the sent ones in one statement, the rest
+/// one by one. A lost outcome only leaves its row pending, so on PostgreSQL
+/// these commits do not wait for the disk.
+async fn record_all(
+    ctx: &Context,
+    mails: &[Outgoing],
+    outcomes: &[(Sent, Option<String>)],
+) -> Result<(), JobError> {
+    let txn = ctx.db.begin().await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL synchronous_commit = off")
+            .await?;
+    }
+    let sent: Vec<&str> = mails
+        .iter()
+        .zip(outcomes)
+        .filter(|(_, (s, _))| *s == Sent::Sent)
+        .map(|(m, _)| m.key.as_str())
+        .collect();
+    if !sent.is_empty() {
+        email_message::Entity::update_many()
+            .col_expr(
+                email_message::Column::Status,
+                sea_orm::sea_query::Expr::value(EmailStatus::Sent),
+            )
+            .col_expr(
+                email_message::Column::SentAt,
+                sea_orm::sea_query::Expr::value(Some(Utc::now())),
+            )
+            .filter(email_message::Column::Key.is_in(sent))
+            .exec(&txn)
+            .await?;
+    }
+    for (mail, (outcome, error)) in mails.iter().zip(outcomes) {
+        let status = match outcome {
+            Sent::Failed => EmailStatus::Failed,
+            Sent::Suppressed => EmailStatus::Suppressed,
+            Sent::Sent | Sent::Elsewhere => continue,
+        };
+        record(&txn, &mail.key, status, error.clone()).await?;
+    }
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Writes the outcome of the email under `key`.
 async fn record(
-    ctx: &Context,
+    db: &DatabaseTransaction,
     key: &str,
     status: EmailStatus,
     error: Option<String>,
@@ -381,7 +485,7 @@ async fn record(
             sea_orm::sea_query::Expr::value(sent.then(Utc::now)),
         )
         .filter(email_message::Column::Key.eq(key))
-        .exec(&ctx.db)
+        .exec(db)
         .await?;
     Ok(())
 }

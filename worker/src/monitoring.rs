@@ -482,7 +482,8 @@ async fn send_digest(
             html: None,
             unsubscribe_url: None,
         };
-        if send_claimed(ctx, claim, &mail).await? == crate::delivery::Sent::Sent {
+        let email = crate::delivery::Claimed { claim, mail };
+        if send_claimed(ctx, org, email).await? == crate::delivery::Sent::Sent {
             sent += 1;
         }
     }

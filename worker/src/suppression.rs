@@ -1,11 +1,16 @@
 //! The addresses an organisation no longer writes to. Every email goes
-//! through [`crate::delivery::send_claimed`], which asks [`is_suppressed`]
-//! first; a permanent refusal from the mail server adds the address here.
+//! through [`crate::delivery::send_claimed_all`], which asks
+//! [`suppressed_among`] first; a permanent refusal from the mail server adds the address here.
+
+use std::collections::HashMap;
 
 use chrono::Utc;
 use entities::{SuppressionReason, suppression};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter,
+};
 
 /// The form addresses are kept and compared in.
 pub fn normalise(address: &str) -> String {
@@ -24,6 +29,33 @@ pub async fn is_suppressed(
         .one(db)
         .await?
         .map(|s| s.reason))
+}
+
+/// Which of `addresses` `organisation_id` must not write to, normalised,
+/// with the reason of each.
+pub async fn suppressed_among(
+    db: &DatabaseConnection,
+    organisation_id: i64,
+    addresses: &[String],
+) -> Result<HashMap<String, String>, DbErr> {
+    let wanted: Vec<String> = addresses.iter().map(|a| normalise(a)).collect();
+    let mut out = HashMap::new();
+    // Bounded lists: a statement carries a limited number of parameters.
+    for chunk in wanted.chunks(500) {
+        for row in suppression::Entity::find()
+            .filter(suppression::Column::OrganisationId.eq(organisation_id))
+            .filter(suppression::Column::Address.is_in(chunk.iter().cloned()))
+            .all(db)
+            .await?
+        {
+            let reason = serde_json::to_value(row.reason)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            out.insert(row.address, reason);
+        }
+    }
+    Ok(out)
 }
 
 /// Adds `address`; an address already on the list keeps its first reason.
