@@ -114,13 +114,53 @@ pub async fn sign_in(
     })
 }
 
-/// The caller a bearer token stands for, if it is valid and unexpired.
-pub async fn caller_for_token(db: &DatabaseConnection, token: &str) -> ApiResult<Option<Caller>> {
-    // One round trip: every request starts here.
+/// How long a token's caller is reused before it is looked up again. Roles
+/// are never changed in place, so this only delays the end of an expired
+/// token by as much.
+pub const CALLER_REUSE: std::time::Duration = std::time::Duration::from_secs(2);
+/// Most callers kept; the set is emptied when it is full.
+const CALLERS_KEPT: usize = 10_000;
+
+/// Callers of recently seen tokens, so that a client's burst of requests
+/// looks its token up once: every request starts with this.
+#[derive(Clone, Default)]
+pub struct Callers(
+    std::sync::Arc<
+        std::sync::Mutex<std::collections::HashMap<String, (Caller, std::time::Instant)>>,
+    >,
+);
+
+impl Callers {
+    /// The caller a bearer token stands for, if it is valid and unexpired.
+    pub async fn of(&self, db: &DatabaseConnection, token: &str) -> ApiResult<Option<Caller>> {
+        let digest = hash_token(token);
+        let now = std::time::Instant::now();
+        if let Ok(kept) = self.0.lock()
+            && let Some((caller, at)) = kept.get(&digest)
+            && now.duration_since(*at) < CALLER_REUSE
+        {
+            return Ok(Some(caller.clone()));
+        }
+        let caller = caller_for_digest(db, &digest).await?;
+        if let (Some(caller), Ok(mut kept)) = (&caller, self.0.lock()) {
+            if kept.len() >= CALLERS_KEPT {
+                kept.retain(|_, (_, at)| now.duration_since(*at) < CALLER_REUSE);
+                if kept.len() >= CALLERS_KEPT {
+                    kept.clear();
+                }
+            }
+            kept.insert(digest, (caller.clone(), now));
+        }
+        Ok(caller)
+    }
+}
+
+async fn caller_for_digest(db: &DatabaseConnection, digest: &str) -> ApiResult<Option<Caller>> {
+    // One round trip.
     let token_membership = sea_orm::sea_query::Query::select()
         .column(access_token::Column::MembershipId)
         .from(access_token::Entity)
-        .and_where(access_token::Column::TokenHash.eq(hash_token(token)))
+        .and_where(access_token::Column::TokenHash.eq(digest))
         .and_where(access_token::Column::ExpiresAt.gt(Utc::now()))
         .to_owned();
     let membership = membership::Entity::find()

@@ -20,7 +20,7 @@ use poem::web::{Data, Html};
 use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler};
 use tracing::Instrument;
 
-use crate::auth::{self, Caller};
+use crate::auth::Caller;
 use crate::loaders::DbLoader;
 use crate::metrics::Metrics;
 use crate::pages;
@@ -192,14 +192,16 @@ fn route_label(path: &str) -> &'static str {
 
 /// `query:campaigns`, `mutation:submitResponse`: the kind and first root
 /// field of the operation a request runs, or `graphql` when unreadable.
-fn operation_label(request: &async_graphql::Request) -> String {
+/// The parse is kept in the request, so the query is parsed once.
+fn operation_label(request: &mut async_graphql::Request) -> String {
     use async_graphql::parser::types::Selection;
-    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
+    let operation_name = request.operation_name.clone();
+    let Ok(doc) = request.parsed_query() else {
         return "graphql".into();
     };
     let operation = match &doc.operations {
         DocumentOperations::Single(op) => Some(&op.node),
-        DocumentOperations::Multiple(ops) => match &request.operation_name {
+        DocumentOperations::Multiple(ops) => match &operation_name {
             Some(name) => ops.get(name.as_str()).map(|op| &op.node),
             None => ops.values().next().map(|op| &op.node),
         },
@@ -327,7 +329,7 @@ async fn graphql(
     }
 
     let caller = match bearer(req) {
-        Some(token) => match auth::caller_for_token(&state.db, token).await {
+        Some(token) => match state.callers.of(&state.db, token).await {
             Ok(Some(caller)) => Some(caller),
             Ok(None) => {
                 return refuse(
@@ -346,7 +348,8 @@ async fn graphql(
         },
         None => None,
     };
-    let operation = match &batch {
+    let mut batch = batch;
+    let operation = match &mut batch {
         BatchRequest::Single(r) => operation_label(r),
         BatchRequest::Batch(_) => "batch".into(),
     };

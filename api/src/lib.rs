@@ -82,6 +82,7 @@ impl Application {
             metrics: crate::metrics::Metrics::default(),
             metrics_token: settings.metrics_token.clone(),
             matching_inline_pairs: settings.matching_inline_pairs,
+            callers: crate::auth::Callers::default(),
         };
 
         let jobs = if options.run_jobs {

@@ -25,6 +25,8 @@ pub struct AppState {
     pub metrics_token: Option<String>,
     /// Largest matching run (learner × tutor pairs) run within a request.
     pub matching_inline_pairs: usize,
+    /// Callers of recently seen tokens.
+    pub callers: crate::auth::Callers,
 }
 
 impl AppState {

@@ -171,13 +171,8 @@ async fn deliver_due(
         .collect();
     // Batches claim their keys and record their outcomes together; two run
     // at once, so one's database round trips overlap the other's sending.
-    let mut work = work;
-    let mut batches = Vec::new();
-    while !work.is_empty() {
-        let rest = work.split_off(work.len().min(BATCH));
-        batches.push(std::mem::replace(&mut work, rest));
-    }
-    let results = futures::stream::iter(batches)
+    let results = futures::stream::iter(work)
+        .chunks(BATCH)
         .map(|batch| {
             let ctx = ctx.clone();
             let campaign = campaign.clone();
