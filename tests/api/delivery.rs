@@ -270,3 +270,56 @@ async fn a_reminder_policy_is_checked_kept_and_read_back() -> anyhow::Result<()>
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn a_campaigns_invitations_list_their_people_page_by_page() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let (coordinator, campaign, _) = fixtures::launched(&app, &["en", "fr", "en"]).await?;
+    let query = "query($id: ID!, $after: String) { node(id: $id) { ... on Campaign {
+        invitations(first: 2, after: $after) {
+            edges { cursor node { respondedAt optedOut person { name email language } } }
+            pageInfo { hasNextPage }
+        } } } }";
+    let first = app
+        .ok(query, json!({ "id": campaign }), Some(&coordinator))
+        .await?;
+    let page = &first["node"]["invitations"];
+    assert_eq!(page["pageInfo"]["hasNextPage"], true);
+    let mut people: Vec<Value> = page["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["person"].clone())
+        .collect();
+    assert_eq!(people.len(), 2);
+    assert_eq!(page["edges"][0]["node"]["respondedAt"], Value::Null);
+    assert_eq!(page["edges"][0]["node"]["optedOut"], false);
+    let cursor = page["edges"][1]["cursor"].clone();
+    let second = app
+        .ok(
+            query,
+            json!({ "id": campaign, "after": cursor }),
+            Some(&coordinator),
+        )
+        .await?;
+    let page = &second["node"]["invitations"];
+    assert_eq!(page["pageInfo"]["hasNextPage"], false);
+    people.extend(
+        page["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["person"].clone()),
+    );
+    // Each learner once over the two pages, with their own details.
+    people.sort_by_key(|p| p["email"].as_str().unwrap_or_default().to_owned());
+    assert_eq!(
+        people,
+        [
+            json!({ "name": "Learner 0", "email": "l0@north.test", "language": "en" }),
+            json!({ "name": "Learner 1", "email": "l1@north.test", "language": "fr" }),
+            json!({ "name": "Learner 2", "email": "l2@north.test", "language": "en" }),
+        ]
+    );
+    Ok(())
+}
