@@ -186,7 +186,10 @@ pub fn valid_email(address: &str) -> bool {
     let local_ok = (1..=64).contains(&local.len())
         && local
             .chars()
-            .all(|c| c.is_ascii_graphic() && !"<>()[]\\,;:\"@".contains(c));
+            .all(|c| c.is_ascii_graphic() && !"<>()[]\\,;:\"@".contains(c))
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..");
     let labels: Vec<&str> = domain.split('.').collect();
     let domain_ok = domain.len() <= 253
         && labels.len() >= 2

@@ -82,6 +82,9 @@ pub enum EmailStatus {
     Failed,
     /// Not sent: the address is on the suppression list.
     Suppressed,
+    /// Not sent for a passing reason (the server unreachable or busy): the
+    /// next sweep tries again under the same key.
+    Deferred,
 }
 
 /// Why an organisation no longer writes to an address.

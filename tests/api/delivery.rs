@@ -120,6 +120,14 @@ async fn suppressions_are_checked_kept_to_coordinators_and_to_their_organisation
             json!({ "address": "a@b.test", "reason": "HARD_BOUNCE" }),
             "reason",
         ),
+        (
+            json!({ "address": "a..b@b.test", "reason": "MANUAL" }),
+            "address",
+        ),
+        (
+            json!({ "address": ".a@b.test", "reason": "MANUAL" }),
+            "address",
+        ),
     ] {
         let body = app
             .post(SUPPRESS, json!({ "input": input }), Some(&coordinator))
@@ -130,6 +138,25 @@ async fn suppressions_are_checked_kept_to_coordinators_and_to_their_organisation
             "{body}"
         );
     }
+    let lift = app
+        .post(
+            "mutation($a: String!) { liftSuppression(input: { address: $a }) { lifted } }",
+            json!({ "a": "a\u{0}@b.test" }),
+            Some(&coordinator),
+        )
+        .await?;
+    assert_eq!(lift["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    let zone = app
+        .post(
+            "mutation($input: CreatePeopleInput!) { createPeople(input: $input) { people { id } } }",
+            json!({ "input": { "people": [{ "name": "Sam", "kind": "LEARNER", "timeZone": "europe/paris" }] } }),
+            Some(&coordinator),
+        )
+        .await?;
+    assert_eq!(
+        zone["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{zone}"
+    );
     let input = json!({ "input": { "address": "a@b.test", "reason": "COMPLAINT" } });
     assert_eq!(
         app.error_code(SUPPRESS, input.clone(), Some(&observer))
@@ -233,6 +260,15 @@ async fn a_reminder_policy_is_checked_kept_and_read_back() -> anyhow::Result<()>
             json!({ "reminderPolicy": { "sendAt": "9h" } }),
             "reminderPolicy.sendAt",
         ),
+        (
+            json!({ "reminderPolicy": { "sendAt": "9:5" } }),
+            "reminderPolicy.sendAt",
+        ),
+        (
+            json!({ "name": "Spring\r\nBcc: someone@elsewhere.test" }),
+            "name",
+        ),
+        (json!({ "name": "x".repeat(201) }), "name"),
         (
             json!({ "reminderPolicy": { "quietHours": { "from": "22:00", "to": "25:00" } } }),
             "reminderPolicy.quietHours.to",

@@ -3,7 +3,7 @@
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-use mailin_embedded::response::{NO_MAILBOX, OK};
+use mailin_embedded::response::{AUTHENTICATION_REQUIRED, NO_MAILBOX, OK};
 use mailin_embedded::{Handler, Response, Server, SslConfig};
 
 /// One message as received on the wire.
@@ -55,6 +55,16 @@ impl Handler for Collector {
         self.recipients = to.to_vec();
         self.data.clear();
         OK
+    }
+
+    /// Senders whose name starts with `unauthorised` must sign in first: a
+    /// permanent refusal that is not the recipient's fault.
+    fn mail(&mut self, _ip: std::net::IpAddr, _domain: &str, from: &str) -> Response {
+        if from.trim_start_matches('<').starts_with("unauthorised") {
+            AUTHENTICATION_REQUIRED
+        } else {
+            OK
+        }
     }
 
     /// Mailboxes whose name starts with `gone` do not exist: a hard bounce.

@@ -521,3 +521,98 @@ async fn reminders_stop_at_the_target_response_rate() -> anyhow::Result<()> {
     assert_eq!(app.mail.messages().len(), 7);
     app.stop().await
 }
+
+#[tokio::test]
+async fn an_unreachable_server_defers_the_invitation_and_a_sender_refusal_suppresses_no_one()
+-> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let people: Vec<Invitee> = ["a@org.test", "b@org.test"]
+        .into_iter()
+        .map(|email| Invitee {
+            name: "Sam".into(),
+            email: email.into(),
+            language: "en",
+            time_zone: "Europe/London",
+        })
+        .collect();
+    let c = campaign_for(&app, "Survey", &people).await?;
+    let with = |smtp_url: String, from: &str| {
+        let mut settings = app.env.settings.clone();
+        settings.smtp_url = Some(smtp_url);
+        settings.mail_from = from.into();
+        Context::new(&settings, app.state.db.clone(), app.state.tokens.clone())
+    };
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        format!("smtp://127.0.0.1:{}", listener.local_addr()?.port())
+    };
+
+    // The server is down at opening: both invitations wait.
+    let down = with(closed, "Programme <noreply@localhost>")?;
+    let first = delivery::sweep(&down, Some(c.id), Utc::now()).await?;
+    assert_eq!((first.sent, first.failed, first.deferred), (0, 0, 2));
+
+    // The server refuses our sender for good: a failure, and no address is blamed.
+    let refused = with(app.mail.url(), "unauthorised@localhost")?;
+    let second = delivery::sweep(&refused, Some(c.id), Utc::now()).await?;
+    assert_eq!((second.sent, second.failed, second.deferred), (0, 2, 0));
+    for address in ["a@org.test", "b@org.test"] {
+        let blamed =
+            worker::suppression::is_suppressed(&app.state.db, c.organisation_id, address).await?;
+        assert_eq!(blamed, None, "{address}");
+    }
+    assert!(app.mail.messages().is_empty());
+
+    // The reminder, the first email that reaches them, reads as an invitation.
+    let ctx = context(&app)?;
+    let later = c.opens_at + Duration::hours(25);
+    let third = delivery::sweep(&ctx, Some(c.id), later).await?;
+    assert_eq!(third.sent, 2);
+    for message in app.mail.messages() {
+        let subject = message.header("Subject").unwrap_or_default();
+        assert_eq!(subject, "Your opinion counts: Survey");
+    }
+    app.stop().await
+}
+
+#[tokio::test]
+async fn a_deferred_invitation_goes_out_at_the_next_sweep() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let people = [Invitee {
+        name: "Sam".into(),
+        email: "sam@org.test".into(),
+        language: "en",
+        time_zone: "Europe/London",
+    }];
+    let c = campaign_for(&app, "Survey", &people).await?;
+    let mut settings = app.env.settings.clone();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    settings.smtp_url = Some(format!(
+        "smtp://127.0.0.1:{}",
+        listener.local_addr()?.port()
+    ));
+    drop(listener);
+    let down = Context::new(&settings, app.state.db.clone(), app.state.tokens.clone())?;
+
+    assert_eq!(
+        delivery::sweep(&down, Some(c.id), Utc::now())
+            .await?
+            .deferred,
+        1
+    );
+    let ctx = context(&app)?;
+    let again = delivery::sweep(&ctx, Some(c.id), Utc::now()).await?;
+    assert_eq!((again.sent, again.deferred), (1, 0));
+    let messages = app.mail.messages();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(
+        messages[0].header("Subject").as_deref(),
+        Some("Your opinion counts: Survey")
+    );
+    // Sent now: a third sweep has nothing to do.
+    assert_eq!(delivery::sweep(&ctx, Some(c.id), Utc::now()).await?.sent, 0);
+    let log = email_message::Entity::find().all(&app.state.db).await?;
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].status, entities::EmailStatus::Sent);
+    app.stop().await
+}

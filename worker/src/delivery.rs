@@ -37,6 +37,8 @@ pub struct Delivered {
     pub failed: usize,
     /// Not sent: the address is on the suppression list.
     pub suppressed: usize,
+    /// Not sent for a passing reason; the next sweep tries again.
+    pub deferred: usize,
 }
 
 pub fn reminder_offsets(campaign: &campaign::Model) -> Vec<i64> {
@@ -89,6 +91,7 @@ pub async fn sweep(
         total.sent += done.sent;
         total.failed += done.failed;
         total.suppressed += done.suppressed;
+        total.deferred += done.deferred;
     }
     Ok(total)
 }
@@ -109,19 +112,28 @@ async fn deliver_due(
         .all(&ctx.db)
         .await?;
 
-    let sent_steps: Vec<(Option<i64>, Option<i32>)> = email_message::Entity::find()
+    let sent_steps: Vec<(Option<i64>, Option<i32>, EmailStatus)> = email_message::Entity::find()
         .select_only()
         .column(email_message::Column::InvitationId)
         .column(email_message::Column::Step)
+        .column(email_message::Column::Status)
         .filter(email_message::Column::CampaignId.eq(campaign.id))
         .into_tuple()
         .all(&ctx.db)
         .await?;
+    // The latest step settled for each invitation (a deferred one is still
+    // owed), and whether an email ever reached them.
     let mut highest: HashMap<i64, i32> = HashMap::new();
-    for (invitation, s) in sent_steps {
+    let mut contacted: HashSet<i64> = HashSet::new();
+    for (invitation, s, status) in sent_steps {
         if let (Some(i), Some(s)) = (invitation, s) {
-            let h = highest.entry(i).or_insert(s);
-            *h = (*h).max(s);
+            if status != EmailStatus::Deferred {
+                let h = highest.entry(i).or_insert(s);
+                *h = (*h).max(s);
+            }
+            if matches!(status, EmailStatus::Sent | EmailStatus::Pending) {
+                contacted.insert(i);
+            }
         }
     }
 
@@ -152,7 +164,7 @@ async fn deliver_due(
             let address = person.email.clone()?;
             let (step, last) = step_for(&person.time_zone);
             let mut step = step?;
-            let first_contact = !highest.contains_key(&inv.id);
+            let first_contact = !contacted.contains(&inv.id);
             if target_reached {
                 step = step.min(0);
             }
@@ -194,6 +206,7 @@ async fn deliver_due(
             match sent {
                 Sent::Sent => done.sent += 1,
                 Sent::Failed => done.failed += 1,
+                Sent::Deferred => done.deferred += 1,
                 Sent::Suppressed => done.suppressed += 1,
                 Sent::Elsewhere => {}
             }
@@ -311,6 +324,8 @@ pub enum Sent {
     Failed,
     /// Not sent: the address is on the organisation's suppression list.
     Suppressed,
+    /// Not sent for a passing reason; the next sweep tries again.
+    Deferred,
     /// The key was already taken: the email went out, or is going out, elsewhere.
     Elsewhere,
 }
@@ -340,7 +355,21 @@ pub async fn send_claimed_all(
         return Ok(Vec::new());
     }
     let (claims, mails): (Vec<_>, Vec<_>) = emails.into_iter().map(|e| (e.claim, e.mail)).unzip();
-    let ours: HashSet<String> = match email_message::Entity::insert_many(claims)
+    // A deferred email is claimed again under its key; only one run can.
+    let keys: Vec<String> = mails.iter().map(|m| m.key.clone()).collect();
+    let retried: Vec<String> = email_message::Entity::update_many()
+        .col_expr(
+            email_message::Column::Status,
+            sea_orm::sea_query::Expr::value(EmailStatus::Pending),
+        )
+        .filter(email_message::Column::Key.is_in(keys))
+        .filter(email_message::Column::Status.eq(EmailStatus::Deferred))
+        .exec_with_returning(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|m| m.key)
+        .collect();
+    let mut ours: HashSet<String> = match email_message::Entity::insert_many(claims)
         .on_conflict(
             OnConflict::column(email_message::Column::Key)
                 .do_nothing()
@@ -353,6 +382,7 @@ pub async fn send_claimed_all(
         Err(DbErr::RecordNotInserted) => HashSet::new(),
         Err(e) => return Err(e.into()),
     };
+    ours.extend(retried);
     let addresses: Vec<String> = mails
         .iter()
         .filter(|m| ours.contains(&m.key))
@@ -377,14 +407,17 @@ pub async fn send_claimed_all(
             }
             match mailer.send(&mail).await {
                 Ok(()) => (Sent::Sent, None),
-                Err(e @ MailError::Invalid(_)) => (Sent::Failed, Some(e.to_string())),
+                Err(e @ (MailError::Invalid(_) | MailError::Rejected(_))) => {
+                    warn!(key = %mail.key, error.message = %e, "email refused");
+                    (Sent::Failed, Some(e.to_string()))
+                }
                 Err(MailError::Refused(answer)) => {
                     warn!(key = %mail.key, error.message = %answer, "address refused; suppressed");
                     (Sent::Failed, Some(format!("refused: {answer}")))
                 }
                 Err(e) => {
-                    warn!(key = %mail.key, error.message = %e, "email not delivered");
-                    (Sent::Failed, Some(e.to_string()))
+                    warn!(key = %mail.key, error.message = %e, "email deferred");
+                    (Sent::Deferred, Some(e.to_string()))
                 }
             }
         });
@@ -449,6 +482,7 @@ async fn record_all(
     for (mail, (outcome, error)) in mails.iter().zip(outcomes) {
         let status = match outcome {
             Sent::Failed => EmailStatus::Failed,
+            Sent::Deferred => EmailStatus::Deferred,
             Sent::Suppressed => EmailStatus::Suppressed,
             Sent::Sent | Sent::Elsewhere => continue,
         };

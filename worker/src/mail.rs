@@ -28,9 +28,13 @@ pub enum MailError {
     /// The message itself is wrong: retrying cannot help.
     #[error("message rejected: {0}")]
     Invalid(String),
-    /// The server refused the recipient or the message for good (5xx).
+    /// The server refused the recipient's mailbox for good (550, 551, 553).
     #[error("refused by the mail server: {0}")]
     Refused(String),
+    /// The server refused the message for good for another reason (the
+    /// sender, authentication, the content): not the recipient's fault.
+    #[error("message refused by the mail server: {0}")]
+    Rejected(String),
     /// The transport failed: a later attempt may succeed.
     #[error("delivery failed")]
     Transport(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -115,8 +119,13 @@ impl Mailer {
         match self {
             Self::Smtp { transport, .. } => {
                 transport.send(message).await.map_err(|e| {
-                    if e.is_permanent() {
+                    let mailbox = e.status().is_some_and(|code| {
+                        matches!(code.to_string().as_str(), "550" | "551" | "553")
+                    });
+                    if e.is_permanent() && mailbox {
                         MailError::Refused(e.to_string())
+                    } else if e.is_permanent() {
+                        MailError::Rejected(e.to_string())
                     } else {
                         MailError::Transport(Box::new(e))
                     }

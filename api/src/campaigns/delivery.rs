@@ -22,6 +22,9 @@ pub struct DeliveryCounts {
     pub failed: u64,
     /// Not sent: the address is on the suppression list.
     pub suppressed: u64,
+    /// Not sent yet for a passing reason (the mail server unreachable);
+    /// the next sweep tries again.
+    pub deferred: u64,
 }
 
 /// Counts of a campaign's emails by status: one grouped query.
@@ -43,6 +46,7 @@ pub async fn counts(db: &DatabaseConnection, campaign_id: i64) -> ApiResult<Deli
             EmailStatus::Sent => out.sent = n,
             EmailStatus::Failed => out.failed = n,
             EmailStatus::Suppressed => out.suppressed = n,
+            EmailStatus::Deferred => out.deferred = n,
         }
     }
     Ok(out)
@@ -190,6 +194,13 @@ impl DeliveryMutation {
         input: LiftSuppressionInput,
     ) -> Result<LiftSuppressionPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
+        if !crate::auth::valid_email(input.address.trim()) {
+            return Err(ApiError::invalid(vec![Problem::field(
+                "address",
+                "is not an email address",
+            )])
+            .into());
+        }
         let lifted =
             worker::suppression::lift(&ctx.state().db, caller.organisation_id, &input.address)
                 .await

@@ -176,7 +176,10 @@ fn reminder_policy(
 ) -> worker::reminders::ReminderPolicy {
     use crate::error::Problem;
     let mut time = |field: &str, value: &str| {
-        let parsed = chrono::NaiveTime::parse_from_str(value.trim(), "%H:%M").ok();
+        let value = value.trim();
+        let parsed = (value.len() == 5)
+            .then(|| chrono::NaiveTime::parse_from_str(value, "%H:%M").ok())
+            .flatten();
         if parsed.is_none() {
             problems.push(Problem::field(
                 format!("reminderPolicy.{field}"),

@@ -58,9 +58,7 @@ pub struct NewCampaign {
 
 fn check_new(c: &NewCampaign) -> Vec<Problem> {
     let mut problems = Vec::new();
-    if c.name.trim().is_empty() {
-        problems.push(Problem::field("name", "is empty"));
-    }
+    crate::validate::name(&mut problems, "name", &c.name, crate::validate::NAME);
     if c.closes_at <= c.opens_at {
         problems.push(Problem::field("closesAt", "must be after opensAt"));
     }
