@@ -71,8 +71,14 @@ pub fn schedule(
     policy: &ReminderPolicy,
     zone: Tz,
 ) -> Vec<DateTime<Utc>> {
+    // Deferred out of quiet hours, unless that would pass closing: an email
+    // in quiet hours is better than none.
+    let defer = |due: DateTime<Utc>| {
+        let later = quiet_end(due, policy.quiet, zone);
+        if later >= closes_at { due } else { later }
+    };
     let mut out = Vec::with_capacity(offsets_hours.len() + 1);
-    out.push(quiet_end(opens_at, policy.quiet, zone));
+    out.push(defer(opens_at));
     for hours in offsets_hours {
         let Some(base) = Duration::try_hours(*hours).and_then(|d| opens_at.checked_add_signed(d))
         else {
@@ -82,7 +88,7 @@ pub fn schedule(
             Some(time) => at_local(base.with_timezone(&zone).date_naive().and_time(time), zone),
             None => base,
         };
-        out.push(quiet_end(placed, policy.quiet, zone));
+        out.push(defer(placed));
     }
     // A step never falls before the one it follows, nor after closing.
     for i in 1..out.len() {
@@ -227,6 +233,20 @@ mod tests {
         // A deferral is caught by the next sweep after the window.
         assert_eq!(latest_due(&due, utc(11, 6, 0)), None);
         assert_eq!(latest_due(&due, utc(11, 7, 5)), Some(0));
+    }
+
+    #[test]
+    fn an_email_whose_deferral_would_pass_closing_goes_in_quiet_hours() {
+        let policy = ReminderPolicy {
+            quiet: Some(QuietHours {
+                from: hm(20, 0),
+                to: hm(8, 0),
+            }),
+            ..ReminderPolicy::default()
+        };
+        // Opens at 22:00 UTC, closes at 06:00: the invitation cannot wait for 08:00.
+        let due = schedule(utc(10, 22, 0), utc(11, 6, 0), &[2], &policy, Tz::UTC);
+        assert_eq!(due, [utc(10, 22, 0), utc(11, 0, 0)]);
     }
 
     #[test]
