@@ -245,7 +245,7 @@ async fn line_breaks_in_names_and_subjects_cannot_add_headers() -> anyhow::Resul
     let mut messages = app.mail.messages();
     messages.sort_by(|a, b| a.recipients.cmp(&b.recipients));
     for (message, invitee) in messages.iter().zip(&people) {
-        assert_eq!(message.recipients, [invitee.email.clone()]);
+        assert_eq!(message.recipients, std::slice::from_ref(&invitee.email));
         let parsed = parse(&message.raw);
         for header in parsed.headers() {
             let name = header.name().to_ascii_lowercase();
