@@ -289,7 +289,7 @@ async fn a_reminder_policy_is_checked_kept_and_read_back() -> anyhow::Result<()>
         // The third weekly reminder would fall after closing, on day 21.
         (
             json!({ "reminderEveryDays": 7, "maxReminders": 3 }),
-            "reminderOffsetsHours[2]",
+            "maxReminders",
         ),
     ] {
         let body = app
@@ -304,6 +304,21 @@ async fn a_reminder_policy_is_checked_kept_and_read_back() -> anyhow::Result<()>
             "{extra}: {body}"
         );
     }
+    // Problems of the campaign and of its policy come together.
+    let body = app
+        .post(
+            CREATE,
+            with(json!({ "name": "", "reminderPolicy": { "sendAt": "99:99" } })),
+            Some(&coordinator),
+        )
+        .await?;
+    let fields: Vec<&str> = body["errors"][0]["extensions"]["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["reminderPolicy.sendAt", "name"], "{body}");
     Ok(())
 }
 

@@ -425,12 +425,10 @@ impl CampaignMutation {
         let caller = ctx.caller_in(MANAGERS)?;
         let mut problems = Vec::new();
         let offsets = every_days(&input, &mut problems);
+        let every_days = input.reminder_every_days.is_some();
         let policy = input
             .reminder_policy
             .map(|p| reminder_policy(p, &mut problems));
-        if !problems.is_empty() {
-            return Err(ApiError::invalid(problems).into());
-        }
         let new = service::NewCampaign {
             questionnaire_id: ids::decode(&input.questionnaire_id, "Questionnaire")?,
             name: input.name,
@@ -441,6 +439,24 @@ impl CampaignMutation {
             min_group_size: input.min_group_size,
             low_score_threshold: input.low_score_threshold,
         };
+        // Every problem at once, named after the fields the caller sent.
+        for mut problem in service::check_new(&new) {
+            if every_days
+                && let Some(i) = problem.field.as_deref().and_then(|f| {
+                    f.strip_prefix("reminderOffsetsHours[")?
+                        .strip_suffix(']')?
+                        .parse::<usize>()
+                        .ok()
+                })
+            {
+                problem.field = Some("maxReminders".into());
+                problem.message = format!("reminder {} would fall after closing", i + 1);
+            }
+            problems.push(problem);
+        }
+        if !problems.is_empty() {
+            return Err(ApiError::invalid(problems).into());
+        }
         let created = service::create(&ctx.state().db, caller.organisation_id, new).await?;
         Ok(CampaignPayload {
             campaign: Campaign(created),

@@ -56,7 +56,7 @@ pub struct NewCampaign {
     pub low_score_threshold: f64,
 }
 
-fn check_new(c: &NewCampaign) -> Vec<Problem> {
+pub fn check_new(c: &NewCampaign) -> Vec<Problem> {
     let mut problems = Vec::new();
     crate::validate::name(&mut problems, "name", &c.name, crate::validate::NAME);
     if c.closes_at <= c.opens_at {
