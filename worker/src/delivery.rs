@@ -63,10 +63,19 @@ pub fn due_times(campaign: &campaign::Model, zone: Tz) -> Vec<DateTime<Utc>> {
 /// The latest step due at `at` for a recipient in `zone`, if the campaign
 /// is open then.
 pub fn latest_due_step(campaign: &campaign::Model, zone: Tz, at: DateTime<Utc>) -> Option<usize> {
+    latest_of(campaign, &due_times(campaign, zone), at)
+}
+
+/// The latest step of `schedule` due at `at`, if the campaign is open then.
+fn latest_of(
+    campaign: &campaign::Model,
+    schedule: &[DateTime<Utc>],
+    at: DateTime<Utc>,
+) -> Option<usize> {
     if campaign.launched_at.is_none() || at < campaign.opens_at || at >= campaign.closes_at {
         return None;
     }
-    reminders::latest_due(&due_times(campaign, zone), at)
+    reminders::latest_due(schedule, at)
 }
 
 /// Sends what is due at `at`, for one campaign or for all.
@@ -152,8 +161,9 @@ async fn deliver_due(
     let mut step_for = |zone_name: &str| {
         *by_zone.entry(zone_name.to_owned()).or_insert_with(|| {
             let zone = reminders::zone(zone_name);
-            let last = due_times(campaign, zone).len() as i32 - 1;
-            let step = latest_due_step(campaign, zone, at).map(|s| s as i32);
+            let schedule = due_times(campaign, zone);
+            let last = schedule.len() as i32 - 1;
+            let step = latest_of(campaign, &schedule, at).map(|s| s as i32);
             (step, last)
         })
     };
@@ -394,53 +404,59 @@ pub async fn send_claimed_all(
     let mut sends = Vec::with_capacity(mails.len());
     for mail in &mails {
         let skip = if !ours.contains(&mail.key) {
-            Some((Sent::Elsewhere, None))
+            Some((Sent::Elsewhere, None, None))
         } else {
             suppressed
                 .get(&suppression::normalise(&mail.to_address))
-                .map(|reason| (Sent::Suppressed, Some(reason.clone())))
+                .map(|reason| (Sent::Suppressed, Some(reason.clone()), None))
         };
         let (mailer, mail) = (ctx.mailer.clone(), mail.clone());
         sends.push(async move {
             if let Some(skip) = skip {
                 return skip;
             }
+            // The outcome, what to log, and the server's answer if it
+            // refused the mailbox itself.
             match mailer.send(&mail).await {
-                Ok(()) => (Sent::Sent, None),
+                Ok(()) => (Sent::Sent, None, None),
                 Err(e @ (MailError::Invalid(_) | MailError::Rejected(_))) => {
                     warn!(key = %mail.key, error.message = %e, "email refused");
-                    (Sent::Failed, Some(e.to_string()))
+                    (Sent::Failed, Some(e.to_string()), None)
                 }
                 Err(MailError::Refused(answer)) => {
                     warn!(key = %mail.key, error.message = %answer, "address refused; suppressed");
-                    (Sent::Failed, Some(format!("refused: {answer}")))
+                    (
+                        Sent::Failed,
+                        Some(format!("refused: {answer}")),
+                        Some(answer),
+                    )
                 }
                 Err(e) => {
                     warn!(key = %mail.key, error.message = %e, "email deferred");
-                    (Sent::Deferred, Some(e.to_string()))
+                    (Sent::Deferred, Some(e.to_string()), None)
                 }
             }
         });
     }
-    let outcomes: Vec<(Sent, Option<String>)> = futures::stream::iter(sends)
+    let results: Vec<(Sent, Option<String>, Option<String>)> = futures::stream::iter(sends)
         .buffered(SENDING_AT_ONCE)
         .collect()
         .await;
 
-    for (mail, (sent, error)) in mails.iter().zip(&outcomes) {
-        if let (Sent::Failed, Some(answer)) = (sent, error)
-            && let Some(answer) = answer.strip_prefix("refused: ")
-        {
+    let mut outcomes = Vec::with_capacity(results.len());
+    for (mail, (sent, error, bounce)) in mails.iter().zip(results) {
+        if let Some(answer) = bounce {
             suppression::suppress(
                 &ctx.db,
                 organisation_id,
                 &mail.to_address,
                 SuppressionReason::HardBounce,
-                Some(answer.to_owned()),
+                Some(answer),
                 None,
             )
             .await?;
         }
+        outcomes.push((sent, error));
     }
     record_all(ctx, &mails, &outcomes).await?;
     Ok(outcomes.into_iter().map(|(sent, _)| sent).collect())

@@ -156,10 +156,7 @@ impl DeliveryMutation {
         input: SuppressAddressInput,
     ) -> Result<SuppressAddressPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
-        let mut problems = Vec::new();
-        if !crate::auth::valid_email(input.address.trim()) {
-            problems.push(Problem::field("address", "is not an email address"));
-        }
+        let mut problems = address_problems(&input.address);
         if input.reason == Reason::HardBounce {
             problems.push(Problem::field(
                 "reason",
@@ -194,17 +191,23 @@ impl DeliveryMutation {
         input: LiftSuppressionInput,
     ) -> Result<LiftSuppressionPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
-        if !crate::auth::valid_email(input.address.trim()) {
-            return Err(ApiError::invalid(vec![Problem::field(
-                "address",
-                "is not an email address",
-            )])
-            .into());
+        let problems = address_problems(&input.address);
+        if !problems.is_empty() {
+            return Err(ApiError::invalid(problems).into());
         }
         let lifted =
             worker::suppression::lift(&ctx.state().db, caller.organisation_id, &input.address)
                 .await
                 .map_err(ApiError::from)?;
         Ok(LiftSuppressionPayload { lifted })
+    }
+}
+
+/// What is wrong with an address given to the suppression list.
+fn address_problems(address: &str) -> Vec<Problem> {
+    if crate::auth::valid_email(address.trim()) {
+        Vec::new()
+    } else {
+        vec![Problem::field("address", "is not an email address")]
     }
 }
