@@ -21,6 +21,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub error: Option<String>,
     pub created_at: DateTimeUtc,
+    /// When a sender last took the email on; see `delivery` in the worker.
+    pub claimed_at: Option<DateTimeUtc>,
     pub sent_at: Option<DateTimeUtc>,
 }
 

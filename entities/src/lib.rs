@@ -5,6 +5,7 @@ pub mod answer;
 pub mod campaign;
 pub mod campaign_accumulator;
 pub mod campaign_result;
+pub mod clock_slot;
 pub mod community;
 pub mod community_member;
 pub mod community_post;

@@ -93,7 +93,8 @@ impl TestEnv {
             data_dir: dir.path().to_path_buf(),
             bind: "127.0.0.1:0".parse()?,
             secret_key: Some(format!("test-key-{}", suffix())),
-            sweep_interval_secs: 3600,
+            // No clock: tests ask for the sweeps they need.
+            sweep_interval_secs: 0,
             db_max_connections: 5,
             ..Settings::default()
         };

@@ -2,6 +2,7 @@
 
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use mailin_embedded::response::{AUTHENTICATION_REQUIRED, NO_MAILBOX, OK};
 use mailin_embedded::{Handler, Response, Server, SslConfig};
@@ -48,6 +49,8 @@ struct Collector {
     inbox: Arc<Mutex<Vec<Received>>>,
     recipients: Vec<String>,
     data: Vec<u8>,
+    /// How long the server takes to answer a message it has taken in.
+    answer_after: Duration,
 }
 
 impl Handler for Collector {
@@ -89,6 +92,8 @@ impl Handler for Collector {
         if let Ok(mut inbox) = self.inbox.lock() {
             inbox.push(message);
         }
+        // The message is kept either way: a late answer is still a yes.
+        std::thread::sleep(self.answer_after);
         OK
     }
 }
@@ -103,6 +108,12 @@ pub struct MailSink {
 impl MailSink {
     /// Starts a server on a free loopback port; it lives as long as the test process.
     pub fn start() -> anyhow::Result<Self> {
+        Self::answering_after(Duration::ZERO)
+    }
+
+    /// A server that keeps each message as soon as it has it, but answers
+    /// only `delay` later.
+    pub fn answering_after(delay: Duration) -> anyhow::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let port = listener.local_addr()?.port();
         let inbox = Arc::new(Mutex::new(Vec::new()));
@@ -110,6 +121,7 @@ impl MailSink {
             inbox: inbox.clone(),
             recipients: Vec::new(),
             data: Vec::new(),
+            answer_after: delay,
         };
         let mut server = Server::new(handler);
         server
@@ -127,6 +139,11 @@ impl MailSink {
 
     pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// How many messages have arrived.
+    pub fn count(&self) -> usize {
+        self.inbox.lock().map(|m| m.len()).unwrap_or_default()
     }
 
     pub fn messages(&self) -> Vec<Received> {

@@ -4,4 +4,5 @@
 
 mod aggregation;
 mod delivery;
+mod faults;
 mod matching;

@@ -8,6 +8,13 @@
 //! out. Each email is recorded under the key `invitation:{id}:step:{n}`
 //! before it is sent; the unique key makes a second sweep, a retry or a
 //! second worker skip it.
+//!
+//! A worker that stops mid-way (killed, its machine lost) leaves the emails
+//! it had claimed pending. Once a claim is older than any send can take
+//! ([`claim_lease`]), the next sweep takes the email over. Those that had
+//! not left yet then go out once; the few that were at the SMTP server at
+//! the moment of the stop may go out twice, under the same Message-ID, by
+//! which mail stores recognise one message.
 
 use std::collections::{HashMap, HashSet};
 
@@ -15,10 +22,10 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use entities::{EmailStatus, SuppressionReason, campaign, email_message, invitation, person};
 use futures::StreamExt;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
 use serde::Serialize;
 use tracing::{info, warn};
@@ -121,28 +128,36 @@ async fn deliver_due(
         .all(&ctx.db)
         .await?;
 
-    let sent_steps: Vec<(Option<i64>, Option<i32>, EmailStatus)> = email_message::Entity::find()
+    type Row = (Option<i64>, Option<i32>, EmailStatus, Option<DateTime<Utc>>);
+    let sent_steps: Vec<Row> = email_message::Entity::find()
         .select_only()
         .column(email_message::Column::InvitationId)
         .column(email_message::Column::Step)
         .column(email_message::Column::Status)
+        .column(email_message::Column::ClaimedAt)
         .filter(email_message::Column::CampaignId.eq(campaign.id))
         .into_tuple()
         .all(&ctx.db)
         .await?;
-    // The latest step settled for each invitation (a deferred one is still
-    // owed), and whether an email ever reached them.
+    // The latest step settled for each invitation, and whether an email
+    // ever reached them. A deferred email is still owed, and so is one
+    // whose sender stopped before recording what became of it.
+    let abandoned_before = Utc::now() - claim_lease(ctx);
     let mut highest: HashMap<i64, i32> = HashMap::new();
     let mut contacted: HashSet<i64> = HashSet::new();
-    for (invitation, s, status) in sent_steps {
-        if let (Some(i), Some(s)) = (invitation, s) {
-            if status != EmailStatus::Deferred {
-                let h = highest.entry(i).or_insert(s);
-                *h = (*h).max(s);
-            }
-            if matches!(status, EmailStatus::Sent | EmailStatus::Pending) {
-                contacted.insert(i);
-            }
+    for (invitation, s, status, claimed_at) in sent_steps {
+        let (Some(i), Some(s)) = (invitation, s) else {
+            continue;
+        };
+        let abandoned =
+            status == EmailStatus::Pending && claimed_at.is_none_or(|at| at < abandoned_before);
+        if abandoned || status == EmailStatus::Deferred {
+            continue;
+        }
+        let h = highest.entry(i).or_insert(s);
+        *h = (*h).max(s);
+        if matches!(status, EmailStatus::Sent | EmailStatus::Pending) {
+            contacted.insert(i);
         }
     }
 
@@ -257,10 +272,19 @@ struct Work {
     last: bool,
 }
 
-/// Emails claimed and recorded together.
+/// Emails claimed together.
 const BATCH: usize = 16;
 /// Emails of a batch on their way to the SMTP server at once.
 const SENDING_AT_ONCE: usize = 8;
+
+/// How long a claim on an email holds. A batch sends its emails
+/// [`SENDING_AT_ONCE`] at a time, each within the mailer's deadline, so a
+/// running sender holds a claim at most twice that; a claim older than
+/// three times that belongs to a sender that stopped.
+pub fn claim_lease(ctx: &Context) -> chrono::Duration {
+    let waves = BATCH.div_ceil(SENDING_AT_ONCE) as u32 + 1;
+    chrono::Duration::from_std(ctx.mailer.deadline() * waves).unwrap_or(chrono::Duration::MAX)
+}
 
 /// The email owed, with the log row that will claim its key.
 fn compose(ctx: &Context, campaign: &campaign::Model, w: Work) -> Claimed {
@@ -352,10 +376,12 @@ pub async fn send_claimed(
 
 /// The one place mail is sent from. Records every claim under its unique
 /// key in one statement (durably, before anything is sent), skips the keys
-/// another run holds and the addresses on the organisation's suppression
-/// list, sends the rest a few at a time, then records each outcome. A
-/// permanent refusal from the server puts the address on the list. The
-/// answer follows the order of `emails`.
+/// another sender holds and the addresses on the organisation's suppression
+/// list, and sends the rest a few at a time, recording each outcome as soon
+/// as the server answers. A deferred email, or one whose claim was
+/// abandoned by a sender that stopped, is claimed again under its key, by
+/// one sender only. A permanent refusal from the server puts the address
+/// on the list. The answer follows the order of `emails`.
 pub async fn send_claimed_all(
     ctx: &Context,
     organisation_id: i64,
@@ -364,16 +390,30 @@ pub async fn send_claimed_all(
     if emails.is_empty() {
         return Ok(Vec::new());
     }
-    let (claims, mails): (Vec<_>, Vec<_>) = emails.into_iter().map(|e| (e.claim, e.mail)).unzip();
-    // A deferred email is claimed again under its key; only one run can.
+    let now = Utc::now();
+    let (claims, mails): (Vec<_>, Vec<_>) = emails
+        .into_iter()
+        .map(|mut e| {
+            e.claim.claimed_at = Set(Some(now));
+            (e.claim, e.mail)
+        })
+        .unzip();
     let keys: Vec<String> = mails.iter().map(|m| m.key.clone()).collect();
+    let owed = Condition::any()
+        .add(email_message::Column::Status.eq(EmailStatus::Deferred))
+        .add(
+            Condition::all()
+                .add(email_message::Column::Status.eq(EmailStatus::Pending))
+                .add(email_message::Column::ClaimedAt.lt(now - claim_lease(ctx))),
+        );
     let retried: Vec<String> = email_message::Entity::update_many()
         .col_expr(
             email_message::Column::Status,
-            sea_orm::sea_query::Expr::value(EmailStatus::Pending),
+            Expr::value(EmailStatus::Pending),
         )
+        .col_expr(email_message::Column::ClaimedAt, Expr::value(Some(now)))
         .filter(email_message::Column::Key.is_in(keys))
-        .filter(email_message::Column::Status.eq(EmailStatus::Deferred))
+        .filter(owed)
         .exec_with_returning(&ctx.db)
         .await?
         .into_iter()
@@ -402,50 +442,49 @@ pub async fn send_claimed_all(
 
     // Owned futures: each carries what it needs, borrowing nothing.
     let mut sends = Vec::with_capacity(mails.len());
-    for mail in &mails {
+    for mail in mails {
         let skip = if !ours.contains(&mail.key) {
-            Some((Sent::Elsewhere, None, None))
+            Some((Sent::Elsewhere, None))
         } else {
             suppressed
                 .get(&suppression::normalise(&mail.to_address))
-                .map(|reason| (Sent::Suppressed, Some(reason.clone()), None))
+                .map(|reason| (Sent::Suppressed, Some(reason.clone())))
         };
-        let (mailer, mail) = (ctx.mailer.clone(), mail.clone());
+        let ctx = ctx.clone();
         sends.push(async move {
-            if let Some(skip) = skip {
-                return skip;
+            let (sent, error) = match skip {
+                Some(skip) => skip,
+                None => send_one(&ctx, organisation_id, &mail).await?,
+            };
+            if sent != Sent::Elsewhere {
+                record(&ctx, &mail.key, sent, error).await?;
             }
-            // The outcome, what to log, and the server's answer if it
-            // refused the mailbox itself.
-            match mailer.send(&mail).await {
-                Ok(()) => (Sent::Sent, None, None),
-                Err(e @ (MailError::Invalid(_) | MailError::Rejected(_))) => {
-                    warn!(key = %mail.key, error.message = %e, "email refused");
-                    (Sent::Failed, Some(e.to_string()), None)
-                }
-                Err(MailError::Refused(answer)) => {
-                    warn!(key = %mail.key, error.message = %answer, "address refused; suppressed");
-                    (
-                        Sent::Failed,
-                        Some(format!("refused: {answer}")),
-                        Some(answer),
-                    )
-                }
-                Err(e) => {
-                    warn!(key = %mail.key, error.message = %e, "email deferred");
-                    (Sent::Deferred, Some(e.to_string()), None)
-                }
-            }
+            Ok::<_, JobError>(sent)
         });
     }
-    let results: Vec<(Sent, Option<String>, Option<String>)> = futures::stream::iter(sends)
+    futures::stream::iter(sends)
         .buffered(SENDING_AT_ONCE)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
         .collect()
-        .await;
+}
 
-    let mut outcomes = Vec::with_capacity(results.len());
-    for (mail, (sent, error, bounce)) in mails.iter().zip(results) {
-        if let Some(answer) = bounce {
+/// Sends one claimed email: what became of it, and what to log.
+async fn send_one(
+    ctx: &Context,
+    organisation_id: i64,
+    mail: &Outgoing,
+) -> Result<(Sent, Option<String>), JobError> {
+    Ok(match ctx.mailer.send(mail).await {
+        Ok(()) => (Sent::Sent, None),
+        Err(e @ (MailError::Invalid(_) | MailError::Rejected(_))) => {
+            warn!(key = %mail.key, error.message = %e, "email refused");
+            (Sent::Failed, Some(e.to_string()))
+        }
+        Err(MailError::Refused(answer)) => {
+            warn!(key = %mail.key, error.message = %answer, "address refused; suppressed");
+            let error = format!("refused: {answer}");
             suppression::suppress(
                 &ctx.db,
                 organisation_id,
@@ -455,83 +494,47 @@ pub async fn send_claimed_all(
                 None,
             )
             .await?;
+            (Sent::Failed, Some(error))
         }
-        outcomes.push((sent, error));
-    }
-    record_all(ctx, &mails, &outcomes).await?;
-    Ok(outcomes.into_iter().map(|(sent, _)| sent).collect())
+        Err(e) => {
+            warn!(key = %mail.key, error.message = %e, "email deferred");
+            (Sent::Deferred, Some(e.to_string()))
+        }
+    })
 }
 
-/// Writes the outcomes of a batch: the sent ones in one statement, the rest
-/// one by one. A lost outcome only leaves its row pending, so on PostgreSQL
-/// these commits do not wait for the disk.
-async fn record_all(
+/// Writes what became of the email under `key`. A lost outcome only
+/// leaves the row pending until its claim lapses, so on PostgreSQL the
+/// commit does not wait for the disk.
+async fn record(
     ctx: &Context,
-    mails: &[Outgoing],
-    outcomes: &[(Sent, Option<String>)],
+    key: &str,
+    sent: Sent,
+    error: Option<String>,
 ) -> Result<(), JobError> {
+    let status = match sent {
+        Sent::Sent => EmailStatus::Sent,
+        Sent::Failed => EmailStatus::Failed,
+        Sent::Deferred => EmailStatus::Deferred,
+        Sent::Suppressed => EmailStatus::Suppressed,
+        Sent::Elsewhere => return Ok(()),
+    };
     let txn = ctx.db.begin().await?;
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_unprepared("SET LOCAL synchronous_commit = off")
             .await?;
     }
-    let sent: Vec<&str> = mails
-        .iter()
-        .zip(outcomes)
-        .filter(|(_, (s, _))| *s == Sent::Sent)
-        .map(|(m, _)| m.key.as_str())
-        .collect();
-    if !sent.is_empty() {
-        email_message::Entity::update_many()
-            .col_expr(
-                email_message::Column::Status,
-                sea_orm::sea_query::Expr::value(EmailStatus::Sent),
-            )
-            .col_expr(
-                email_message::Column::SentAt,
-                sea_orm::sea_query::Expr::value(Some(Utc::now())),
-            )
-            .filter(email_message::Column::Key.is_in(sent))
-            .exec(&txn)
-            .await?;
-    }
-    for (mail, (outcome, error)) in mails.iter().zip(outcomes) {
-        let status = match outcome {
-            Sent::Failed => EmailStatus::Failed,
-            Sent::Deferred => EmailStatus::Deferred,
-            Sent::Suppressed => EmailStatus::Suppressed,
-            Sent::Sent | Sent::Elsewhere => continue,
-        };
-        record(&txn, &mail.key, status, error.clone()).await?;
-    }
-    txn.commit().await?;
-    Ok(())
-}
-
-/// Writes the outcome of the email under `key`.
-async fn record(
-    db: &DatabaseTransaction,
-    key: &str,
-    status: EmailStatus,
-    error: Option<String>,
-) -> Result<(), JobError> {
-    let sent = status == EmailStatus::Sent;
     email_message::Entity::update_many()
-        .col_expr(
-            email_message::Column::Status,
-            sea_orm::sea_query::Expr::value(status),
-        )
-        .col_expr(
-            email_message::Column::Error,
-            sea_orm::sea_query::Expr::value(error),
-        )
+        .col_expr(email_message::Column::Status, Expr::value(status))
+        .col_expr(email_message::Column::Error, Expr::value(error))
         .col_expr(
             email_message::Column::SentAt,
-            sea_orm::sea_query::Expr::value(sent.then(Utc::now)),
+            Expr::value((status == EmailStatus::Sent).then(Utc::now)),
         )
         .filter(email_message::Column::Key.eq(key))
-        .exec(db)
+        .exec(&txn)
         .await?;
+    txn.commit().await?;
     Ok(())
 }
 

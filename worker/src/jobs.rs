@@ -11,7 +11,7 @@ use apalis_redis::RedisStorage;
 use apalis_sqlite::SqliteStorage;
 use chrono::{DateTime, Utc};
 use entities::{
-    answer, campaign, campaign_accumulator, campaign_result, invitation, item, job_run,
+    answer, campaign, campaign_accumulator, campaign_result, clock_slot, invitation, item, job_run,
     questionnaire, report, response, scale,
 };
 use sea_orm::sea_query::{Expr, OnConflict, Query};
@@ -20,7 +20,7 @@ use sea_orm::{
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
-use tracing::{Instrument, error, info, info_span};
+use tracing::{Instrument, error, info, info_span, warn};
 
 use crate::accumulate::{Accumulator, Definition, fold, results_from};
 use crate::db::begin_write;
@@ -89,6 +89,10 @@ pub struct Context {
     pub tokens: TokenKey,
     /// Base of the links put in emails.
     pub public_url: String,
+    /// Held by the sweep running in this process: sweeps take turns, so
+    /// that one finds the emails the one before has sent already recorded
+    /// rather than racing it for them.
+    pub sweeping: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Context {
@@ -101,12 +105,14 @@ impl Context {
             settings.smtp_url.as_deref(),
             settings.data_dir.join("outbox"),
             &settings.mail_from,
+            Duration::from_secs(settings.smtp_timeout_secs),
         )?;
         Ok(Self {
             db,
             mailer,
             tokens,
             public_url: settings.public_url.trim_end_matches('/').to_owned(),
+            sweeping: Arc::default(),
         })
     }
 }
@@ -158,9 +164,13 @@ async fn run(ctx: &Context, job: &Job) -> Result<serde_json::Value, JobError> {
     }
     Ok(match job {
         Job::SendInvitations { campaign_id } => {
+            let _sweeping = ctx.sweeping.lock().await;
             json(delivery::sweep(ctx, Some(*campaign_id), Utc::now()).await?)
         }
-        Job::ReminderSweep { at } => json(delivery::sweep(ctx, None, *at).await?),
+        Job::ReminderSweep { at } => {
+            let _sweeping = ctx.sweeping.lock().await;
+            json(delivery::sweep(ctx, None, *at).await?)
+        }
         Job::AggregateCampaign { campaign_id } => {
             let results = aggregate(&ctx.db, *campaign_id).await?;
             serde_json::json!({ "campaign_id": campaign_id, "responses": results.responses })
@@ -655,7 +665,14 @@ impl JobQueue {
 }
 
 async fn handle(job: Job, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
-    match execute(&ctx, job).await {
+    // A task of its own: when the queue fails under the worker, the worker
+    // is dropped and started again, and the job must not stop half-way
+    // with emails sent but not recorded. It runs on and records its run.
+    let ctx = Arc::clone(&ctx);
+    let outcome = tokio::spawn(async move { execute(&ctx, job).await })
+        .await
+        .map_err(|e| Box::new(e) as BoxDynError)?;
+    match outcome {
         Ok(_) | Err(JobError::NotFound(_)) => Ok(()),
         Err(e) => Err(Box::new(e)),
     }
@@ -694,6 +711,7 @@ pub async fn run_workers(
     schedule: Schedule,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let db = ctx.db.clone();
     let ctx = Arc::new(ctx);
     let name = worker_name("jobs");
     let retry = RetryPolicy::retries(3);
@@ -714,9 +732,20 @@ pub async fn run_workers(
         }),
     };
 
-    let clock = tokio::spawn(reminder_clock(queue.clone(), schedule.sweep_every));
-    let nightly = tokio::spawn(monitor_clock(queue, schedule.monitor_hour_utc));
+    let clock = tokio::spawn(reminder_clock(
+        db.clone(),
+        queue.clone(),
+        schedule.sweep_every,
+    ));
+    let nightly = tokio::spawn(monitor_clock(db, queue, schedule.monitor_hour_utc));
     let result = monitor
+        // A worker stops when its queue does (Redis restarting, the
+        // network gone): start it again, so it picks up where the queue
+        // left off once the queue is back.
+        .should_restart(|worker, error| {
+            warn!(worker = %worker.name(), restarts = worker.restarts(), error.message = %error, "job worker restarts");
+            true
+        })
         .shutdown_timeout(Duration::from_secs(30))
         .run_with_signal(async move {
             shutdown.await;
@@ -729,37 +758,134 @@ pub async fn run_workers(
     Ok(())
 }
 
-/// Enqueues a reminder sweep every `every`. Sweeps are idempotent, so
-/// several workers ticking at once only repeat a harmless check.
-async fn reminder_clock(queue: JobQueue, every: Duration) {
-    // The first sweep comes one period after start: a restart is not a reason to sweep.
-    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+/// Clock names, as recorded with the slots they fired.
+const SWEEP_CLOCK: &str = "reminder_sweep";
+const MONITOR_CLOCK: &str = "monitor_relations";
+
+/// Enqueues one reminder sweep per slot of `every` (slots start at
+/// multiples of `every` since the epoch), however many workers run: each
+/// worker's clock ticks, and the first to take the slot enqueues. After
+/// downtime a worker sweeps once on start, not once per missed slot. A zero
+/// period turns the clock off: sweeps then come only when asked for.
+async fn reminder_clock(db: DatabaseConnection, queue: JobQueue, every: Duration) {
+    let Ok(period) = chrono::Duration::from_std(every) else {
+        return;
+    };
+    if period <= chrono::Duration::zero() {
+        return;
+    }
+    let slot_of = |t: DateTime<Utc>| {
+        let step = period.num_milliseconds().max(1);
+        DateTime::from_timestamp_millis(t.timestamp_millis().div_euclid(step) * step).unwrap_or(t)
+    };
+    if missed_since_last(&db, SWEEP_CLOCK, slot_of(Utc::now())).await {
+        fire(&db, &queue, SWEEP_CLOCK, slot_of(Utc::now()), |now| {
+            Job::ReminderSweep { at: now }
+        })
+        .await;
+    }
     loop {
-        ticks.tick().await;
-        if let Err(e) = queue.push(Job::ReminderSweep { at: Utc::now() }).await {
-            error!(error.message = %e, "cannot enqueue the reminder sweep");
+        let next = slot_of(Utc::now()) + period;
+        sleep_until(next).await;
+        fire(&db, &queue, SWEEP_CLOCK, next, |now| Job::ReminderSweep {
+            at: now,
+        })
+        .await;
+    }
+}
+
+/// Enqueues the relation monitoring once a day at `hour` UTC, by one worker
+/// only; after downtime that passed the hour, once on start. The alerts and
+/// digests it produces are keyed by day as well.
+async fn monitor_clock(db: DatabaseConnection, queue: JobQueue, hour: u32) {
+    let job = |now| Job::MonitorRelations {
+        at: now,
+        organisation_id: None,
+    };
+    let latest_past = next_at_hour(Utc::now(), hour) - chrono::Duration::days(1);
+    if missed_since_last(&db, MONITOR_CLOCK, latest_past).await {
+        fire(&db, &queue, MONITOR_CLOCK, latest_past, job).await;
+    }
+    loop {
+        let next = next_at_hour(Utc::now(), hour);
+        sleep_until(next).await;
+        fire(&db, &queue, MONITOR_CLOCK, next, job).await;
+    }
+}
+
+async fn sleep_until(t: DateTime<Utc>) {
+    let wait = (t - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+    tokio::time::sleep(wait).await;
+}
+
+/// Whether `clock` fired before but not since `slot`: the installation was
+/// down over some of its slots. A clock that never fired has missed nothing.
+async fn missed_since_last(db: &DatabaseConnection, clock: &str, slot: DateTime<Utc>) -> bool {
+    let last: Result<Option<DateTime<Utc>>, DbErr> = clock_slot::Entity::find()
+        .select_only()
+        .column_as(clock_slot::Column::Slot.max(), "last")
+        .filter(clock_slot::Column::Clock.eq(clock))
+        .into_tuple::<Option<DateTime<Utc>>>()
+        .one(db)
+        .await
+        .map(Option::flatten);
+    match last {
+        Ok(last) => last.is_some_and(|last| last < slot),
+        Err(e) => {
+            error!(clock, error.message = %e, "cannot read the clock's last slot");
+            false
         }
     }
 }
 
-/// Enqueues the relation monitoring once a day at `hour` UTC. The alerts and
-/// digests it produces are keyed by day, so a second worker's tick repeats
-/// nothing.
-async fn monitor_clock(queue: JobQueue, hour: u32) {
-    loop {
-        let now = Utc::now();
-        let next = next_at_hour(now, hour);
-        let wait = (next - now).to_std().unwrap_or(Duration::from_secs(60));
-        tokio::time::sleep(wait).await;
-        let job = Job::MonitorRelations {
-            at: Utc::now(),
-            organisation_id: None,
-        };
-        if let Err(e) = queue.push(job).await {
-            error!(error.message = %e, "cannot enqueue the relation monitoring");
+/// Takes `slot` of `clock` and enqueues its job, unless another worker
+/// took the slot first.
+async fn fire(
+    db: &DatabaseConnection,
+    queue: &JobQueue,
+    clock: &str,
+    slot: DateTime<Utc>,
+    job: impl Fn(DateTime<Utc>) -> Job,
+) {
+    match take_slot(db, clock, slot).await {
+        Ok(true) => {
+            if let Err(e) = queue.push(job(Utc::now())).await {
+                error!(clock, error.message = %e, "cannot enqueue the clock's job");
+            }
         }
+        Ok(false) => {}
+        Err(e) => error!(clock, error.message = %e, "cannot take the clock's slot"),
     }
+}
+
+/// Records `slot` of `clock` as fired; false when it already was. Slots
+/// older than a month are forgotten.
+pub async fn take_slot(
+    db: &DatabaseConnection,
+    clock: &str,
+    slot: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let row = clock_slot::ActiveModel {
+        clock: Set(clock.to_owned()),
+        slot: Set(slot),
+        fired_at: Set(Utc::now()),
+    };
+    let inserted = clock_slot::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([clock_slot::Column::Clock, clock_slot::Column::Slot])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    if inserted > 0 {
+        clock_slot::Entity::delete_many()
+            .filter(clock_slot::Column::Clock.eq(clock))
+            .filter(clock_slot::Column::Slot.lt(slot - chrono::Duration::days(31)))
+            .exec(db)
+            .await?;
+    }
+    Ok(inserted > 0)
 }
 
 /// The first time after `now` at `hour`:00 UTC.

@@ -2,6 +2,7 @@
 //! folder when no SMTP server is configured.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
@@ -41,34 +42,49 @@ pub enum MailError {
 }
 
 #[derive(Clone)]
-pub enum Mailer {
-    Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
-        from: Mailbox,
-    },
-    Outbox {
-        dir: PathBuf,
-        from: Mailbox,
-    },
+pub struct Mailer {
+    sink: Sink,
+    from: Mailbox,
+    deadline: Duration,
+}
+
+#[derive(Clone)]
+enum Sink {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Outbox(PathBuf),
 }
 
 impl Mailer {
-    /// SMTP when `smtp_url` is given, else an outbox folder.
-    pub fn new(smtp_url: Option<&str>, outbox: PathBuf, from: &str) -> anyhow::Result<Self> {
-        let from: Mailbox = from.parse()?;
-        Ok(match smtp_url {
-            Some(url) => Self::Smtp {
-                transport: AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build(),
-                from,
-            },
-            None => Self::Outbox { dir: outbox, from },
+    /// SMTP when `smtp_url` is given, else an outbox folder. One email may
+    /// take at most `deadline`, the server's answer included.
+    pub fn new(
+        smtp_url: Option<&str>,
+        outbox: PathBuf,
+        from: &str,
+        deadline: Duration,
+    ) -> anyhow::Result<Self> {
+        let sink = match smtp_url {
+            Some(url) => Sink::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?
+                    .timeout(Some(deadline))
+                    .build(),
+            ),
+            None => Sink::Outbox(outbox),
+        };
+        Ok(Self {
+            sink,
+            from: from.parse()?,
+            deadline,
         })
     }
 
+    /// The longest one email can take before its send gives up.
+    pub fn deadline(&self) -> Duration {
+        self.deadline
+    }
+
     fn build(&self, mail: &Outgoing) -> Result<Message, MailError> {
-        let from = match self {
-            Self::Smtp { from, .. } | Self::Outbox { from, .. } => from.clone(),
-        };
+        let from = self.from.clone();
         let address = mail
             .to_address
             .parse()
@@ -114,10 +130,19 @@ impl Mailer {
         built.map_err(|e| MailError::Invalid(e.to_string()))
     }
 
+    /// Sends one email, giving up after the deadline. A server that has
+    /// not answered by then may still deliver it: a later attempt keeps the
+    /// Message-ID, so the mailbox can tell the copies are one message.
     pub async fn send(&self, mail: &Outgoing) -> Result<(), MailError> {
         let message = self.build(mail)?;
-        match self {
-            Self::Smtp { transport, .. } => {
+        tokio::time::timeout(self.deadline, self.deliver(mail, message))
+            .await
+            .map_err(|elapsed| MailError::Transport(Box::new(elapsed)))?
+    }
+
+    async fn deliver(&self, mail: &Outgoing, message: Message) -> Result<(), MailError> {
+        match &self.sink {
+            Sink::Smtp(transport) => {
                 transport.send(message).await.map_err(|e| {
                     let mailbox = e.status().is_some_and(|code| {
                         matches!(code.to_string().as_str(), "550" | "551" | "553")
@@ -131,7 +156,7 @@ impl Mailer {
                     }
                 })?;
             }
-            Self::Outbox { dir, .. } => {
+            Sink::Outbox(dir) => {
                 tokio::fs::create_dir_all(dir)
                     .await
                     .map_err(|e| MailError::Transport(Box::new(e)))?;

@@ -19,6 +19,10 @@ pub struct Settings {
     /// SMTP URL (`smtp://host:port`, `smtps://user:pass@host`); unset means
     /// mail is written as `.eml` files to `data_dir/outbox`.
     pub smtp_url: Option<String>,
+    /// Seconds one email may take at the SMTP server, from connecting to
+    /// the server's answer to its content. A slower answer counts as none:
+    /// the email is tried again later, under the same Message-ID.
+    pub smtp_timeout_secs: u64,
     /// Folder for the embedded database, job store, outbox and generated secret.
     pub data_dir: PathBuf,
     /// Address the api listens on.
@@ -32,7 +36,8 @@ pub struct Settings {
     pub secret_key: Option<String>,
     /// `pretty` for people, `json` for log collectors.
     pub log_format: LogFormat,
-    /// How often the reminder sweep runs, in seconds.
+    /// How often the reminder sweep runs, in seconds; 0 runs it only when
+    /// asked for.
     pub sweep_interval_secs: u64,
     /// Hour of the day (UTC, 0–23) at which tutorial relations are checked
     /// against the guide's standards and coordinators get their digest.
@@ -67,6 +72,7 @@ impl Default for Settings {
             database_url: None,
             redis_url: None,
             smtp_url: None,
+            smtp_timeout_secs: 30,
             data_dir: PathBuf::from("data"),
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: "http://127.0.0.1:8080".into(),
@@ -89,6 +95,7 @@ const ENV_VARS: &[&str] = &[
     "DATABASE_URL",
     "REDIS_URL",
     "SMTP_URL",
+    "SMTP_TIMEOUT_SECS",
     "DATA_DIR",
     "BIND",
     "PUBLIC_URL",
@@ -163,6 +170,12 @@ impl Settings {
                 "DATABASE_URL" => self.database_url = Some(value),
                 "REDIS_URL" => self.redis_url = Some(value),
                 "SMTP_URL" => self.smtp_url = Some(value),
+                "SMTP_TIMEOUT_SECS" => {
+                    self.smtp_timeout_secs =
+                        value.parse().ok().filter(|s| *s > 0).ok_or_else(|| {
+                            invalid("must be a whole number of seconds above 0".into())
+                        })?
+                }
                 "DATA_DIR" => self.data_dir = value.into(),
                 "BIND" => self.bind = value.parse().map_err(|e| invalid(format!("{e}")))?,
                 "PUBLIC_URL" => self.public_url = value.trim_end_matches('/').into(),
@@ -260,6 +273,7 @@ impl fmt::Debug for Settings {
             )
             .field("redis_url", &self.redis_url.as_deref().map(redact_url))
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("smtp_timeout_secs", &self.smtp_timeout_secs)
             .field("data_dir", &self.data_dir)
             .field("bind", &self.bind)
             .field("public_url", &self.public_url)
