@@ -3,5 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod aggregation;
+mod dead_letters;
 mod delivery;
 mod matching;
