@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod auth;
 pub mod calendar;
 pub mod campaigns;
+pub mod dead_letters;
 pub mod demo;
 pub mod design;
 pub mod development;

@@ -1,8 +1,8 @@
 //! Prometheus metrics in the text exposition format.
 //!
 //! Request latencies are measured in this process. Job counts and latencies,
-//! queue depth and emails by outcome are read from the database and the
-//! queue when scraped, so every replica reports the same, complete figures
+//! dead letters, queue depth and emails by outcome are read from the
+//! database and the queue when scraped, so every replica reports the same, complete figures
 //! for work done by any worker.
 
 use std::collections::BTreeMap;
@@ -110,6 +110,7 @@ pub async fn render(
     }
 
     jobs(&mut out, db).await?;
+    dead_letters(&mut out, db).await?;
 
     match queue.depth().await {
         Ok(depth) => {
@@ -149,6 +150,34 @@ pub async fn render(
         let _ = writeln!(out, "emails_total{{outcome=\"{}\"}} {n}", label(&status));
     }
     Ok(out)
+}
+
+/// Jobs given up on and not yet retried, by kind and in all: a gauge, since
+/// retrying removes them.
+async fn dead_letters(out: &mut String, db: &DatabaseConnection) -> Result<(), DbErr> {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT kind, COUNT(*) AS n FROM dead_letter GROUP BY kind",
+        ))
+        .await?;
+    out.push_str(
+        "# HELP dead_letters Jobs given up on and not retried yet, by kind.\n\
+         # TYPE dead_letters gauge\n",
+    );
+    let mut all = 0;
+    for row in rows {
+        let kind: String = row.try_get("", "kind")?;
+        let n: i64 = row.try_get("", "n")?;
+        all += n;
+        let _ = writeln!(out, "dead_letters{{kind=\"{}\"}} {n}", label(&kind));
+    }
+    out.push_str(
+        "# HELP dead_letters_all Jobs given up on and not retried yet, every kind.\n\
+         # TYPE dead_letters_all gauge\n",
+    );
+    let _ = writeln!(out, "dead_letters_all {all}");
+    Ok(())
 }
 
 /// Job counts by kind and outcome, and a latency histogram by kind, summed

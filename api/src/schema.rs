@@ -12,6 +12,7 @@ use crate::auth::{MANAGERS, READERS};
 use crate::campaigns::delivery::{DeliveryMutation, DeliveryQuery};
 use crate::campaigns::types::{Campaign, Invitation, Report};
 use crate::campaigns::{CampaignMutation, CampaignQuery};
+use crate::dead_letters::{DeadLetterMutation, DeadLetterQuery};
 use crate::design::types::Programme;
 use crate::design::{DesignMutation, DesignQuery};
 use crate::development::{DevelopmentMutation, DevelopmentQuery};
@@ -143,6 +144,7 @@ pub struct Query(
     QuestionnaireQuery,
     CampaignQuery,
     DeliveryQuery,
+    DeadLetterQuery,
     DesignQuery,
     DevelopmentQuery,
     RunningQuery,
@@ -155,6 +157,7 @@ pub struct Mutation(
     QuestionnaireMutation,
     CampaignMutation,
     DeliveryMutation,
+    DeadLetterMutation,
     DesignMutation,
     DevelopmentMutation,
     RunningMutation,

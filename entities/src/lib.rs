@@ -10,6 +10,7 @@ pub mod community;
 pub mod community_member;
 pub mod community_post;
 pub mod community_resource;
+pub mod dead_letter;
 pub mod email_message;
 pub mod enums;
 pub mod guide_version;

@@ -18,6 +18,7 @@ mod m20261204_000013_job_durations;
 mod m20261204_000014_suppression;
 mod m20261204_000015_reminder_policy;
 mod m20261204_000016_claims_and_clocks;
+mod m20261204_000017_dead_letters;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000014_suppression::Migration),
             Box::new(m20261204_000015_reminder_policy::Migration),
             Box::new(m20261204_000016_claims_and_clocks::Migration),
+            Box::new(m20261204_000017_dead_letters::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod browser;
+mod dead_letters;
 mod delivery;
 mod demo_statistics;
 mod design;

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod aggregation;
+mod dead_letters;
 mod delivery;
 mod faults;
 mod matching;

@@ -24,6 +24,7 @@ use tracing::{Instrument, error, info, info_span, warn};
 
 use crate::accumulate::{Accumulator, Definition, fold, results_from};
 use crate::db::begin_write;
+use crate::dead_letters;
 use crate::delivery;
 use crate::mail::Mailer;
 use crate::monitoring;
@@ -81,6 +82,79 @@ pub enum JobError {
     Corrupt(String),
 }
 
+impl JobError {
+    /// Whether the same job may succeed if run again: a lost connection, a
+    /// lock timeout or a serialization failure pass; a deleted target or
+    /// data that does not read stay as they are.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Database(e) => !matches!(
+                e,
+                DbErr::Type(_) | DbErr::Json(_) | DbErr::TryIntoErr { .. }
+            ),
+            Self::NotFound(_) | Self::Corrupt(_) => false,
+        }
+    }
+}
+
+/// How many times a job that fails for a passing reason is run, and how
+/// long the worker waits in between: `first_delay`, doubled after each
+/// attempt, at most `max_delay`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retries {
+    pub attempts: u32,
+    pub first_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for Retries {
+    /// Five attempts over about fifteen seconds: long enough for a database
+    /// fail-over or a lock to clear, short enough to end within the
+    /// worker's shutdown grace.
+    fn default() -> Self {
+        Self {
+            attempts: 5,
+            first_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Retries {
+    /// The wait after failed attempt `attempt` (1-based).
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let doublings = attempt.saturating_sub(1).min(31);
+        self.first_delay
+            .saturating_mul(1 << doublings)
+            .min(self.max_delay)
+    }
+}
+
+/// Runs `attempt` until it succeeds, fails for good, or has failed
+/// `retries.attempts` times; returns the last outcome and the attempts made.
+/// Each attempt is a new call, so a job handler reads the database afresh.
+pub async fn with_retries<T, F, Fut>(
+    retries: &Retries,
+    mut attempt: F,
+) -> (Result<T, JobError>, u32)
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Result<T, JobError>>,
+{
+    let mut made = 0;
+    loop {
+        made += 1;
+        match attempt(made).await {
+            Err(e) if e.is_transient() && made < retries.attempts.max(1) => {
+                let wait = retries.delay(made);
+                warn!(attempt = made, wait_ms = wait.as_millis() as u64, error.message = %e, "job failed, will try again");
+                tokio::time::sleep(wait).await;
+            }
+            outcome => return (outcome, made),
+        }
+    }
+}
+
 /// What every handler needs.
 #[derive(Clone)]
 pub struct Context {
@@ -93,6 +167,8 @@ pub struct Context {
     /// that one finds the emails the one before has sent already recorded
     /// rather than racing it for them.
     pub sweeping: Arc<tokio::sync::Mutex<()>>,
+    /// How jobs that fail for a passing reason are tried again.
+    pub retries: Retries,
 }
 
 impl Context {
@@ -113,6 +189,7 @@ impl Context {
             tokens,
             public_url: settings.public_url.trim_end_matches('/').to_owned(),
             sweeping: Arc::default(),
+            retries: Retries::default(),
         })
     }
 }
@@ -151,8 +228,19 @@ pub async fn execute(ctx: &Context, job: Job) -> Result<serde_json::Value, JobEr
     outcome
 }
 
+/// Runs a job as the worker does: again while it fails for a passing
+/// reason, within `ctx.retries`; a job that fails for good, or too often,
+/// becomes a dead letter.
+pub async fn process(ctx: &Context, job: Job) -> Result<serde_json::Value, JobError> {
+    let (outcome, attempts) = with_retries(&ctx.retries, |_| execute(ctx, job.clone())).await;
+    if let Err(e) = &outcome {
+        dead_letters::record_or_log(&ctx.db, &job, e, attempts).await;
+    }
+    outcome
+}
+
 /// An error and the errors behind it, outermost first.
-fn cause_chain(e: &(dyn std::error::Error + 'static)) -> Vec<String> {
+pub(crate) fn cause_chain(e: &(dyn std::error::Error + 'static)) -> Vec<String> {
     std::iter::successors(Some(e), |e| e.source())
         .map(ToString::to_string)
         .collect()
@@ -667,14 +755,17 @@ impl JobQueue {
 async fn handle(job: Job, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
     // A task of its own: when the queue fails under the worker, the worker
     // is dropped and started again, and the job must not stop half-way
-    // with emails sent but not recorded. It runs on and records its run.
+    // with emails sent but not recorded. It runs on, retries and records.
     let ctx = Arc::clone(&ctx);
-    let outcome = tokio::spawn(async move { execute(&ctx, job).await })
+    let outcome = tokio::spawn(async move { process(&ctx, job).await })
         .await
         .map_err(|e| Box::new(e) as BoxDynError)?;
     match outcome {
-        Ok(_) | Err(JobError::NotFound(_)) => Ok(()),
-        Err(e) => Err(Box::new(e)),
+        Ok(_) => Ok(()),
+        // Aborted rather than failed: both job stores run a failed job
+        // again, up to 25 times, while its retries are done and its dead
+        // letter written.
+        Err(e) => Err(Box::new(AbortError::new(e))),
     }
 }
 
@@ -714,20 +805,17 @@ pub async fn run_workers(
     let db = ctx.db.clone();
     let ctx = Arc::new(ctx);
     let name = worker_name("jobs");
-    let retry = RetryPolicy::retries(3);
     let monitor = match queue.clone() {
         JobQueue::Redis(storage, _) => Monitor::new().register(move |_| {
             WorkerBuilder::new(name.clone())
                 .backend(storage.clone().poll_with_interval(POLL_EVERY))
                 .data(ctx.clone())
-                .retry(retry.clone())
                 .build(handle)
         }),
         JobQueue::Sqlite(storage) => Monitor::new().register(move |_| {
             WorkerBuilder::new(name.clone())
                 .backend(storage.clone().poll_with_interval(POLL_EVERY))
                 .data(ctx.clone())
-                .retry(retry.clone())
                 .build(handle)
         }),
     };
@@ -906,6 +994,77 @@ pub fn next_at_hour(now: DateTime<Utc>, hour: u32) -> DateTime<Utc> {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    fn lost_connection() -> JobError {
+        JobError::Database(DbErr::Conn(sea_orm::RuntimeErr::Internal(
+            "connection reset".into(),
+        )))
+    }
+
+    #[test]
+    fn database_trouble_passes_while_missing_targets_and_unreadable_data_stay() {
+        assert!(lost_connection().is_transient());
+        assert!(JobError::Database(DbErr::Custom("lock timeout".into())).is_transient());
+        assert!(!JobError::NotFound("campaign").is_transient());
+        assert!(!JobError::Corrupt("bad totals".into()).is_transient());
+        assert!(!JobError::Database(DbErr::Json("expected a list".into())).is_transient());
+        assert!(!JobError::Database(DbErr::Type("not a number".into())).is_transient());
+    }
+
+    #[test]
+    fn the_wait_doubles_after_each_attempt_up_to_its_cap() {
+        let retries = Retries::default();
+        let waits: Vec<u64> = (1..=7).map(|n| retries.delay(n).as_secs()).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 30, 30]);
+        assert_eq!(retries.delay(u32::MAX), Duration::from_secs(30));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_passing_failure_is_tried_again_after_growing_waits_until_the_attempts_run_out() {
+        let retries = Retries::default();
+        let start = tokio::time::Instant::now();
+        let mut started = Vec::new();
+
+        let (outcome, attempts) = with_retries(&retries, |n| {
+            started.push((n, start.elapsed().as_secs()));
+            async { Err::<(), _>(lost_connection()) }
+        })
+        .await;
+
+        assert!(matches!(outcome, Err(JobError::Database(_))));
+        assert_eq!(attempts, 5);
+        assert_eq!(started, [(1, 0), (2, 1), (3, 3), (4, 7), (5, 15)]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_job_that_succeeds_on_a_later_attempt_stops_there() {
+        let mut calls = 0;
+
+        let (outcome, attempts) = with_retries(&Retries::default(), |n| {
+            calls += 1;
+            async move { if n < 3 { Err(lost_connection()) } else { Ok(n) } }
+        })
+        .await;
+
+        assert_eq!(outcome.ok(), Some(3));
+        assert_eq!((attempts, calls), (3, 3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_permanent_failure_is_not_tried_again() {
+        let start = tokio::time::Instant::now();
+        let mut calls = 0;
+
+        let (outcome, attempts) = with_retries(&Retries::default(), |_| {
+            calls += 1;
+            async { Err::<(), _>(JobError::NotFound("campaign")) }
+        })
+        .await;
+
+        assert!(matches!(outcome, Err(JobError::NotFound("campaign"))));
+        assert_eq!((attempts, calls), (1, 1));
+        assert_eq!(start.elapsed(), Duration::ZERO);
+    }
 
     #[test]
     fn the_nightly_check_falls_at_the_next_occurrence_of_its_hour() {

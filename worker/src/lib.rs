@@ -4,6 +4,7 @@
 pub mod accumulate;
 pub mod costs;
 pub mod db;
+pub mod dead_letters;
 pub mod delivery;
 pub mod design;
 pub mod jobs;

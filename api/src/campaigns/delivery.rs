@@ -3,8 +3,10 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entities::{EmailStatus, email_message, suppression};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use entities::{EmailStatus, dead_letter, email_message, suppression};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+};
 
 use crate::auth::MANAGERS;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -25,9 +27,13 @@ pub struct DeliveryCounts {
     /// Not sent yet for a passing reason (the mail server unreachable);
     /// the next sweep tries again.
     pub deferred: u64,
+    /// Background jobs of the campaign given up on; admins see them in
+    /// `deadLetters`.
+    pub dead_lettered: u64,
 }
 
-/// Counts of a campaign's emails by status: one grouped query.
+/// Counts of a campaign's emails by status, one grouped query, and of its
+/// dead letters.
 pub async fn counts(db: &DatabaseConnection, campaign_id: i64) -> ApiResult<DeliveryCounts> {
     let rows: Vec<(EmailStatus, i64)> = email_message::Entity::find()
         .select_only()
@@ -49,6 +55,10 @@ pub async fn counts(db: &DatabaseConnection, campaign_id: i64) -> ApiResult<Deli
             EmailStatus::Deferred => out.deferred = n,
         }
     }
+    out.dead_lettered = dead_letter::Entity::find()
+        .filter(dead_letter::Column::CampaignId.eq(campaign_id))
+        .count(db)
+        .await?;
     Ok(out)
 }
 

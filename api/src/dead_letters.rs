@@ -1,0 +1,151 @@
+//! Background jobs the worker gave up on, for admins to read and retry.
+//!
+//! An admin sees the dead letters of their organisation, and those with no
+//! organisation: jobs that span every organisation (the reminder sweep) or
+//! whose target is gone concern the whole installation, so every admin may
+//! see and retry them.
+
+use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entities::{Role, campaign, dead_letter};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, TransactionTrait};
+use worker::Job;
+
+use crate::auth::Caller;
+use crate::campaigns::types::Campaign;
+use crate::error::{ApiError, ApiResult};
+use crate::ids;
+use crate::pagination::{Page, id_page};
+use crate::state::ContextExt;
+
+const ADMINS: &[Role] = &[Role::Admin];
+
+/// The dead letters `caller` may see.
+fn visible_to(caller: &Caller) -> Condition {
+    Condition::any()
+        .add(dead_letter::Column::OrganisationId.eq(caller.organisation_id))
+        .add(dead_letter::Column::OrganisationId.is_null())
+}
+
+/// A background job given up on: it failed for good (its target is gone,
+/// its data does not read), or failed for a passing reason on every attempt.
+pub struct DeadLetter(pub dead_letter::Model);
+
+#[Object]
+impl DeadLetter {
+    async fn id(&self) -> ID {
+        ids::encode("DeadLetter", self.0.id)
+    }
+    /// The job's kind, e.g. `aggregate_campaign`.
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+    /// The job as it was queued.
+    async fn payload(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.payload)
+    }
+    /// The last error and its causes, outermost first.
+    async fn reason(&self) -> &str {
+        &self.0.reason
+    }
+    /// How many times the job ran.
+    async fn attempts(&self) -> i32 {
+        self.0.attempts
+    }
+    async fn failed_at(&self) -> DateTime<Utc> {
+        self.0.failed_at
+    }
+    /// The campaign the job was about, even if it has been deleted since.
+    async fn campaign_id(&self) -> Option<ID> {
+        self.0.campaign_id.map(|id| ids::encode("Campaign", id))
+    }
+    /// The campaign the job was about, while it exists.
+    async fn campaign(&self, ctx: &Context<'_>) -> Result<Option<Campaign>> {
+        let Some(id) = self.0.campaign_id else {
+            return Ok(None);
+        };
+        let caller = ctx.caller()?;
+        let found = campaign::Entity::find_by_id(id)
+            .filter(campaign::Column::OrganisationId.eq(caller.organisation_id))
+            .one(&ctx.state().db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(found.map(Campaign))
+    }
+}
+
+#[derive(Default)]
+pub struct DeadLetterQuery;
+
+#[Object]
+impl DeadLetterQuery {
+    /// Jobs given up on, newest first: the organisation's, and those that
+    /// concern the whole installation. Admins only.
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    async fn dead_letters(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<DeadLetter>> {
+        let caller = ctx.caller_in(ADMINS)?;
+        let query = dead_letter::Entity::find().filter(visible_to(caller));
+        Ok(id_page(
+            &ctx.state().db,
+            query,
+            (dead_letter::Column::Id, sea_orm::Order::Desc),
+            (first, after),
+            |r| r.id,
+            DeadLetter,
+        )
+        .await?)
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct RetryDeadLetterPayload {
+    /// The dead letter as it was; it is removed and its job queued again.
+    pub dead_letter: DeadLetter,
+}
+
+#[derive(Default)]
+pub struct DeadLetterMutation;
+
+#[Object]
+impl DeadLetterMutation {
+    /// Queues a dead letter's job again and removes the letter: if the job
+    /// fails again, it comes back as a new one. Admins only.
+    async fn retry_dead_letter(&self, ctx: &Context<'_>, id: ID) -> Result<RetryDeadLetterPayload> {
+        let caller = ctx.caller_in(ADMINS)?;
+        let id = ids::decode(&id, "DeadLetter")?;
+        Ok(RetryDeadLetterPayload {
+            dead_letter: retry(ctx, caller, id).await?,
+        })
+    }
+}
+
+/// Removes the letter and queues its job in one transaction: the letter
+/// stays if the queue refuses the job, and of two admins retrying it at
+/// once, one queues it.
+async fn retry(ctx: &Context<'_>, caller: &Caller, id: i64) -> ApiResult<DeadLetter> {
+    let state = ctx.state();
+    let gone = || ApiError::NotFound("dead letter");
+    let letter = dead_letter::Entity::find_by_id(id)
+        .filter(visible_to(caller))
+        .one(&state.db)
+        .await?
+        .ok_or_else(gone)?;
+    let job: Job = serde_json::from_value(letter.payload.clone()).map_err(|e| {
+        ApiError::Conflict(format!(
+            "this job can no longer be read, so not retried: {e}"
+        ))
+    })?;
+    let txn = state.db.begin().await?;
+    let deleted = dead_letter::Entity::delete_by_id(id).exec(&txn).await?;
+    if deleted.rows_affected == 0 {
+        return Err(gone());
+    }
+    state.enqueue(job).await?;
+    txn.commit().await?;
+    Ok(DeadLetter(letter))
+}
