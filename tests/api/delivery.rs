@@ -203,7 +203,7 @@ async fn suppressions_are_checked_kept_to_coordinators_and_to_their_organisation
 const CREATE: &str = r#"mutation($input: CreateCampaignInput!) {
     createCampaign(input: $input) { campaign {
         reminderOffsetsHours
-        reminderPolicy { sendAt quietHours { from to } targetResponseRate }
+        reminderPolicy { sendAt quietHours { from to } targetResponseRate escalateAfterHours }
     } }
 }"#;
 
@@ -236,7 +236,7 @@ async fn a_reminder_policy_is_checked_kept_and_read_back() -> anyhow::Result<()>
                 "reminderEveryDays": 7,
                 "maxReminders": 2,
                 "reminderPolicy": { "sendAt": "09:30", "quietHours": { "from": "20:00", "to": "08:00" },
-                                    "targetResponseRate": 0.8 }
+                                    "targetResponseRate": 0.8, "escalateAfterHours": 400 }
             })),
             Some(&coordinator),
         )
@@ -246,13 +246,14 @@ async fn a_reminder_policy_is_checked_kept_and_read_back() -> anyhow::Result<()>
         json!({
             "reminderOffsetsHours": [168, 336],
             "reminderPolicy": { "sendAt": "09:30", "quietHours": { "from": "20:00", "to": "08:00" },
-                                "targetResponseRate": 0.8 }
+                                "targetResponseRate": 0.8, "escalateAfterHours": 400 }
         })
     );
     let plain = app.ok(CREATE, with(json!({})), Some(&coordinator)).await?;
     assert_eq!(
         plain["createCampaign"]["campaign"]["reminderPolicy"],
-        json!({ "sendAt": null, "quietHours": null, "targetResponseRate": null })
+        json!({ "sendAt": null, "quietHours": null, "targetResponseRate": null,
+                "escalateAfterHours": null })
     );
 
     for (extra, field) in [
@@ -282,6 +283,20 @@ async fn a_reminder_policy_is_checked_kept_and_read_back() -> anyhow::Result<()>
             "reminderPolicy.targetResponseRate",
         ),
         (json!({ "reminderEveryDays": 7 }), "maxReminders"),
+        // Escalation comes after the last reminder (hour 336) and before closing.
+        (
+            json!({ "reminderEveryDays": 7, "maxReminders": 2,
+                    "reminderPolicy": { "escalateAfterHours": 300 } }),
+            "reminderPolicy.escalateAfterHours",
+        ),
+        (
+            json!({ "reminderPolicy": { "escalateAfterHours": 480 } }),
+            "reminderPolicy.escalateAfterHours",
+        ),
+        (
+            json!({ "reminderPolicy": { "escalateAfterHours": 0 } }),
+            "reminderPolicy.escalateAfterHours",
+        ),
         (
             json!({ "reminderEveryDays": 7, "maxReminders": 2, "reminderOffsetsHours": [24] }),
             "reminderOffsetsHours",

@@ -616,3 +616,215 @@ async fn a_deferred_invitation_goes_out_at_the_next_sweep() -> anyhow::Result<()
     assert_eq!(log[0].status, entities::EmailStatus::Sent);
     app.stop().await
 }
+
+/// A tutor (a person who may have an email) in an active matching with
+/// `learner`, or an ended one when `active` is false.
+async fn tutor_of(
+    app: &TestApp,
+    learner: &person::Model,
+    tutor: (&str, Option<&str>, &str),
+    active: bool,
+) -> anyhow::Result<person::Model> {
+    use entities::{MatchingStatus, RoleKind, matching, programme, tutor_role};
+    let db = &app.state.db;
+    let now = Utc::now();
+    let org = learner.organisation_id;
+    let programme = programme::Entity::insert(programme::ActiveModel {
+        organisation_id: Set(org),
+        name: Set("First year".into()),
+        description: Set(String::new()),
+        starts_on: Set(now.date_naive()),
+        ends_on: Set(now.date_naive() + Duration::days(300)),
+        goals: Set(serde_json::json!([])),
+        budget: Set(0.0),
+        currency: Set("EUR".into()),
+        expected_learners: Set(10),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec_with_returning(db)
+    .await?;
+    let role = tutor_role::Entity::insert(tutor_role::ActiveModel {
+        organisation_id: Set(org),
+        programme_id: Set(programme.id),
+        name: Set("Tutor".into()),
+        kind: Set(RoleKind::Tutor),
+        functions: Set(serde_json::json!([])),
+        hourly_cost: Set(0.0),
+        expected_learners: Set(5),
+        expected_hours_per_month: Set(2.0),
+        ..Default::default()
+    })
+    .exec_with_returning(db)
+    .await?;
+    let (name, email, language) = tutor;
+    let tutor = person::Entity::insert(person::ActiveModel {
+        organisation_id: Set(org),
+        name: Set(name.into()),
+        email: Set(email.map(Into::into)),
+        kind: Set(PersonKind::Tutor),
+        language: Set(language.into()),
+        time_zone: Set("Europe/Paris".into()),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec_with_returning(db)
+    .await?;
+    matching::Entity::insert(matching::ActiveModel {
+        organisation_id: Set(org),
+        programme_id: Set(programme.id),
+        role_id: Set(role.id),
+        learner_id: Set(learner.id),
+        tutor_id: Set(tutor.id),
+        status: Set(if active {
+            MatchingStatus::Active
+        } else {
+            MatchingStatus::Ended
+        }),
+        score: Set(1.0),
+        breakdown: Set(serde_json::json!({})),
+        reason: Set(String::new()),
+        proposed_at: Set(now),
+        activated_at: Set(Some(now)),
+        ended_at: Set((!active).then_some(now)),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(tutor)
+}
+
+#[tokio::test]
+async fn after_the_last_reminder_tutors_and_coordinators_learn_who_has_not_answered()
+-> anyhow::Result<()> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let app = TestApp::spawn().await?;
+    let people: Vec<Invitee> = ["Ana", "Bruno", "Chloe", "Dev"]
+        .iter()
+        .map(|name| Invitee {
+            name: (*name).into(),
+            email: format!("{}@org.test", name.to_lowercase()),
+            language: "en",
+            time_zone: "UTC",
+        })
+        .collect();
+    let c = campaign_with(&app, "Mid-term check", &people, |c| {
+        c.reminder_offsets_hours = Set(serde_json::json!([24]));
+        c.reminder_policy = Set(Some(serde_json::json!({ "escalateAfterHours": 48 })));
+    })
+    .await?;
+    api::auth::add_member(
+        &app.state.db,
+        ("org", "Org"),
+        "coord@org.test",
+        "Cole",
+        tests::PASSWORD,
+        Role::Coordinator,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let learner = |email: &str| {
+        let db = app.state.db.clone();
+        let email = email.to_owned();
+        async move {
+            person::Entity::find()
+                .filter(person::Column::Email.eq(email))
+                .one(&db)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no such learner"))
+        }
+    };
+    // Ana and Bruno share a French-speaking tutor; Chloe's tutor has no
+    // address and Dev's relation has ended: both go to the coordinator.
+    let (ana, bruno) = (
+        learner("ana@org.test").await?,
+        learner("bruno@org.test").await?,
+    );
+    let elise = tutor_of(&app, &ana, ("Élise", Some("elise@org.test"), "fr"), true).await?;
+    let db = &app.state.db;
+    entities::matching::Entity::insert(entities::matching::ActiveModel {
+        organisation_id: Set(bruno.organisation_id),
+        learner_id: Set(bruno.id),
+        tutor_id: Set(elise.id),
+        status: Set(entities::MatchingStatus::Active),
+        ..entities::matching::Entity::find()
+            .filter(entities::matching::Column::TutorId.eq(elise.id))
+            .one(db)
+            .await?
+            .map(|m| {
+                let mut m: entities::matching::ActiveModel = m.into();
+                m.id = sea_orm::ActiveValue::NotSet;
+                m
+            })
+            .ok_or_else(|| anyhow::anyhow!("no matching"))?
+    })
+    .exec_without_returning(db)
+    .await?;
+    tutor_of(
+        &app,
+        &learner("chloe@org.test").await?,
+        ("Hugo", None, "en"),
+        true,
+    )
+    .await?;
+    tutor_of(
+        &app,
+        &learner("dev@org.test").await?,
+        ("Iris", Some("iris@org.test"), "en"),
+        false,
+    )
+    .await?;
+    // Bruno answers.
+    invitation::Entity::update_many()
+        .col_expr(
+            invitation::Column::RespondedAt,
+            sea_orm::sea_query::Expr::value(Some(Utc::now())),
+        )
+        .filter(invitation::Column::PersonId.eq(bruno.id))
+        .exec(db)
+        .await?;
+
+    let ctx = context(&app)?;
+    let before = delivery::sweep(&ctx, Some(c.id), c.opens_at + Duration::hours(47)).await?;
+    assert_eq!(before.escalated, 0, "not before the escalation is due");
+    let mut seen = app.mail.messages().len();
+
+    let due = c.opens_at + Duration::hours(49);
+    let done = delivery::sweep(&ctx, Some(c.id), due).await?;
+    assert_eq!(done.escalated, 2);
+    let letters = app.mail.messages()[seen..].to_vec();
+    let to = |address: &str| {
+        letters
+            .iter()
+            .find(|m| m.recipients.iter().any(|r| r.contains(address)))
+            .map(|m| m.body())
+    };
+    let elise_letter = to("elise@org.test").expect("the tutor is told");
+    assert!(elise_letter.contains("Ana"), "{elise_letter}");
+    assert!(!elise_letter.contains("Bruno"), "Bruno answered");
+    assert!(
+        elise_letter.contains("apprenants"),
+        "in the tutor's language"
+    );
+    let cole_letter = to("coord@org.test").expect("the coordinator is told");
+    assert!(
+        cole_letter.contains("Dev")
+            && cole_letter.contains("Chloe")
+            && !cole_letter.contains("Ana")
+    );
+    assert!(
+        letters.iter().all(|m| !m
+            .recipients
+            .iter()
+            .any(|r| r.contains("iris@") || r.contains("a@org"))),
+        "an ended relation's tutor and the admin are not written to"
+    );
+    seen = app.mail.messages().len();
+
+    // Once per recipient, however many sweeps follow.
+    let again = delivery::sweep(&ctx, Some(c.id), due + Duration::hours(1)).await?;
+    assert_eq!((again.escalated, again.sent), (0, 0));
+    assert_eq!(app.mail.messages().len(), seen);
+    app.stop().await
+}

@@ -46,6 +46,8 @@ pub struct Delivered {
     pub suppressed: usize,
     /// Not sent for a passing reason; the next sweep tries again.
     pub deferred: usize,
+    /// Tutors and coordinators told who has not answered.
+    pub escalated: usize,
 }
 
 pub fn reminder_offsets(campaign: &campaign::Model) -> Vec<i64> {
@@ -108,6 +110,7 @@ pub async fn sweep(
         total.failed += done.failed;
         total.suppressed += done.suppressed;
         total.deferred += done.deferred;
+        total.escalated += done.escalated;
     }
     Ok(total)
 }
@@ -237,8 +240,12 @@ async fn deliver_due(
             }
         }
     }
+    if !target_reached && crate::escalation::due(campaign, &policy, at) {
+        done.escalated = crate::escalation::escalate(ctx, campaign, &policy, at).await?;
+    }
     info!(
         campaign_id = campaign.id,
+        escalated = done.escalated,
         emails_sent = done.sent,
         emails_failed = done.failed,
         emails_suppressed = done.suppressed,

@@ -26,6 +26,11 @@ pub struct ReminderPolicy {
     /// No more reminders once this share of invitees has answered.
     #[serde(default)]
     pub target_response_rate: Option<f64>,
+    /// Hours after opening at which the invitees who have still not
+    /// answered are named to their tutors, or to the coordinators for
+    /// learners without one: the last step, once per recipient.
+    #[serde(default)]
+    pub escalate_after_hours: Option<i64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -178,6 +178,104 @@ impl Wording {
     }
 }
 
+/// The last step of a campaign's reminders: the invitees who have not
+/// answered, sent to one tutor (their learners) or coordinator (learners
+/// without a tutor).
+pub struct Escalation<'a> {
+    pub lang: Lang,
+    pub name: &'a str,
+    pub campaign: &'a str,
+    pub closes_at: DateTime<Utc>,
+    pub time_zone: &'a str,
+    /// Whether the recipient is the learners' tutor, or a coordinator.
+    pub as_tutor: bool,
+    /// Names of the learners who have not answered.
+    pub learners: &'a [String],
+}
+
+impl Escalation<'_> {
+    pub fn render(&self) -> Rendered {
+        let closes = local_time(self.closes_at, self.time_zone, self.lang);
+        let n = self.learners.len();
+        let (subject, greeting, lead, ask) = match (self.lang, self.as_tutor) {
+            (Lang::En, true) => (
+                format!("{}: {n} of your learners have not answered", self.campaign),
+                "Hello",
+                format!(
+                    "These learners you support have not answered \"{}\" after every reminder:",
+                    self.campaign
+                ),
+                format!(
+                    "It closes on {closes}. A word from you may help; their answers stay anonymous in the results."
+                ),
+            ),
+            (Lang::En, false) => (
+                format!(
+                    "{}: {n} learners without a tutor have not answered",
+                    self.campaign
+                ),
+                "Hello",
+                format!(
+                    "These learners, who have no tutor to remind them, have not answered \"{}\" after every reminder:",
+                    self.campaign
+                ),
+                format!("It closes on {closes}. Their answers stay anonymous in the results."),
+            ),
+            (Lang::Fr, true) => (
+                format!(
+                    "{} : {n} de vos apprenants n’ont pas répondu",
+                    self.campaign
+                ),
+                "Bonjour",
+                format!(
+                    "Ces apprenants que vous accompagnez n’ont pas répondu à « {} » malgré les rappels :",
+                    self.campaign
+                ),
+                format!(
+                    "Clôture le {closes}. Un mot de votre part peut aider ; leurs réponses restent anonymes dans les résultats."
+                ),
+            ),
+            (Lang::Fr, false) => (
+                format!(
+                    "{} : {n} apprenants sans tuteur n’ont pas répondu",
+                    self.campaign
+                ),
+                "Bonjour",
+                format!(
+                    "Ces apprenants, sans tuteur pour le leur rappeler, n’ont pas répondu à « {} » malgré les rappels :",
+                    self.campaign
+                ),
+                format!("Clôture le {closes}. Leurs réponses restent anonymes dans les résultats."),
+            ),
+        };
+        let list: String = self.learners.iter().map(|l| format!("- {l}\n")).collect();
+        let text = format!("{greeting} {},\n\n{lead}\n\n{list}\n{ask}\n", self.name);
+        let items: String = self
+            .learners
+            .iter()
+            .map(|l| format!("<li>{}</li>", escape(l)))
+            .collect();
+        let html = format!(
+            "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+             <body style=\"font-family:system-ui,sans-serif;line-height:1.5;color:#1a1a1a;max-width:36em\">\n\
+             <p>{greeting} {name},</p>\n<p>{lead}</p>\n<ul>{items}</ul>\n<p>{ask}</p>\n</body></html>\n",
+            lang = match self.lang {
+                Lang::En => "en",
+                Lang::Fr => "fr",
+            },
+            title = escape(&subject),
+            name = escape(self.name),
+            lead = escape(&lead),
+            ask = escape(&ask),
+        );
+        Rendered {
+            subject,
+            text,
+            html,
+        }
+    }
+}
+
 /// `at` as read in `time_zone`, written out in `lang`, with the zone named:
 /// "Friday 12 March 2027, 18:00 (Europe/Paris)". An unknown zone reads as UTC.
 pub fn local_time(at: DateTime<Utc>, time_zone: &str, lang: Lang) -> String {

@@ -160,6 +160,10 @@ pub struct ReminderPolicyInput {
     pub quiet_hours: Option<QuietHoursInput>,
     /// No more reminders once this share of invitees has answered, above 0 and at most 1.
     pub target_response_rate: Option<f64>,
+    /// Hours after opening, after the last reminder and before closing, at
+    /// which the invitees still silent are named to their tutors (learners
+    /// without one: to the coordinators), once.
+    pub escalate_after_hours: Option<i32>,
 }
 
 /// Local hours `[from, to)`, `HH:MM`; the window may span midnight.
@@ -215,6 +219,7 @@ fn reminder_policy(
         send_at,
         quiet,
         target_response_rate: input.target_response_rate,
+        escalate_after_hours: input.escalate_after_hours.map(i64::from),
     }
 }
 

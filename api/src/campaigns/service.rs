@@ -85,6 +85,25 @@ pub fn check_new(c: &NewCampaign) -> Vec<Problem> {
         }
         previous = *hours;
     }
+    if let Some(hours) = c
+        .reminder_policy
+        .as_ref()
+        .and_then(|p| p.escalate_after_hours)
+    {
+        let field = "reminderPolicy.escalateAfterHours";
+        let last_reminder = c.reminder_offsets_hours.last().copied().unwrap_or(0);
+        if hours <= last_reminder {
+            problems.push(Problem::field(
+                field,
+                "must come after the opening and the last reminder",
+            ));
+        } else if chrono::Duration::try_hours(hours)
+            .and_then(|d| c.opens_at.checked_add_signed(d))
+            .is_none_or(|due| due >= c.closes_at)
+        {
+            problems.push(Problem::field(field, "this would fall after closing"));
+        }
+    }
     if !(1..=1000).contains(&c.min_group_size) {
         problems.push(Problem::field("minGroupSize", "must be from 1 to 1000"));
     }

@@ -303,6 +303,11 @@ impl ReminderPolicy {
     async fn target_response_rate(&self) -> Option<f64> {
         self.0.target_response_rate
     }
+    /// Hours after opening at which the invitees still silent are named to
+    /// their tutors, or to the coordinators.
+    async fn escalate_after_hours(&self) -> Option<i64> {
+        self.0.escalate_after_hours
+    }
 }
 
 /// Local hours `[from, to)`, `HH:MM`.
