@@ -10,7 +10,12 @@ use std::fmt::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
+use entities::{EmailStatus, campaign, dead_letter, email_message};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    Statement,
+};
 use worker::JobQueue;
 
 /// Upper bounds of the latency buckets, in seconds.
@@ -149,7 +154,64 @@ pub async fn render(
         let n: i64 = row.try_get("", "n")?;
         let _ = writeln!(out, "emails_total{{outcome=\"{}\"}} {n}", label(&status));
     }
+    open_campaigns(&mut out, db).await?;
     Ok(out)
+}
+
+/// Emails and dead letters of each campaign still open, by campaign id: as
+/// many series as campaigns running, none once they close.
+async fn open_campaigns(out: &mut String, db: &DatabaseConnection) -> Result<(), DbErr> {
+    let open = Query::select()
+        .column(campaign::Column::Id)
+        .from(campaign::Entity)
+        .and_where(campaign::Column::LaunchedAt.is_not_null())
+        .and_where(campaign::Column::ClosesAt.gt(chrono::Utc::now()))
+        .to_owned();
+    let emails: Vec<(Option<i64>, EmailStatus, i64)> = email_message::Entity::find()
+        .select_only()
+        .column(email_message::Column::CampaignId)
+        .column(email_message::Column::Status)
+        .column_as(email_message::Column::Id.count(), "n")
+        .filter(email_message::Column::CampaignId.in_subquery(open.clone()))
+        .group_by(email_message::Column::CampaignId)
+        .group_by(email_message::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await?;
+    out.push_str(
+        "# HELP campaign_emails Emails of each open campaign, by status.\n\
+         # TYPE campaign_emails gauge\n",
+    );
+    for (campaign, status, n) in emails {
+        let Some(campaign) = campaign else { continue };
+        let status = sea_orm::ActiveEnum::to_value(&status);
+        let _ = writeln!(
+            out,
+            "campaign_emails{{campaign_id=\"{campaign}\",status=\"{}\"}} {n}",
+            label(&status)
+        );
+    }
+    let dead: Vec<(Option<i64>, i64)> = dead_letter::Entity::find()
+        .select_only()
+        .column(dead_letter::Column::CampaignId)
+        .column_as(dead_letter::Column::Id.count(), "n")
+        .filter(dead_letter::Column::CampaignId.in_subquery(open))
+        .group_by(dead_letter::Column::CampaignId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    out.push_str(
+        "# HELP campaign_dead_letters Jobs of each open campaign given up on.\n\
+         # TYPE campaign_dead_letters gauge\n",
+    );
+    for (campaign, n) in dead {
+        let Some(campaign) = campaign else { continue };
+        let _ = writeln!(
+            out,
+            "campaign_dead_letters{{campaign_id=\"{campaign}\"}} {n}"
+        );
+    }
+    Ok(())
 }
 
 /// Jobs given up on and not yet retried, by kind and in all: a gauge, since

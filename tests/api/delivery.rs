@@ -67,6 +67,43 @@ async fn a_suppressed_address_gets_no_reminder_and_the_counts_say_so() -> anyhow
         json!({ "pending": 0, "sent": 3, "failed": 0, "suppressed": 1 })
     );
 
+    // The email log: one entry per email, newest first, filtered by status.
+    let log = |status: &str| {
+        let query = format!(
+            "query($id: ID!) {{ node(id: $id) {{ ... on Campaign {{ emails(first: 10{status}) {{ \
+             edges {{ node {{ recipient step status error sentAt }} }} }} }} }} }}"
+        );
+        let (app, campaign, coordinator) = (&app, campaign.clone(), coordinator.clone());
+        async move {
+            app.ok(&query, json!({ "id": campaign }), Some(&coordinator))
+                .await
+        }
+    };
+    let all = log("").await?;
+    let edges = all["node"]["emails"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 4, "{all}");
+    assert_eq!(edges[0]["node"]["step"], 1);
+    let suppressed = log(", status: SUPPRESSED").await?;
+    assert_eq!(
+        suppressed["node"]["emails"]["edges"],
+        json!([{ "node": { "recipient": "l1@north.test", "step": 1, "status": "SUPPRESSED",
+                           "error": "suppressed: opt_out", "sentAt": null } }])
+    );
+    let observer = app
+        .account("north", "obs@north.test", Role::Observer)
+        .await?;
+    let hidden = app
+        .post(
+            "query($id: ID!) { node(id: $id) { ... on Campaign { emails { edges { node { recipient } } } } } }",
+            json!({ "id": campaign }),
+            Some(&observer),
+        )
+        .await?;
+    assert_eq!(
+        hidden["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{hidden}"
+    );
+
     let listed = app
         .ok(
             "{ suppressions(first: 10) { edges { node { address reason detail createdAt } } } }",

@@ -75,6 +75,18 @@ async fn metrics_count_requests_by_operation_jobs_queue_and_emails() -> anyhow::
         Some(1.0)
     );
     assert_eq!(sample(&text, "emails_total{outcome=\"sent\"}"), Some(2.0));
+    // The open campaign has its own series; its id is the only one here.
+    let per_campaign: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("campaign_emails{"))
+        .collect();
+    assert_eq!(per_campaign.len(), 1, "{text}");
+    assert!(
+        per_campaign[0].ends_with(",status=\"sent\"} 2"),
+        "{}",
+        per_campaign[0]
+    );
+    assert!(text.contains("# TYPE campaign_dead_letters gauge\n"));
     assert!(sample(&text, "job_queue_depth{state=\"pending\"}").is_some());
     assert_eq!(sample(&text, "job_queue_up"), Some(1.0));
     // Paths holding tokens are labelled by their route, never by the token.

@@ -29,7 +29,7 @@ pub struct ReminderPolicy {
     /// Hours after opening at which the invitees who have still not
     /// answered are named to their tutors, or to the coordinators for
     /// learners without one: the last step, once per recipient.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escalate_after_hours: Option<i64>,
 }
 
@@ -305,5 +305,10 @@ mod tests {
         let read = ReminderPolicy::from_json(Some(&stored));
         assert_eq!(read.send_at, Some(hm(9, 0)));
         assert_eq!(serde_json::to_value(&read).unwrap(), stored);
+        let escalating = serde_json::json!({ "sendAt": null, "quiet": null,
+            "targetResponseRate": null, "escalateAfterHours": 72 });
+        let read = ReminderPolicy::from_json(Some(&escalating));
+        assert_eq!(read.escalate_after_hours, Some(72));
+        assert_eq!(serde_json::to_value(&read).unwrap(), escalating);
     }
 }

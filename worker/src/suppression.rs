@@ -48,11 +48,8 @@ pub async fn suppressed_among(
             .all(db)
             .await?
         {
-            let reason = serde_json::to_value(row.reason)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            out.insert(row.address, reason);
+            let reason = sea_orm::ActiveEnum::to_value(&row.reason);
+            out.insert(row.address, format!("suppressed: {reason}"));
         }
     }
     Ok(out)

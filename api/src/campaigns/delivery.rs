@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entities::{EmailStatus, dead_letter, email_message, suppression};
+use entities::{dead_letter, email_message, suppression};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
 };
@@ -35,7 +35,7 @@ pub struct DeliveryCounts {
 /// Counts of a campaign's emails by status, one grouped query, and of its
 /// dead letters.
 pub async fn counts(db: &DatabaseConnection, campaign_id: i64) -> ApiResult<DeliveryCounts> {
-    let rows: Vec<(EmailStatus, i64)> = email_message::Entity::find()
+    let rows: Vec<(entities::EmailStatus, i64)> = email_message::Entity::find()
         .select_only()
         .column(email_message::Column::Status)
         .column_as(email_message::Column::Id.count(), "n")
@@ -48,11 +48,11 @@ pub async fn counts(db: &DatabaseConnection, campaign_id: i64) -> ApiResult<Deli
     for (status, n) in rows {
         let n = u64::try_from(n).unwrap_or(0);
         match status {
-            EmailStatus::Pending => out.pending = n,
-            EmailStatus::Sent => out.sent = n,
-            EmailStatus::Failed => out.failed = n,
-            EmailStatus::Suppressed => out.suppressed = n,
-            EmailStatus::Deferred => out.deferred = n,
+            entities::EmailStatus::Pending => out.pending = n,
+            entities::EmailStatus::Sent => out.sent = n,
+            entities::EmailStatus::Failed => out.failed = n,
+            entities::EmailStatus::Suppressed => out.suppressed = n,
+            entities::EmailStatus::Deferred => out.deferred = n,
         }
     }
     out.dead_lettered = dead_letter::Entity::find()
@@ -60,6 +60,76 @@ pub async fn counts(db: &DatabaseConnection, campaign_id: i64) -> ApiResult<Deli
         .count(db)
         .await?;
     Ok(out)
+}
+
+/// Where one email stands.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entities::EmailStatus")]
+pub enum EmailStatus {
+    /// Being sent now, or cut short by a stop of the worker: taken over
+    /// by the next sweep once its claim lapses.
+    Pending,
+    Sent,
+    Failed,
+    Suppressed,
+    Deferred,
+}
+
+/// One email of a campaign, as the email log records it.
+pub struct Email(pub email_message::Model);
+
+#[Object]
+impl Email {
+    async fn id(&self) -> ID {
+        ids::encode("Email", self.0.id)
+    }
+    async fn recipient(&self) -> &str {
+        &self.0.recipient
+    }
+    async fn subject(&self) -> &str {
+        &self.0.subject
+    }
+    /// 0 for the invitation, n for the n-th reminder; null for an email
+    /// to a tutor or coordinator about those who have not answered.
+    async fn step(&self) -> Option<i32> {
+        self.0.step
+    }
+    async fn status(&self) -> EmailStatus {
+        self.0.status.into()
+    }
+    /// What went wrong, or why it waits.
+    async fn error(&self) -> Option<&str> {
+        self.0.error.as_deref()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn sent_at(&self) -> Option<DateTime<Utc>> {
+        self.0.sent_at
+    }
+}
+
+/// A page of a campaign's email log, newest first, optionally of one status.
+pub async fn emails(
+    db: &DatabaseConnection,
+    campaign_id: i64,
+    status: Option<EmailStatus>,
+    page: (Option<i32>, Option<String>),
+) -> ApiResult<Page<Email>> {
+    let mut query =
+        email_message::Entity::find().filter(email_message::Column::CampaignId.eq(campaign_id));
+    if let Some(status) = status {
+        query = query.filter(email_message::Column::Status.eq(entities::EmailStatus::from(status)));
+    }
+    id_page(
+        db,
+        query,
+        (email_message::Column::Id, sea_orm::Order::Desc),
+        page,
+        |e| e.id,
+        Email,
+    )
+    .await
 }
 
 /// Why an address is suppressed.

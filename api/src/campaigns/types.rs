@@ -74,6 +74,19 @@ impl Campaign {
         ctx.caller_in(crate::auth::MANAGERS)?;
         Ok(super::delivery::counts(&ctx.state().db, self.0.id).await?)
     }
+    /// Its email log, newest first: one entry per email, with its outcome.
+    /// Coordinators only.
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    async fn emails(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<super::delivery::EmailStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<super::delivery::Email>> {
+        ctx.caller_in(crate::auth::MANAGERS)?;
+        Ok(super::delivery::emails(&ctx.state().db, self.0.id, status, (first, after)).await?)
+    }
     /// Invitations answered ÷ invitations; null without invitations.
     async fn response_rate(&self, ctx: &Context<'_>) -> Result<Option<f64>> {
         let c = counts(ctx, self.0.id).await?;
