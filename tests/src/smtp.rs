@@ -137,6 +137,10 @@ impl MailSink {
         Ok(Self { port, inbox })
     }
 
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
     }

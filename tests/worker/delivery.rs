@@ -828,3 +828,29 @@ async fn after_the_last_reminder_tutors_and_coordinators_learn_who_has_not_answe
     assert_eq!(app.mail.messages().len(), seen);
     app.stop().await
 }
+
+#[tokio::test]
+async fn a_mail_server_dropping_idle_connections_loses_and_delays_nothing() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let c = campaign_with_invitees(&app, 10).await?;
+    let relay = tests::proxy::Relay::start(([127, 0, 0, 1], app.mail.port()).into()).await?;
+    let mut settings = app.env.settings.clone();
+    settings.smtp_url = Some(format!("smtp://127.0.0.1:{}", relay.port()));
+    let ctx = Context::new(&settings, app.state.db.clone(), app.state.tokens.clone())?;
+
+    let invited = delivery::sweep(&ctx, Some(c.id), Utc::now()).await?;
+    assert_eq!(invited.sent, 10);
+    // The connections the sender keeps open are closed under it.
+    let before = relay.accepted();
+    relay.drop_connections();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+
+    let reminded = delivery::sweep(&ctx, Some(c.id), c.opens_at + Duration::hours(25)).await?;
+    assert_eq!(
+        (reminded.sent, reminded.deferred, reminded.failed),
+        (10, 0, 0)
+    );
+    assert_eq!(app.mail.messages().len(), 20);
+    assert!(relay.accepted() > before, "the sender connected again");
+    app.stop().await
+}

@@ -72,6 +72,7 @@ impl Stage {
         let mut toml = format!(
             "data_dir = {:?}\nsecret_key = {:?}\nsmtp_url = {:?}\n\
              smtp_timeout_secs = {SMTP_TIMEOUT_SECS}\nsweep_interval_secs = 1\n\
+             job_heartbeat_secs = 1\n\
              db_max_connections = 5\nlog_format = \"json\"\n",
             s.data_dir.display().to_string(),
             s.secret_key.clone().unwrap_or_default(),
@@ -424,5 +425,84 @@ async fn an_smtp_server_answering_late_gets_no_second_copy() -> anyhow::Result<(
 
     let extra = stage.one_reminder_each(&addresses)?;
     ensure!(extra == 0, "{extra} second copies");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_held_by_a_killed_worker_is_run_by_the_next() -> anyhow::Result<()> {
+    use entities::{campaign_accumulator, job_run};
+    use sea_orm::{ConnectionTrait, DbBackend, QuerySelect};
+
+    let stage = Stage::new(MailSink::start()?, None).await?;
+    stage.reminder_due(5).await?;
+    let campaign = campaign::Entity::find()
+        .one(&stage.db)
+        .await?
+        .context("no campaign")?;
+    worker::jobs::aggregate(&stage.db, campaign.id).await?;
+
+    // The figures are held by someone else: the job waits, in the worker.
+    let held = worker::db::begin_write(&stage.db).await?;
+    if held.get_database_backend() == DbBackend::Postgres {
+        campaign_accumulator::Entity::find()
+            .filter(campaign_accumulator::Column::CampaignId.eq(campaign.id))
+            .lock_exclusive()
+            .one(&held)
+            .await?;
+    }
+    let queue = worker::JobQueue::open_named(&stage.env.settings, &stage.env.queue).await?;
+    let mut first = stage.start_worker()?;
+    queue
+        .push(worker::Job::AggregateCampaign {
+            campaign_id: campaign.id,
+        })
+        .await?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while queue.depth().await?.running == 0 {
+        first
+            .ensure_running("the worker")
+            .with_context(|| stage.log_tail())?;
+        ensure!(
+            Instant::now() < deadline,
+            "the job never started\n{}",
+            stage.log_tail()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    first.kill()?;
+    held.rollback().await?;
+    let runs = || {
+        job_run::Entity::find()
+            .filter(job_run::Column::Kind.eq("aggregate_campaign"))
+            .count(&stage.db)
+    };
+    ensure!(runs().await? == 0, "the killed worker finished the job");
+
+    // The next worker finds the job's holder silent and runs it.
+    let started = Instant::now();
+    let mut next = stage.start_worker()?;
+    while runs().await? == 0 {
+        next.ensure_running("the worker")
+            .with_context(|| stage.log_tail())?;
+        ensure!(
+            started.elapsed() < Duration::from_secs(60),
+            "the job was not run again\n{}",
+            stage.log_tail()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    next.kill()?;
+    let outcome = job_run::Entity::find()
+        .filter(job_run::Column::Kind.eq("aggregate_campaign"))
+        .one(&stage.db)
+        .await?
+        .context("no run")?
+        .outcome;
+    ensure!(outcome == "ok", "the job ran again but ended {outcome}");
+    eprintln!(
+        "{}: the job held by the killed worker ran {:.1} s after the next one started",
+        stage.env.backend(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

@@ -658,8 +658,11 @@ pub enum JobQueue {
 /// only at its heartbeat (30 s).
 const POLL_EVERY: Duration = Duration::from_millis(200);
 
-/// How often the embedded job store's worker reports alive.
+/// How often, at most, the embedded job store's worker reports alive.
 const SQLITE_HEARTBEAT: Duration = Duration::from_secs(2);
+
+/// Heartbeats a worker may miss before its jobs go to the others.
+const MISSED_HEARTBEATS: usize = 3;
 
 /// The queue name used unless a test asks for its own.
 pub const QUEUE: &str = "tutorial-jobs";
@@ -672,10 +675,14 @@ impl JobQueue {
 
     /// Opens a queue under `name`; separate names never share jobs.
     pub async fn open_named(settings: &Settings, name: &str) -> anyhow::Result<Self> {
+        let heartbeat = Duration::from_secs(settings.job_heartbeat_secs.max(1));
         match &settings.redis_url {
             Some(url) => {
                 let conn = apalis_redis::connect(url.as_str()).await?;
-                let config = apalis_redis::Config::default().queue(name);
+                let config = apalis_redis::Config::default()
+                    .queue(name)
+                    .heartbeat_interval(heartbeat)
+                    .missed_heartbeats(MISSED_HEARTBEATS);
                 let probe = RedisProbe {
                     conn: conn.clone(),
                     config: config.clone(),
@@ -704,7 +711,8 @@ impl JobQueue {
                 // a short heartbeat bounds that wait.
                 let config = apalis_sqlite::Config::default()
                     .queue(name)
-                    .heartbeat_interval(SQLITE_HEARTBEAT);
+                    .heartbeat_interval(heartbeat.min(SQLITE_HEARTBEAT))
+                    .missed_heartbeats(MISSED_HEARTBEATS);
                 Ok(Self::Sqlite(SqliteStorage::new(&pool).with_config(config)))
             }
         }
@@ -717,16 +725,33 @@ impl JobQueue {
         let stats = match self {
             Self::Redis(_, probe) => {
                 // Counted directly: the store's own statistics script
-                // fails on Redis for want of an argument.
+                // fails on Redis for want of an argument. Running jobs sit
+                // in a set per worker, named after the queue's.
                 let mut conn = probe.conn.clone();
-                let (pending, running): (u64, u64) = redis::pipe()
+                let (pending, workers): (u64, Vec<String>) = redis::pipe()
                     .cmd("LLEN")
                     .arg(probe.config.active_jobs_list())
-                    .cmd("SCARD")
-                    .arg(probe.config.inflight_jobs_set())
+                    .cmd("ZRANGE")
+                    .arg(probe.config.workers_set())
+                    .arg(0)
+                    .arg(-1)
                     .query_async(&mut conn)
                     .await?;
-                return Ok(QueueDepth { pending, running });
+                let mut count = redis::pipe();
+                for worker in &workers {
+                    count
+                        .cmd("SCARD")
+                        .arg(format!("{}:{worker}", probe.config.inflight_jobs_set()));
+                }
+                let running: Vec<u64> = if workers.is_empty() {
+                    Vec::new()
+                } else {
+                    count.query_async(&mut conn).await?
+                };
+                return Ok(QueueDepth {
+                    pending,
+                    running: running.iter().sum(),
+                });
             }
             Self::Sqlite(storage) => storage.fetch_by_queue().await?,
         };

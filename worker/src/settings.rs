@@ -36,6 +36,10 @@ pub struct Settings {
     pub secret_key: Option<String>,
     /// `pretty` for people, `json` for log collectors.
     pub log_format: LogFormat,
+    /// How often a worker tells the job queue it is alive, in seconds. A
+    /// worker silent for three of these is taken for dead, and the jobs it
+    /// held go back to the queue for the others.
+    pub job_heartbeat_secs: u64,
     /// How often the reminder sweep runs, in seconds; 0 runs it only when
     /// asked for.
     pub sweep_interval_secs: u64,
@@ -80,6 +84,7 @@ impl Default for Settings {
             secret_key: None,
             log_format: LogFormat::Pretty,
             sweep_interval_secs: 300,
+            job_heartbeat_secs: 10,
             monitor_hour_utc: 2,
             db_max_connections: 10,
             db_timeout_secs: 10,
@@ -103,6 +108,7 @@ const ENV_VARS: &[&str] = &[
     "SECRET_KEY",
     "LOG_FORMAT",
     "SWEEP_INTERVAL_SECS",
+    "JOB_HEARTBEAT_SECS",
     "MONITOR_HOUR_UTC",
     "MATCHING_INLINE_PAIRS",
     "DB_MAX_CONNECTIONS",
@@ -191,6 +197,12 @@ impl Settings {
                 "SWEEP_INTERVAL_SECS" => {
                     self.sweep_interval_secs = value.parse().map_err(|e| invalid(format!("{e}")))?
                 }
+                "JOB_HEARTBEAT_SECS" => {
+                    self.job_heartbeat_secs =
+                        value.parse().ok().filter(|s| *s > 0).ok_or_else(|| {
+                            invalid("must be a whole number of seconds above 0".into())
+                        })?
+                }
                 "MONITOR_HOUR_UTC" => {
                     self.monitor_hour_utc = value
                         .parse()
@@ -235,6 +247,7 @@ impl Settings {
             "MAIL_",
             "SECRET_",
             "SWEEP_",
+            "JOB_",
             "MONITOR_",
             "MATCHING_",
             "DB_",
@@ -284,6 +297,7 @@ impl fmt::Debug for Settings {
             )
             .field("log_format", &self.log_format)
             .field("sweep_interval_secs", &self.sweep_interval_secs)
+            .field("job_heartbeat_secs", &self.job_heartbeat_secs)
             .field("monitor_hour_utc", &self.monitor_hour_utc)
             .field("db_max_connections", &self.db_max_connections)
             .field("db_timeout_secs", &self.db_timeout_secs)
