@@ -41,6 +41,22 @@ impl Process {
         Ok(())
     }
 
+    /// Asks the process to stop (SIGTERM) and waits for it, at most `within`.
+    async fn terminate(mut self, within: Duration) -> anyhow::Result<std::process::ExitStatus> {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status()?;
+        ensure!(sent.success(), "kill -TERM failed");
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.0.try_wait()? {
+                return Ok(status);
+            }
+            ensure!(Instant::now() < deadline, "still running after {within:?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     fn ensure_running(&mut self, what: &str) -> anyhow::Result<()> {
         if let Some(status) = self.0.try_wait()? {
             bail!("{what} exited: {status}");
@@ -504,5 +520,35 @@ async fn a_job_held_by_a_killed_worker_is_run_by_the_next() -> anyhow::Result<()
         stage.env.backend(),
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_stopped_mid_step_finishes_it_first() -> anyhow::Result<()> {
+    let stage = Stage::new(MailSink::start()?, None).await?;
+    let addresses = stage.reminder_due(1000).await?;
+
+    let mut worker = stage.start_worker()?;
+    let at_stop = stage.until_received(250, &mut worker).await?;
+    let status = worker.terminate(Duration::from_secs(40)).await?;
+    ensure!(
+        status.success(),
+        "the worker ended {status}\n{}",
+        stage.log_tail()
+    );
+    ensure!(
+        at_stop < 1000,
+        "the step ended before the stop ({at_stop} sent)"
+    );
+
+    // Nothing runs any more: what was sent is what the step sent.
+    let sent = email_message::Entity::find()
+        .filter(email_message::Column::Step.eq(1))
+        .filter(email_message::Column::Status.eq(EmailStatus::Sent))
+        .count(&stage.db)
+        .await?;
+    ensure!(sent == 1000, "{sent} of 1000 recorded as sent at exit");
+    let extra = stage.one_reminder_each(&addresses)?;
+    ensure!(extra == 0, "{extra} second copies");
     Ok(())
 }
