@@ -360,9 +360,63 @@ async fn graphql(
         BatchResponse::Single(r) => with_codes(r),
         BatchResponse::Batch(rs) => rs.iter_mut().for_each(with_codes),
     }
-    let mut response = GraphQLBatchResponse(response).into_response();
+    let mut response = encode(response, accepts_graphql_response(req));
     response.extensions_mut().insert(Operation(operation));
     response
+}
+
+/// The media type of the GraphQL over HTTP specification.
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+/// Whether the client accepts `application/graphql-response+json`, and so
+/// expects HTTP statuses to tell a refused request from an executed one.
+fn accepts_graphql_response(req: &Request) -> bool {
+    req.header("accept").is_some_and(|accept| {
+        accept.split(',').any(|range| {
+            let mut parts = range.split(';').map(str::trim);
+            let kind = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| p.replace(' ', "") == "q=0");
+            kind.eq_ignore_ascii_case(GRAPHQL_RESPONSE) && !refused
+        })
+    })
+}
+
+/// A request that never ran: it did not parse, did not validate, or its
+/// variables did not fit. Errors met while running carry a path.
+fn never_ran(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// The HTTP response. As `application/json`, every request that reached the
+/// schema answers 200; as `application/graphql-response+json`, one that
+/// never ran answers 400 without a `data` entry.
+fn encode(response: BatchResponse, graphql_response: bool) -> Response {
+    let refused = match &response {
+        BatchResponse::Single(r) if graphql_response && never_ran(r) => {
+            let mut body = serde_json::to_value(r).unwrap_or_default();
+            if let Some(fields) = body.as_object_mut() {
+                fields.remove("data");
+            }
+            Some(body.to_string())
+        }
+        _ => None,
+    };
+    let mut http = GraphQLBatchResponse(response).into_response();
+    if graphql_response {
+        http.headers_mut().insert(
+            poem::http::header::CONTENT_TYPE,
+            poem::http::HeaderValue::from_static(
+                "application/graphql-response+json; charset=utf-8",
+            ),
+        );
+    }
+    if let Some(body) = refused {
+        http.set_status(StatusCode::BAD_REQUEST);
+        http.set_body(body);
+    }
+    http
 }
 
 /// Gives each request its caller and its own batching loader.
@@ -468,6 +522,23 @@ async fn read_batch(req: &Request, body: Body) -> Result<BatchRequest, Response>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_graphql_response_media_type_is_accepted_unless_refused() {
+        let with = |accept: &str| {
+            let req = Request::builder().header("accept", accept).finish();
+            accepts_graphql_response(&req)
+        };
+        assert!(with("application/graphql-response+json"));
+        assert!(with(
+            "application/json, Application/GraphQL-Response+JSON;q=0.9"
+        ));
+        assert!(!with("application/json"));
+        assert!(!with(
+            "application/graphql-response+json; q=0, application/json"
+        ));
+        assert!(!accepts_graphql_response(&Request::builder().finish()));
+    }
 
     #[test]
     fn link_tokens_never_reach_the_logs_or_the_metrics() {

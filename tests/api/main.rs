@@ -11,6 +11,7 @@ mod design;
 mod development;
 mod evaluation_loop;
 mod fixtures;
+mod graphql_http;
 mod members;
 mod operations;
 mod pages;
