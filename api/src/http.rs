@@ -349,6 +349,20 @@ async fn graphql(
         None => None,
     };
     let mut batch = batch;
+    if let Some(message) = over_limits(&mut batch) {
+        return match batch {
+            BatchRequest::Single(_) => {
+                let error = async_graphql::ServerError::new(message, None);
+                let mut refused = async_graphql::Response::from_errors(vec![error]);
+                with_codes(&mut refused);
+                encode(
+                    BatchResponse::Single(refused),
+                    accepts_graphql_response(req),
+                )
+            }
+            BatchRequest::Batch(_) => refuse(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message),
+        };
+    }
     let operation = match &mut batch {
         BatchRequest::Single(r) => operation_label(r),
         BatchRequest::Batch(_) => "batch".into(),
@@ -363,6 +377,21 @@ async fn graphql(
     let mut response = encode(response, accepts_graphql_response(req));
     response.extensions_mut().insert(Operation(operation));
     response
+}
+
+/// What makes a request of `batch` too costly to look at further, if
+/// anything (see [`crate::limits`]). Documents that do not parse are left
+/// to the schema, which says why.
+fn over_limits(batch: &mut BatchRequest) -> Option<String> {
+    let requests: Vec<&mut async_graphql::Request> = match batch {
+        BatchRequest::Single(r) => vec![r],
+        BatchRequest::Batch(rs) => rs.iter_mut().collect(),
+    };
+    requests.into_iter().find_map(|r| {
+        r.parsed_query()
+            .ok()
+            .and_then(|doc| crate::limits::check(doc).err())
+    })
 }
 
 /// The media type of the GraphQL over HTTP specification.

@@ -12,6 +12,7 @@ pub mod error;
 pub mod generate;
 pub mod http;
 pub mod ids;
+pub mod limits;
 pub mod loaders;
 pub mod metrics;
 pub mod pages;

@@ -168,7 +168,9 @@ pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 pub fn build(state: Option<AppState>) -> AppSchema {
     let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY);
+        .limit_complexity(MAX_COMPLEXITY)
+        // A misspelt field gets no hint at the names around it.
+        .disable_suggestions();
     match state {
         Some(state) => builder.data(state).finish(),
         None => builder.finish(),

@@ -100,3 +100,40 @@ async fn the_graphql_http_audit_finds_every_must_and_should_met() -> anyhow::Res
     );
     app.stop().await
 }
+
+#[tokio::test]
+async fn fragment_and_alias_bombs_are_refused_before_they_run() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    // Each fragment spreads the one before twice: written out, 2^25 fields,
+    // which validation alone would take minutes to walk.
+    let mut bomb = String::from("{ ...F25 }\nfragment F0 on Query { __typename }\n");
+    for i in 1..=25 {
+        bomb.push_str(&format!(
+            "fragment F{i} on Query {{ ...F{p} ...F{p} }}\n",
+            p = i - 1
+        ));
+    }
+    let aliases: Vec<String> = (0..5_000).map(|i| format!("a{i}: __typename")).collect();
+    let alias_bomb = format!("{{ {} }}", aliases.join(" "));
+    let too_deep = format!(
+        "{{ {}__typename{} }}",
+        "node(id: \"x\") { ... on Campaign { questionnaire { ".repeat(8),
+        " } } }".repeat(8)
+    );
+    for (query, what) in [
+        (bomb.as_str(), "fields"),
+        (alias_bomb.as_str(), "aliases"),
+        (too_deep.as_str(), "nested too deep"),
+    ] {
+        let (status, _, body) = post(&app, MODERN, json!({ "query": query })).await?;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{what}: {body}");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(what) || what == "nested too deep",
+            "{what}: {message}"
+        );
+        assert!(body.get("data").is_none());
+    }
+    app.stop().await
+}
