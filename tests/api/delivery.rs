@@ -426,3 +426,57 @@ async fn a_campaigns_invitations_list_their_people_page_by_page() -> anyhow::Res
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn a_campaign_closed_early_sends_no_more_reminders_and_takes_no_more_answers()
+-> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let (coordinator, campaign, mail) = fixtures::launched(&app, &["en", "fr"]).await?;
+    const CLOSE: &str = "mutation($id: ID!) { closeCampaign(input: { campaignId: $id }) { campaign { status closesAt } } }";
+
+    let observer = app
+        .account("north", "obs@north.test", Role::Observer)
+        .await?;
+    let code = app
+        .error_code(CLOSE, json!({ "id": campaign }), Some(&observer))
+        .await?;
+    assert_eq!(code, "FORBIDDEN");
+
+    let closed = app
+        .ok(CLOSE, json!({ "id": campaign }), Some(&coordinator))
+        .await?;
+    assert_eq!(closed["closeCampaign"]["campaign"]["status"], "CLOSED");
+    let closes_at = closed["closeCampaign"]["campaign"]["closesAt"].clone();
+    // Closing again changes nothing.
+    let again = app
+        .ok(CLOSE, json!({ "id": campaign }), Some(&coordinator))
+        .await?;
+    assert_eq!(again["closeCampaign"]["campaign"]["closesAt"], closes_at);
+
+    // The reminder falls due, but the campaign is closed.
+    let due = Utc::now() + Duration::hours(72);
+    app.state
+        .enqueue(Job::ReminderSweep { at: due })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    assert_eq!(app.jobs_done("reminder_sweep", 1).await?, 0);
+    assert_eq!(app.mail.messages().len(), mail.len());
+    // The figures were brought up to date at closing.
+    assert_eq!(app.jobs_done("aggregate_campaign", 1).await?, 0);
+
+    // The invitation link no longer takes answers.
+    let token = mail[0].token().expect("a link");
+    let refused = app
+        .post(
+            "mutation($t: String!) { submitResponse(input: { token: $t, answers: [] }) { accepted } }",
+            json!({ "t": token }),
+            None,
+        )
+        .await?;
+    assert!(
+        refused["errors"][0]["extensions"]["code"].is_string(),
+        "{refused}"
+    );
+    assert_ne!(refused["data"]["submitResponse"]["accepted"], true);
+    app.stop().await
+}

@@ -504,6 +504,22 @@ impl CampaignMutation {
         })
     }
 
+    /// Closes a campaign now, before its closing time: reminders stop, its
+    /// links take no more answers, and its figures are computed once more.
+    /// A campaign not open yet is called off. Coordinators only.
+    async fn close_campaign(
+        &self,
+        ctx: &Context<'_>,
+        input: CampaignInput,
+    ) -> Result<CampaignPayload> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        let id = ids::decode(&input.campaign_id, "Campaign")?;
+        let closed = service::close(ctx.state(), caller.organisation_id, id).await?;
+        Ok(CampaignPayload {
+            campaign: Campaign(closed),
+        })
+    }
+
     /// Submits the answers of an invitation link; no account needed. A repeat
     /// of the same answers is accepted and changes nothing.
     async fn submit_response(

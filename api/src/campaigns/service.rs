@@ -273,6 +273,35 @@ pub async fn launch(
     find(&state.db, organisation_id, campaign_id).await
 }
 
+/// Closes a campaign now: no reminder or escalation goes out after this,
+/// its links stop taking answers, and its figures are brought up to date
+/// once more. A campaign not open yet is called off. Closing a closed
+/// campaign changes nothing.
+pub async fn close(
+    state: &AppState,
+    organisation_id: i64,
+    campaign_id: i64,
+) -> ApiResult<campaign::Model> {
+    let c = find(&state.db, organisation_id, campaign_id).await?;
+    let now = Utc::now();
+    if status(&c, now) == Status::Closed {
+        return Ok(c);
+    }
+    campaign::Entity::update_many()
+        .col_expr(campaign::Column::ClosesAt, Expr::value(now))
+        .col_expr(campaign::Column::OpensAt, Expr::value(c.opens_at.min(now)))
+        .filter(campaign::Column::Id.eq(c.id))
+        .filter(campaign::Column::ClosesAt.gt(now))
+        .exec(&state.db)
+        .await?;
+    if c.launched_at.is_some() {
+        state
+            .enqueue(Job::AggregateCampaign { campaign_id: c.id })
+            .await?;
+    }
+    find(&state.db, organisation_id, campaign_id).await
+}
+
 /// A submitted answer, before checking.
 pub struct RawAnswer {
     pub item: String,
