@@ -1,13 +1,17 @@
 //! Background jobs the worker gave up on, for admins to read and retry.
 //!
-//! An admin sees the dead letters of their organisation, and those with no
-//! organisation: jobs that span every organisation (the reminder sweep) or
-//! whose target is gone concern the whole installation, so every admin may
-//! see and retry them.
+//! An admin sees the dead letters of their organisation: those recorded
+//! with it, and those recorded without one (the worker could not read it
+//! then) whose campaign is the organisation's. Jobs that span every
+//! organisation (the reminder sweep, the nightly check of all of them)
+//! concern the whole installation: every admin sees them. A job whose
+//! target is gone and whose organisation is unknown is shown to no one;
+//! the metrics still count it.
 
 use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::{Role, campaign, dead_letter};
+use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, TransactionTrait};
 use worker::Job;
 
@@ -22,9 +26,25 @@ const ADMINS: &[Role] = &[Role::Admin];
 
 /// The dead letters `caller` may see.
 fn visible_to(caller: &Caller) -> Condition {
+    let ours = Query::select()
+        .column(campaign::Column::Id)
+        .from(campaign::Entity)
+        .and_where(campaign::Column::OrganisationId.eq(caller.organisation_id))
+        .to_owned();
+    let unknown = dead_letter::Column::OrganisationId.is_null();
     Condition::any()
         .add(dead_letter::Column::OrganisationId.eq(caller.organisation_id))
-        .add(dead_letter::Column::OrganisationId.is_null())
+        .add(
+            Condition::all()
+                .add(unknown.clone())
+                .add(dead_letter::Column::CampaignId.in_subquery(ours)),
+        )
+        .add(
+            Condition::all()
+                .add(unknown)
+                .add(dead_letter::Column::CampaignId.is_null())
+                .add(dead_letter::Column::Kind.is_in(["reminder_sweep", "monitor_relations"])),
+        )
 }
 
 /// A background job given up on: it failed for good (its target is gone,
@@ -79,8 +99,8 @@ pub struct DeadLetterQuery;
 
 #[Object]
 impl DeadLetterQuery {
-    /// Jobs given up on, newest first: the organisation's, and those that
-    /// concern the whole installation. Admins only.
+    /// Jobs given up on, newest first: the organisation's, and the sweeps
+    /// and checks that concern the whole installation. Admins only.
     #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn dead_letters(
         &self,

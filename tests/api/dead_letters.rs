@@ -85,7 +85,7 @@ async fn admins_see_their_dead_letters_and_retrying_one_queues_its_job_again() -
 
     // Another organisation's admin sees only what concerns the installation.
     let theirs = letters(&app, &other_admin).await?;
-    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs.len(), 1, "{theirs:?}");
     assert_eq!(theirs[0]["kind"], "reminder_sweep");
     let report_letter = seen[1]["id"].clone();
     assert_eq!(
@@ -122,6 +122,27 @@ async fn admins_see_their_dead_letters_and_retrying_one_queues_its_job_again() -
             .await?,
         "NOT_FOUND"
     );
+
+    // Recorded while the worker could not read the organisation: still
+    // the campaign's organisation's alone.
+    <entities::dead_letter::Entity as sea_orm::EntityTrait>::insert(
+        entities::dead_letter::ActiveModel {
+            organisation_id: sea_orm::ActiveValue::Set(None),
+            campaign_id: sea_orm::ActiveValue::Set(Some(campaign_id)),
+            kind: sea_orm::ActiveValue::Set("aggregate_campaign".into()),
+            payload: sea_orm::ActiveValue::Set(serde_json::to_value(Job::AggregateCampaign {
+                campaign_id,
+            })?),
+            reason: sea_orm::ActiveValue::Set("database error".into()),
+            attempts: sea_orm::ActiveValue::Set(5),
+            failed_at: sea_orm::ActiveValue::Set(chrono::Utc::now() - chrono::Duration::days(1)),
+            ..Default::default()
+        },
+    )
+    .exec_without_returning(&app.state.db)
+    .await?;
+    assert_eq!(letters(&app, &admin).await?.len(), 2);
+    assert_eq!(letters(&app, &other_admin).await?.len(), 1);
     app.stop().await
 }
 
