@@ -184,9 +184,19 @@ async fn non_ascii_names_are_encoded_and_the_link_opens_the_invitation() -> anyh
     assert!(message.header("Subject").unwrap().is_ascii());
     let message_id = message.header("Message-ID").unwrap();
     assert!(
-        message_id.starts_with("<invitation.") && message_id.ends_with("@localhost>"),
+        message_id.starts_with(&format!("<invitation.{}.step.0.", c.id))
+            && message_id.ends_with("@localhost>"),
         "{message_id}"
     );
+    // Another installation, with its own key, numbers its emails the same
+    // way but never sends the same Message-ID.
+    let elsewhere = TestApp::spawn().await?;
+    let theirs = campaign_with_invitees(&elsewhere, 1).await?;
+    assert_eq!(theirs.id, c.id);
+    delivery::sweep(&context(&elsewhere)?, Some(theirs.id), Utc::now()).await?;
+    let their_id = elsewhere.mail.messages()[0].header("Message-ID").unwrap();
+    assert_ne!(their_id, message_id);
+    elsewhere.stop().await?;
     let token = message.token().unwrap();
     let opened = api::campaigns::service::invitation_for_token(&app.state.db, &token)
         .await

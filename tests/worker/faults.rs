@@ -323,7 +323,7 @@ impl Stage {
                 .with_context(|| format!("{address} got no reminder"))?;
             let distinct: HashSet<&String> = ids.iter().collect();
             ensure!(
-                distinct.len() == 1 && ids[0].contains(".step.1@"),
+                distinct.len() == 1 && ids[0].contains(".step.1."),
                 "{address} got {ids:?}"
             );
             extra += ids.len() - 1;

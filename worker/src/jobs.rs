@@ -182,6 +182,7 @@ impl Context {
             settings.data_dir.join("outbox"),
             &settings.mail_from,
             Duration::from_secs(settings.smtp_timeout_secs),
+            &message_id_namespace(&tokens),
         )?;
         Ok(Self {
             db,
@@ -192,6 +193,15 @@ impl Context {
             retries: Retries::default(),
         })
     }
+}
+
+/// A name for this installation in Message-IDs, derived from its secret
+/// key: the same in every process, different from any other installation's.
+fn message_id_namespace(tokens: &TokenKey) -> String {
+    crate::tokens::hash_token(&tokens.token("message-id"))
+        .chars()
+        .take(12)
+        .collect()
 }
 
 /// Runs one job to completion and records the run.

@@ -46,6 +46,9 @@ pub struct Mailer {
     sink: Sink,
     from: Mailbox,
     deadline: Duration,
+    /// Sets this installation's Message-IDs apart from another's, whose
+    /// email keys (numbered from 1 in each database) are the same.
+    namespace: String,
 }
 
 #[derive(Clone)]
@@ -56,12 +59,15 @@ enum Sink {
 
 impl Mailer {
     /// SMTP when `smtp_url` is given, else an outbox folder. One email may
-    /// take at most `deadline`, the server's answer included.
+    /// take at most `deadline`, the server's answer included. `namespace`
+    /// goes into every Message-ID: letters and digits, the same for every
+    /// process of one installation.
     pub fn new(
         smtp_url: Option<&str>,
         outbox: PathBuf,
         from: &str,
         deadline: Duration,
+        namespace: &str,
     ) -> anyhow::Result<Self> {
         let sink = match smtp_url {
             Some(url) => Sink::Smtp(
@@ -75,6 +81,7 @@ impl Mailer {
             sink,
             from: from.parse()?,
             deadline,
+            namespace: safe_name(namespace),
         })
     }
 
@@ -91,8 +98,15 @@ impl Mailer {
             .map_err(|_| MailError::Invalid("recipient address is not valid".into()))?;
         // lettre encodes non-ASCII names and subjects and refuses line breaks in headers.
         let to = Mailbox::new(Some(mail.to_name.replace(['\r', '\n'], " ")), address);
-        // Our own Message-ID, stable per email key: a resend is recognisably the same message.
-        let message_id = format!("<{}@{}>", safe_name(&mail.key), from.email.domain());
+        // Our own Message-ID, stable per email key and installation: a
+        // resend is recognisably the same message, another installation's
+        // email under the same key is not.
+        let message_id = format!(
+            "<{}.{}@{}>",
+            safe_name(&mail.key),
+            self.namespace,
+            from.email.domain()
+        );
         let mut builder = Message::builder()
             .message_id(Some(message_id))
             .from(from)
