@@ -864,3 +864,40 @@ async fn a_mail_server_dropping_idle_connections_loses_and_delays_nothing() -> a
     assert!(relay.accepted() > before, "the sender connected again");
     app.stop().await
 }
+
+#[tokio::test]
+async fn nobody_is_named_before_their_own_last_reminder_has_gone() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let people = [Invitee {
+        name: "Noor".into(),
+        email: "noor@org.test".into(),
+        language: "en",
+        time_zone: "Pacific/Auckland",
+    }];
+    // The reminder goes at 23:00 in Auckland on the day its offset falls,
+    // which can be long after the escalation's own hour.
+    let c = campaign_with(&app, "Late evening", &people, |c| {
+        // 13:00 in Auckland; the reminder's day ends up at 23:00 there,
+        // 34 hours after opening.
+        let opens = chrono::TimeZone::with_ymd_and_hms(&Utc, 2027, 3, 1, 0, 0, 0).unwrap();
+        c.opens_at = Set(opens);
+        c.closes_at = Set(opens + Duration::days(10));
+        c.reminder_offsets_hours = Set(serde_json::json!([24]));
+        c.reminder_policy = Set(Some(
+            serde_json::json!({ "sendAt": "23:00", "escalateAfterHours": 25 }),
+        ));
+    })
+    .await?;
+    let ctx = context(&app)?;
+    let reminder = *delivery::due_times(&c, "Pacific/Auckland".parse()?)
+        .last()
+        .unwrap();
+    let escalation = c.opens_at + Duration::hours(25);
+    assert_eq!(reminder, c.opens_at + Duration::hours(34));
+
+    let early = delivery::sweep(&ctx, Some(c.id), escalation).await?;
+    assert_eq!(early.escalated, 0, "the reminder has not gone yet");
+    let later = delivery::sweep(&ctx, Some(c.id), reminder).await?;
+    assert_eq!((later.sent, later.escalated), (1, 1), "{later:?}");
+    app.stop().await
+}

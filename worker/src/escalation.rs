@@ -6,7 +6,7 @@
 //! it has none). One email per recipient per campaign, keyed like every
 //! other, so later sweeps only add recipients who had nothing yet.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use entities::{
@@ -47,11 +47,23 @@ pub async fn escalate(
             .and_where(invitation::Column::OptedOutAt.is_null())
             .to_owned()
     };
+    // Only learners whose every reminder has been due by now, in their own
+    // time zone: a reminder placed at a local hour or out of quiet hours
+    // can fall after the escalation's own hour.
+    let mut last_reminder: HashMap<String, Option<DateTime<Utc>>> = HashMap::new();
     let learners: BTreeMap<i64, String> = person::Entity::find()
         .filter(person::Column::Id.in_subquery(silent()))
         .all(&ctx.db)
         .await?
         .into_iter()
+        .filter(|p| {
+            let last = *last_reminder.entry(p.time_zone.clone()).or_insert_with(|| {
+                crate::delivery::due_times(campaign, reminders::zone(&p.time_zone))
+                    .last()
+                    .copied()
+            });
+            last.is_none_or(|last| last <= at)
+        })
         .map(|p| (p.id, p.name))
         .collect();
     if learners.is_empty() {
