@@ -81,6 +81,11 @@ impl Drop for TestEnv {
             if !keys.is_empty() {
                 redis::cmd("DEL").arg(keys).query::<()>(&mut con)?;
             }
+            // The store lists every queue it has seen in one shared set.
+            redis::cmd("ZREM")
+                .arg("core:apalis:queues:list")
+                .arg(format!("{}:workers", self.queue))
+                .query::<()>(&mut con)?;
             Ok(())
         };
         let _ = cleanup();

@@ -901,3 +901,32 @@ async fn nobody_is_named_before_their_own_last_reminder_has_gone() -> anyhow::Re
     assert_eq!((later.sent, later.escalated), (1, 1), "{later:?}");
     app.stop().await
 }
+
+#[tokio::test]
+async fn each_clock_slot_fires_once_however_many_workers_tick() -> anyhow::Result<()> {
+    use worker::jobs::{missed_since_last, take_slot};
+    let app = TestApp::spawn().await?;
+    let db = &app.state.db;
+    let slot = chrono::TimeZone::with_ymd_and_hms(&Utc, 2027, 1, 4, 9, 0, 0).unwrap();
+
+    // A clock that never fired has missed nothing: a new installation does
+    // not sweep on start.
+    assert!(!missed_since_last(db, "reminder_sweep", slot).await);
+
+    // Eight workers tick at once: one takes the slot.
+    let ticks = (0..8).map(|_| take_slot(db, "reminder_sweep", slot));
+    let taken = futures::future::join_all(ticks).await;
+    let winners = taken.iter().filter(|t| matches!(t, Ok(true))).count();
+    assert_eq!(winners, 1, "{taken:?}");
+    assert!(taken.iter().all(Result::is_ok));
+    // Another clock's slot at the same time is its own.
+    assert!(take_slot(db, "monitor_relations", slot).await?);
+
+    // Down over three slots: on start, the current slot is owed, once.
+    let later = slot + Duration::minutes(20);
+    assert!(missed_since_last(db, "reminder_sweep", later).await);
+    assert!(take_slot(db, "reminder_sweep", later).await?);
+    assert!(!missed_since_last(db, "reminder_sweep", later).await);
+    assert!(!take_slot(db, "reminder_sweep", later).await?);
+    app.stop().await
+}

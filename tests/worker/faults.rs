@@ -17,7 +17,8 @@ use sea_orm::{
 use tests::{MailSink, TestEnv};
 use worker::tokens::{TokenKey, hash_token};
 
-/// Seconds the mailer gives one email; a claim lapses after three times this.
+/// Seconds the mailer gives one email, and a database connection; a claim
+/// lapses after three times both.
 const SMTP_TIMEOUT_SECS: u64 = 2;
 
 /// A test's database, SMTP server and settings, and a worker process to
@@ -88,7 +89,7 @@ impl Stage {
         let mut toml = format!(
             "data_dir = {:?}\nsecret_key = {:?}\nsmtp_url = {:?}\n\
              smtp_timeout_secs = {SMTP_TIMEOUT_SECS}\nsweep_interval_secs = 1\n\
-             job_heartbeat_secs = 1\n\
+             job_heartbeat_secs = 1\ndb_timeout_secs = 2\n\
              db_max_connections = 5\nlog_format = \"json\"\n",
             s.data_dir.display().to_string(),
             s.secret_key.clone().unwrap_or_default(),

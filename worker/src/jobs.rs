@@ -169,6 +169,8 @@ pub struct Context {
     pub sweeping: Arc<tokio::sync::Mutex<()>>,
     /// How jobs that fail for a passing reason are tried again.
     pub retries: Retries,
+    /// The longest wait for a database connection.
+    pub db_timeout: Duration,
 }
 
 impl Context {
@@ -191,6 +193,7 @@ impl Context {
             public_url: settings.public_url.trim_end_matches('/').to_owned(),
             sweeping: Arc::default(),
             retries: Retries::default(),
+            db_timeout: Duration::from_secs(settings.db_timeout_secs),
         })
     }
 }
@@ -267,7 +270,11 @@ async fn run(ctx: &Context, job: &Job) -> Result<serde_json::Value, JobError> {
         }
         Job::ReminderSweep { at } => {
             let _sweeping = ctx.sweeping.lock().await;
-            json(delivery::sweep(ctx, None, *at).await?)
+            // A sweep run late (retried, taken over from a dead worker,
+            // queued again from a dead letter) sends what is due now: what
+            // was due when it was queued may since have closed.
+            let at = (*at).max(Utc::now());
+            json(delivery::sweep(ctx, None, at).await?)
         }
         Job::AggregateCampaign { campaign_id } => {
             let results = aggregate(&ctx.db, *campaign_id).await?;
@@ -901,19 +908,15 @@ async fn reminder_clock(db: DatabaseConnection, queue: JobQueue, every: Duration
         let step = period.num_milliseconds().max(1);
         DateTime::from_timestamp_millis(t.timestamp_millis().div_euclid(step) * step).unwrap_or(t)
     };
-    if missed_since_last(&db, SWEEP_CLOCK, slot_of(Utc::now())).await {
-        fire(&db, &queue, SWEEP_CLOCK, slot_of(Utc::now()), |now| {
-            Job::ReminderSweep { at: now }
-        })
-        .await;
+    let job = |now| Job::ReminderSweep { at: now };
+    let current = slot_of(Utc::now());
+    if missed_since_last(&db, SWEEP_CLOCK, current).await {
+        fire(&db, &queue, SWEEP_CLOCK, (current, current + period), job).await;
     }
     loop {
         let next = slot_of(Utc::now()) + period;
         sleep_until(next).await;
-        fire(&db, &queue, SWEEP_CLOCK, next, |now| Job::ReminderSweep {
-            at: now,
-        })
-        .await;
+        fire(&db, &queue, SWEEP_CLOCK, (next, next + period), job).await;
     }
 }
 
@@ -925,14 +928,22 @@ async fn monitor_clock(db: DatabaseConnection, queue: JobQueue, hour: u32) {
         at: now,
         organisation_id: None,
     };
-    let latest_past = next_at_hour(Utc::now(), hour) - chrono::Duration::days(1);
+    let day = chrono::Duration::days(1);
+    let latest_past = next_at_hour(Utc::now(), hour) - day;
     if missed_since_last(&db, MONITOR_CLOCK, latest_past).await {
-        fire(&db, &queue, MONITOR_CLOCK, latest_past, job).await;
+        fire(
+            &db,
+            &queue,
+            MONITOR_CLOCK,
+            (latest_past, latest_past + day),
+            job,
+        )
+        .await;
     }
     loop {
         let next = next_at_hour(Utc::now(), hour);
         sleep_until(next).await;
-        fire(&db, &queue, MONITOR_CLOCK, next, job).await;
+        fire(&db, &queue, MONITOR_CLOCK, (next, next + day), job).await;
     }
 }
 
@@ -943,7 +954,7 @@ async fn sleep_until(t: DateTime<Utc>) {
 
 /// Whether `clock` fired before but not since `slot`: the installation was
 /// down over some of its slots. A clock that never fired has missed nothing.
-async fn missed_since_last(db: &DatabaseConnection, clock: &str, slot: DateTime<Utc>) -> bool {
+pub async fn missed_since_last(db: &DatabaseConnection, clock: &str, slot: DateTime<Utc>) -> bool {
     let last: Result<Option<DateTime<Utc>>, DbErr> = clock_slot::Entity::find()
         .select_only()
         .column_as(clock_slot::Column::Slot.max(), "last")
@@ -961,23 +972,56 @@ async fn missed_since_last(db: &DatabaseConnection, clock: &str, slot: DateTime<
     }
 }
 
-/// Takes `slot` of `clock` and enqueues its job, unless another worker
-/// took the slot first.
+/// How long a clock waits before trying a slot again after the database
+/// or the queue failed it.
+const CLOCK_RETRY: Duration = Duration::from_secs(5);
+
+/// Takes the slot `(start, end)` of `clock` and enqueues its job, unless
+/// another worker took the slot first. When the database or the queue
+/// fails, tries again every few seconds until the slot ends.
 async fn fire(
     db: &DatabaseConnection,
     queue: &JobQueue,
     clock: &str,
-    slot: DateTime<Utc>,
+    (slot, end): (DateTime<Utc>, DateTime<Utc>),
     job: impl Fn(DateTime<Utc>) -> Job,
 ) {
+    while !fire_once(db, queue, clock, slot, &job).await && Utc::now() < end {
+        tokio::time::sleep(CLOCK_RETRY).await;
+    }
+}
+
+/// One try at firing `slot`: true once the slot is fired, by us or another.
+async fn fire_once(
+    db: &DatabaseConnection,
+    queue: &JobQueue,
+    clock: &str,
+    slot: DateTime<Utc>,
+    job: &impl Fn(DateTime<Utc>) -> Job,
+) -> bool {
     match take_slot(db, clock, slot).await {
+        Ok(false) => true,
         Ok(true) => {
-            if let Err(e) = queue.push(job(Utc::now())).await {
-                error!(clock, error.message = %e, "cannot enqueue the clock's job");
+            let Err(e) = queue.push(job(Utc::now())).await else {
+                return true;
+            };
+            error!(clock, error.message = %e, "cannot enqueue the clock's job");
+            // Give the slot back, so that a later try, here or in another
+            // worker, fires it.
+            let released = clock_slot::Entity::delete_many()
+                .filter(clock_slot::Column::Clock.eq(clock))
+                .filter(clock_slot::Column::Slot.eq(slot))
+                .exec(db)
+                .await;
+            if let Err(e) = released {
+                error!(clock, error.message = %e, "cannot give the clock's slot back");
             }
+            false
         }
-        Ok(false) => {}
-        Err(e) => error!(clock, error.message = %e, "cannot take the clock's slot"),
+        Err(e) => {
+            error!(clock, error.message = %e, "cannot take the clock's slot");
+            false
+        }
     }
 }
 

@@ -37,7 +37,7 @@ pub enum MailError {
     #[error("message refused by the mail server: {0}")]
     Rejected(String),
     /// The transport failed: a later attempt may succeed.
-    #[error("delivery failed")]
+    #[error("delivery failed: {0}")]
     Transport(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
