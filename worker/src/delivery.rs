@@ -451,6 +451,10 @@ pub async fn send_claimed_all(
         .collect();
     let suppressed = suppression::suppressed_among(&ctx.db, organisation_id, &addresses).await?;
 
+    // Each outcome goes to the recorder as soon as the server answers; the
+    // recorder writes all that have come in since its last write at once,
+    // so an outcome waits for one write at most, not for the batch.
+    let (outcomes, mut answered) = tokio::sync::mpsc::unbounded_channel();
     // Owned futures: each carries what it needs, borrowing nothing.
     let mut sends = Vec::with_capacity(mails.len());
     for mail in mails {
@@ -461,24 +465,36 @@ pub async fn send_claimed_all(
                 .get(&suppression::normalise(&mail.to_address))
                 .map(|reason| (Sent::Suppressed, Some(reason.clone())))
         };
-        let ctx = ctx.clone();
+        let (ctx, outcomes) = (ctx.clone(), outcomes.clone());
         sends.push(async move {
             let (sent, error) = match skip {
                 Some(skip) => skip,
                 None => send_one(&ctx, organisation_id, &mail).await?,
             };
             if sent != Sent::Elsewhere {
-                record(&ctx, &mail.key, sent, error).await?;
+                // The recorder outlives every send, unless it failed.
+                let _ = outcomes.send((mail.key, sent, error));
             }
             Ok::<_, JobError>(sent)
         });
     }
-    futures::stream::iter(sends)
+    drop(outcomes);
+    let sending = futures::stream::iter(sends)
         .buffered(SENDING_AT_ONCE)
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect()
+        .collect::<Vec<_>>();
+    let recording = async {
+        while let Some(first) = answered.recv().await {
+            let mut batch = vec![first];
+            while let Ok(more) = answered.try_recv() {
+                batch.push(more);
+            }
+            record(ctx, batch).await?;
+        }
+        Ok::<_, JobError>(())
+    };
+    let (sent, recorded) = futures::join!(sending, recording);
+    recorded?;
+    sent.into_iter().collect()
 }
 
 /// Sends one claimed email: what became of it, and what to log.
@@ -514,37 +530,57 @@ async fn send_one(
     })
 }
 
-/// Writes what became of the email under `key`. A lost outcome only
-/// leaves the row pending until its claim lapses, so on PostgreSQL the
-/// commit does not wait for the disk.
+/// Writes what became of some emails, in one transaction: the sent ones
+/// in one statement, the rest one by one. A lost outcome only leaves its
+/// row pending until its claim lapses, so on PostgreSQL the commit does not
+/// wait for the disk.
 async fn record(
     ctx: &Context,
-    key: &str,
-    sent: Sent,
-    error: Option<String>,
+    outcomes: Vec<(String, Sent, Option<String>)>,
 ) -> Result<(), JobError> {
-    let status = match sent {
-        Sent::Sent => EmailStatus::Sent,
-        Sent::Failed => EmailStatus::Failed,
-        Sent::Deferred => EmailStatus::Deferred,
-        Sent::Suppressed => EmailStatus::Suppressed,
-        Sent::Elsewhere => return Ok(()),
-    };
     let txn = ctx.db.begin().await?;
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_unprepared("SET LOCAL synchronous_commit = off")
             .await?;
     }
-    email_message::Entity::update_many()
-        .col_expr(email_message::Column::Status, Expr::value(status))
-        .col_expr(email_message::Column::Error, Expr::value(error))
-        .col_expr(
-            email_message::Column::SentAt,
-            Expr::value((status == EmailStatus::Sent).then(Utc::now)),
-        )
-        .filter(email_message::Column::Key.eq(key))
-        .exec(&txn)
-        .await?;
+    let sent: Vec<&str> = outcomes
+        .iter()
+        .filter(|(_, s, _)| *s == Sent::Sent)
+        .map(|(key, _, _)| key.as_str())
+        .collect();
+    if !sent.is_empty() {
+        email_message::Entity::update_many()
+            .col_expr(
+                email_message::Column::Status,
+                Expr::value(EmailStatus::Sent),
+            )
+            .col_expr(
+                email_message::Column::Error,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(email_message::Column::SentAt, Expr::value(Some(Utc::now())))
+            .filter(email_message::Column::Key.is_in(sent))
+            .exec(&txn)
+            .await?;
+    }
+    for (key, outcome, error) in &outcomes {
+        let status = match outcome {
+            Sent::Failed => EmailStatus::Failed,
+            Sent::Deferred => EmailStatus::Deferred,
+            Sent::Suppressed => EmailStatus::Suppressed,
+            Sent::Sent | Sent::Elsewhere => continue,
+        };
+        email_message::Entity::update_many()
+            .col_expr(email_message::Column::Status, Expr::value(status))
+            .col_expr(email_message::Column::Error, Expr::value(error.clone()))
+            .col_expr(
+                email_message::Column::SentAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(email_message::Column::Key.eq(key.as_str()))
+            .exec(&txn)
+            .await?;
+    }
     txn.commit().await?;
     Ok(())
 }
