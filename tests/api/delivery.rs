@@ -319,6 +319,11 @@ async fn a_reminder_policy_is_checked_kept_and_read_back() -> anyhow::Result<()>
             json!({ "reminderPolicy": { "targetResponseRate": 1.5 } }),
             "reminderPolicy.targetResponseRate",
         ),
+        (
+            json!({ "reminderPolicy": { "sendAt": "21:00",
+                                        "quietHours": { "from": "20:00", "to": "08:00" } } }),
+            "reminderPolicy.sendAt",
+        ),
         (json!({ "reminderEveryDays": 7 }), "maxReminders"),
         // Escalation comes after the last reminder (hour 336) and before closing.
         (

@@ -17,8 +17,9 @@ use sea_orm::{
 use tests::{MailSink, TestEnv};
 use worker::tokens::{TokenKey, hash_token};
 
-/// Seconds the mailer gives one email, and a database connection; a claim
-/// lapses after three times both.
+/// Seconds one email may take at the mail server, unless a test needs
+/// more; a claim lapses after three times this plus three database waits
+/// (2 s each here): 12 s.
 const SMTP_TIMEOUT_SECS: u64 = 2;
 
 /// A test's database, SMTP server and settings, and a worker process to
@@ -75,10 +76,18 @@ impl Drop for Process {
 
 impl Stage {
     async fn new(sink: MailSink, redis_url: Option<String>) -> anyhow::Result<Self> {
+        Self::with_timeout(sink, redis_url, SMTP_TIMEOUT_SECS).await
+    }
+
+    async fn with_timeout(
+        sink: MailSink,
+        redis_url: Option<String>,
+        smtp_timeout_secs: u64,
+    ) -> anyhow::Result<Self> {
         let mut env = TestEnv::new().await?;
         let s = &mut env.settings;
         s.smtp_url = Some(sink.url());
-        s.smtp_timeout_secs = SMTP_TIMEOUT_SECS;
+        s.smtp_timeout_secs = smtp_timeout_secs;
         s.sweep_interval_secs = 1;
         if redis_url.is_some() {
             s.redis_url = redis_url;
@@ -88,7 +97,7 @@ impl Stage {
 
         let mut toml = format!(
             "data_dir = {:?}\nsecret_key = {:?}\nsmtp_url = {:?}\n\
-             smtp_timeout_secs = {SMTP_TIMEOUT_SECS}\nsweep_interval_secs = 1\n\
+             smtp_timeout_secs = {smtp_timeout_secs}\nsweep_interval_secs = 1\n\
              job_heartbeat_secs = 1\ndb_timeout_secs = 2\n\
              db_max_connections = 5\nlog_format = \"json\"\n",
             s.data_dir.display().to_string(),
@@ -432,12 +441,12 @@ async fn an_smtp_server_answering_late_gets_no_second_copy() -> anyhow::Result<(
     // Each message is taken in at once and answered 1.5 s later, within
     // the 2 s the mailer waits; a sweep runs every second meanwhile.
     let sink = MailSink::answering_after(Duration::from_millis(1500))?;
-    let stage = Stage::new(sink, None).await?;
+    let stage = Stage::with_timeout(sink, None, 2).await?;
     let addresses = stage.reminder_due(40).await?;
 
     let mut worker = stage.start_worker()?;
     stage.until_all_sent(40, &mut worker).await?;
-    tokio::time::sleep(Duration::from_secs(3 * SMTP_TIMEOUT_SECS)).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
     worker.kill()?;
 
     let extra = stage.one_reminder_each(&addresses)?;
@@ -551,5 +560,41 @@ async fn a_worker_stopped_mid_step_finishes_it_first() -> anyhow::Result<()> {
     ensure!(sent == 1000, "{sent} of 1000 recorded as sent at exit");
     let extra = stage.one_reminder_each(&addresses)?;
     ensure!(extra == 0, "{extra} second copies");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_answer_later_than_the_deadline_counts_as_none_and_the_resend_keeps_the_message_id()
+-> anyhow::Result<()> {
+    use entities::email_message;
+    // Answered 3 s after the message, when the mailer gives up after 2 s.
+    let sink = MailSink::answering_after(Duration::from_secs(3))?;
+    let stage = Stage::new(sink, None).await?;
+    let addresses = stage.reminder_due(2).await?;
+
+    let mut worker = stage.start_worker()?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while stage.sink.count() < 4 {
+        worker
+            .ensure_running("the worker")
+            .with_context(|| stage.log_tail())?;
+        ensure!(Instant::now() < deadline, "no resend\n{}", stage.log_tail());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    worker.kill()?;
+
+    // Each resend is the same message: one Message-ID per invitee.
+    let extra = stage.one_reminder_each(&addresses)?;
+    ensure!(extra >= 2, "{extra} resends");
+    let deferred = email_message::Entity::find()
+        .filter(email_message::Column::Step.eq(1))
+        .all(&stage.db)
+        .await?;
+    ensure!(
+        deferred
+            .iter()
+            .all(|e| e.status != EmailStatus::Sent && e.error.is_some()),
+        "{deferred:?}"
+    );
     Ok(())
 }

@@ -285,15 +285,15 @@ const BATCH: usize = 16;
 const SENDING_AT_ONCE: usize = 8;
 
 /// How long a claim on an email holds. A batch sends its emails
-/// [`SENDING_AT_ONCE`] at a time, each within the mailer's deadline, and
-/// waits for database connections at most the pool's timeout per step (the
-/// suppression check, each outcome): a running sender holds a claim at
-/// most about twice the deadline plus those waits. A claim older than
-/// three deadlines and three waits belongs to a sender that stopped. Every
-/// worker should have the same `SMTP_TIMEOUT_SECS` and `DB_TIMEOUT_SECS`.
+/// [`SENDING_AT_ONCE`] at a time, each within the mailer's longest send,
+/// and waits for database connections at most the pool's timeout per step
+/// (the suppression check, each write of outcomes): a running sender holds
+/// a claim at most about two longest sends plus those waits. A claim older
+/// than three of each belongs to a sender that stopped. Every worker
+/// should have the same `SMTP_TIMEOUT_SECS` and `DB_TIMEOUT_SECS`.
 pub fn claim_lease(ctx: &Context) -> chrono::Duration {
     let waves = BATCH.div_ceil(SENDING_AT_ONCE) as u32 + 1;
-    let held = ctx.mailer.deadline() * waves + ctx.db_timeout * 3;
+    let held = ctx.mailer.longest_send() * waves + ctx.db_timeout * 3;
     chrono::Duration::from_std(held).unwrap_or(chrono::Duration::MAX)
 }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 /// An email to send.
@@ -59,7 +60,7 @@ enum Sink {
 
 impl Mailer {
     /// SMTP when `smtp_url` is given, else an outbox folder. One email may
-    /// take at most `deadline`, the server's answer included. `namespace`
+    /// take at most `deadline`, the server's answers included. `namespace`
     /// goes into every Message-ID: letters and digits, the same for every
     /// process of one installation.
     pub fn new(
@@ -73,6 +74,12 @@ impl Mailer {
             Some(url) => Sink::Smtp(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?
                     .timeout(Some(deadline))
+                    // A connection per email. The client's own timeout
+                    // covers connecting only, so a send is cut short from
+                    // outside at its deadline; a pool would take such a
+                    // connection back mid-command, and the next email on it
+                    // would read the answers meant for this one.
+                    .pool_config(PoolConfig::new().max_size(0))
                     .build(),
             ),
             None => Sink::Outbox(outbox),
@@ -86,7 +93,7 @@ impl Mailer {
     }
 
     /// The longest one email can take before its send gives up.
-    pub fn deadline(&self) -> Duration {
+    pub fn longest_send(&self) -> Duration {
         self.deadline
     }
 

@@ -201,6 +201,15 @@ fn reminder_policy(
             to: to?,
         })
     });
+    if let (Some(at), Some(q)) = (send_at, quiet)
+        && q.from != q.to
+        && q.contains(at)
+    {
+        problems.push(Problem::field(
+            "reminderPolicy.sendAt",
+            "falls in the quiet hours: every reminder would wait for their end",
+        ));
+    }
     if quiet.is_some_and(|q| q.from == q.to) {
         problems.push(Problem::field(
             "reminderPolicy.quietHours",
