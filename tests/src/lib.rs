@@ -59,6 +59,34 @@ impl Drop for PgDatabase {
     }
 }
 
+/// An organisation `org` with an admin (`a@org.test`) and a locked,
+/// empty questionnaire for learners, written straight to the database:
+/// what a test of the worker needs under its campaign.
+pub async fn organisation_with_questionnaire(
+    db: &sea_orm::DatabaseConnection,
+) -> anyhow::Result<(i64, entities::questionnaire::Model)> {
+    use sea_orm::ActiveValue::Set;
+    let admin = api::auth::add_member(db, ("org", "Org"), "a@org.test", "A", PASSWORD, Role::Admin)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let now = chrono::Utc::now();
+    let questionnaire =
+        entities::questionnaire::Entity::insert(entities::questionnaire::ActiveModel {
+            organisation_id: Set(admin.organisation_id),
+            key: Set("q".into()),
+            version: Set(1),
+            title: Set("Q".into()),
+            description: Set(String::new()),
+            audience: Set(entities::Audience::Learners),
+            locked_at: Set(Some(now)),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .exec_with_returning(db)
+        .await?;
+    Ok((admin.organisation_id, questionnaire))
+}
+
 /// Settings and storage for one test.
 pub struct TestEnv {
     pub settings: Settings,

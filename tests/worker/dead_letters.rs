@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use entities::{Role, campaign, dead_letter, job_run};
+use entities::{campaign, dead_letter, job_run};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
@@ -16,32 +16,10 @@ use worker::{Context, Job};
 /// A campaign of a fresh organisation, not launched.
 async fn campaign(app: &TestApp) -> anyhow::Result<campaign::Model> {
     let db = &app.state.db;
-    let admin = api::auth::add_member(
-        db,
-        ("org", "Org"),
-        "a@org.test",
-        "A",
-        tests::PASSWORD,
-        Role::Admin,
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let (organisation_id, q) = tests::organisation_with_questionnaire(db).await?;
     let now = Utc::now();
-    let q = entities::questionnaire::Entity::insert(entities::questionnaire::ActiveModel {
-        organisation_id: Set(admin.organisation_id),
-        key: Set("q".into()),
-        version: Set(1),
-        title: Set("Q".into()),
-        description: Set(String::new()),
-        audience: Set(entities::Audience::Learners),
-        locked_at: Set(Some(now)),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec_with_returning(db)
-    .await?;
     Ok(campaign::Entity::insert(campaign::ActiveModel {
-        organisation_id: Set(admin.organisation_id),
+        organisation_id: Set(organisation_id),
         questionnaire_id: Set(q.id),
         name: Set("Survey".into()),
         opens_at: Set(now),

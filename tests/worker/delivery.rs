@@ -46,31 +46,7 @@ async fn campaign_with(
     people: &[Invitee],
     adjust: impl FnOnce(&mut campaign::ActiveModel),
 ) -> anyhow::Result<campaign::Model> {
-    let admin = api::auth::add_member(
-        &app.state.db,
-        ("org", "Org"),
-        "a@org.test",
-        "A",
-        tests::PASSWORD,
-        Role::Admin,
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let org = admin.organisation_id;
-    let questionnaire =
-        entities::questionnaire::Entity::insert(entities::questionnaire::ActiveModel {
-            organisation_id: Set(org),
-            key: Set("q".into()),
-            version: Set(1),
-            title: Set("Q".into()),
-            description: Set(String::new()),
-            audience: Set(entities::Audience::Learners),
-            locked_at: Set(Some(Utc::now())),
-            created_at: Set(Utc::now()),
-            ..Default::default()
-        })
-        .exec_with_returning(&app.state.db)
-        .await?;
+    let (org, questionnaire) = tests::organisation_with_questionnaire(&app.state.db).await?;
     let now = Utc::now();
     let mut c = campaign::ActiveModel {
         organisation_id: Set(org),

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail, ensure};
 use chrono::Utc;
-use entities::{EmailStatus, PersonKind, Role, campaign, email_message, invitation, person};
+use entities::{EmailStatus, PersonKind, campaign, email_message, invitation, person};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
 };
@@ -157,32 +157,8 @@ impl Stage {
     /// days ago and are due their first reminder now. Returns their addresses.
     async fn reminder_due(&self, n: usize) -> anyhow::Result<Vec<String>> {
         let db = &self.db;
-        let admin = api::auth::add_member(
-            db,
-            ("org", "Org"),
-            "a@org.test",
-            "A",
-            tests::PASSWORD,
-            Role::Admin,
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        let org = admin.organisation_id;
+        let (org, questionnaire) = tests::organisation_with_questionnaire(db).await?;
         let now = Utc::now();
-        let questionnaire =
-            entities::questionnaire::Entity::insert(entities::questionnaire::ActiveModel {
-                organisation_id: Set(org),
-                key: Set("q".into()),
-                version: Set(1),
-                title: Set("Q".into()),
-                description: Set(String::new()),
-                audience: Set(entities::Audience::Learners),
-                locked_at: Set(Some(now)),
-                created_at: Set(now),
-                ..Default::default()
-            })
-            .exec_with_returning(db)
-            .await?;
         let opens = now - chrono::Duration::days(2);
         let c = campaign::Entity::insert(campaign::ActiveModel {
             organisation_id: Set(org),
