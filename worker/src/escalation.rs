@@ -14,7 +14,7 @@ use entities::{
     person, user_account,
 };
 use sea_orm::sea_query::Query;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::delivery::{Claimed, Sent, send_claimed_all};
 use crate::jobs::{Context, JobError};
@@ -69,13 +69,13 @@ pub async fn escalate(
     if learners.is_empty() {
         return Ok(0);
     }
-    let active = || {
-        matching::Entity::find()
-            .filter(matching::Column::OrganisationId.eq(campaign.organisation_id))
-            .filter(matching::Column::Status.eq(MatchingStatus::Active))
-            .filter(matching::Column::LearnerId.in_subquery(silent()))
-    };
-    let pairs: Vec<(i64, i64)> = active()
+    // The active matchings of those learners: their pairs, and the tutors.
+    let active = Condition::all()
+        .add(matching::Column::OrganisationId.eq(campaign.organisation_id))
+        .add(matching::Column::Status.eq(MatchingStatus::Active))
+        .add(matching::Column::LearnerId.in_subquery(silent()));
+    let pairs: Vec<(i64, i64)> = matching::Entity::find()
+        .filter(active.clone())
         .select_only()
         .column(matching::Column::TutorId)
         .column(matching::Column::LearnerId)
@@ -85,9 +85,7 @@ pub async fn escalate(
     let tutor_ids = Query::select()
         .column(matching::Column::TutorId)
         .from(matching::Entity)
-        .and_where(matching::Column::OrganisationId.eq(campaign.organisation_id))
-        .and_where(matching::Column::Status.eq(MatchingStatus::Active))
-        .and_where(matching::Column::LearnerId.in_subquery(silent()))
+        .cond_where(active)
         .to_owned();
     let tutors: BTreeMap<i64, person::Model> = person::Entity::find()
         .filter(person::Column::Id.in_subquery(tutor_ids))
