@@ -163,6 +163,8 @@ pub async fn seed(state: &AppState) -> ApiResult<Demo> {
             reminder_policy: None,
             min_group_size: 10,
             low_score_threshold: 0.5,
+            anonymity: entities::Anonymity::Confidential,
+            programme_id: None,
         },
     )
     .await?;
@@ -215,6 +217,8 @@ pub async fn seed(state: &AppState) -> ApiResult<Demo> {
             reminder_policy: None,
             min_group_size: 5,
             low_score_threshold: 0.5,
+            anonymity: entities::Anonymity::Confidential,
+            programme_id: None,
         },
     )
     .await?;
@@ -799,6 +803,8 @@ async fn check_in(state: &AppState, org: i64) -> ApiResult<i64> {
             reminder_policy: None,
             min_group_size: 5,
             low_score_threshold: 0.5,
+            anonymity: entities::Anonymity::Confidential,
+            programme_id: None,
         },
     )
     .await?;

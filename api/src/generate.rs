@@ -244,6 +244,8 @@ pub async fn generate(
                 reminder_policy: None,
                 min_group_size: 10,
                 low_score_threshold: 0.5,
+                anonymity: entities::Anonymity::Confidential,
+                programme_id: None,
             },
         )
         .await?;

@@ -22,6 +22,10 @@ pub struct Model {
     pub min_group_size: i32,
     pub low_score_threshold: f64,
     pub launched_at: Option<DateTimeUtc>,
+    /// How far results may point back to a person; fixed once responses exist.
+    pub anonymity: crate::Anonymity,
+    /// The programme this campaign evaluates, if any.
+    pub programme_id: Option<i64>,
     pub created_at: DateTimeUtc,
 }
 

@@ -355,3 +355,40 @@ pub enum SessionStatus {
     Held,
     Cancelled,
 }
+
+/// How far a campaign's results may point back to a person.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Anonymity {
+    /// Responses are linked to their respondent, for coordinators to follow up.
+    Identified,
+    /// Responses are linked to their respondent inside the system (for the
+    /// comparison of a tutor's and a learner's views of one relation), but
+    /// results only ever show groups.
+    Confidential,
+    /// Nothing links a response to a person, or to the time they answered.
+    Anonymous,
+}
+
+/// Where a recommendation stands with the coordinators.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum RecommendationStatus {
+    Proposed,
+    Accepted,
+    Rejected,
+}

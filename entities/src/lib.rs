@@ -1,6 +1,7 @@
 //! Database entities of the tutorial-system backend.
 
 pub mod access_token;
+pub mod analytical_grid;
 pub mod answer;
 pub mod campaign;
 pub mod campaign_accumulator;
@@ -31,7 +32,9 @@ pub mod person;
 pub mod plan_goal;
 pub mod plan_item;
 pub mod programme;
+pub mod programme_report;
 pub mod questionnaire;
+pub mod recommendation;
 pub mod relation_alert;
 pub mod report;
 pub mod report_share;

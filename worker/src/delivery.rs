@@ -604,6 +604,8 @@ mod tests {
             min_group_size: 5,
             low_score_threshold: 0.5,
             launched_at: Some(opens),
+            anonymity: entities::Anonymity::Confidential,
+            programme_id: None,
             created_at: opens,
         }
     }

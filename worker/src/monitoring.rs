@@ -11,9 +11,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entities::{
-    ItemKind, MatchingStatus, Role, SessionStatus, Severity, StandardKind, answer, email_message,
-    item, matching, membership, person, plan_item, relation_alert, response, standard,
-    tutoring_session, user_account,
+    ItemKind, MatchingStatus, Role, SessionStatus, Severity, StandardKind, answer, campaign,
+    email_message, item, matching, membership, person, plan_item, relation_alert, response,
+    standard, tutoring_session, user_account,
 };
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -238,6 +238,16 @@ async fn latest_satisfaction(
     let responses = response::Entity::find()
         .filter(response::Column::PersonId.is_in(matchings.iter().map(|m| m.learner_id)))
         .filter(response::Column::SubmittedAt.gte(earliest))
+        // Only identified campaigns may show one person's answers.
+        .filter(
+            response::Column::CampaignId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(campaign::Column::Id)
+                    .from(campaign::Entity)
+                    .and_where(campaign::Column::Anonymity.eq(entities::Anonymity::Identified))
+                    .to_owned(),
+            ),
+        )
         .order_by_desc(response::Column::SubmittedAt)
         .order_by_desc(response::Column::Id)
         .all(db)

@@ -213,6 +213,7 @@ pub(crate) fn assemble(
     if responses < frame.min_group_size {
         suppress(&mut results);
     }
+    crate::disclosure::protect(&mut results);
     results
 }
 

@@ -70,6 +70,13 @@ pub async fn import(
         .filter(item::Column::QuestionnaireId.eq(campaign.questionnaire_id))
         .all(db)
         .await?;
+    if campaign.anonymity == entities::Anonymity::Anonymous
+        && (mapping.link_people || mapping.respondent_column.is_some())
+    {
+        return Err(ApiError::bad_input(
+            "an anonymous campaign keeps no reference to its respondents: import without a respondent column",
+        ));
+    }
     let rows = parse(data, mapping, &items)?;
     if mapping.link_people && mapping.respondent_column.is_none() {
         return Err(ApiError::bad_input(

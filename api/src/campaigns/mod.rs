@@ -8,7 +8,7 @@ pub mod service;
 pub mod shares;
 pub mod types;
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, Upload};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject, Upload};
 use chrono::{DateTime, Utc};
 use entities::campaign;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -147,6 +147,32 @@ pub struct CreateCampaignInput {
     pub min_group_size: i32,
     #[graphql(default = 0.5)]
     pub low_score_threshold: f64,
+    /// How far results may point back to a person; fixed once responses exist.
+    #[graphql(default_with = "Anonymity::Confidential")]
+    pub anonymity: Anonymity,
+    /// The programme this campaign evaluates, for its programme reports.
+    pub programme_id: Option<ID>,
+}
+
+/// How far a campaign's results may point back to a person.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entities::Anonymity")]
+pub enum Anonymity {
+    /// Responses stay linked to their respondent, for coordinators to
+    /// follow up; a relation's health shows the learner's latest answers.
+    Identified,
+    /// Responses are linked inside the system, to compare a tutor's and a
+    /// learner's views of one relation, but only groups are ever shown.
+    Confidential,
+    /// Nothing links a response to a person or to when they answered. A
+    /// link can be used once; imports take no respondent column.
+    Anonymous,
+}
+
+#[derive(InputObject)]
+pub struct SetCampaignAnonymityInput {
+    pub campaign_id: ID,
+    pub anonymity: Anonymity,
 }
 
 /// How reminders are timed beyond their offsets, in each invitee's own
@@ -452,6 +478,12 @@ impl CampaignMutation {
             reminder_policy: policy,
             min_group_size: input.min_group_size,
             low_score_threshold: input.low_score_threshold,
+            anonymity: input.anonymity.into(),
+            programme_id: input
+                .programme_id
+                .as_ref()
+                .map(|id| ids::decode(id, "Programme"))
+                .transpose()?,
         };
         // Every problem at once, named after the fields the caller sent.
         for mut problem in service::check_new(&new) {
@@ -526,6 +558,27 @@ impl CampaignMutation {
         let closed = service::close(ctx.state(), caller.organisation_id, id).await?;
         Ok(CampaignPayload {
             campaign: Campaign(closed),
+        })
+    }
+
+    /// Changes a campaign's anonymity; refused with CONFLICT once it has
+    /// responses. Coordinators only.
+    async fn set_campaign_anonymity(
+        &self,
+        ctx: &Context<'_>,
+        input: SetCampaignAnonymityInput,
+    ) -> Result<CampaignPayload> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        let id = ids::decode(&input.campaign_id, "Campaign")?;
+        let changed = service::set_anonymity(
+            &ctx.state().db,
+            caller.organisation_id,
+            id,
+            input.anonymity.into(),
+        )
+        .await?;
+        Ok(CampaignPayload {
+            campaign: Campaign(changed),
         })
     }
 

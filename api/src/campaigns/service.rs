@@ -3,11 +3,13 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use entities::{ResponseSource, campaign, invitation, item, person, questionnaire, response};
+use entities::{
+    Anonymity, ResponseSource, campaign, invitation, item, person, questionnaire, response,
+};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QuerySelect,
 };
 use sha2::{Digest, Sha256};
 use tracing::warn;
@@ -54,6 +56,9 @@ pub struct NewCampaign {
     pub reminder_policy: Option<worker::reminders::ReminderPolicy>,
     pub min_group_size: i32,
     pub low_score_threshold: f64,
+    pub anonymity: Anonymity,
+    /// The programme evaluated, checked to be the organisation's.
+    pub programme_id: Option<i64>,
 }
 
 pub fn check_new(c: &NewCampaign) -> Vec<Problem> {
@@ -132,6 +137,13 @@ pub async fn create(
         .one(&txn)
         .await?
         .ok_or(ApiError::NotFound("questionnaire"))?;
+    if let Some(programme) = new.programme_id {
+        entities::programme::Entity::find_by_id(programme)
+            .filter(entities::programme::Column::OrganisationId.eq(organisation_id))
+            .one(&txn)
+            .await?
+            .ok_or(ApiError::NotFound("programme"))?;
+    }
     if q.locked_at.is_none() {
         questionnaire::Entity::update_many()
             .col_expr(
@@ -155,6 +167,8 @@ pub async fn create(
         min_group_size: Set(new.min_group_size),
         low_score_threshold: Set(new.low_score_threshold),
         launched_at: Set(None),
+        anonymity: Set(new.anonymity),
+        programme_id: Set(new.programme_id),
         created_at: Set(Utc::now()),
         ..Default::default()
     })
@@ -302,6 +316,43 @@ pub async fn close(
     find(&state.db, organisation_id, campaign_id).await
 }
 
+/// Changes how far a campaign's results may point back to a person. Only
+/// while it has no response: afterwards, lifting anonymity would expose
+/// answers given under its promise, and raising it would leave links behind.
+pub async fn set_anonymity(
+    db: &DatabaseConnection,
+    organisation_id: i64,
+    campaign_id: i64,
+    anonymity: Anonymity,
+) -> ApiResult<campaign::Model> {
+    let txn = worker::db::begin_write(db).await?;
+    let c = campaign::Entity::find_by_id(campaign_id)
+        .filter(campaign::Column::OrganisationId.eq(organisation_id))
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound("campaign"))?;
+    if c.anonymity == anonymity {
+        return Ok(c);
+    }
+    let answered = response::Entity::find()
+        .filter(response::Column::CampaignId.eq(c.id))
+        .count(&txn)
+        .await?;
+    if answered > 0 {
+        return Err(ApiError::Conflict(format!(
+            "the campaign has {answered} responses: its anonymity can no longer change"
+        )));
+    }
+    campaign::Entity::update_many()
+        .col_expr(campaign::Column::Anonymity, Expr::value(anonymity))
+        .filter(campaign::Column::Id.eq(c.id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    find(db, organisation_id, campaign_id).await
+}
+
 /// A submitted answer, before checking.
 pub struct RawAnswer {
     pub item: String,
@@ -359,6 +410,11 @@ pub async fn submit(
     let answers = check_answers(&items, raw)?;
     let digest = digest(&answers);
 
+    if inv.responded_at.is_some() && c.anonymity == Anonymity::Anonymous {
+        return Err(ApiError::Conflict(
+            "this link has already been used; answers to an anonymous campaign cannot be traced back to change them".into(),
+        ));
+    }
     if inv.responded_at.is_some() {
         let existing = response::Entity::find()
             .filter(response::Column::InvitationId.eq(inv.id))
@@ -375,8 +431,24 @@ pub async fn submit(
     }
 
     let txn = worker::db::begin_write(db).await?;
+    // Read again under a shared lock: a change of anonymity waits for this
+    // response, and this response is stored as the campaign now says.
+    let anonymous = campaign::Entity::find_by_id(c.id)
+        .lock_shared()
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound("campaign"))?
+        .anonymity
+        == Anonymity::Anonymous;
+    // In an anonymous campaign neither the invitation nor the response
+    // keeps the time of answering: matching the two would name the
+    // respondent. Both carry the opening time instead.
+    let answered_at = if anonymous { c.opens_at } else { now };
     let claimed = invitation::Entity::update_many()
-        .col_expr(invitation::Column::RespondedAt, Expr::value(Some(now)))
+        .col_expr(
+            invitation::Column::RespondedAt,
+            Expr::value(Some(answered_at)),
+        )
         .filter(invitation::Column::Id.eq(inv.id))
         .filter(invitation::Column::RespondedAt.is_null())
         .exec(&txn)
@@ -387,13 +459,13 @@ pub async fn submit(
     let stored = response::Entity::insert(response::ActiveModel {
         organisation_id: Set(inv.organisation_id),
         campaign_id: Set(c.id),
-        invitation_id: Set(Some(inv.id)),
+        invitation_id: Set((!anonymous).then_some(inv.id)),
         external_ref: Set(None),
         source: Set(ResponseSource::Invitation),
         attributes: Set(serde_json::json!({})),
-        digest: Set(digest),
-        person_id: Set(Some(inv.person_id)),
-        submitted_at: Set(now),
+        digest: Set(if anonymous { String::new() } else { digest }),
+        person_id: Set((!anonymous).then_some(inv.person_id)),
+        submitted_at: Set(answered_at),
         ..Default::default()
     })
     .exec_with_returning(&txn)

@@ -50,6 +50,16 @@ impl Campaign {
     async fn min_group_size(&self) -> i32 {
         self.0.min_group_size
     }
+    /// How far results may point back to a person.
+    async fn anonymity(&self) -> super::Anonymity {
+        self.0.anonymity.into()
+    }
+    /// The programme this campaign evaluates.
+    async fn programme_id(&self) -> Option<ID> {
+        self.0
+            .programme_id
+            .map(|id| crate::ids::encode("Programme", id))
+    }
     /// Scale means below this fraction of their range trigger a recommendation.
     async fn low_score_threshold(&self) -> f64 {
         self.0.low_score_threshold

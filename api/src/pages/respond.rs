@@ -719,6 +719,8 @@ mod tests {
                 min_group_size: 3,
                 low_score_threshold: 0.5,
                 launched_at: None,
+                anonymity: entities::Anonymity::Confidential,
+                programme_id: None,
                 created_at: Utc::now(),
             },
             questionnaire: questionnaire::Model {
