@@ -4,7 +4,11 @@
 //! A session costs its intervention's fixed cost (room, materials, platform)
 //! plus the time of the role that delivers it: minutes ÷ 60 × hourly cost.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use entities::{SessionStatus, intervention, session_participant, tutor_role, tutoring_session};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 /// An intervention as planned.
 #[derive(Clone, Debug)]
@@ -235,4 +239,106 @@ mod tests {
             vec![(1, 1, 660.0)]
         );
     }
+}
+
+/// A programme's interventions and roles, loaded once, and the plan each
+/// intervention makes: what every priority and cost figure starts from.
+pub struct Catalogue {
+    pub interventions: Vec<intervention::Model>,
+    pub roles: Vec<tutor_role::Model>,
+    pub plans: Vec<Plan>,
+}
+
+impl Catalogue {
+    pub async fn load(db: &impl ConnectionTrait, programme_id: i64) -> Result<Self, DbErr> {
+        let roles = tutor_role::Entity::find()
+            .filter(tutor_role::Column::ProgrammeId.eq(programme_id))
+            .all(db)
+            .await?;
+        let interventions = intervention::Entity::find()
+            .filter(intervention::Column::ProgrammeId.eq(programme_id))
+            .all(db)
+            .await?;
+        let rates: HashMap<i64, f64> = roles.iter().map(|r| (r.id, r.hourly_cost)).collect();
+        let plans = interventions
+            .iter()
+            .map(|i| Plan {
+                intervention_id: i.id,
+                axis_id: i.axis_id,
+                role_id: i.role_id,
+                sessions_per_month: i.sessions_per_month,
+                duration_months: i.duration_months,
+                session_minutes: i.session_minutes,
+                group_size: i.group_size,
+                fixed_cost: i.session_cost,
+                hourly_cost: i
+                    .role_id
+                    .and_then(|r| rates.get(&r))
+                    .copied()
+                    .unwrap_or(0.0),
+                planned_learners: i.planned_learners,
+            })
+            .collect();
+        Ok(Self {
+            interventions,
+            roles,
+            plans,
+        })
+    }
+
+    pub fn intervention(&self, id: i64) -> Option<&intervention::Model> {
+        self.interventions.iter().find(|i| i.id == id)
+    }
+}
+
+/// The sessions of a programme held (within `[from, to)` if given), each
+/// with what it cost and the learners who attended it.
+pub async fn held(
+    db: &impl ConnectionTrait,
+    catalogue: &Catalogue,
+    programme_id: i64,
+    within: Option<(DateTime<Utc>, DateTime<Utc>)>,
+) -> Result<Vec<Held>, DbErr> {
+    let mut sessions = tutoring_session::Entity::find()
+        .filter(tutoring_session::Column::ProgrammeId.eq(programme_id))
+        .filter(tutoring_session::Column::Status.eq(SessionStatus::Held));
+    if let Some((from, to)) = within {
+        sessions = sessions
+            .filter(tutoring_session::Column::HeldAt.gte(from))
+            .filter(tutoring_session::Column::HeldAt.lt(to));
+    }
+    let sessions = sessions.all(db).await?;
+    // Only those who came share a session's cost.
+    let mut participants: HashMap<i64, Vec<i64>> = HashMap::new();
+    for p in session_participant::Entity::find()
+        .filter(session_participant::Column::SessionId.is_in(sessions.iter().map(|s| s.id)))
+        .filter(session_participant::Column::Attended.eq(true))
+        .all(db)
+        .await?
+    {
+        participants
+            .entry(p.session_id)
+            .or_default()
+            .push(p.person_id);
+    }
+    let by_id: HashMap<i64, &Plan> = catalogue
+        .plans
+        .iter()
+        .map(|p| (p.intervention_id, p))
+        .collect();
+    Ok(sessions
+        .iter()
+        .filter_map(|s| {
+            let plan = by_id.get(&s.intervention_id)?;
+            Some(Held {
+                intervention_id: s.intervention_id,
+                axis_id: plan.axis_id,
+                role_id: plan.role_id,
+                minutes: s.minutes,
+                fixed_cost: plan.fixed_cost,
+                hourly_cost: plan.hourly_cost,
+                learners: participants.remove(&s.id).unwrap_or_default(),
+            })
+        })
+        .collect())
 }

@@ -4,67 +4,19 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use entities::{CommunicationTool, PersonKind, intervention, person, programme, support_axis};
-use entities::{SessionStatus, session_participant, tutor_role, tutoring_session};
+use entities::{SessionStatus, session_participant, tutoring_session};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection,
     EntityTrait, QueryFilter,
 };
-use worker::costs::{self, Breakdown, Held, Plan, Scenario};
+use worker::costs::{self, Breakdown, Plan, Scenario};
 
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::validate;
 
 use super::*;
 
-/// A programme's interventions and roles, loaded once, and the plan each
-/// intervention makes: what every priority and cost figure starts from.
-pub struct Catalogue {
-    pub interventions: Vec<intervention::Model>,
-    pub roles: Vec<tutor_role::Model>,
-    pub plans: Vec<Plan>,
-}
-
-impl Catalogue {
-    pub(super) async fn load(db: &impl ConnectionTrait, programme_id: i64) -> ApiResult<Self> {
-        let roles = tutor_role::Entity::find()
-            .filter(tutor_role::Column::ProgrammeId.eq(programme_id))
-            .all(db)
-            .await?;
-        let interventions = intervention::Entity::find()
-            .filter(intervention::Column::ProgrammeId.eq(programme_id))
-            .all(db)
-            .await?;
-        let rates: HashMap<i64, f64> = roles.iter().map(|r| (r.id, r.hourly_cost)).collect();
-        let plans = interventions
-            .iter()
-            .map(|i| Plan {
-                intervention_id: i.id,
-                axis_id: i.axis_id,
-                role_id: i.role_id,
-                sessions_per_month: i.sessions_per_month,
-                duration_months: i.duration_months,
-                session_minutes: i.session_minutes,
-                group_size: i.group_size,
-                fixed_cost: i.session_cost,
-                hourly_cost: i
-                    .role_id
-                    .and_then(|r| rates.get(&r))
-                    .copied()
-                    .unwrap_or(0.0),
-                planned_learners: i.planned_learners,
-            })
-            .collect();
-        Ok(Self {
-            interventions,
-            roles,
-            plans,
-        })
-    }
-
-    pub fn intervention(&self, id: i64) -> Option<&intervention::Model> {
-        self.interventions.iter().find(|i| i.id == id)
-    }
-}
+pub use worker::costs::Catalogue;
 
 /// Planned and actual costs of a programme, with the names their lines need.
 pub struct Costing {
@@ -80,45 +32,7 @@ pub struct Costing {
 pub async fn costs(db: &DatabaseConnection, org: i64, programme_id: i64) -> ApiResult<Costing> {
     let programme = find_programme(db, org, programme_id).await?;
     let catalogue = Catalogue::load(db, programme.id).await?;
-    let by_id: HashMap<i64, &Plan> = catalogue
-        .plans
-        .iter()
-        .map(|p| (p.intervention_id, p))
-        .collect();
-
-    let sessions = tutoring_session::Entity::find()
-        .filter(tutoring_session::Column::ProgrammeId.eq(programme.id))
-        .filter(tutoring_session::Column::Status.eq(SessionStatus::Held))
-        .all(db)
-        .await?;
-    // Only those who came share a session's cost.
-    let mut participants: HashMap<i64, Vec<i64>> = HashMap::new();
-    for p in session_participant::Entity::find()
-        .filter(session_participant::Column::SessionId.is_in(sessions.iter().map(|s| s.id)))
-        .filter(session_participant::Column::Attended.eq(true))
-        .all(db)
-        .await?
-    {
-        participants
-            .entry(p.session_id)
-            .or_default()
-            .push(p.person_id);
-    }
-    let held: Vec<Held> = sessions
-        .iter()
-        .filter_map(|s| {
-            let plan = by_id.get(&s.intervention_id)?;
-            Some(Held {
-                intervention_id: s.intervention_id,
-                axis_id: plan.axis_id,
-                role_id: plan.role_id,
-                minutes: s.minutes,
-                fixed_cost: plan.fixed_cost,
-                hourly_cost: plan.hourly_cost,
-                learners: participants.remove(&s.id).unwrap_or_default(),
-            })
-        })
-        .collect();
+    let held = costs::held(db, &catalogue, programme.id, None).await?;
 
     let expected = usize::try_from(programme.expected_learners).unwrap_or(0);
     let planned = costs::planned(&catalogue.plans, expected);
