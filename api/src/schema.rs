@@ -17,6 +17,7 @@ use crate::design::types::Programme;
 use crate::design::{DesignMutation, DesignQuery};
 use crate::development::{DevelopmentMutation, DevelopmentQuery};
 use crate::error::ApiError;
+use crate::evaluation::{EvaluationMutation, EvaluationQuery};
 use crate::questionnaires::types::{Item, Questionnaire};
 use crate::questionnaires::{QuestionnaireMutation, QuestionnaireQuery};
 use crate::running::{Matching, RunningMutation, RunningQuery};
@@ -148,6 +149,7 @@ pub struct Query(
     DesignQuery,
     DevelopmentQuery,
     RunningQuery,
+    EvaluationQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -161,6 +163,7 @@ pub struct Mutation(
     DesignMutation,
     DevelopmentMutation,
     RunningMutation,
+    EvaluationMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -98,6 +98,15 @@ async fn target(db: &DatabaseConnection, job: &Job) -> (Option<i64>, Option<i64>
                 .map(|r| r.organisation_id);
             (organisation, None)
         }
+        Job::GenerateProgrammeReport(request) => {
+            let organisation = entities::programme::Entity::find_by_id(request.programme_id)
+                .one(db)
+                .await
+                .ok()
+                .flatten()
+                .map(|p| p.organisation_id);
+            (organisation, None)
+        }
         Job::MonitorRelations {
             organisation_id, ..
         } => (*organisation_id, None),

@@ -47,6 +47,9 @@ pub enum Job {
     AggregateCampaign { campaign_id: i64 },
     /// Recomputes a campaign's figures and writes a new report version.
     GenerateReport { campaign_id: i64 },
+    /// Applies an analytical grid to a programme over a period and writes
+    /// the programme's next report version.
+    GenerateProgrammeReport(crate::programme_report::Request),
     /// Proposes tutors for a programme role, as a queued matching run.
     RunMatching { run_id: i64 },
     /// Checks the active tutorial relations (of one organisation, or all)
@@ -65,6 +68,7 @@ impl Job {
             Self::ReminderSweep { .. } => "reminder_sweep",
             Self::AggregateCampaign { .. } => "aggregate_campaign",
             Self::GenerateReport { .. } => "generate_report",
+            Self::GenerateProgrammeReport(_) => "generate_programme_report",
             Self::RunMatching { .. } => "run_matching",
             Self::MonitorRelations { .. } => "monitor_relations",
         }
@@ -283,6 +287,10 @@ async fn run(ctx: &Context, job: &Job) -> Result<serde_json::Value, JobError> {
         Job::GenerateReport { campaign_id } => {
             let version = generate_report(&ctx.db, *campaign_id).await?;
             serde_json::json!({ "campaign_id": campaign_id, "version": version })
+        }
+        Job::GenerateProgrammeReport(request) => {
+            let version = crate::programme_report::generate(&ctx.db, request).await?;
+            serde_json::json!({ "programme_id": request.programme_id, "version": version })
         }
         Job::RunMatching { run_id } => json(running::execute_run(&ctx.db, *run_id).await?),
         Job::MonitorRelations {

@@ -14,6 +14,8 @@ pub mod jobs;
 pub mod mail;
 pub mod matching;
 pub mod monitoring;
+pub mod programme_render;
+pub mod programme_report;
 pub mod reminders;
 pub mod report;
 pub mod results;

@@ -417,7 +417,7 @@ fn sparkline(counts: &[usize]) -> String {
     s
 }
 
-const CSS: &str = "body{font:15px/1.5 system-ui,sans-serif;color:#1b1b1b;margin:0}\
+pub(crate) const CSS: &str = "body{font:15px/1.5 system-ui,sans-serif;color:#1b1b1b;margin:0}\
 main{max-width:60rem;margin:auto;padding:1rem}h1{margin-bottom:0}.meta{color:#555}\
 table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{padding:.25rem .5rem;\
 border-bottom:1px solid #ddd;text-align:left}td{font-variant-numeric:tabular-nums}\
