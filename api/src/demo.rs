@@ -606,7 +606,9 @@ struct Roles {
 
 /// Gives the 94 evaluated teachers tutor profiles, from their evaluations:
 /// those of teaching rank mentor, the others tutor study methods, each with a
-/// competence of their mean evaluation score rounded (1–5). Then proposes
+/// competence of their mean evaluation score rounded (1–5): each course's
+/// score is the mean of its students' answers, so the courses count by the
+/// students who answered. Then proposes
 /// tutors and mentors for the learners with needs, and accepts the tutors'
 /// proposals; the mentors' wait for a coordinator's decision.
 async fn match_learners(
@@ -620,7 +622,8 @@ async fn match_learners(
 
     let db = &state.db;
     let org = admin.organisation_id;
-    let mut scores: BTreeMap<String, (String, f64, u32)> = BTreeMap::new();
+    // Per teacher: rank, and each course's score with its answer count.
+    let mut scores: BTreeMap<String, (String, Vec<(Option<f64>, usize)>)> = BTreeMap::new();
     let mut reader = csv::Reader::from_reader(COURSE_EVALS_CSV);
     let headers = reader.headers().map_err(ApiError::internal)?.clone();
     let column = |name: &str| {
@@ -630,14 +633,16 @@ async fn match_learners(
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("course evaluations lack {name}")))
     };
     let (prof, rank, score) = (column("prof_id")?, column("rank")?, column("score")?);
+    let answered = column("cls_did_eval")?;
     for row in reader.records() {
         let row = row.map_err(ApiError::internal)?;
         let value: f64 = row[score].parse().map_err(ApiError::internal)?;
-        let entry = scores
+        let students: usize = row[answered].parse().map_err(ApiError::internal)?;
+        scores
             .entry(row[prof].to_owned())
-            .or_insert_with(|| (row[rank].to_owned(), 0.0, 0));
-        entry.1 += value;
-        entry.2 += 1;
+            .or_insert_with(|| (row[rank].to_owned(), Vec::new()))
+            .1
+            .push((Some(value), students));
     }
     let people: BTreeMap<String, i64> = person::Entity::find()
         .filter(person::Column::OrganisationId.eq(org))
@@ -647,7 +652,7 @@ async fn match_learners(
         .into_iter()
         .filter_map(|p| Some((p.external_ref?.strip_prefix("tutor-")?.to_owned(), p.id)))
         .collect();
-    for (prof, (rank, total, count)) in &scores {
+    for (prof, (rank, courses)) in &scores {
         let Some(person_id) = people.get(prof) else {
             continue;
         };
@@ -662,7 +667,10 @@ async fn match_learners(
                 ],
             )
         };
-        let level = (total / f64::from(*count)).round().clamp(1.0, 5.0) as i32;
+        let Some(mean) = worker::stats::pooled_mean(courses.iter().copied()) else {
+            continue;
+        };
+        let level = mean.round().clamp(1.0, 5.0) as i32;
         running::set_tutor_profile(
             db,
             org,

@@ -43,8 +43,9 @@ async fn the_demo_report_matches_an_independent_computation() -> anyhow::Result<
             r#"query($id: ID!) { node(id: $id) { ... on Campaign { responseCount reports(first: 1) { edges { node {
                 recommendations { rule subject evidence }
                 results {
-                  items { code n missing mean sd median q1 q3 distribution { value count } }
-                  scales { code n mean sd alpha }
+                  items { code n missing mean sd median q1 q3 distribution { value count percent } }
+                  scales { code n mean sd alpha alphaCi { lower upper }
+                           itemAnalysis { code alphaIfDeleted itemRestCorrelation } }
                   breakdowns { attribute groups { value n suppressed scaleMeans { code mean } } } } } } } } } }"#,
             json!({ "id": campaign }),
             Some(&token),
@@ -66,6 +67,27 @@ async fn the_demo_report_matches_an_independent_computation() -> anyhow::Result<
             close(&scale["alpha"], &expected["alpha"], 1e-9),
             "alpha {scale} vs {expected}"
         );
+        // Feldt's interval, and each item against the rest of its scale:
+        // 3 decimals promised, far closer in fact.
+        assert_eq!(scale["n"], expected["alpha_n"]);
+        for (bound, i) in [("lower", 0), ("upper", 1)] {
+            let (got, want) = (&scale["alphaCi"][bound], &expected["alpha_ci"][i]);
+            assert!(close(got, want, 5e-4), "{bound} {scale} vs {expected}");
+            assert!(close(got, want, 1e-8), "{bound} {scale} vs {expected}");
+        }
+        let analysis = scale["itemAnalysis"].as_array().unwrap();
+        assert_eq!(analysis.len(), 5);
+        for item in analysis {
+            let code = item["code"].as_str().unwrap();
+            for (field, key) in [
+                ("alphaIfDeleted", "alpha_if_deleted"),
+                ("itemRestCorrelation", "r_drop"),
+            ] {
+                let want = &expected[key][code];
+                assert!(close(&item[field], want, 5e-4), "{field} {item} vs {want}");
+                assert!(close(&item[field], want, 1e-9), "{field} {item} vs {want}");
+            }
+        }
         assert!(close(&scale["mean"], &expected["score_mean"], 1e-9));
         assert!(close(&scale["sd"], &expected["score_sd"], 1e-9));
         assert_eq!(scale["n"], expected["score_n"]);
@@ -91,9 +113,12 @@ async fn the_demo_report_matches_an_independent_computation() -> anyhow::Result<
         assert_eq!(item["n"], expected["n"]);
         assert_eq!(item["missing"], expected["missing"]);
         for count in item["distribution"].as_array().unwrap() {
-            assert_eq!(
-                count["count"],
-                expected["distribution"][count["value"].as_str().unwrap()]
+            let value = count["value"].as_str().unwrap();
+            assert_eq!(count["count"], expected["distribution"][value]);
+            // Of those who answered the item, not of the 2,800 respondents.
+            assert!(
+                close(&count["percent"], &expected["percent"][value], 1e-9),
+                "percent {count} vs {expected}"
             );
         }
         missing += item["missing"].as_u64().unwrap();

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference statistics for the BFI demo data set (api/demo/bfi.csv).
 
-Computed independently with pandas + pingouin; the Rust tests compare
+Computed independently with pandas, pingouin and scipy; the Rust tests compare
 against the JSON this script prints.
 
 Usage (from this directory):
@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pingouin as pg
+import scipy
+from scipy import stats
 
 DEFAULT_CSV = Path(__file__).resolve().parent / "../../api/demo/bfi.csv"
 
@@ -42,6 +44,9 @@ def item_stats(col: pd.Series) -> dict:
         "min": float(answered.min()),
         "max": float(answered.max()),
         "distribution": {str(v): int(counts.get(float(v), 0)) for v in LIKERT},
+        # Of those who answered the item, not of all respondents.
+        "percent": {str(v): 100 * int(counts.get(float(v), 0)) / answered.size
+                    for v in LIKERT},
     }
 
 
@@ -53,6 +58,26 @@ def own_alpha(items: pd.DataFrame) -> float:
     k = items.shape[1]
     c = items.cov().to_numpy()
     return k / (k - 1) * (1 - np.trace(c) / c.sum())
+
+
+def feldt_interval(alpha: float, n: int, k: int, level: float = 0.95) -> list:
+    """Feldt's interval as pingouin computes it, before pingouin rounds it
+    to 3 decimals: 1 - (1 - alpha) * F quantiles, df n - 1, (n - 1)(k - 1)."""
+    df1 = n - 1
+    df2 = df1 * (k - 1)
+    tail = (1 - level) / 2
+    return [float(1 - (1 - alpha) * stats.f.isf(tail, df1, df2)),
+            float(1 - (1 - alpha) * stats.f.isf(1 - tail, df1, df2))]
+
+
+def item_rest_correlation(items: pd.DataFrame, item: str) -> float:
+    """r.drop: the item against the sum of the others, from the pairwise
+    covariance matrix (var of the rest = sum of its block of the matrix)."""
+    c = items.cov()
+    rest = [i for i in items.columns if i != item]
+    with_rest = c.loc[item, rest].sum()
+    rest_var = c.loc[rest, rest].to_numpy().sum()
+    return float(with_rest / np.sqrt(c.loc[item, item] * rest_var))
 
 
 def group_means(scores: pd.DataFrame, mask: pd.Series) -> dict:
@@ -78,14 +103,30 @@ def main() -> None:
 
     scales = {}
     for s, items in SCALES.items():
-        alpha, _ci = pg.cronbach_alpha(data=keyed[items], nan_policy="pairwise")
+        # Respondents who answered at least one item of the scale: those
+        # with a score, the n of the confidence interval.
+        answering = keyed[items].dropna(how="all")
+        alpha, ci = pg.cronbach_alpha(data=answering, nan_policy="pairwise")
         check = own_alpha(keyed[items])
         assert abs(alpha - check) < 1e-9, (s, alpha, check)
+        interval = feldt_interval(alpha, len(answering), len(items))
+        assert np.allclose(np.round(interval, 3), ci), (s, interval, ci)
+        if_deleted = {
+            item: float(pg.cronbach_alpha(
+                data=answering[[i for i in items if i != item]],
+                nan_policy="pairwise")[0])
+            for item in items}
         answered = scores[s].dropna()
         scales[s] = {
             "items": items,
             "reversed": [i for i in items if i in REVERSED],
             "alpha": float(alpha),
+            "alpha_n": int(len(answering)),
+            "alpha_ci": interval,
+            "alpha_ci_pingouin": [float(v) for v in ci],
+            "alpha_if_deleted": if_deleted,
+            "r_drop": {item: item_rest_correlation(keyed[items], item)
+                       for item in items},
             "score_n": int(answered.size),
             "score_mean": float(answered.mean()),
             "score_sd": float(answered.std(ddof=1)),
@@ -111,6 +152,7 @@ def main() -> None:
         "by_age_band": by_age_band,
         "generated_with": {"pandas": pd.__version__,
                            "pingouin": pg.__version__,
+                           "scipy": scipy.__version__,
                            "numpy": np.__version__},
     }
     print(json.dumps(result, indent=2))

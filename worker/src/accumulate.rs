@@ -409,10 +409,9 @@ pub fn results_from(
                     ..Summary::default()
                 },
             };
-            let alpha = stats::alpha_from_covariances(members.len(), |i, j| {
-                totals?.moments.get(i)?.get(j - i)?.covariance()
-            });
-            scale_result_from(scale, &members, score, alpha)
+            scale_result_from(scale, &members, score, |i, j| {
+                totals?.moments.get(i)?.get(j.checked_sub(i)?)?.covariance()
+            })
         })
         .collect();
 

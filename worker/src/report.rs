@@ -450,6 +450,8 @@ mod tests {
                 ..Summary::default()
             },
             alpha: Some(alpha),
+            alpha_ci: None,
+            item_analysis: Vec::new(),
         }
     }
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use entities::ItemKind;
 use serde::{Deserialize, Serialize};
 
-use crate::stats::{self, Summary};
+use crate::stats::{self, Interval, Summary};
 
 /// An item as aggregation needs it.
 #[derive(Clone, Debug)]
@@ -96,6 +96,10 @@ pub struct Count {
     pub value: String,
     pub label: Option<String>,
     pub count: usize,
+    /// The count's percentage of those who answered the item; for multiple
+    /// choice, of those who picked at least one option.
+    #[serde(default)]
+    pub percent: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -112,6 +116,25 @@ pub struct ScaleResult {
     pub score: Summary,
     /// Cronbach's alpha, pairwise deletion.
     pub alpha: Option<f64>,
+    /// Feldt's 95 % confidence interval of alpha, over the respondents with
+    /// a score.
+    #[serde(default)]
+    pub alpha_ci: Option<Interval>,
+    /// Each item of the scale, in the scale's order, against the others.
+    #[serde(default)]
+    pub item_analysis: Vec<ScaleItem>,
+}
+
+/// How one item of a scale holds with the others, from the same pairwise
+/// covariances as alpha.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScaleItem {
+    pub code: String,
+    /// The scale's alpha without this item.
+    pub alpha_if_deleted: Option<f64>,
+    /// Correlation of the item with the sum of the scale's other items
+    /// (corrected item-total correlation).
+    pub item_rest_correlation: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -236,6 +259,8 @@ fn suppress(results: &mut CampaignResults) {
             ..Summary::default()
         };
         scale.alpha = None;
+        scale.alpha_ci = None;
+        scale.item_analysis.clear();
     }
     results.breakdowns.clear();
 }
@@ -311,6 +336,14 @@ pub(crate) fn item_result_from(
     distribution: Vec<Count>,
     nps: Option<f64>,
 ) -> ItemResult {
+    let answered = summary.n;
+    let distribution = distribution
+        .into_iter()
+        .map(|count| Count {
+            percent: stats::percent_of(count.count, answered),
+            ..count
+        })
+        .collect();
     ItemResult {
         code: item.code.clone(),
         prompt: item.prompt.clone(),
@@ -354,6 +387,7 @@ fn numeric_distribution(item: &ItemDef, counted: &[(f64, usize)]) -> Vec<Count> 
                 value: format_number(v),
                 label,
                 count,
+                percent: None,
             }
         })
         .collect()
@@ -387,6 +421,7 @@ pub(crate) fn options_distribution(item: &ItemDef, count: impl Fn(&str) -> usize
             value: option.clone(),
             label: None,
             count: count(option),
+            percent: None,
         })
         .collect()
 }
@@ -476,20 +511,47 @@ fn scale_result(
     rows: &[&ResponseRow],
 ) -> ScaleResult {
     let columns = keyed_columns(scale, by_id, rows);
+    let k = columns.len();
+    // Row i holds cov(i, j) for j >= i, as the running totals keep them.
+    let covariances: Vec<Vec<Option<f64>>> = (0..k)
+        .map(|i| {
+            (i..k)
+                .map(|j| stats::pairwise_covariance(&columns[i], &columns[j]))
+                .collect()
+        })
+        .collect();
     scale_result_from(
         scale,
         &members(scale, by_id),
         stats::summarize(&scores(&columns, rows.len())),
-        stats::cronbach_alpha(&columns),
+        |i, j| *covariances.get(i)?.get(j.checked_sub(i)?)?,
     )
 }
 
+/// The figures of a scale from its score summary and the pairwise
+/// covariances of its keyed items, `cov(i, j)` for `i <= j` in the order of
+/// `members`.
 pub(crate) fn scale_result_from(
     scale: &ScaleDef,
     members: &[&ItemDef],
     score: Summary,
-    alpha: Option<f64>,
+    cov: impl Fn(usize, usize) -> Option<f64>,
 ) -> ScaleResult {
+    let k = members.len();
+    let alpha = stats::alpha_from_covariances(k, &cov);
+    let alpha_ci = alpha.and_then(|a| stats::alpha_interval(a, score.n, k, stats::CONFIDENCE));
+    let deleted = stats::alpha_if_deleted(k, &cov);
+    let corrected = stats::item_rest_correlations(k, &cov);
+    let item_analysis = members
+        .iter()
+        .zip(deleted.into_iter().zip(corrected))
+        .map(|(item, (alpha_if_deleted, item_rest_correlation))| ScaleItem {
+            code: item.code.clone(),
+            alpha_if_deleted,
+            item_rest_correlation,
+        })
+        .collect();
+
     let range = members
         .iter()
         .map(|i| i.points)
@@ -509,6 +571,8 @@ pub(crate) fn scale_result_from(
         range,
         score,
         alpha,
+        alpha_ci,
+        item_analysis,
     }
 }
 
@@ -776,6 +840,107 @@ mod tests {
     }
 
     #[test]
+    fn percentages_are_of_those_who_answered_the_item() {
+        let mut items = vec![likert(1, "q1", false), likert(2, "q2", false)];
+        items.push(ItemDef {
+            id: 3,
+            code: "m".into(),
+            prompt: "m".into(),
+            kind: ItemKind::MultipleChoice,
+            points: None,
+            reverse_keyed: false,
+            labels: vec!["x".into(), "y".into()],
+        });
+        let mut responses = vec![
+            row("a", &[(1, 5.0), (2, 4.0)]),
+            row("a", &[(1, 4.0), (2, 4.0)]),
+            row("a", &[(1, 4.0)]),
+            row("a", &[(1, 1.0)]),
+            row("a", &[]),
+        ];
+        let picks = [vec!["x", "y"], vec!["x"], vec![], vec!["y"]];
+        for (r, picked) in responses.iter_mut().zip(picks) {
+            let picked = picked.into_iter().map(String::from).collect();
+            r.answers.insert(3, Value::Choices(picked));
+        }
+        let input = ResultsInput {
+            items: &items,
+            scales: &[],
+            responses: &responses,
+            invited: 20,
+            responded_invitations: 5,
+            min_group_size: 1,
+        };
+
+        let results = compute_results(&input, Utc::now());
+
+        let percents = |i: usize| -> Vec<Option<f64>> {
+            results.items[i]
+                .distribution
+                .iter()
+                .map(|c| c.percent)
+                .collect()
+        };
+        // q1: 4 answered of 5 respondents (20 invited): 1 → 25 %, 4 → 50 %.
+        assert_eq!(
+            percents(0),
+            [Some(25.0), Some(0.0), Some(0.0), Some(50.0), Some(25.0)]
+        );
+        // q2: both answers are 4, of the 2 who answered.
+        assert_eq!(percents(1)[3], Some(100.0));
+        // Multiple choice: 3 picked something (one picked nothing, one did not
+        // answer); x 2 of 3, y 2 of 3, more than 100 % in all.
+        let two_thirds = Some(200.0 / 3.0);
+        assert_eq!(percents(2), [two_thirds, two_thirds]);
+    }
+
+    #[test]
+    fn suppressed_results_have_no_interval_or_item_analysis() {
+        let items = [
+            likert(1, "q1", false),
+            likert(2, "q2", true),
+            likert(3, "q3", false),
+        ];
+        let scales = [ScaleDef {
+            code: "s".into(),
+            name: "S".into(),
+            higher_is_better: true,
+            item_ids: vec![1, 2, 3],
+        }];
+        let responses = [
+            row("a", &[(1, 5.0), (2, 1.0), (3, 4.0)]),
+            row("a", &[(1, 4.0), (2, 3.0), (3, 4.0)]),
+            row("a", &[(1, 2.0), (2, 4.0), (3, 1.0)]),
+            row("a", &[(1, 1.0), (2, 4.0), (3, 3.0)]),
+        ];
+        let input = ResultsInput {
+            items: &items,
+            scales: &scales,
+            responses: &responses,
+            invited: 0,
+            responded_invitations: 0,
+            min_group_size: 4,
+        };
+
+        let shown = compute_results(&input, Utc::now());
+        let hidden = compute_results(
+            &ResultsInput {
+                min_group_size: 5,
+                ..input
+            },
+            Utc::now(),
+        );
+
+        let scale = &shown.scales[0];
+        assert!(scale.alpha.is_some() && scale.alpha_ci.is_some());
+        let codes: Vec<&str> = scale.item_analysis.iter().map(|i| i.code.as_str()).collect();
+        assert_eq!(codes, ["q1", "q2", "q3"]);
+        assert!(scale.item_analysis.iter().all(|i| i.alpha_if_deleted.is_some()));
+        let hidden = &hidden.scales[0];
+        assert!(hidden.alpha_ci.is_none() && hidden.item_analysis.is_empty());
+    }
+
+    #[test]
     fn numeric_groups_sort_as_numbers_and_others_as_text() {
         let numeric = BTreeMap::from([("10", ()), ("2", ()), ("1", ())]);
         let mixed = BTreeMap::from([("b", ()), ("10", ()), ("2", ())]);
@@ -834,6 +999,8 @@ mod tests {
                 range: None,
                 score: Summary::default(),
                 alpha: None,
+                alpha_ci: None,
+                item_analysis: Vec::new(),
             }));
         assert!(first_difference(&a, &b).is_some());
     }

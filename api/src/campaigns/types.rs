@@ -397,6 +397,10 @@ pub struct AnswerCount {
     pub value: String,
     pub label: Option<String>,
     pub count: u64,
+    /// The count's percentage (0–100) of those who answered the item, not
+    /// of invitees or of all respondents; for multiple choice, of those who
+    /// picked at least one option, so the percentages may add up past 100.
+    pub percent: Option<f64>,
 }
 
 impl From<&worker::results::ItemResult> for ItemStatistics {
@@ -422,6 +426,7 @@ impl From<&worker::results::ItemResult> for ItemStatistics {
                     value: c.value.clone(),
                     label: c.label.clone(),
                     count: c.count as u64,
+                    percent: c.percent,
                 })
                 .collect(),
         }
@@ -444,6 +449,33 @@ pub struct ScaleStatistics {
     pub sd: Option<f64>,
     /// Cronbach's alpha, pairwise deletion of missing answers.
     pub alpha: Option<f64>,
+    /// Feldt's 95 % confidence interval of alpha over the respondents with a
+    /// score (F distribution with n − 1 and (n − 1)(k − 1) degrees of
+    /// freedom).
+    pub alpha_ci: Option<ConfidenceInterval>,
+    /// Each item of the scale against the others, in the scale's order;
+    /// empty when the results are suppressed.
+    pub item_analysis: Vec<ScaleItemStatistics>,
+}
+
+/// A confidence interval.
+#[derive(SimpleObject)]
+pub struct ConfidenceInterval {
+    pub lower: f64,
+    pub upper: f64,
+}
+
+/// How one item of a scale holds with the scale's other items, from the
+/// pairwise covariances alpha is made of.
+#[derive(SimpleObject)]
+pub struct ScaleItemStatistics {
+    pub code: String,
+    /// The scale's alpha without this item: higher than the scale's alpha
+    /// when the item weakens it.
+    pub alpha_if_deleted: Option<f64>,
+    /// Correlation of the item with the sum of the scale's other items, after
+    /// reverse keying (the corrected item-total correlation).
+    pub item_rest_correlation: Option<f64>,
 }
 
 impl From<&worker::results::ScaleResult> for ScaleStatistics {
@@ -458,6 +490,19 @@ impl From<&worker::results::ScaleResult> for ScaleStatistics {
             mean: s.score.mean,
             sd: s.score.sd,
             alpha: s.alpha,
+            alpha_ci: s.alpha_ci.map(|ci| ConfidenceInterval {
+                lower: ci.lower,
+                upper: ci.upper,
+            }),
+            item_analysis: s
+                .item_analysis
+                .iter()
+                .map(|i| ScaleItemStatistics {
+                    code: i.code.clone(),
+                    alpha_if_deleted: i.alpha_if_deleted,
+                    item_rest_correlation: i.item_rest_correlation,
+                })
+                .collect(),
         }
     }
 }
