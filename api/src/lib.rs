@@ -9,6 +9,7 @@ pub mod demo;
 pub mod design;
 pub mod development;
 pub mod error;
+pub mod exports;
 pub mod generate;
 pub mod http;
 pub mod ids;
