@@ -58,7 +58,7 @@ pub fn routes(
             .allow_origins(cors_origins.iter().map(String::as_str))
             .allow_methods([Method::GET, Method::POST])
             .allow_headers(["authorization", "content-type", "apollo-require-preflight"])
-            .expose_headers(["x-request-id"])
+            .expose_headers(["x-request-id", "content-disposition"])
     });
     let metrics = state.metrics.clone();
     Route::new()
@@ -68,6 +68,8 @@ pub fn routes(
         .at("/readyz", get(readyz))
         .at("/metrics", get(prometheus))
         .at("/calendar/:name", get(crate::calendar::feed))
+        .at("/exports/campaigns/:id/:file", get(crate::exports::campaign))
+        .at("/exports/reports/:id/:file", get(crate::exports::report))
         .at(
             "/respond/:token",
             get(pages::respond::show).post(pages::respond::post),
@@ -183,6 +185,7 @@ fn route_label(path: &str) -> &'static str {
         "unsubscribe" => "page:unsubscribe",
         "reports" => "page:shared_report",
         "calendar" => "calendar",
+        "exports" => "exports",
         "healthz" => "healthz",
         "readyz" => "readyz",
         "metrics" => "metrics",
@@ -285,7 +288,8 @@ async fn prometheus(req: &Request, state: Data<&AppState>) -> Response {
     }
 }
 
-fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
+/// A JSON error body in the shape of GraphQL errors, with a stable code.
+pub(crate) fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
     let body =
         serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     Response::builder()
@@ -479,7 +483,8 @@ fn with_codes(response: &mut async_graphql::Response) {
     }
 }
 
-fn bearer(req: &Request) -> Option<&str> {
+/// The bearer token of the `Authorization` header.
+pub(crate) fn bearer(req: &Request) -> Option<&str> {
     let value = req.header("authorization")?;
     let (scheme, token) = value.split_once(' ')?;
     scheme

@@ -10,6 +10,7 @@ pub mod design;
 pub mod development;
 pub mod error;
 pub mod evaluation;
+pub mod exports;
 pub mod generate;
 pub mod http;
 pub mod ids;

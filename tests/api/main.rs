@@ -10,6 +10,7 @@ mod demo_statistics;
 mod design;
 mod development;
 mod evaluation_loop;
+mod exports;
 mod fixtures;
 mod graphql_http;
 mod members;

@@ -4,6 +4,7 @@
 
 mod aggregation;
 mod dead_letters;
+mod export;
 mod delivery;
 mod faults;
 mod matching;

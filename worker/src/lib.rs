@@ -9,6 +9,7 @@ pub mod delivery;
 pub mod design;
 pub mod disclosure;
 pub mod escalation;
+pub mod export;
 pub mod grid;
 pub mod jobs;
 pub mod mail;

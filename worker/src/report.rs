@@ -6,6 +6,7 @@ use std::fmt::Write;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::export::{self, Cell, Table};
 use crate::results::{CampaignResults, ScaleResult};
 
 /// Below this alpha a scale does not measure one thing reliably.
@@ -142,6 +143,41 @@ fn low_score(scale: &ScaleResult, threshold: f64) -> Option<Recommendation> {
             threshold * 100.0
         ),
     })
+}
+
+/// The report's tables, for CSV and XLSX files: the results' tables, then
+/// the recommendations with their evidence.
+pub fn tables(report: &ReportData) -> Vec<Table> {
+    let mut tables = export::results_tables(&report.results);
+    let rows = report
+        .recommendations
+        .iter()
+        .map(|r| {
+            vec![
+                Cell::text(priority_name(r.priority)),
+                Cell::text(&r.rule),
+                r.subject.as_ref().map_or(Cell::Empty, Cell::text),
+                Cell::text(&r.text),
+                Cell::text(&r.evidence),
+            ]
+        })
+        .collect();
+    tables.push(Table {
+        name: "recommendations".into(),
+        header: ["priority", "rule", "subject", "text", "evidence"]
+            .map(str::to_owned)
+            .to_vec(),
+        rows,
+    });
+    tables
+}
+
+fn priority_name(priority: Priority) -> &'static str {
+    match priority {
+        Priority::High => "high",
+        Priority::Medium => "medium",
+        Priority::Low => "low",
+    }
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -506,5 +542,35 @@ mod tests {
         assert!(!html.contains("<script>") && html.contains("Spring &lt;script&gt;"));
         assert!(html.contains("&lt;b&gt;Support&lt;/b&gt;"));
         assert!(html.contains("<svg") && html.contains("<table>"));
+    }
+
+    #[test]
+    fn the_csv_of_the_recommendations_carries_their_evidence() {
+        let results = results(vec![scale(0.5, 1.5)], Some(0.2));
+        let data = ReportData {
+            campaign: "C".into(),
+            questionnaire: "Q".into(),
+            version: 2,
+            generated_at: Utc::now(),
+            low_score_threshold: 0.5,
+            recommendations: recommend(&results, 0.5),
+            results,
+        };
+
+        let tables = tables(&data);
+
+        let recommendations = tables.last().map(export::to_csv).unwrap_or_default();
+        let text = String::from_utf8(recommendations).unwrap_or_default();
+        let lines: Vec<&str> = text.trim_start_matches('\u{feff}').split("\r\n").collect();
+        assert_eq!(lines[0], "priority,rule,subject,text,evidence");
+        assert!(lines[1].starts_with("high,low_score,S,"), "{}", lines[1]);
+        assert!(lines[2].starts_with("medium,low_reliability,S,"));
+        assert!(lines[3].contains("low_response_rate,,"));
+        assert_eq!(lines.len(), 5, "three rows and the final line end");
+        let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["overview", "items", "distributions", "scales", "breakdowns", "recommendations"]
+        );
     }
 }
