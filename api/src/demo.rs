@@ -4,6 +4,7 @@
 
 use chrono::{Duration, Utc};
 use entities::{PersonKind, Role, campaign, organisation, person};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::auth;
@@ -23,6 +24,14 @@ pub const ADMIN_EMAIL: &str = "admin@demo.example";
 pub const ADMIN_PASSWORD: &str = "demo-password";
 pub const LEARNER_CAMPAIGN: &str = "Learner questionnaire (bfi)";
 pub const TUTOR_CAMPAIGN: &str = "Tutor evaluations (course_evals)";
+/// The same evaluations in the term before: the first
+/// [`FIRST_TERM_COURSES`] courses of the file, by their number, stand for
+/// the earlier term and the rest for this one.
+pub const FIRST_TERM_CAMPAIGN: &str = "Tutor evaluations, first term (course_evals)";
+pub const FIRST_TERM_COURSES: usize = 231;
+/// Days covered by the demo's programme report, up to today; the same
+/// number of days before it is the period it is compared with.
+pub const REPORT_DAYS: i64 = 30;
 pub const CHECK_IN_CAMPAIGN: &str = "Tutoring check-in";
 pub const PROGRAMME: &str = "First-year tutoring 2026–27";
 /// Scale scores past these thresholds become needs (see [`programme`]).
@@ -157,7 +166,7 @@ pub async fn seed(state: &AppState) -> ApiResult<Demo> {
         service::NewCampaign {
             questionnaire_id: bfi.id,
             name: LEARNER_CAMPAIGN.into(),
-            opens_at: now - Duration::days(30),
+            opens_at: now - Duration::days(20),
             closes_at: now + Duration::days(30),
             reminder_offsets_hours: vec![72, 168],
             reminder_policy: None,
@@ -252,10 +261,51 @@ pub async fn seed(state: &AppState) -> ApiResult<Demo> {
             attribute("cls_level", "course level", &[]),
         ],
     };
-    import::import(db, org, tutors.id, COURSE_EVALS_CSV, &evals_mapping).await?;
+    let (first_term, this_term) = split_rows(COURSE_EVALS_CSV, FIRST_TERM_COURSES);
+    import::import(db, org, tutors.id, &this_term, &evals_mapping).await?;
+    let earlier = service::create(
+        db,
+        org,
+        service::NewCampaign {
+            questionnaire_id: evals.id,
+            name: FIRST_TERM_CAMPAIGN.into(),
+            opens_at: now - Duration::days(50),
+            closes_at: now - Duration::days(35),
+            reminder_offsets_hours: Vec::new(),
+            reminder_policy: None,
+            min_group_size: 5,
+            low_score_threshold: 0.5,
+            anonymity: entities::Anonymity::Confidential,
+            programme_id: None,
+        },
+    )
+    .await?;
+    import::import(db, org, earlier.id, &first_term, &evals_mapping).await?;
 
     let check_in = check_in(state, org).await?;
     let programme_id = programme(state, &admin, learners.id).await?;
+    campaign::Entity::update_many()
+        .col_expr(campaign::Column::ProgrammeId, Expr::value(programme_id))
+        .filter(campaign::Column::Id.is_in([learners.id, tutors.id, earlier.id]))
+        .exec(db)
+        .await?;
+    let grid =
+        crate::evaluation::create_grid(db, org, crate::evaluation::demo_grid::input()).await?;
+    let today = now.date_naive();
+    worker::programme_report::generate(
+        db,
+        &worker::programme_report::Request {
+            programme_id,
+            grid_id: grid.id,
+            period: worker::programme_report::Period {
+                from: today - Duration::days(REPORT_DAYS - 1),
+                to: today,
+            },
+            requested_by: Some(admin.user_id),
+        },
+    )
+    .await
+    .map_err(ApiError::internal)?;
 
     Ok(Demo {
         learner_campaign_id: learners.id,
@@ -263,6 +313,18 @@ pub async fn seed(state: &AppState) -> ApiResult<Demo> {
         check_in_campaign_id: check_in,
         programme_id,
     })
+}
+
+/// The header and the first `n` data rows of a CSV file without quoted
+/// line breaks, and the header with the rest.
+pub fn split_rows(csv: &[u8], n: usize) -> (Vec<u8>, Vec<u8>) {
+    let mut lines = csv.split_inclusive(|b| *b == b'\n');
+    let header = lines.next().unwrap_or_default();
+    let (mut first, mut rest) = (header.to_vec(), header.to_vec());
+    for (i, line) in lines.enumerate() {
+        if i < n { &mut first } else { &mut rest }.extend_from_slice(line);
+    }
+    (first, rest)
 }
 
 /// Two links to try the pages with: a check-in invitation's questionnaire
@@ -358,8 +420,8 @@ async fn programme(state: &AppState, admin: &auth::Caller, campaign_id: i64) -> 
         NewProgramme {
             name: PROGRAMME.into(),
             description: "Tutoring and mentoring for first-year learners.".into(),
-            starts_on: today,
-            ends_on: today + Duration::days(300),
+            starts_on: today - Duration::days(60),
+            ends_on: today + Duration::days(240),
             goals: vec![
                 "Every learner meets a tutor within two weeks of starting".into(),
                 "Halve the share of learners reporting they feel overwhelmed".into(),

@@ -68,7 +68,10 @@ pub fn routes(
         .at("/readyz", get(readyz))
         .at("/metrics", get(prometheus))
         .at("/calendar/:name", get(crate::calendar::feed))
-        .at("/exports/campaigns/:id/:file", get(crate::exports::campaign))
+        .at(
+            "/exports/campaigns/:id/:file",
+            get(crate::exports::campaign),
+        )
         .at("/exports/reports/:id/:file", get(crate::exports::report))
         .at(
             "/respond/:token",

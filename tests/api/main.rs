@@ -16,5 +16,6 @@ mod graphql_http;
 mod members;
 mod operations;
 mod pages;
+mod programme_report;
 mod running;
 mod schema_contract;

@@ -104,7 +104,11 @@ pub fn html(r: &ReportData) -> String {
         .zip(&r.previous.criteria)
         .map(|(c, p)| (c.name.clone(), c.score, p.score))
         .collect();
-    h.push_str(&score_chart("criteria-chart", "Criterion scores out of 100", &rows));
+    h.push_str(&score_chart(
+        "criteria-chart",
+        "Criterion scores out of 100",
+        &rows,
+    ));
     h.push_str("</section>");
 
     h.push_str("<section><h2>Recommendations</h2>");
@@ -122,7 +126,8 @@ pub fn html(r: &ReportData) -> String {
                 escape(&rec.text),
                 escape(&e.subject_name),
                 e.level.name(),
-                e.score.map_or(String::new(), |s| format!(" ({s:.0} / 100)")),
+                e.score
+                    .map_or(String::new(), |s| format!(" ({s:.0} / 100)")),
                 escape(&e.basis),
             );
         }
@@ -217,7 +222,11 @@ pub fn html(r: &ReportData) -> String {
     }
     h.push_str("</tbody></table><table><caption>Relations by status</caption><tbody>");
     for (status, n) in &d.matchings {
-        let _ = write!(h, "<tr><th scope=\"row\">{}</th><td>{n}</td></tr>", escape(status));
+        let _ = write!(
+            h,
+            "<tr><th scope=\"row\">{}</th><td>{n}</td></tr>",
+            escape(status)
+        );
     }
     h.push_str("</tbody></table></section>");
 
@@ -232,7 +241,10 @@ pub fn html(r: &ReportData) -> String {
             c.responses,
             c.invited,
             c.response_rate
-                .map_or("not applicable".to_owned(), |v| format!("{:.1} %", v * 100.0)),
+                .map_or("not applicable".to_owned(), |v| format!(
+                    "{:.1} %",
+                    v * 100.0
+                )),
         );
         if c.suppressed {
             let _ = write!(
@@ -306,8 +318,20 @@ pub fn tables(r: &ReportData) -> Vec<Table> {
     let mut scores = Table {
         name: "Scores".into(),
         header: [
-            "criterion", "indicator", "name", "weight", "value", "level", "score", "n",
-            "previous value", "previous level", "change", "welch t", "welch df", "welch p",
+            "criterion",
+            "indicator",
+            "name",
+            "weight",
+            "value",
+            "level",
+            "score",
+            "n",
+            "previous value",
+            "previous level",
+            "change",
+            "welch t",
+            "welch df",
+            "welch p",
             "evidence",
         ]
         .map(String::from)
@@ -374,9 +398,11 @@ pub fn tables(r: &ReportData) -> Vec<Table> {
 
     let recommendations = Table {
         name: "Recommendations".into(),
-        header: ["priority", "audience", "text", "subject", "level", "score", "value", "n", "evidence"]
-            .map(String::from)
-            .to_vec(),
+        header: [
+            "priority", "audience", "text", "subject", "level", "score", "value", "n", "evidence",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: r
             .recommendations
             .iter()
@@ -399,8 +425,17 @@ pub fn tables(r: &ReportData) -> Vec<Table> {
     let mut campaigns = Table {
         name: "Campaigns".into(),
         header: [
-            "campaign", "audience", "anonymity", "invited", "responses", "response rate",
-            "scale", "n", "mean", "sd", "alpha",
+            "campaign",
+            "audience",
+            "anonymity",
+            "invited",
+            "responses",
+            "response rate",
+            "scale",
+            "n",
+            "mean",
+            "sd",
+            "alpha",
         ]
         .map(String::from)
         .to_vec(),
@@ -425,15 +460,23 @@ pub fn tables(r: &ReportData) -> Vec<Table> {
         if c.suppressed || c.scales.is_empty() {
             campaigns.rows.push(head(None));
         } else {
-            campaigns.rows.extend(c.scales.iter().map(|s| head(Some(s))));
+            campaigns
+                .rows
+                .extend(c.scales.iter().map(|s| head(Some(s))));
         }
     }
 
     let dyadic = Table {
         name: "Dyadic".into(),
         header: [
-            "scale", "pairs", "tutors mean", "learners mean", "mean difference",
-            "sd of differences", "r", "within one point",
+            "scale",
+            "pairs",
+            "tutors mean",
+            "learners mean",
+            "mean difference",
+            "sd of differences",
+            "r",
+            "within one point",
         ]
         .map(String::from)
         .to_vec(),

@@ -241,11 +241,17 @@ pub fn pool(parts: &[&Summary]) -> Summary {
         let spread: Option<f64> = present
             .iter()
             .map(|(k, m, sd)| {
-                let within = if *k > 1.0 { (k - 1.0) * sd?.powi(2) } else { 0.0 };
+                let within = if *k > 1.0 {
+                    (k - 1.0) * (*sd)?.powi(2)
+                } else {
+                    0.0
+                };
                 Some(within + k * (m - mean).powi(2))
             })
             .sum();
-        (n > 1.0).then(|| spread.map(|s| (s / (n - 1.0)).sqrt())).flatten()
+        (n > 1.0)
+            .then(|| spread.map(|s| (s / (n - 1.0)).sqrt()))
+            .flatten()
     });
     Summary {
         n: n as usize,
@@ -391,7 +397,9 @@ fn measures(
                 for e in campaigns {
                     for i in e.results.items.iter().filter(|i| &i.code == item) {
                         for c in &i.distribution {
-                            let Ok(v) = c.value.parse::<f64>() else { continue };
+                            let Ok(v) = c.value.parse::<f64>() else {
+                                continue;
+                            };
                             answered += c.count;
                             if v >= 9.0 {
                                 promoters += c.count;
@@ -447,7 +455,9 @@ fn measures(
                 Measure {
                     value: ratio(100.0 * clean as f64, total as f64),
                     n: total as u64,
-                    basis: format!("{clean} of {total} relations without a breach of the standards"),
+                    basis: format!(
+                        "{clean} of {total} relations without a breach of the standards"
+                    ),
                 }
             }
             Source::CostPerLearner => Measure {

@@ -247,10 +247,7 @@ pub fn alpha_interval(alpha: f64, n: usize, k: usize, level: f64) -> Option<Inte
 
 /// For each of `k` items, the alpha of the others, from the covariances as
 /// [`alpha_from_covariances`] takes them.
-pub fn alpha_if_deleted(
-    k: usize,
-    cov: impl Fn(usize, usize) -> Option<f64>,
-) -> Vec<Option<f64>> {
+pub fn alpha_if_deleted(k: usize, cov: impl Fn(usize, usize) -> Option<f64>) -> Vec<Option<f64>> {
     (0..k)
         .map(|deleted| {
             let rest: Vec<usize> = (0..k).filter(|i| *i != deleted).collect();

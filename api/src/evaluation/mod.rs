@@ -3,7 +3,9 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use entities::{RecommendationStatus, analytical_grid, programme, programme_report, recommendation};
+use entities::{
+    RecommendationStatus, analytical_grid, programme, programme_report, recommendation,
+};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use worker::Job;
@@ -16,11 +18,14 @@ use crate::ids;
 use crate::pagination::{Page, id_page};
 use crate::state::ContextExt;
 
+pub mod demo_grid;
+
 /// Longest period a report covers, in days.
 pub const MAX_PERIOD_DAYS: i64 = 3 * 366;
 
+/// Where a value falls on a grid: a band's level, or a score's.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "worker::grid::Level")]
+#[graphql(remote = "worker::grid::Level", name = "ScoreLevel")]
 pub enum Level {
     Insufficient,
     Acceptable,
@@ -29,7 +34,7 @@ pub enum Level {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "worker::grid::Priority")]
+#[graphql(remote = "worker::grid::Priority", name = "RecommendationPriority")]
 pub enum Priority {
     High,
     Medium,
@@ -168,7 +173,10 @@ fn definition(criteria: &[Criterion], rules: &[Rule]) -> ApiResult<grid::Definit
         let mut indicators = Vec::with_capacity(c.indicators.len());
         for (ii, i) in c.indicators.iter().enumerate() {
             let source = source_to(&i.source).unwrap_or_else(|mut p| {
-                p.field = Some(format!("criteria[{ci}].indicators[{ii}].{}", p.field.unwrap_or_default()));
+                p.field = Some(format!(
+                    "criteria[{ci}].indicators[{ii}].{}",
+                    p.field.unwrap_or_default()
+                ));
                 problems.push(p);
                 grid::Source::ResponseRate
             });
@@ -374,7 +382,7 @@ impl ProgrammeReport {
         Self { row, data }
     }
 
-    fn data(&self) -> ApiResult<&worker::programme_report::ReportData> {
+    fn parsed(&self) -> ApiResult<&worker::programme_report::ReportData> {
         self.data.as_ref().map_err(|e| {
             ApiError::Internal(anyhow::anyhow!("programme report {}: {e}", self.row.id))
         })
@@ -396,29 +404,29 @@ impl ProgrammeReport {
         self.row.period_to
     }
     async fn previous_period_from(&self) -> Result<NaiveDate> {
-        Ok(self.data()?.previous_period.from)
+        Ok(self.parsed()?.previous_period.from)
     }
     async fn previous_period_to(&self) -> Result<NaiveDate> {
-        Ok(self.data()?.previous_period.to)
+        Ok(self.parsed()?.previous_period.to)
     }
     async fn grid(&self) -> Result<&str> {
-        Ok(&self.data()?.grid)
+        Ok(&self.parsed()?.grid)
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.row.created_at
     }
     /// Weighted total of the criteria scored, out of 100.
     async fn total_score(&self) -> Result<Option<f64>> {
-        Ok(self.data()?.scored.total)
+        Ok(self.parsed()?.scored.total)
     }
     async fn level(&self) -> Result<Option<Level>> {
-        Ok(self.data()?.scored.level.map(Into::into))
+        Ok(self.parsed()?.scored.level.map(Into::into))
     }
     async fn previous_total_score(&self) -> Result<Option<f64>> {
-        Ok(self.data()?.previous.total)
+        Ok(self.parsed()?.previous.total)
     }
     async fn criteria(&self) -> Result<Vec<CriterionScore>> {
-        let data = self.data()?;
+        let data = self.parsed()?;
         let previous = |code: &str| data.trends.iter().find(|t| t.code == code);
         Ok(data
             .scored
@@ -453,7 +461,7 @@ impl ProgrammeReport {
     /// Everything the report says, as its JSON document: descriptive data,
     /// campaigns, trends with Welch's tests, dyadic comparisons.
     async fn data(&self) -> Result<Json<&worker::programme_report::ReportData>> {
-        Ok(Json(self.data()?))
+        Ok(Json(self.parsed()?))
     }
     /// The recommendations of this version, most urgent first.
     async fn recommendations(&self, ctx: &Context<'_>) -> Result<Vec<Recommendation>> {
@@ -544,16 +552,18 @@ pub async fn create_grid(
             input.name.trim()
         )));
     }
-    Ok(analytical_grid::Entity::insert(analytical_grid::ActiveModel {
-        organisation_id: Set(organisation_id),
-        name: Set(input.name.trim().to_owned()),
-        description: Set(input.description.trim().to_owned()),
-        definition: Set(serde_json::to_value(&def).map_err(|e| ApiError::Internal(e.into()))?),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    })
-    .exec_with_returning(db)
-    .await?)
+    Ok(
+        analytical_grid::Entity::insert(analytical_grid::ActiveModel {
+            organisation_id: Set(organisation_id),
+            name: Set(input.name.trim().to_owned()),
+            description: Set(input.description.trim().to_owned()),
+            definition: Set(serde_json::to_value(&def).map_err(|e| ApiError::Internal(e.into()))?),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        })
+        .exec_with_returning(db)
+        .await?,
+    )
 }
 
 /// Checks a report request against the caller's organisation.
@@ -567,7 +577,10 @@ pub async fn request(
     let grid_id = ids::decode(&input.grid_id, "AnalyticalGrid")?;
     let days = (input.to - input.from).num_days();
     if days < 0 {
-        return Err(ApiError::invalid(vec![Problem::field("to", "must not be before from")]));
+        return Err(ApiError::invalid(vec![Problem::field(
+            "to",
+            "must not be before from",
+        )]));
     }
     if days >= MAX_PERIOD_DAYS {
         return Err(ApiError::invalid(vec![Problem::field(
@@ -718,12 +731,17 @@ impl EvaluationMutation {
             update = update.col_expr(recommendation::Column::Text, Expr::value(text.trim()));
         }
         if let Some(audience) = input.audience {
-            update =
-                update.col_expr(recommendation::Column::Audience, Expr::value(audience.trim()));
+            update = update.col_expr(
+                recommendation::Column::Audience,
+                Expr::value(audience.trim()),
+            );
         }
         if let Some(priority) = input.priority {
             let priority: grid::Priority = priority.into();
-            update = update.col_expr(recommendation::Column::Priority, Expr::value(priority.name()));
+            update = update.col_expr(
+                recommendation::Column::Priority,
+                Expr::value(priority.name()),
+            );
         }
         update
             .filter(recommendation::Column::Id.eq(row.id))

@@ -6,8 +6,7 @@ use chrono::Utc;
 use entities::{CommunicationTool, PersonKind, intervention, person, programme, support_axis};
 use entities::{SessionStatus, session_participant, tutoring_session};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection,
-    EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
 };
 use worker::costs::{self, Breakdown, Plan, Scenario};
 
