@@ -33,15 +33,16 @@ pub async fn campaign(
 ) -> Response {
     let answer = async {
         let caller = signed_in(req, &state).await?;
-        let wanted = Wanted::read(req, &file, "results")?;
         caller.require(READERS)?;
+        let wanted = Wanted::read(req, &file, "results")?;
 
-        let campaign_id = ids::decode(&ID(id), "Campaign").map_err(|_| ApiError::NotFound("campaign"))?;
+        let campaign_id =
+            ids::decode(&ID(id), "Campaign").map_err(|_| ApiError::NotFound("campaign"))?;
         let campaign =
-            crate::campaigns::service::find(&state.db, caller.organisation_id, campaign_id)
-                .await?;
+            crate::campaigns::service::find(&state.db, caller.organisation_id, campaign_id).await?;
         let row = campaign_result::Entity::find()
             .filter(campaign_result::Column::CampaignId.eq(campaign.id))
+            .filter(campaign_result::Column::OrganisationId.eq(caller.organisation_id))
             .one(&state.db)
             .await?
             .ok_or(ApiError::NotFound("results"))?;
@@ -63,8 +64,8 @@ pub async fn report(
 ) -> Response {
     let answer = async {
         let caller = signed_in(req, &state).await?;
-        let wanted = Wanted::read(req, &file, "report")?;
         caller.require(READERS)?;
+        let wanted = Wanted::read(req, &file, "report")?;
 
         let report_id = ids::decode(&ID(id), "Report").map_err(|_| ApiError::NotFound("report"))?;
         let row = entities::report::Entity::find_by_id(report_id)
@@ -226,9 +227,10 @@ fn refusal(error: ApiError) -> Response {
     let message = async_graphql::Error::from(error).message;
     let mut response = crate::http::refuse(status, code.as_str(), &message);
     if code == Code::Unauthenticated {
-        response
-            .headers_mut()
-            .insert("www-authenticate", poem::http::HeaderValue::from_static("Bearer"));
+        response.headers_mut().insert(
+            "www-authenticate",
+            poem::http::HeaderValue::from_static("Bearer"),
+        );
     }
     response
 }
@@ -257,14 +259,26 @@ mod tests {
         assert_eq!(xlsx.map(|w| w.table), Some(None));
         let code = |r: ApiResult<Wanted>| r.err().map(|e| e.code());
         assert_eq!(code(wanted("/x", "results.csv")), Some(Code::BadUserInput));
-        assert_eq!(code(wanted("/x?table=a&table=b", "results.xlsx")), Some(Code::BadUserInput));
-        assert_eq!(code(wanted("/x?table=items", "results.pdf")), Some(Code::NotFound));
-        assert_eq!(code(wanted("/x?table=items", "report.csv")), Some(Code::NotFound));
+        assert_eq!(
+            code(wanted("/x?table=a&table=b", "results.xlsx")),
+            Some(Code::BadUserInput)
+        );
+        assert_eq!(
+            code(wanted("/x?table=items", "results.pdf")),
+            Some(Code::NotFound)
+        );
+        assert_eq!(
+            code(wanted("/x?table=items", "report.csv")),
+            Some(Code::NotFound)
+        );
     }
 
     #[test]
     fn file_names_keep_letters_and_digits_only() {
-        assert_eq!(file_stem("Autumn check-in 2026", "campaign", 3), "autumn-check-in-2026");
+        assert_eq!(
+            file_stem("Autumn check-in 2026", "campaign", 3),
+            "autumn-check-in-2026"
+        );
         assert_eq!(file_stem("\"; rm -rf /\r\n", "campaign", 3), "rm-rf");
         assert_eq!(file_stem("Élèves, Œuvre", "campaign", 3), "eleves-oeuvre");
         assert_eq!(file_stem("日本", "campaign", 3), "campaign-3");

@@ -68,7 +68,10 @@ pub fn routes(
         .at("/readyz", get(readyz))
         .at("/metrics", get(prometheus))
         .at("/calendar/:name", get(crate::calendar::feed))
-        .at("/exports/campaigns/:id/:file", get(crate::exports::campaign))
+        .at(
+            "/exports/campaigns/:id/:file",
+            get(crate::exports::campaign),
+        )
         .at("/exports/reports/:id/:file", get(crate::exports::report))
         .at(
             "/respond/:token",
@@ -581,5 +584,9 @@ mod tests {
         assert_eq!(loggable_path("/graphql"), "/graphql");
         assert_eq!(route_label("/unsubscribe/12.s3cr3t"), "page:unsubscribe");
         assert_eq!(route_label("/anything/else"), "unknown");
+        assert_eq!(
+            route_label("/exports/campaigns/Q2E6MQ/results.csv"),
+            "exports"
+        );
     }
 }

@@ -102,8 +102,7 @@ fn column(records: &[Vec<String>], name: &str) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn results_download_as_csv_and_xlsx_with_the_figures_graphql_shows()
--> anyhow::Result<()> {
+async fn results_download_as_csv_and_xlsx_with_the_figures_graphql_shows() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
     let admin = app.account("exp", "admin@exp.test", Role::Admin).await?;
     let observer = app.account("exp", "obs@exp.test", Role::Observer).await?;
@@ -124,12 +123,25 @@ async fn results_download_as_csv_and_xlsx_with_the_figures_graphql_shows()
     let results = &results["node"]["results"];
     let base = format!("/exports/campaigns/{campaign}");
 
-    let items = download(&app, &format!("{base}/results.csv?table=items"), Some(&observer)).await?;
-    let groups = download(&app, &format!("{base}/results.csv?table=breakdowns"), Some(&admin)).await?;
+    let items = download(
+        &app,
+        &format!("{base}/results.csv?table=items"),
+        Some(&observer),
+    )
+    .await?;
+    let groups = download(
+        &app,
+        &format!("{base}/results.csv?table=breakdowns"),
+        Some(&admin),
+    )
+    .await?;
     let workbook = download(&app, &format!("{base}/results.xlsx"), Some(&admin)).await?;
 
     assert_eq!(items.status, StatusCode::OK, "{}", app.env.backend());
-    assert_eq!(items.content_type, "text/csv; charset=utf-8; header=present");
+    assert_eq!(
+        items.content_type,
+        "text/csv; charset=utf-8; header=present"
+    );
     assert_eq!(
         items.disposition,
         "attachment; filename=\"autumn-check-in-items.csv\""
@@ -145,14 +157,21 @@ async fn results_download_as_csv_and_xlsx_with_the_figures_graphql_shows()
         assert_eq!(record[3], item["n"].to_string());
         assert_eq!(record[4], item["missing"].to_string());
         for (at, figure) in [(5, "mean"), (6, "sd"), (9, "median")] {
-            assert_eq!(record[at].parse::<f64>().ok(), item[figure].as_f64(), "{item}");
+            assert_eq!(
+                record[at].parse::<f64>().ok(),
+                item[figure].as_f64(),
+                "{item}"
+            );
         }
     }
 
     // North: keyed scores (5+5)/2, (4+4)/2, (3+3)/2 → 4. The site of one
     // keeps its count and shows no mean; its name cannot run as a formula.
     let groups = spreadsheets::read_csv(&groups.body)?;
-    assert_eq!(groups[0], ["attribute", "group", "n", "suppressed", "S mean"]);
+    assert_eq!(
+        groups[0],
+        ["attribute", "group", "n", "suppressed", "S mean"]
+    );
     assert_eq!(groups[1], ["site", "'=south", "1", "yes", ""]);
     assert_eq!(groups[2], ["site", "north", "3", "no", "4"]);
 
@@ -189,12 +208,14 @@ async fn results_download_as_csv_and_xlsx_with_the_figures_graphql_shows()
 }
 
 #[tokio::test]
-async fn exports_need_a_token_a_reading_role_and_the_campaigns_organisation()
--> anyhow::Result<()> {
+async fn exports_need_a_token_a_reading_role_and_the_campaigns_organisation() -> anyhow::Result<()>
+{
     let app = TestApp::spawn().await?;
     let admin = app.account("exp", "admin@exp.test", Role::Admin).await?;
     let tutor = app.account("exp", "tutor@exp.test", Role::Tutor).await?;
-    let stranger = app.account("other", "admin@other.test", Role::Admin).await?;
+    let stranger = app
+        .account("other", "admin@other.test", Role::Admin)
+        .await?;
     let questionnaire = fixtures::questionnaire(&app, &admin).await?;
     let campaign =
         fixtures::campaign(&app, &admin, &questionnaire, CampaignSpec::default()).await?;
@@ -210,31 +231,68 @@ async fn exports_need_a_token_a_reading_role_and_the_campaigns_organisation()
     let tutor = download(&app, &csv, Some(&tutor)).await?;
     let elsewhere = download(&app, &csv, Some(&stranger)).await?;
     let elsewhere_xlsx = download(&app, &format!("{base}/results.xlsx"), Some(&stranger)).await?;
-    let unknown_table = download(&app, &format!("{base}/results.csv?table=answers"), Some(&admin)).await?;
+    let unknown_table = download(
+        &app,
+        &format!("{base}/results.csv?table=answers"),
+        Some(&admin),
+    )
+    .await?;
     let no_table = download(&app, &format!("{base}/results.csv"), Some(&admin)).await?;
     let unknown_format = download(&app, &format!("{base}/results.pdf"), Some(&admin)).await?;
     let missing_id = api::ids::encode("Campaign", 999_999).0;
-    let missing = download(&app, &format!("/exports/campaigns/{missing_id}/results.xlsx"), Some(&admin)).await?;
+    let missing = download(
+        &app,
+        &format!("/exports/campaigns/{missing_id}/results.xlsx"),
+        Some(&admin),
+    )
+    .await?;
     let garbage = download(&app, "/exports/campaigns/%25%25/results.xlsx", Some(&admin)).await?;
     let allowed = download(&app, &csv, Some(&admin)).await?;
 
     let outcome = |d: &Download| (d.status, d.error_code());
     let refused = |status, code: &str| (status, code.to_owned());
     assert_eq!(outcome(&early), refused(StatusCode::NOT_FOUND, "NOT_FOUND"));
-    assert_eq!(outcome(&anonymous), refused(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"));
-    assert_eq!(outcome(&forged), refused(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"));
+    assert_eq!(
+        outcome(&anonymous),
+        refused(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED")
+    );
+    assert_eq!(
+        outcome(&forged),
+        refused(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED")
+    );
     assert_eq!(outcome(&tutor), refused(StatusCode::FORBIDDEN, "FORBIDDEN"));
-    assert_eq!(outcome(&elsewhere), refused(StatusCode::NOT_FOUND, "NOT_FOUND"));
-    assert_eq!(outcome(&elsewhere_xlsx), refused(StatusCode::NOT_FOUND, "NOT_FOUND"));
-    assert_eq!(outcome(&missing), refused(StatusCode::NOT_FOUND, "NOT_FOUND"));
+    assert_eq!(
+        outcome(&elsewhere),
+        refused(StatusCode::NOT_FOUND, "NOT_FOUND")
+    );
+    assert_eq!(
+        outcome(&elsewhere_xlsx),
+        refused(StatusCode::NOT_FOUND, "NOT_FOUND")
+    );
+    assert_eq!(
+        outcome(&missing),
+        refused(StatusCode::NOT_FOUND, "NOT_FOUND")
+    );
     assert_eq!(
         elsewhere.body, missing.body,
         "another organisation's campaign looks like none"
     );
-    assert_eq!(outcome(&garbage), refused(StatusCode::NOT_FOUND, "NOT_FOUND"));
-    assert_eq!(outcome(&unknown_table), refused(StatusCode::NOT_FOUND, "NOT_FOUND"));
-    assert_eq!(outcome(&unknown_format), refused(StatusCode::NOT_FOUND, "NOT_FOUND"));
-    assert_eq!(outcome(&no_table), refused(StatusCode::BAD_REQUEST, "BAD_USER_INPUT"));
+    assert_eq!(
+        outcome(&garbage),
+        refused(StatusCode::NOT_FOUND, "NOT_FOUND")
+    );
+    assert_eq!(
+        outcome(&unknown_table),
+        refused(StatusCode::NOT_FOUND, "NOT_FOUND")
+    );
+    assert_eq!(
+        outcome(&unknown_format),
+        refused(StatusCode::NOT_FOUND, "NOT_FOUND")
+    );
+    assert_eq!(
+        outcome(&no_table),
+        refused(StatusCode::BAD_REQUEST, "BAD_USER_INPUT")
+    );
     assert_eq!(allowed.status, StatusCode::OK);
     assert!(anonymous.content_type.starts_with("application/json"));
     app.stop().await
@@ -243,8 +301,12 @@ async fn exports_need_a_token_a_reading_role_and_the_campaigns_organisation()
 #[tokio::test]
 async fn a_reports_tables_download_with_its_recommendations() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
-    let admin = app.account("exp", "admin@exp.test", Role::Coordinator).await?;
-    let stranger = app.account("other", "admin@other.test", Role::Admin).await?;
+    let admin = app
+        .account("exp", "admin@exp.test", Role::Coordinator)
+        .await?;
+    let stranger = app
+        .account("other", "admin@other.test", Role::Admin)
+        .await?;
     let questionnaire = fixtures::questionnaire(&app, &admin).await?;
     let campaign =
         fixtures::campaign(&app, &admin, &questionnaire, CampaignSpec::default()).await?;
@@ -267,7 +329,12 @@ async fn a_reports_tables_download_with_its_recommendations() -> anyhow::Result<
     let report = &data["node"]["reports"]["edges"][0]["node"];
     let base = format!("/exports/reports/{}", report["id"].as_str().unwrap());
 
-    let csv = download(&app, &format!("{base}/report.csv?table=recommendations"), Some(&admin)).await?;
+    let csv = download(
+        &app,
+        &format!("{base}/report.csv?table=recommendations"),
+        Some(&admin),
+    )
+    .await?;
     let workbook = download(&app, &format!("{base}/report.xlsx"), Some(&admin)).await?;
     let elsewhere = download(&app, &format!("{base}/report.xlsx"), Some(&stranger)).await?;
 
@@ -284,7 +351,10 @@ async fn a_reports_tables_download_with_its_recommendations() -> anyhow::Result<
         .map(|r| r["rule"].clone())
         .collect();
     assert!(!rules.is_empty());
-    assert_eq!(records[0], ["priority", "rule", "subject", "text", "evidence"]);
+    assert_eq!(
+        records[0],
+        ["priority", "rule", "subject", "text", "evidence"]
+    );
     assert_eq!(
         column(&records, "rule")
             .into_iter()

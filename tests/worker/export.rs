@@ -52,7 +52,9 @@ fn awkward_table() -> Table {
         .collect();
     Table {
         name: "awkward".into(),
-        header: ["=text", "number", "empty", "@big"].map(str::to_owned).to_vec(),
+        header: ["=text", "number", "empty", "@big"]
+            .map(str::to_owned)
+            .to_vec(),
         rows,
     }
 }
@@ -150,10 +152,20 @@ fn item(id: i64, code: &str, prompt: &str, kind: ItemKind, labels: &[&str]) -> I
 #[test]
 fn a_campaigns_results_come_back_from_both_formats_cell_by_cell() {
     let items = [
-        item(1, "=q1", "Is \"support\", overall, good?\nSay so.", ItemKind::Likert, &[
-            "-- no", "no", "yes", "@yes",
-        ]),
-        item(2, "mode", "Mode préféré", ItemKind::SingleChoice, &["+video", "in person, on site"]),
+        item(
+            1,
+            "=q1",
+            "Is \"support\", overall, good?\nSay so.",
+            ItemKind::Likert,
+            &["-- no", "no", "yes", "@yes"],
+        ),
+        item(
+            2,
+            "mode",
+            "Mode préféré",
+            ItemKind::SingleChoice,
+            &["+video", "in person, on site"],
+        ),
         item(3, "hours", "Hours", ItemKind::Number, &[]),
     ];
     let scales = [ScaleDef {

@@ -4,7 +4,7 @@
 
 mod aggregation;
 mod dead_letters;
-mod export;
 mod delivery;
+mod export;
 mod faults;
 mod matching;

@@ -401,9 +401,7 @@ mod tests {
     use chrono::Utc;
 
     use super::*;
-    use crate::results::{
-        ItemDef, ResponseRow, ResultsInput, ScaleDef, Value, compute_results,
-    };
+    use crate::results::{ItemDef, ResponseRow, ResultsInput, ScaleDef, Value, compute_results};
 
     fn table(header: &[&str], rows: Vec<Vec<Cell>>) -> Table {
         Table {
@@ -595,7 +593,12 @@ mod tests {
         assert_eq!(dist.rows.len(), 10);
         assert_eq!(
             dist.rows[4],
-            vec![Cell::text("q1"), Cell::text("5"), Cell::text("yes"), Cell::Number(1.0)]
+            vec![
+                Cell::text("q1"),
+                Cell::text("5"),
+                Cell::text("yes"),
+                Cell::Number(1.0)
+            ]
         );
         // Scores (5+4)/2, (3+4)/2, (1+2)/2 → 4.5, 3.5, 1.5: mean 19/6.
         assert_eq!(column(&scales, "mean")[0], Cell::Number(9.5 / 3.0));

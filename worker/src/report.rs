@@ -568,7 +568,14 @@ mod tests {
         let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(
             names,
-            ["overview", "items", "distributions", "scales", "breakdowns", "recommendations"]
+            [
+                "overview",
+                "items",
+                "distributions",
+                "scales",
+                "breakdowns",
+                "recommendations"
+            ]
         );
     }
 }
