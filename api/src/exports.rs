@@ -33,8 +33,8 @@ pub async fn campaign(
 ) -> Response {
     let answer = async {
         let caller = signed_in(req, &state).await?;
-        let wanted = Wanted::read(req, &file, "results")?;
         caller.require(READERS)?;
+        let wanted = Wanted::read(req, &file, "results")?;
 
         let campaign_id =
             ids::decode(&ID(id), "Campaign").map_err(|_| ApiError::NotFound("campaign"))?;
@@ -42,6 +42,7 @@ pub async fn campaign(
             crate::campaigns::service::find(&state.db, caller.organisation_id, campaign_id).await?;
         let row = campaign_result::Entity::find()
             .filter(campaign_result::Column::CampaignId.eq(campaign.id))
+            .filter(campaign_result::Column::OrganisationId.eq(caller.organisation_id))
             .one(&state.db)
             .await?
             .ok_or(ApiError::NotFound("results"))?;
@@ -63,8 +64,8 @@ pub async fn report(
 ) -> Response {
     let answer = async {
         let caller = signed_in(req, &state).await?;
-        let wanted = Wanted::read(req, &file, "report")?;
         caller.require(READERS)?;
+        let wanted = Wanted::read(req, &file, "report")?;
 
         let report_id = ids::decode(&ID(id), "Report").map_err(|_| ApiError::NotFound("report"))?;
         let row = entities::report::Entity::find_by_id(report_id)

@@ -584,5 +584,9 @@ mod tests {
         assert_eq!(loggable_path("/graphql"), "/graphql");
         assert_eq!(route_label("/unsubscribe/12.s3cr3t"), "page:unsubscribe");
         assert_eq!(route_label("/anything/else"), "unknown");
+        assert_eq!(
+            route_label("/exports/campaigns/Q2E6MQ/results.csv"),
+            "exports"
+        );
     }
 }

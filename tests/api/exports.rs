@@ -136,6 +136,12 @@ async fn results_download_as_csv_and_xlsx_with_the_figures_graphql_shows() -> an
     )
     .await?;
     let workbook = download(&app, &format!("{base}/results.xlsx"), Some(&admin)).await?;
+    let scales = download(
+        &app,
+        &format!("{base}/results.xlsx?table=scales"),
+        Some(&admin),
+    )
+    .await?;
 
     assert_eq!(items.status, StatusCode::OK, "{}", app.env.backend());
     assert_eq!(
@@ -191,6 +197,13 @@ async fn results_download_as_csv_and_xlsx_with_the_figures_graphql_shows() -> an
         ["overview", "items", "distributions", "scales", "breakdowns"]
     );
     assert!(sheets.iter().all(|s| !s.has_formulas));
+    assert_eq!(
+        scales.disposition,
+        "attachment; filename=\"autumn-check-in-scales.xlsx\""
+    );
+    let only = spreadsheets::read_xlsx(scales.body)?;
+    assert_eq!((only.len(), only[0].name.as_str()), (1, "scales"));
+    assert_eq!(only[0].rows, sheets[3].rows);
     assert_eq!(sheets[1].rows[1][5], Data::Float(3.25));
     let scale_mean = results["scales"][0]["mean"].as_f64().unwrap();
     assert_eq!(sheets[3].rows[1][3], Data::Float(scale_mean));

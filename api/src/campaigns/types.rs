@@ -144,6 +144,10 @@ impl Campaign {
         ))
     }
     /// The latest aggregate; null until the campaign has been aggregated.
+    /// Its tables download as files with the same bearer token:
+    /// `/exports/campaigns/{id}/results.xlsx`, or one table as
+    /// `results.csv?table=` `overview`, `items`, `distributions`, `scales`
+    /// or `breakdowns`.
     async fn results(&self, ctx: &Context<'_>) -> Result<Option<Results>> {
         ctx.caller_in(crate::auth::READERS)?;
         let row = campaign_result::Entity::find()
@@ -558,7 +562,9 @@ impl From<&worker::results::Breakdown> for Breakdown {
     }
 }
 
-/// A generated report version.
+/// A generated report version. Its tables download as files with the
+/// same bearer token: `/exports/reports/{id}/report.xlsx`, or one table as
+/// `report.csv?table=`, the results' tables or `recommendations`.
 pub struct Report(pub report::Model);
 
 impl Report {
