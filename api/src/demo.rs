@@ -220,7 +220,7 @@ pub async fn seed(state: &AppState) -> ApiResult<Demo> {
         service::NewCampaign {
             questionnaire_id: evals.id,
             name: TUTOR_CAMPAIGN.into(),
-            opens_at: now - Duration::days(30),
+            opens_at: now - Duration::days(20),
             closes_at: now + Duration::days(30),
             reminder_offsets_hours: Vec::new(),
             reminder_policy: None,

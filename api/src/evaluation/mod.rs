@@ -331,11 +331,11 @@ pub enum RecommendationDecision {
     Rejected,
 }
 
-/// A recommendation of a report: proposed by a rule with its evidence,
-/// then edited and decided by a coordinator.
+/// A recommendation of a programme report: proposed by a grid rule with
+/// its evidence, then edited and decided by a coordinator.
 pub struct Recommendation(recommendation::Model);
 
-#[Object]
+#[Object(name = "ProgrammeRecommendation")]
 impl Recommendation {
     async fn id(&self) -> ID {
         ids::encode("Recommendation", self.0.id)
