@@ -544,11 +544,13 @@ pub(crate) fn scale_result_from(
     let item_analysis = members
         .iter()
         .zip(deleted.into_iter().zip(corrected))
-        .map(|(item, (alpha_if_deleted, item_rest_correlation))| ScaleItem {
-            code: item.code.clone(),
-            alpha_if_deleted,
-            item_rest_correlation,
-        })
+        .map(
+            |(item, (alpha_if_deleted, item_rest_correlation))| ScaleItem {
+                code: item.code.clone(),
+                alpha_if_deleted,
+                item_rest_correlation,
+            },
+        )
         .collect();
 
     let range = members
@@ -932,9 +934,18 @@ mod tests {
 
         let scale = &shown.scales[0];
         assert!(scale.alpha.is_some() && scale.alpha_ci.is_some());
-        let codes: Vec<&str> = scale.item_analysis.iter().map(|i| i.code.as_str()).collect();
+        let codes: Vec<&str> = scale
+            .item_analysis
+            .iter()
+            .map(|i| i.code.as_str())
+            .collect();
         assert_eq!(codes, ["q1", "q2", "q3"]);
-        assert!(scale.item_analysis.iter().all(|i| i.alpha_if_deleted.is_some()));
+        assert!(
+            scale
+                .item_analysis
+                .iter()
+                .all(|i| i.alpha_if_deleted.is_some())
+        );
         let hidden = &hidden.scales[0];
         assert!(hidden.alpha_ci.is_none() && hidden.item_analysis.is_empty());
     }
