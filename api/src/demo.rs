@@ -684,8 +684,10 @@ async fn match_learners(
 
     let db = &state.db;
     let org = admin.organisation_id;
-    // Per teacher: rank, and each course's score with its answer count.
-    let mut scores: BTreeMap<String, (String, Vec<(Option<f64>, usize)>)> = BTreeMap::new();
+    // A course's score, and how many students answered.
+    type Course = (Option<f64>, usize);
+    // Per teacher: rank, and courses.
+    let mut scores: BTreeMap<String, (String, Vec<Course>)> = BTreeMap::new();
     let mut reader = csv::Reader::from_reader(COURSE_EVALS_CSV);
     let headers = reader.headers().map_err(ApiError::internal)?.clone();
     let column = |name: &str| {

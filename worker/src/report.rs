@@ -66,7 +66,7 @@ pub fn recommend(results: &CampaignResults, low_score_threshold: f64) -> Vec<Rec
                     "Review the items of \"{}\": they do not hang together well enough to be read as one score.",
                     scale.name
                 ),
-                evidence: format!("Cronbach's alpha {alpha:.3} < {ALPHA_THRESHOLD:.2}"),
+                evidence: reliability_evidence(scale, alpha),
             });
         }
     }
@@ -196,6 +196,33 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Alpha with its interval, and the item whose removal would raise it most.
+fn reliability_evidence(scale: &ScaleResult, alpha: f64) -> String {
+    let mut evidence = format!("Cronbach's alpha {alpha:.3}");
+    if let Some(ci) = scale.alpha_ci {
+        let _ = write!(evidence, " (95 % CI {:.3}–{:.3})", ci.lower, ci.upper);
+    }
+    let _ = write!(evidence, " < {ALPHA_THRESHOLD:.2}");
+    let weakest = scale
+        .item_analysis
+        .iter()
+        .filter_map(|i| Some((i, i.alpha_if_deleted?)))
+        .filter(|(_, without)| *without > alpha)
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    if let Some((item, without)) = weakest {
+        let _ = write!(evidence, "; without {} it would be {without:.3}", item.code);
+    }
+    evidence
+}
+
+/// Alpha to 3 decimals, with its interval when there is one.
+fn alpha_cell(scale: &ScaleResult) -> String {
+    match (scale.alpha, scale.alpha_ci) {
+        (Some(alpha), Some(ci)) => format!("{alpha:.3} ({:.3}–{:.3})", ci.lower, ci.upper),
+        (alpha, _) => opt(alpha, 3),
+    }
+}
+
 fn opt(v: Option<f64>, decimals: usize) -> String {
     v.map_or_else(|| "–".to_owned(), |v| format!("{v:.decimals$}"))
 }
@@ -269,7 +296,7 @@ pub fn render_html(report: &ReportData) -> String {
         h.push_str(
             "<div class=\"wide\" role=\"region\" aria-label=\"Scale scores\" tabindex=\"0\"><table><caption>Scale scores</caption><thead><tr><th scope=\"col\">Scale</th>\
              <th scope=\"col\">n</th><th scope=\"col\">Mean</th><th scope=\"col\">SD</th>\
-             <th scope=\"col\">Cronbach's α</th><th scope=\"col\">Reverse-keyed</th></tr></thead><tbody>",
+             <th scope=\"col\">Cronbach's α (95 % CI)</th><th scope=\"col\">Reverse-keyed</th></tr></thead><tbody>",
         );
         for s in &r.scales {
             let _ = write!(
@@ -279,11 +306,13 @@ pub fn render_html(report: &ReportData) -> String {
                 s.score.n,
                 opt(s.score.mean, 2),
                 opt(s.score.sd, 2),
-                opt(s.alpha, 3),
+                alpha_cell(s),
                 escape(&s.reversed_item_codes.join(", "))
             );
         }
-        h.push_str("</tbody></table></div></section>");
+        h.push_str("</tbody></table></div>");
+        item_analysis(&mut h, r);
+        h.push_str("</section>");
     }
 
     h.push_str(
@@ -357,6 +386,31 @@ pub fn render_html(report: &ReportData) -> String {
 
     h.push_str("</main></body></html>\n");
     h
+}
+
+/// Each scale's items against the rest of their scale.
+fn item_analysis(h: &mut String, r: &CampaignResults) {
+    if r.scales.iter().all(|s| s.item_analysis.is_empty()) {
+        return;
+    }
+    h.push_str(
+        "<div class=\"wide\" role=\"region\" aria-label=\"Items within scales\" tabindex=\"0\"><table><caption>Items within scales</caption><thead><tr>\
+         <th scope=\"col\">Scale</th><th scope=\"col\">Item</th><th scope=\"col\">α if deleted</th>\
+         <th scope=\"col\">Correlation with the other items</th></tr></thead><tbody>",
+    );
+    for s in &r.scales {
+        for item in &s.item_analysis {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><th scope=\"row\">{}</th><td>{}</td><td>{}</td></tr>",
+                escape(&s.code),
+                escape(&item.code),
+                opt(item.alpha_if_deleted, 3),
+                opt(item.item_rest_correlation, 2),
+            );
+        }
+    }
+    h.push_str("</tbody></table></div>");
 }
 
 /// The counts behind each item's column chart, as tables.
@@ -516,6 +570,32 @@ mod tests {
         // (2 − 1) / (6 − 1) = 20 % of the range.
         assert!(recs[0].evidence.contains("20 %"));
         assert!(recs[1].evidence.contains("0.600"));
+    }
+
+    #[test]
+    fn low_reliability_names_the_interval_and_the_item_that_weakens_the_scale() {
+        let mut weak = scale(0.6, 5.0);
+        weak.alpha_ci = Some(crate::stats::Interval {
+            lower: 0.5762,
+            upper: 0.6231,
+        });
+        weak.item_analysis = [("a", 0.55), ("b", 0.6118), ("c", 0.41)]
+            .map(|(code, without)| crate::results::ScaleItem {
+                code: code.into(),
+                alpha_if_deleted: Some(without),
+                item_rest_correlation: Some(0.3),
+            })
+            .to_vec();
+
+        let recs = recommend(&results(vec![weak.clone()], None), 0.5);
+        weak.item_analysis.truncate(1);
+        let none_better = recommend(&results(vec![weak], None), 0.5);
+
+        assert_eq!(
+            recs[0].evidence,
+            "Cronbach's alpha 0.600 (95 % CI 0.576–0.623) < 0.70; without b it would be 0.612"
+        );
+        assert!(!none_better[0].evidence.contains("without"));
     }
 
     #[test]

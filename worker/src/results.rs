@@ -952,6 +952,49 @@ mod tests {
     }
 
     #[test]
+    fn results_stored_before_the_interval_and_percentages_still_read() {
+        let items = [likert(1, "q1", false), likert(2, "q2", false)];
+        let scales = [ScaleDef {
+            code: "s".into(),
+            name: "S".into(),
+            higher_is_better: true,
+            item_ids: vec![1, 2],
+        }];
+        let responses = [
+            row("a", &[(1, 5.0), (2, 4.0)]),
+            row("a", &[(1, 2.0), (2, 3.0)]),
+            row("a", &[(1, 3.0), (2, 1.0)]),
+        ];
+        let input = ResultsInput {
+            items: &items,
+            scales: &scales,
+            responses: &responses,
+            invited: 0,
+            responded_invitations: 0,
+            min_group_size: 1,
+        };
+        let mut stored =
+            serde_json::to_value(compute_results(&input, Utc::now())).unwrap_or_default();
+        for scale in stored["scales"].as_array_mut().into_iter().flatten() {
+            scale.as_object_mut().map(|s| s.remove("alpha_ci"));
+            scale.as_object_mut().map(|s| s.remove("item_analysis"));
+        }
+        for item in stored["items"].as_array_mut().into_iter().flatten() {
+            for count in item["distribution"].as_array_mut().into_iter().flatten() {
+                count.as_object_mut().map(|c| c.remove("percent"));
+            }
+        }
+
+        let read: CampaignResults =
+            serde_json::from_value(stored.clone()).unwrap_or_else(|e| panic!("{e}: {stored}"));
+
+        assert!(read.scales[0].alpha.is_some() && read.scales[0].alpha_ci.is_none());
+        assert!(read.scales[0].item_analysis.is_empty());
+        assert_eq!(read.items[0].distribution[4].percent, None);
+        assert_eq!(read.items[0].distribution[4].count, 1);
+    }
+
+    #[test]
     fn numeric_groups_sort_as_numbers_and_others_as_text() {
         let numeric = BTreeMap::from([("10", ()), ("2", ()), ("1", ())]);
         let mixed = BTreeMap::from([("b", ()), ("10", ()), ("2", ())]);

@@ -334,7 +334,7 @@ pub fn welch_trend(previous: &Summary, current: &Summary) -> Option<Trend> {
     let (m1, v1, n1) = part(previous)?;
     let (m2, v2, n2) = part(current)?;
     let se2 = v1 + v2;
-    if !(se2 > 0.0) {
+    if se2.is_nan() || se2 <= 0.0 {
         return None;
     }
     let difference = m2 - m1;
@@ -553,7 +553,7 @@ pub fn t_cdf(t: f64, df: f64) -> f64 {
 
 /// P(|T| ≥ |t|) for Student's t with `df` degrees of freedom.
 fn t_two_sided(t: f64, df: f64) -> f64 {
-    if t.is_nan() || !(df > 0.0) {
+    if t.is_nan() || df.is_nan() || df <= 0.0 {
         return f64::NAN;
     }
     incomplete_beta(df / 2.0, 0.5, df / (df + t * t))
