@@ -145,7 +145,7 @@ async fn the_demo_programme_report_scores_its_real_data_as_an_independent_comput
         "Criterion scores out of 100",
         "Get the first sessions held",
         "Trends",
-        "Tutor evaluations, first term",
+        "Tutor evaluations (course_evals)",
     ] {
         assert!(html.contains(part), "the page lacks {part:?}");
     }
