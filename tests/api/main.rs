@@ -16,6 +16,7 @@ mod graphql_http;
 mod members;
 mod operations;
 mod pages;
+mod privacy;
 mod programme_report;
 mod running;
 mod schema_contract;
