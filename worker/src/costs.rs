@@ -164,83 +164,6 @@ pub fn more_learners(plans_on_axis: &[Plan], extra: i64) -> Scenario {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn workshop() -> Plan {
-        Plan {
-            intervention_id: 1,
-            axis_id: 10,
-            role_id: Some(100),
-            sessions_per_month: 2.0,
-            duration_months: 3.0,
-            session_minutes: 90,
-            group_size: 8,
-            fixed_cost: 50.0,
-            hourly_cost: 40.0,
-            planned_learners: 20,
-        }
-    }
-
-    #[test]
-    fn planned_cost_counts_whole_groups_sessions_and_tutor_time() {
-        let coaching = Plan {
-            intervention_id: 2,
-            axis_id: 11,
-            role_id: None,
-            session_minutes: 30,
-            group_size: 1,
-            fixed_cost: 10.0,
-            hourly_cost: 0.0,
-            planned_learners: 5,
-            duration_months: 1.0,
-            ..workshop()
-        };
-
-        let b = planned(&[workshop(), coaching], 25);
-
-        // Workshop: 50 + 1.5 h × 40 = 110 a session; 20 learners = 3 groups;
-        // 3 × 2 a month × 3 months × 110 = 1980. Coaching: 5 × 2 × 1 × 10 = 100.
-        assert_eq!(b.total, 2080.0);
-        assert_eq!(b.by_axis[&10], 1980.0);
-        assert_eq!(b.by_role[&None], 100.0);
-        assert_eq!(b.per_learner, Some(2080.0 / 25.0));
-    }
-
-    #[test]
-    fn actual_cost_is_shared_among_a_sessions_learners() {
-        let held = |learners: Vec<i64>, minutes: i32| Held {
-            intervention_id: 1,
-            axis_id: 10,
-            role_id: Some(100),
-            minutes,
-            fixed_cost: 50.0,
-            hourly_cost: 40.0,
-            learners,
-        };
-
-        let b = actual(&[held(vec![7, 8], 90), held(vec![7], 30)]);
-
-        // 50 + 60 = 110 split 55/55; 50 + 20 = 70 to learner 7 alone.
-        assert_eq!(b.total, 180.0);
-        assert_eq!(b.by_learner[&7], 125.0);
-        assert_eq!(b.by_learner[&8], 55.0);
-        assert_eq!((b.learners, b.per_learner), (2, Some(90.0)));
-    }
-
-    #[test]
-    fn more_learners_cost_the_groups_they_open() {
-        // 20 planned fill 3 groups of 8 (4 places left): 4 more cost nothing,
-        // 5 more open a fourth group: 2 × 3 × 110 = 660.
-        assert_eq!(more_learners(&[workshop()], 4).total, 0.0);
-        assert_eq!(
-            more_learners(&[workshop()], 5).interventions,
-            vec![(1, 1, 660.0)]
-        );
-    }
-}
-
 /// A programme's interventions and roles, loaded once, and the plan each
 /// intervention makes: what every priority and cost figure starts from.
 pub struct Catalogue {
@@ -341,4 +264,81 @@ pub async fn held(
             })
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workshop() -> Plan {
+        Plan {
+            intervention_id: 1,
+            axis_id: 10,
+            role_id: Some(100),
+            sessions_per_month: 2.0,
+            duration_months: 3.0,
+            session_minutes: 90,
+            group_size: 8,
+            fixed_cost: 50.0,
+            hourly_cost: 40.0,
+            planned_learners: 20,
+        }
+    }
+
+    #[test]
+    fn planned_cost_counts_whole_groups_sessions_and_tutor_time() {
+        let coaching = Plan {
+            intervention_id: 2,
+            axis_id: 11,
+            role_id: None,
+            session_minutes: 30,
+            group_size: 1,
+            fixed_cost: 10.0,
+            hourly_cost: 0.0,
+            planned_learners: 5,
+            duration_months: 1.0,
+            ..workshop()
+        };
+
+        let b = planned(&[workshop(), coaching], 25);
+
+        // Workshop: 50 + 1.5 h × 40 = 110 a session; 20 learners = 3 groups;
+        // 3 × 2 a month × 3 months × 110 = 1980. Coaching: 5 × 2 × 1 × 10 = 100.
+        assert_eq!(b.total, 2080.0);
+        assert_eq!(b.by_axis[&10], 1980.0);
+        assert_eq!(b.by_role[&None], 100.0);
+        assert_eq!(b.per_learner, Some(2080.0 / 25.0));
+    }
+
+    #[test]
+    fn actual_cost_is_shared_among_a_sessions_learners() {
+        let held = |learners: Vec<i64>, minutes: i32| Held {
+            intervention_id: 1,
+            axis_id: 10,
+            role_id: Some(100),
+            minutes,
+            fixed_cost: 50.0,
+            hourly_cost: 40.0,
+            learners,
+        };
+
+        let b = actual(&[held(vec![7, 8], 90), held(vec![7], 30)]);
+
+        // 50 + 60 = 110 split 55/55; 50 + 20 = 70 to learner 7 alone.
+        assert_eq!(b.total, 180.0);
+        assert_eq!(b.by_learner[&7], 125.0);
+        assert_eq!(b.by_learner[&8], 55.0);
+        assert_eq!((b.learners, b.per_learner), (2, Some(90.0)));
+    }
+
+    #[test]
+    fn more_learners_cost_the_groups_they_open() {
+        // 20 planned fill 3 groups of 8 (4 places left): 4 more cost nothing,
+        // 5 more open a fourth group: 2 × 3 × 110 = 660.
+        assert_eq!(more_learners(&[workshop()], 4).total, 0.0);
+        assert_eq!(
+            more_learners(&[workshop()], 5).interventions,
+            vec![(1, 1, 660.0)]
+        );
+    }
 }
