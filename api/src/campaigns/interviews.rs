@@ -281,7 +281,11 @@ async fn invitation_of(
 }
 
 async fn queue_aggregation(state: &AppState, campaign_id: i64) {
-    if let Err(e) = state.queue.push(Job::AggregateCampaign { campaign_id }).await {
+    if let Err(e) = state
+        .queue
+        .push(Job::AggregateCampaign { campaign_id })
+        .await
+    {
         // The interview is safe; the figures catch up at the next aggregation.
         warn!(campaign_id, error.message = %e, "aggregation not queued");
     }
@@ -314,16 +318,21 @@ impl Interview {
     }
     /// The person interviewed.
     async fn interviewee(&self, ctx: &Context<'_>) -> Result<crate::accounts::Person> {
-        let id = self.response.person_id.ok_or(ApiError::NotFound("person"))?;
+        let id = self
+            .response
+            .person_id
+            .ok_or(ApiError::NotFound("person"))?;
         let p = ctx.loader().load_one(PersonById(id)).await?;
-        Ok(crate::accounts::Person(p.ok_or(ApiError::NotFound("person"))?))
+        Ok(crate::accounts::Person(
+            p.ok_or(ApiError::NotFound("person"))?,
+        ))
     }
     /// The display name of the account that recorded it.
     async fn interviewer(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         let Some(id) = self.response.interviewer_id else {
             return Ok(None);
         };
-        Ok(ctx.loader().load_one(AccountName(id)).await?)
+        ctx.loader().load_one(AccountName(id)).await
     }
     async fn recorded_at(&self) -> DateTime<Utc> {
         self.response.submitted_at

@@ -537,7 +537,10 @@ pub async fn draft_of(
     Ok(Some((draft, row.saved_at)))
 }
 
-pub(crate) fn check_answers(items: &[item::Model], raw: Vec<RawAnswer>) -> ApiResult<BTreeMap<i64, Value>> {
+pub(crate) fn check_answers(
+    items: &[item::Model],
+    raw: Vec<RawAnswer>,
+) -> ApiResult<BTreeMap<i64, Value>> {
     let by_code: HashMap<&str, &item::Model> = items.iter().map(|i| (i.code.as_str(), i)).collect();
     let mut problems = Vec::new();
     let mut given: HashMap<i64, Option<Value>> = HashMap::new();

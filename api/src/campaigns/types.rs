@@ -154,12 +154,16 @@ impl Campaign {
         }
         let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
         let questionnaire_id = self.0.questionnaire_id;
-        Ok(connection(rows, size, after, |r| r.id, |response| {
-            super::interviews::Interview {
+        Ok(connection(
+            rows,
+            size,
+            after,
+            |r| r.id,
+            |response| super::interviews::Interview {
                 response,
                 questionnaire_id,
-            }
-        }))
+            },
+        ))
     }
     /// The latest aggregate; null until the campaign has been aggregated.
     async fn results(&self, ctx: &Context<'_>) -> Result<Option<Results>> {

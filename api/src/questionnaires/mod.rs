@@ -9,9 +9,9 @@ use entities::questionnaire;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::auth::{MANAGERS, READERS};
+use crate::error::{ApiError, Problem};
 use crate::pagination::{Page, connection, page};
 use crate::state::ContextExt;
-use crate::error::{ApiError, Problem};
 use templates::Language;
 use types::{
     CreateQuestionnaireFromTemplateInput, CreateQuestionnaireInput, CreateQuestionnairePayload,

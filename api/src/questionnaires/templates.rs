@@ -127,7 +127,11 @@ impl Template {
                     prompt: i.prompt.get(language).to_owned(),
                     kind: i.kind.into(),
                     points: i.points,
-                    labels: i.labels.iter().map(|l| l.get(language).to_owned()).collect(),
+                    labels: i
+                        .labels
+                        .iter()
+                        .map(|l| l.get(language).to_owned())
+                        .collect(),
                     reverse_keyed: i.reverse_keyed,
                     min: None,
                     max: None,
@@ -494,7 +498,10 @@ pub static TEMPLATES: &[Template] = &[
             agree(
                 "ses2",
                 "SESSION",
-                t("The explanations were clear.", "Les explications étaient claires."),
+                t(
+                    "The explanations were clear.",
+                    "Les explications étaient claires.",
+                ),
             ),
             agree(
                 "ses3",

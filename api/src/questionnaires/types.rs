@@ -365,7 +365,11 @@ impl InstrumentTemplate {
                 prompt: i.prompt.get(language).to_owned(),
                 kind: i.kind.into(),
                 points: i.points,
-                labels: i.labels.iter().map(|l| l.get(language).to_owned()).collect(),
+                labels: i
+                    .labels
+                    .iter()
+                    .map(|l| l.get(language).to_owned())
+                    .collect(),
                 reverse_keyed: i.reverse_keyed,
                 scale: i.scale.map(str::to_owned),
             })
