@@ -217,6 +217,15 @@ async fn an_interview_enters_the_figures_and_its_notes_stay_with_coordinators_an
         "FORBIDDEN"
     );
 
+    // Through node(id:), the tutor reads the interview they recorded, with
+    // its notes, and not the coordinator's.
+    let read = "query($id: ID!) { node(id: $id) { ... on Interview { notes } } }";
+    let own = bo["recordInterview"]["interview"]["id"].clone();
+    let mine = app.ok(read, json!({ "id": own }), Some(&tutor)).await?;
+    let theirs = app.ok(read, json!({ "id": ada_id }), Some(&tutor)).await?;
+    assert_eq!(mine["node"]["notes"], "Quiet");
+    assert_eq!(theirs["node"], Value::Null);
+
     // A second interview of Ada is refused; the coordinator edits the first,
     // and the figures follow: rq1 (3 + 3) / 2.
     let again = app

@@ -242,6 +242,21 @@ pub async fn edit(
     find(db, caller.organisation_id, id).await
 }
 
+/// An interview its caller may read: coordinators and admins read every
+/// interview of the organisation, tutors those they recorded.
+pub async fn visible(db: &DatabaseConnection, caller: &Caller, id: i64) -> ApiResult<Interview> {
+    interviewer(caller)?;
+    let response = find(db, caller.organisation_id, id).await?;
+    if !may_read_notes(caller, &response) {
+        return Err(ApiError::NotFound("interview"));
+    }
+    let c = service::find(db, caller.organisation_id, response.campaign_id).await?;
+    Ok(Interview {
+        response,
+        questionnaire_id: c.questionnaire_id,
+    })
+}
+
 /// An interview of the organisation, or NOT_FOUND.
 pub async fn find(db: &DatabaseConnection, org: i64, id: i64) -> ApiResult<response::Model> {
     response::Entity::find_by_id(id)
@@ -253,7 +268,7 @@ pub async fn find(db: &DatabaseConnection, org: i64, id: i64) -> ApiResult<respo
 }
 
 /// Coordinators, admins and the interviewer read an interview's notes.
-fn may_read_notes(caller: &Caller, interview: &response::Model) -> bool {
+pub fn may_read_notes(caller: &Caller, interview: &response::Model) -> bool {
     MANAGERS.contains(&caller.role) || interview.interviewer_id == Some(caller.user_id)
 }
 
