@@ -392,6 +392,21 @@ async fn an_interview_campaign_sends_no_invitation_reminder_or_escalation() -> a
         json!({ "pending": 0, "sent": 0, "failed": 0, "suppressed": 0 })
     );
 
+    // Nor does the interviewee answer for themselves through their link.
+    let bo = entities::invitation::Entity::find()
+        .filter(entities::invitation::Column::CampaignId.eq(campaign_id(&guide).await?))
+        .filter(entities::invitation::Column::RespondedAt.is_null())
+        .one(&app.state.db)
+        .await?
+        .unwrap();
+    let token = app.state.tokens.token(&bo.token_nonce);
+    let answered =
+        json!({ "input": { "token": token, "answers": [{ "item": "rq1", "number": 4 }] } });
+    assert_eq!(
+        app.error_code(fixtures::SUBMIT, answered, None).await?,
+        "CONFLICT"
+    );
+
     // The same people in a questionnaire's campaign do get their invitations.
     let questionnaire = fixtures::questionnaire(&app, &coordinator).await?;
     let survey =

@@ -145,6 +145,7 @@ impl Campaign {
         ctx.caller_in(crate::auth::MANAGERS)?;
         let (size, after) = page(first, after)?;
         let mut query = entities::response::Entity::find()
+            .filter(entities::response::Column::OrganisationId.eq(self.0.organisation_id))
             .filter(entities::response::Column::CampaignId.eq(self.0.id))
             .filter(entities::response::Column::Source.eq(entities::ResponseSource::Interview))
             .order_by_asc(entities::response::Column::Id)
