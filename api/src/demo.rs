@@ -200,6 +200,7 @@ pub async fn seed(state: &AppState) -> ApiResult<Demo> {
             title: "Tutor evaluation".into(),
             description: "End-of-term evaluation of each course by its learners.".into(),
             audience: Audience::Learners,
+            mode: Default::default(),
             items: vec![
                 number_item(
                     "score",
@@ -377,6 +378,7 @@ pub fn bfi_questionnaire() -> CreateQuestionnaireInput {
         description: "Twenty-five statements on a six-point scale, grouped into five traits."
             .into(),
         audience: Audience::Learners,
+        mode: Default::default(),
         items: BFI_ITEMS
             .iter()
             .map(|(code, prompt, reverse)| ItemInput {
@@ -811,6 +813,7 @@ async fn check_in(state: &AppState, org: i64) -> ApiResult<i64> {
             title: "Tutoring check-in".into(),
             description: "Seven questions on how tutoring is going.".into(),
             audience: Audience::Learners,
+            mode: Default::default(),
             items: vec![
                 likert("help", "My tutor helps me make progress.", false),
                 likert("alone", "I am left on my own with my difficulties.", true),

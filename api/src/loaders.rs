@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use entities::{invitation, item, person, questionnaire, response, scale};
+use entities::{answer, invitation, item, person, questionnaire, response, scale, user_account};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::error::ApiError;
@@ -24,6 +24,12 @@ pub struct ScalesOf(pub i64);
 pub struct QuestionnaireById(pub i64);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PersonById(pub i64);
+/// Answers of a response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AnswersOf(pub i64);
+/// The display name of an account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AccountName(pub i64);
 /// Invitation and response counts of a campaign.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CountsOf(pub i64);
@@ -111,6 +117,46 @@ impl Loader<PersonById> for DbLoader {
             .await
             .map_err(db_error)?;
         Ok(rows.into_iter().map(|r| (PersonById(r.id), r)).collect())
+    }
+}
+
+impl Loader<AnswersOf> for DbLoader {
+    type Value = Vec<answer::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[AnswersOf]) -> LoadResult<AnswersOf, Self::Value> {
+        let rows = answer::Entity::find()
+            .filter(answer::Column::ResponseId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(answer::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        let mut out: HashMap<AnswersOf, Vec<answer::Model>> = HashMap::new();
+        for row in rows {
+            out.entry(AnswersOf(row.response_id)).or_default().push(row);
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<AccountName> for DbLoader {
+    type Value = String;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[AccountName]) -> LoadResult<AccountName, Self::Value> {
+        let rows: Vec<(i64, String)> = user_account::Entity::find()
+            .select_only()
+            .column(user_account::Column::Id)
+            .column(user_account::Column::DisplayName)
+            .filter(user_account::Column::Id.is_in(keys.iter().map(|k| k.0)))
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name)| (AccountName(id), name))
+            .collect())
     }
 }
 

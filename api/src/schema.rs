@@ -10,6 +10,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use crate::accounts::{AccountMutation, AccountQuery, MemberMutation, Person};
 use crate::auth::{MANAGERS, READERS};
 use crate::campaigns::delivery::{DeliveryMutation, DeliveryQuery};
+use crate::campaigns::interviews::Interview;
 use crate::campaigns::types::{Campaign, Invitation, Report};
 use crate::campaigns::{CampaignMutation, CampaignQuery};
 use crate::dead_letters::{DeadLetterMutation, DeadLetterQuery};
@@ -40,6 +41,7 @@ pub enum Node {
     Invitation(Invitation),
     Item(Item),
     Matching(Matching),
+    Interview(Interview),
 }
 
 #[derive(Default)]
@@ -128,6 +130,14 @@ impl NodeQuery {
                 // Visible to coordinators and to the relation's own tutor and learner.
                 match crate::running::service::visible_matching(db, caller, id).await {
                     Ok((m, _)) => Some(Node::Matching(Matching(m))),
+                    Err(ApiError::NotFound(_)) => None,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            "Interview" => {
+                // Coordinators read every interview, tutors those they recorded.
+                match crate::campaigns::interviews::visible(db, caller, id).await {
+                    Ok(interview) => Some(Node::Interview(interview)),
                     Err(ApiError::NotFound(_)) => None,
                     Err(e) => return Err(e.into()),
                 }

@@ -49,6 +49,21 @@ pub enum Audience {
     Tutors,
 }
 
+/// Whether a questionnaire is answered by the people it is sent to, or by
+/// an interviewer for each interviewee.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+pub enum QuestionnaireMode {
+    Questionnaire,
+    InterviewGuide,
+}
+
 /// The kind of answer an item takes.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
@@ -115,6 +130,8 @@ pub enum SuppressionReason {
 pub enum ResponseSource {
     Invitation,
     Import,
+    /// Recorded by an interviewer.
+    Interview,
 }
 
 /// What a support axis is about.

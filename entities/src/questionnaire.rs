@@ -1,6 +1,6 @@
 //! A versioned questionnaire; immutable once a campaign uses it.
 
-use crate::enums::Audience;
+use crate::enums::{Audience, QuestionnaireMode};
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +16,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub description: String,
     pub audience: Audience,
+    /// Interview guides are answered by an interviewer, and send no email.
+    pub mode: QuestionnaireMode,
     pub locked_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }

@@ -23,6 +23,12 @@ pub struct Model {
     pub submitted_at: DateTimeUtc,
     /// Whether the answers are in the campaign's running totals.
     pub folded: bool,
+    /// The account that recorded an interview.
+    pub interviewer_id: Option<i64>,
+    /// The interviewer's notes: never aggregated, shown only to
+    /// coordinators and the interviewer.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub notes: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

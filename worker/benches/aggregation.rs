@@ -409,6 +409,8 @@ async fn store(
                 person_id: Set(None),
                 submitted_at: Set(now),
                 folded: Set(false),
+                interviewer_id: Set(None),
+                notes: Set(None),
             }
         });
         response::Entity::insert_many(responses.collect::<Vec<_>>())

@@ -20,9 +20,12 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use entities::{EmailStatus, SuppressionReason, campaign, email_message, invitation, person};
+use entities::{
+    EmailStatus, QuestionnaireMode, SuppressionReason, campaign, email_message, invitation, person,
+    questionnaire,
+};
 use futures::StreamExt;
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
     PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait,
@@ -87,16 +90,25 @@ fn latest_of(
     reminders::latest_due(schedule, at)
 }
 
-/// Sends what is due at `at`, for one campaign or for all.
+/// Sends what is due at `at`, for one campaign or for all; campaigns of
+/// interview guides send nothing.
 pub async fn sweep(
     ctx: &Context,
     campaign_id: Option<i64>,
     at: DateTime<Utc>,
 ) -> Result<Delivered, JobError> {
+    // Interview guides are answered by interviewers: their campaigns
+    // send no invitation, reminder or escalation.
+    let guides = Query::select()
+        .column(questionnaire::Column::Id)
+        .from(questionnaire::Entity)
+        .and_where(questionnaire::Column::Mode.eq(QuestionnaireMode::InterviewGuide))
+        .to_owned();
     let mut query = campaign::Entity::find()
         .filter(campaign::Column::LaunchedAt.is_not_null())
         .filter(campaign::Column::OpensAt.lte(at))
-        .filter(campaign::Column::ClosesAt.gt(at));
+        .filter(campaign::Column::ClosesAt.gt(at))
+        .filter(campaign::Column::QuestionnaireId.not_in_subquery(guides));
     if let Some(id) = campaign_id {
         query = query.filter(campaign::Column::Id.eq(id));
     }

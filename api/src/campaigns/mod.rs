@@ -4,6 +4,7 @@
 pub mod answers;
 pub mod delivery;
 pub mod import;
+pub mod interviews;
 pub mod service;
 pub mod shares;
 pub mod types;
@@ -445,6 +446,35 @@ pub struct SubmitResponsePayload {
     pub already_submitted: bool,
 }
 
+#[derive(InputObject)]
+pub struct RecordInterviewInput {
+    /// A campaign whose questionnaire is an interview guide.
+    pub campaign_id: ID,
+    /// The person interviewed: a learner or tutor of the organisation, as
+    /// the guide's audience says.
+    pub interviewee_id: ID,
+    /// Coded answers, checked as a questionnaire's are.
+    pub answers: Vec<AnswerInput>,
+    /// The interviewer's notes; never part of the figures.
+    #[graphql(default)]
+    pub notes: String,
+}
+
+#[derive(InputObject)]
+pub struct EditInterviewInput {
+    pub interview_id: ID,
+    /// Every coded answer; replaces the earlier ones.
+    pub answers: Vec<AnswerInput>,
+    /// Replaces the earlier notes.
+    #[graphql(default)]
+    pub notes: String,
+}
+
+#[derive(SimpleObject)]
+pub struct InterviewPayload {
+    pub interview: interviews::Interview,
+}
+
 #[derive(SimpleObject)]
 pub struct ImportResponsesPayload {
     pub campaign: Campaign,
@@ -624,6 +654,43 @@ impl CampaignMutation {
         Ok(SaveResponseDraftPayload { saved_at })
     }
 
+    /// Records an interview: the coded answers of the campaign's interview
+    /// guide for one interviewee, with the interviewer's notes. Coordinators
+    /// and tutors; a coordinator's interviewee joins the campaign's audience,
+    /// a tutor's must be in it already. One per interviewee and campaign: a
+    /// second is a CONFLICT, `editInterview` changes the first.
+    async fn record_interview(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordInterviewInput,
+    ) -> Result<InterviewPayload> {
+        let caller = ctx.caller()?;
+        let new = interviews::NewInterview {
+            campaign_id: ids::decode(&input.campaign_id, "Campaign")?,
+            interviewee_id: ids::decode(&input.interviewee_id, "Person")?,
+            answers: raw_answers(input.answers)?,
+            notes: input.notes,
+        };
+        let state = ctx.state();
+        let recorded = interviews::record(state, caller, new, Utc::now()).await?;
+        interview_payload(state, recorded).await
+    }
+
+    /// Replaces an interview's answers and notes before its campaign
+    /// closes: its interviewer, or a coordinator.
+    async fn edit_interview(
+        &self,
+        ctx: &Context<'_>,
+        input: EditInterviewInput,
+    ) -> Result<InterviewPayload> {
+        let caller = ctx.caller()?;
+        let id = ids::decode(&input.interview_id, "Interview")?;
+        let raw = raw_answers(input.answers)?;
+        let state = ctx.state();
+        let edited = interviews::edit(state, caller, id, raw, input.notes, Utc::now()).await?;
+        interview_payload(state, edited).await
+    }
+
     /// Makes a link that shows a report version to people without an
     /// account until it expires.
     async fn share_report(
@@ -741,6 +808,23 @@ impl CampaignMutation {
         })
         .await
     }
+}
+
+fn raw_answers(answers: Vec<AnswerInput>) -> Result<Vec<service::RawAnswer>, ApiError> {
+    answers.into_iter().map(AnswerInput::into_raw).collect()
+}
+
+async fn interview_payload(
+    state: &crate::state::AppState,
+    response: entities::response::Model,
+) -> Result<InterviewPayload> {
+    let c = service::find(&state.db, response.organisation_id, response.campaign_id).await?;
+    Ok(InterviewPayload {
+        interview: interviews::Interview {
+            response,
+            questionnaire_id: c.questionnaire_id,
+        },
+    })
 }
 
 impl CampaignMutation {

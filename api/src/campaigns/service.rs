@@ -403,6 +403,11 @@ pub async fn submit(
         Status::Open => {}
     }
 
+    if super::interviews::is_guide(db, c.questionnaire_id).await? {
+        return Err(ApiError::Conflict(
+            "this campaign's answers are recorded by interviewers".into(),
+        ));
+    }
     let items = item::Entity::find()
         .filter(item::Column::QuestionnaireId.eq(c.questionnaire_id))
         .all(db)
@@ -535,6 +540,11 @@ pub async fn save_draft(
             "the campaign is not open: answers cannot be saved".into(),
         ));
     }
+    if super::interviews::is_guide(db, c.questionnaire_id).await? {
+        return Err(ApiError::Conflict(
+            "this campaign's answers are recorded by interviewers".into(),
+        ));
+    }
     let codes: HashSet<String> = item::Entity::find()
         .select_only()
         .column(item::Column::Code)
@@ -599,7 +609,10 @@ pub async fn draft_of(
     Ok(Some((draft, row.saved_at)))
 }
 
-fn check_answers(items: &[item::Model], raw: Vec<RawAnswer>) -> ApiResult<BTreeMap<i64, Value>> {
+pub(crate) fn check_answers(
+    items: &[item::Model],
+    raw: Vec<RawAnswer>,
+) -> ApiResult<BTreeMap<i64, Value>> {
     let by_code: HashMap<&str, &item::Model> = items.iter().map(|i| (i.code.as_str(), i)).collect();
     let mut problems = Vec::new();
     let mut given: HashMap<i64, Option<Value>> = HashMap::new();
@@ -637,7 +650,7 @@ fn check_answers(items: &[item::Model], raw: Vec<RawAnswer>) -> ApiResult<BTreeM
 }
 
 /// A fingerprint of a set of answers, to recognise a repeated submission.
-fn digest(answers: &BTreeMap<i64, Value>) -> String {
+pub(crate) fn digest(answers: &BTreeMap<i64, Value>) -> String {
     let mut hasher = Sha256::new();
     for (item, value) in answers {
         hasher.update(format!("{item}={value:?};").as_bytes());

@@ -143,6 +143,39 @@ impl Campaign {
             |(r, p)| Invitation::with_person(r, p),
         ))
     }
+    /// Interviews recorded for an interview guide, oldest first, with
+    /// their notes. Coordinators only.
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    async fn interviews(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<super::interviews::Interview>> {
+        ctx.caller_in(crate::auth::MANAGERS)?;
+        let (size, after) = page(first, after)?;
+        let mut query = entities::response::Entity::find()
+            .filter(entities::response::Column::OrganisationId.eq(self.0.organisation_id))
+            .filter(entities::response::Column::CampaignId.eq(self.0.id))
+            .filter(entities::response::Column::Source.eq(entities::ResponseSource::Interview))
+            .order_by_asc(entities::response::Column::Id)
+            .limit(size + 1);
+        if let Some(after) = after {
+            query = query.filter(entities::response::Column::Id.gt(after));
+        }
+        let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
+        let questionnaire_id = self.0.questionnaire_id;
+        Ok(connection(
+            rows,
+            size,
+            after,
+            |r| r.id,
+            |response| super::interviews::Interview {
+                response,
+                questionnaire_id,
+            },
+        ))
+    }
     /// The latest aggregate; null until the campaign has been aggregated.
     /// Its tables download as files with the same bearer token:
     /// `/exports/campaigns/{id}/results.xlsx`, or one table as

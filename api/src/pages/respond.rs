@@ -731,6 +731,7 @@ mod tests {
                 title: "Check-in".into(),
                 description: String::new(),
                 audience: entities::Audience::Learners,
+                mode: entities::QuestionnaireMode::Questionnaire,
                 locked_at: None,
                 created_at: Utc::now(),
             },

@@ -1,6 +1,7 @@
 //! Questionnaires: versioned sets of items grouped into scales.
 
 pub mod service;
+pub mod templates;
 pub mod types;
 
 use async_graphql::{Context, ID, Object, Result};
@@ -8,9 +9,24 @@ use entities::questionnaire;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::auth::{MANAGERS, READERS};
+use crate::error::{ApiError, Problem};
 use crate::pagination::{Page, connection, page};
 use crate::state::ContextExt;
-use types::{CreateQuestionnaireInput, CreateQuestionnairePayload, Questionnaire};
+use templates::Language;
+use types::{
+    CreateQuestionnaireFromTemplateInput, CreateQuestionnaireInput, CreateQuestionnairePayload,
+    InstrumentTemplate, Questionnaire,
+};
+
+/// The language of a template, or BAD_USER_INPUT naming `field`.
+fn language(field: &str, code: &str) -> Result<Language, ApiError> {
+    Language::parse(code).ok_or_else(|| {
+        ApiError::invalid(vec![Problem::field(
+            field,
+            "templates are written in `en` and `fr`",
+        )])
+    })
+}
 
 #[derive(Default)]
 pub struct QuestionnaireQuery;
@@ -40,6 +56,20 @@ impl QuestionnaireQuery {
             .map_err(crate::error::ApiError::from)?;
         Ok(connection(rows, size, after, |r| r.id, Questionnaire))
     }
+
+    /// The built-in library of ready instruments, in `en` or `fr`.
+    async fn instrument_templates(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "String::from(\"en\")")] language: String,
+    ) -> Result<Vec<InstrumentTemplate>> {
+        ctx.caller_in(READERS)?;
+        let language = self::language("language", &language)?;
+        Ok(templates::TEMPLATES
+            .iter()
+            .map(|t| InstrumentTemplate::new(t, language))
+            .collect())
+    }
 }
 
 #[derive(Default)]
@@ -56,6 +86,27 @@ impl QuestionnaireMutation {
     ) -> Result<CreateQuestionnairePayload> {
         let caller = ctx.caller_in(MANAGERS)?;
         let model = service::create(&ctx.state().db, caller.organisation_id, input).await?;
+        Ok(CreateQuestionnairePayload {
+            questionnaire: Questionnaire(model),
+        })
+    }
+
+    /// Creates a questionnaire from a template of the library, in the
+    /// chosen language, keyed `<template>-<language>`: again, and it is
+    /// that questionnaire's next version.
+    async fn create_questionnaire_from_template(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateQuestionnaireFromTemplateInput,
+    ) -> Result<CreateQuestionnairePayload> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        let template = templates::find(&input.key).ok_or_else(|| {
+            let message = format!("no template has the key `{}`", input.key.trim());
+            ApiError::invalid(vec![Problem::field("key", message)])
+        })?;
+        let language = language("language", &input.language)?;
+        let definition = template.to_input(language, input.name, input.mode);
+        let model = service::create(&ctx.state().db, caller.organisation_id, definition).await?;
         Ok(CreateQuestionnairePayload {
             questionnaire: Questionnaire(model),
         })

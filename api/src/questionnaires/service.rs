@@ -83,11 +83,9 @@ const CHUNK: usize = 500;
 /// Most items a questionnaire may have.
 pub const MAX_ITEMS: usize = 1000;
 
-pub async fn create(
-    db: &DatabaseConnection,
-    organisation_id: i64,
-    input: CreateQuestionnaireInput,
-) -> ApiResult<questionnaire::Model> {
+/// Everything wrong with a questionnaire definition; empty when it may be
+/// created.
+pub fn check(input: &CreateQuestionnaireInput) -> Vec<Problem> {
     let mut problems = Vec::new();
     validate::name(&mut problems, "key", &input.key, 100);
     validate::name(&mut problems, "title", &input.title, validate::NAME);
@@ -132,6 +130,17 @@ pub async fn create(
         }
         check_item(i, item, &scale_codes, &mut problems);
     }
+    problems
+}
+
+/// Creates a questionnaire, or the next version of one with the same key,
+/// once [`check`] finds nothing wrong.
+pub async fn create(
+    db: &DatabaseConnection,
+    organisation_id: i64,
+    input: CreateQuestionnaireInput,
+) -> ApiResult<questionnaire::Model> {
+    let problems = check(&input);
     if !problems.is_empty() {
         return Err(ApiError::invalid(problems));
     }
@@ -153,6 +162,7 @@ pub async fn create(
         title: Set(input.title),
         description: Set(input.description),
         audience: Set(input.audience.into()),
+        mode: Set(input.mode.into()),
         locked_at: Set(None),
         created_at: Set(Utc::now()),
         ..Default::default()

@@ -30,6 +30,10 @@ impl Questionnaire {
     async fn audience(&self) -> Audience {
         self.0.audience.into()
     }
+    /// Answered by its respondents, or by an interviewer for each interviewee.
+    async fn mode(&self) -> QuestionnaireMode {
+        self.0.mode.into()
+    }
     /// Whether a campaign uses this version, which freezes it.
     async fn locked(&self) -> bool {
         self.0.locked_at.is_some()
@@ -157,6 +161,35 @@ impl From<Audience> for entities::Audience {
     }
 }
 
+/// Who answers a questionnaire's items.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+pub enum QuestionnaireMode {
+    /// Sent to people who answer for themselves.
+    #[default]
+    Questionnaire,
+    /// Answered by an interviewer (a coordinator or tutor) for each
+    /// interviewee; its campaigns send no email.
+    InterviewGuide,
+}
+
+impl From<entities::QuestionnaireMode> for QuestionnaireMode {
+    fn from(m: entities::QuestionnaireMode) -> Self {
+        match m {
+            entities::QuestionnaireMode::Questionnaire => Self::Questionnaire,
+            entities::QuestionnaireMode::InterviewGuide => Self::InterviewGuide,
+        }
+    }
+}
+
+impl From<QuestionnaireMode> for entities::QuestionnaireMode {
+    fn from(m: QuestionnaireMode) -> Self {
+        match m {
+            QuestionnaireMode::Questionnaire => Self::Questionnaire,
+            QuestionnaireMode::InterviewGuide => Self::InterviewGuide,
+        }
+    }
+}
+
 /// The kind of answer an item takes.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum ItemKind {
@@ -237,6 +270,9 @@ pub struct CreateQuestionnaireInput {
     #[graphql(default)]
     pub description: String,
     pub audience: Audience,
+    /// An interview guide is answered by an interviewer with `recordInterview`.
+    #[graphql(default)]
+    pub mode: QuestionnaireMode,
     pub items: Vec<ItemInput>,
     #[graphql(default)]
     pub scales: Vec<ScaleInput>,
@@ -245,4 +281,136 @@ pub struct CreateQuestionnaireInput {
 #[derive(SimpleObject)]
 pub struct CreateQuestionnairePayload {
     pub questionnaire: Questionnaire,
+}
+
+/// What an instrument template measures.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum Construct {
+    /// The quality of the tutoring relationship, from either side.
+    RelationshipQuality,
+    /// Career support, psychosocial support and role modelling by a mentor.
+    MentoringFunctions,
+    /// How useful one session was.
+    SessionFeedback,
+    /// Tutors' reaction to a training (Kirkpatrick level 1).
+    TrainingReaction,
+    /// Whether the programme would be recommended.
+    NetPromoter,
+}
+
+impl From<super::templates::Construct> for Construct {
+    fn from(c: super::templates::Construct) -> Self {
+        use super::templates::Construct as C;
+        match c {
+            C::RelationshipQuality => Self::RelationshipQuality,
+            C::MentoringFunctions => Self::MentoringFunctions,
+            C::SessionFeedback => Self::SessionFeedback,
+            C::TrainingReaction => Self::TrainingReaction,
+            C::NetPromoter => Self::NetPromoter,
+        }
+    }
+}
+
+/// A ready questionnaire of the built-in library, in one language.
+#[derive(SimpleObject)]
+pub struct InstrumentTemplate {
+    /// Stable key, given to `createQuestionnaireFromTemplate`.
+    pub key: String,
+    pub name: String,
+    pub description: String,
+    pub construct: Construct,
+    /// Who answers it.
+    pub audience: Audience,
+    /// `en` or `fr`.
+    pub language: String,
+    /// Scales with their items and scoring keys.
+    pub scales: Vec<InstrumentScale>,
+    /// Every item in order, in a scale or not.
+    pub items: Vec<InstrumentItem>,
+}
+
+/// A scale of a template.
+#[derive(SimpleObject)]
+pub struct InstrumentScale {
+    /// Code shared by parallel instruments, such as `RQ`.
+    pub code: String,
+    pub name: String,
+    /// Whether a high score is the good end of the scale.
+    pub higher_is_better: bool,
+    pub items: Vec<InstrumentItem>,
+}
+
+/// An item of a template.
+#[derive(SimpleObject, Clone)]
+pub struct InstrumentItem {
+    pub code: String,
+    pub prompt: String,
+    pub kind: ItemKind,
+    pub points: Option<i32>,
+    /// Likert anchors, one per point, or the options of a choice item.
+    pub labels: Vec<String>,
+    /// Scored as points + 1 − answer in its scale.
+    pub reverse_keyed: bool,
+    /// Code of its scale, if it has one.
+    pub scale: Option<String>,
+}
+
+impl InstrumentTemplate {
+    pub fn new(t: &super::templates::Template, language: super::templates::Language) -> Self {
+        let items: Vec<InstrumentItem> = t
+            .items
+            .iter()
+            .map(|i| InstrumentItem {
+                code: i.code.to_owned(),
+                prompt: i.prompt.get(language).to_owned(),
+                kind: i.kind.into(),
+                points: i.points,
+                labels: i
+                    .labels
+                    .iter()
+                    .map(|l| l.get(language).to_owned())
+                    .collect(),
+                reverse_keyed: i.reverse_keyed,
+                scale: i.scale.map(str::to_owned),
+            })
+            .collect();
+        let scales = t
+            .scales
+            .iter()
+            .map(|s| InstrumentScale {
+                code: s.code.to_owned(),
+                name: s.name.get(language).to_owned(),
+                higher_is_better: s.higher_is_better,
+                items: items
+                    .iter()
+                    .filter(|i| i.scale.as_deref() == Some(s.code))
+                    .cloned()
+                    .collect(),
+            })
+            .collect();
+        Self {
+            key: t.key.to_owned(),
+            name: t.name.get(language).to_owned(),
+            description: t.description.get(language).to_owned(),
+            construct: t.construct.into(),
+            audience: t.audience.into(),
+            language: language.code().to_owned(),
+            scales,
+            items,
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateQuestionnaireFromTemplateInput {
+    /// The template's key, as `instrumentTemplates` lists it.
+    pub key: String,
+    /// `en` or `fr`.
+    #[graphql(default_with = "String::from(\"en\")")]
+    pub language: String,
+    /// Title of the questionnaire; the template's name by default.
+    pub name: Option<String>,
+    /// Make it an interview guide rather than a questionnaire.
+    #[graphql(default)]
+    pub mode: QuestionnaireMode,
 }
