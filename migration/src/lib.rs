@@ -19,6 +19,7 @@ mod m20261204_000014_suppression;
 mod m20261204_000015_reminder_policy;
 mod m20261204_000016_claims_and_clocks;
 mod m20261204_000017_dead_letters;
+mod m20261204_000019_dissemination;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000015_reminder_policy::Migration),
             Box::new(m20261204_000016_claims_and_clocks::Migration),
             Box::new(m20261204_000017_dead_letters::Migration),
+            Box::new(m20261204_000019_dissemination::Migration),
         ]
     }
 }
