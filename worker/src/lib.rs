@@ -7,6 +7,7 @@ pub mod db;
 pub mod dead_letters;
 pub mod delivery;
 pub mod design;
+pub mod dissemination;
 pub mod escalation;
 pub mod jobs;
 pub mod mail;
