@@ -16,6 +16,8 @@ use crate::dead_letters::{DeadLetterMutation, DeadLetterQuery};
 use crate::design::types::Programme;
 use crate::design::{DesignMutation, DesignQuery};
 use crate::development::{DevelopmentMutation, DevelopmentQuery};
+use crate::dissemination::types::DisseminationPlan;
+use crate::dissemination::{DisseminationMutation, DisseminationQuery};
 use crate::error::ApiError;
 use crate::questionnaires::types::{Item, Questionnaire};
 use crate::questionnaires::{QuestionnaireMutation, QuestionnaireQuery};
@@ -39,6 +41,7 @@ pub enum Node {
     Invitation(Invitation),
     Item(Item),
     Matching(Matching),
+    DisseminationPlan(DisseminationPlan),
 }
 
 #[derive(Default)]
@@ -131,6 +134,15 @@ impl NodeQuery {
                     Err(e) => return Err(e.into()),
                 }
             }
+            "DisseminationPlan" => {
+                caller.require(MANAGERS)?;
+                entities::dissemination_plan::Entity::find_by_id(id)
+                    .filter(entities::dissemination_plan::Column::OrganisationId.eq(org))
+                    .one(db)
+                    .await
+                    .map_err(ApiError::from)?
+                    .map(|m| Node::DisseminationPlan(DisseminationPlan(m)))
+            }
             _ => None,
         };
         Ok(node)
@@ -148,6 +160,7 @@ pub struct Query(
     DesignQuery,
     DevelopmentQuery,
     RunningQuery,
+    DisseminationQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -161,6 +174,7 @@ pub struct Mutation(
     DesignMutation,
     DevelopmentMutation,
     RunningMutation,
+    DisseminationMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
