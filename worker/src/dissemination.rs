@@ -30,7 +30,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 
-use crate::delivery::{Claimed, send_claimed_all};
+use crate::delivery::{Claimed, Sent, send_claimed_all};
 use crate::jobs::{Context, JobError};
 use crate::mail::Outgoing;
 use crate::templates::{Lang, ReportLinkEmail};
@@ -438,13 +438,21 @@ async fn email_audience(
         .buffered(2)
         .collect::<Vec<_>>()
         .await;
+    let mut done = Disseminated::default();
     for result in results {
-        result?;
+        for sent in result? {
+            match sent {
+                Sent::Sent => done.sent += 1,
+                Sent::Failed => done.failed += 1,
+                Sent::Suppressed => done.suppressed += 1,
+                Sent::Deferred => done.deferred += 1,
+                Sent::Elsewhere => {}
+            }
+        }
     }
 
     // The email log says what became of each email, whoever sent it.
     let keys: Vec<String> = owed.iter().map(|d| d.email_key.clone()).collect();
-    let mut done = Disseminated::default();
     let mut unsettled = false;
     for chunk in keys.chunks(500) {
         let emails = email_message::Entity::find()
@@ -452,13 +460,6 @@ async fn email_audience(
             .all(&ctx.db)
             .await?;
         for e in emails {
-            match e.status {
-                EmailStatus::Sent => done.sent += 1,
-                EmailStatus::Failed => done.failed += 1,
-                EmailStatus::Suppressed => done.suppressed += 1,
-                EmailStatus::Deferred => done.deferred += 1,
-                EmailStatus::Pending => {}
-            }
             unsettled |= matches!(e.status, EmailStatus::Pending | EmailStatus::Deferred);
             delivery::Entity::update_many()
                 .col_expr(delivery::Column::Status, Expr::value(e.status))
