@@ -272,7 +272,9 @@ impl Loader<DeliveriesOf> for DbLoader {
         let mut out: HashMap<DeliveriesOf, DeliveryTally> = HashMap::new();
         for (plan, status, n, opened) in rows {
             let tally = out.entry(DeliveriesOf(plan)).or_default();
-            tally.by_status.insert(status, u64::try_from(n).unwrap_or(0));
+            tally
+                .by_status
+                .insert(status, u64::try_from(n).unwrap_or(0));
             tally.opened += opened.and_then(|o| u64::try_from(o).ok()).unwrap_or(0);
         }
         Ok(out)

@@ -53,7 +53,8 @@ pub fn language(problems: &mut Vec<Problem>, field: &str, value: &str) {
     let primary = parts.next().unwrap_or_default();
     let ok = (2..=3).contains(&primary.len())
         && primary.chars().all(|c| c.is_ascii_lowercase())
-        && parts.all(|r| (2..=8).contains(&r.len()) && r.chars().all(|c| c.is_ascii_alphanumeric()));
+        && parts
+            .all(|r| (2..=8).contains(&r.len()) && r.chars().all(|c| c.is_ascii_alphanumeric()));
     if !ok {
         problems.push(Problem::field(field, "use a language tag such as en or fr"));
     }

@@ -83,7 +83,11 @@ async fn report_of(app: &TestApp, slug: &str, title: &str) -> anyhow::Result<Str
 }
 
 /// People of the caller's organisation: `(name, email, kind, language)`.
-async fn people(app: &TestApp, token: &str, people: &[(&str, &str, &str, &str)]) -> anyhow::Result<()> {
+async fn people(
+    app: &TestApp,
+    token: &str,
+    people: &[(&str, &str, &str, &str)],
+) -> anyhow::Result<()> {
     let people: Vec<Value> = people
         .iter()
         .map(|(name, email, kind, language)| {
@@ -296,10 +300,10 @@ async fn the_clock_fires_each_slot_once_and_a_second_run_of_the_job_sends_none()
     let ctx = context(&app)?;
     let slot = Utc::now();
 
-    let first = worker::jobs::take_slot(&app.state.db, worker::jobs::DISSEMINATION_CLOCK, slot)
-        .await?;
-    let second = worker::jobs::take_slot(&app.state.db, worker::jobs::DISSEMINATION_CLOCK, slot)
-        .await?;
+    let first =
+        worker::jobs::take_slot(&app.state.db, worker::jobs::DISSEMINATION_CLOCK, slot).await?;
+    let second =
+        worker::jobs::take_slot(&app.state.db, worker::jobs::DISSEMINATION_CLOCK, slot).await?;
     let job = Job::Disseminate {
         at: slot,
         plan_id: None,
@@ -311,7 +315,10 @@ async fn the_clock_fires_each_slot_once_and_a_second_run_of_the_job_sends_none()
     let z = worker::jobs::execute(&ctx, job).await?;
 
     assert!(first && !second, "one worker takes the slot");
-    assert_eq!(x?["sent"].as_u64().unwrap() + y?["sent"].as_u64().unwrap(), 2);
+    assert_eq!(
+        x?["sent"].as_u64().unwrap() + y?["sent"].as_u64().unwrap(),
+        2
+    );
     assert_eq!(z["sent"], 0);
     assert_eq!(recipients(&app), ["lea@north.test", "luc@north.test"]);
     app.stop().await
@@ -508,9 +515,7 @@ async fn another_organisation_can_neither_see_nor_cancel_a_plan_and_a_started_pl
     let list = "{ disseminationPlans(first: 10) { edges { node { id } } } }";
 
     let theirs = app.ok(list, json!({}), Some(&south)).await?;
-    let node = app
-        .ok(PLAN, json!({ "id": plan }), Some(&south))
-        .await?;
+    let node = app.ok(PLAN, json!({ "id": plan }), Some(&south)).await?;
     let foreign_report = app.post(CREATE, input(&report), Some(&south)).await?;
 
     assert_eq!(theirs["disseminationPlans"]["edges"], json!([]));
@@ -528,7 +533,10 @@ async fn another_organisation_can_neither_see_nor_cancel_a_plan_and_a_started_pl
         .await?,
         "NOT_FOUND"
     );
-    assert_eq!(foreign_report["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(
+        foreign_report["errors"][0]["extensions"]["code"],
+        "BAD_USER_INPUT"
+    );
     assert_eq!(
         foreign_report["errors"][0]["extensions"]["problems"][0]["field"],
         "reportId"
@@ -538,19 +546,27 @@ async fn another_organisation_can_neither_see_nor_cancel_a_plan_and_a_started_pl
         "FORBIDDEN"
     );
     assert_eq!(
-        app.error_code(CREATE, input(&report), Some(&observer)).await?,
+        app.error_code(CREATE, input(&report), Some(&observer))
+            .await?,
         "FORBIDDEN"
     );
 
     // Cancelled before its date, it sends nothing; the other, sent, stays.
     let cancelled = app.ok(CANCEL, cancel.clone(), Some(&north)).await?;
-    assert_eq!(cancelled["cancelDisseminationPlan"]["plan"]["status"], "CANCELLED");
+    assert_eq!(
+        cancelled["cancelDisseminationPlan"]["plan"]["status"],
+        "CANCELLED"
+    );
     let done = disseminate(&context(&app)?, None, send_at).await?;
     assert_eq!((done.audiences, done.sent), (1, 1));
     assert_eq!(app.mail.count(), 1);
     assert_eq!(
-        app.error_code(CANCEL, json!({ "input": { "planId": other } }), Some(&north))
-            .await?,
+        app.error_code(
+            CANCEL,
+            json!({ "input": { "planId": other } }),
+            Some(&north)
+        )
+        .await?,
         "CONFLICT"
     );
     let mine = app.ok(list, json!({}), Some(&north)).await?;
@@ -615,11 +631,61 @@ async fn bad_plans_are_refused_with_every_field_at_fault() -> anyhow::Result<()>
         ]
     );
     assert_eq!(none["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
-    assert_eq!(none["errors"][0]["extensions"]["problems"][0]["field"], "audiences");
+    assert_eq!(
+        none["errors"][0]["extensions"]["problems"][0]["field"],
+        "audiences"
+    );
     assert_eq!(bad_id["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
     let plans = entities::dissemination_plan::Entity::find()
         .count(&app.state.db)
         .await?;
     assert_eq!(plans, 0, "nothing stored");
+    app.stop().await
+}
+
+#[tokio::test]
+async fn sending_a_plan_now_brings_its_date_forward_and_the_worker_sends_it() -> anyhow::Result<()>
+{
+    let app = TestApp::spawn().await?;
+    let coordinator = app
+        .account("north", "coord@north.test", Role::Coordinator)
+        .await?;
+    let report = report_of(&app, "north", "Results").await?;
+    let next_week = Utc::now().trunc_subsecs(0) + Duration::days(7);
+    let input = json!({ "input": { "name": "Now", "reportId": report,
+        "audiences": [{ "kind": "MANAGEMENT", "channel": "EMAIL_LINK", "sendAt": rfc3339(next_week),
+                        "linkLifetimeDays": 30,
+                        "recipients": [{ "name": "Head", "email": "head@north.test" }] }] } });
+    let plan = app.ok(CREATE, input, Some(&coordinator)).await?["createDisseminationPlan"]["plan"]
+        ["id"]
+        .clone();
+
+    app.ok(
+        "mutation($input: DisseminationPlanInput!) { sendDisseminationPlanNow(input: $input) { plan { id } } }",
+        json!({ "input": { "planId": plan } }),
+        Some(&coordinator),
+    )
+    .await?;
+    assert_eq!(app.jobs_done("disseminate", 1).await?, 0);
+
+    assert_eq!(recipients(&app), ["head@north.test"]);
+    let read = app
+        .ok(PLAN, json!({ "id": plan }), Some(&coordinator))
+        .await?;
+    assert_eq!(read["node"]["status"], "SENT");
+    let sent_at: DateTime<Utc> = read["node"]["audiences"][0]["sentAt"]
+        .as_str()
+        .unwrap()
+        .parse()?;
+    assert!(sent_at < next_week);
+    assert_eq!(
+        app.error_code(
+            CANCEL,
+            json!({ "input": { "planId": plan } }),
+            Some(&coordinator)
+        )
+        .await?,
+        "CONFLICT"
+    );
     app.stop().await
 }

@@ -501,12 +501,24 @@ mod tests {
         let en = letter(Lang::En).render();
         let fr = letter(Lang::Fr).render();
 
-        assert_eq!(en.subject, "Evaluation report: Spring \"survey\", version 2");
+        assert_eq!(
+            en.subject,
+            "Evaluation report: Spring \"survey\", version 2"
+        );
         assert!(en.text.contains("until Friday 12 March 2027, 18:00 (Europe/Paris):\nhttps://tutoring.example/reports/shared/abc?x=1&y=2\n"));
-        assert!(en.html.contains("href=\"https://tutoring.example/reports/shared/abc?x=1&amp;y=2\""));
+        assert!(
+            en.html
+                .contains("href=\"https://tutoring.example/reports/shared/abc?x=1&amp;y=2\"")
+        );
         assert!(en.html.contains("Hello Zoë &lt;b&gt;,") && !en.html.contains("<b>"));
-        assert_eq!(fr.subject, "Rapport d’évaluation : Spring \"survey\", version 2");
-        assert!(fr.text.contains("jusqu’au vendredi 12 mars 2027 à 18:00 (Europe/Paris)"));
+        assert_eq!(
+            fr.subject,
+            "Rapport d’évaluation : Spring \"survey\", version 2"
+        );
+        assert!(
+            fr.text
+                .contains("jusqu’au vendredi 12 mars 2027 à 18:00 (Europe/Paris)")
+        );
         assert!(fr.html.contains("<html lang=\"fr\">") && fr.html.contains("Lire le rapport"));
     }
 

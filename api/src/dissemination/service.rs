@@ -97,7 +97,10 @@ fn check_audience(problems: &mut Vec<Problem>, i: usize, a: &NewAudience, now: D
         return;
     }
     if a.recipients.is_empty() {
-        problems.push(Problem::field(at("recipients"), "give at least one address"));
+        problems.push(Problem::field(
+            at("recipients"),
+            "give at least one address",
+        ));
     } else if a.recipients.len() > MAX_RECIPIENTS {
         problems.push(Problem::field(
             at("recipients"),
@@ -175,7 +178,11 @@ pub async fn create(
             done_at: Set(None),
             ..Default::default()
         };
-        audiences.push(audience::Entity::insert(row).exec_with_returning(&txn).await?);
+        audiences.push(
+            audience::Entity::insert(row)
+                .exec_with_returning(&txn)
+                .await?,
+        );
     }
     txn.commit().await?;
     Ok((stored, audiences))

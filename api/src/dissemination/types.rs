@@ -29,11 +29,11 @@ pub enum AudienceKind {
     Tutors,
     /// The organisation's learners with an address, as they are when it is sent.
     Learners,
-    /// Addresses listed with the plan.
+    /// The programme's management: addresses listed with the plan.
     Management,
-    /// Addresses listed with the plan.
+    /// Its funders: addresses listed with the plan.
     Funders,
-    /// Addresses listed with the plan.
+    /// Anyone else: addresses listed with the plan.
     Outside,
 }
 
