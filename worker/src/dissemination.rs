@@ -24,8 +24,10 @@ use entities::{
 };
 use futures::StreamExt;
 use sea_orm::sea_query::{Expr, Func, OnConflict, Query};
+use sea_orm::sea_query::{ExprTrait as _, QueryStatementBuilder};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder,
 };
 use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
@@ -75,7 +77,7 @@ pub fn link_path(token: &str) -> String {
 
 /// When a link made at `at` for `audience` stops working.
 pub fn link_expiry(audience: &audience::Model, at: DateTime<Utc>) -> DateTime<Utc> {
-    at.max(audience.send_at) + Duration::days(i64::from(audience.link_lifetime_days))
+    Ord::max(at, audience.send_at) + Duration::days(i64::from(audience.link_lifetime_days))
 }
 
 /// Sends every audience due at `at` of the plans not cancelled, or of one
@@ -451,25 +453,51 @@ async fn email_audience(
         }
     }
 
-    // The email log says what became of each email, whoever sent it.
-    let keys: Vec<String> = owed.iter().map(|d| d.email_key.clone()).collect();
-    let mut unsettled = false;
-    for chunk in keys.chunks(500) {
-        let emails = email_message::Entity::find()
-            .filter(email_message::Column::Key.is_in(chunk.iter().cloned()))
-            .all(&ctx.db)
-            .await?;
-        for e in emails {
-            unsettled |= matches!(e.status, EmailStatus::Pending | EmailStatus::Deferred);
-            delivery::Entity::update_many()
-                .col_expr(delivery::Column::Status, Expr::value(e.status))
-                .col_expr(delivery::Column::Error, Expr::value(e.error))
-                .col_expr(delivery::Column::SentAt, Expr::value(e.sent_at))
-                .filter(delivery::Column::EmailKey.eq(e.key))
-                .exec(&ctx.db)
-                .await?;
-        }
-    }
+    // The email log says what became of each email, whoever sent it: one
+    // statement copies it onto the deliveries not settled before.
+    let logged = |column: email_message::Column| {
+        let select = Query::select()
+            .column(column)
+            .from(email_message::Entity)
+            .and_where(
+                Expr::col((email_message::Entity, email_message::Column::Key))
+                    .equals((delivery::Entity, delivery::Column::EmailKey)),
+            )
+            .to_owned();
+        Expr::SubQuery(None, Box::new(select.into_sub_query_statement()))
+    };
+    let has_log = Query::select()
+        .expr(Expr::val(1))
+        .from(email_message::Entity)
+        .and_where(
+            Expr::col((email_message::Entity, email_message::Column::Key))
+                .equals((delivery::Entity, delivery::Column::EmailKey)),
+        )
+        .to_owned();
+    delivery::Entity::update_many()
+        .col_expr(
+            delivery::Column::Status,
+            logged(email_message::Column::Status),
+        )
+        .col_expr(
+            delivery::Column::Error,
+            logged(email_message::Column::Error),
+        )
+        .col_expr(
+            delivery::Column::SentAt,
+            logged(email_message::Column::SentAt),
+        )
+        .filter(delivery::Column::AudienceId.eq(a.id))
+        .filter(delivery::Column::Status.is_in([EmailStatus::Pending, EmailStatus::Deferred]))
+        .filter(Expr::exists(has_log))
+        .exec(&ctx.db)
+        .await?;
+    let unsettled = delivery::Entity::find()
+        .filter(delivery::Column::AudienceId.eq(a.id))
+        .filter(delivery::Column::Status.is_in([EmailStatus::Pending, EmailStatus::Deferred]))
+        .count(&ctx.db)
+        .await?
+        > 0;
     if !unsettled {
         audience::Entity::update_many()
             .col_expr(audience::Column::DoneAt, Expr::value(Some(Utc::now())))
