@@ -43,7 +43,11 @@ fn visible_to(caller: &Caller) -> Condition {
             Condition::all()
                 .add(unknown)
                 .add(dead_letter::Column::CampaignId.is_null())
-                .add(dead_letter::Column::Kind.is_in(["reminder_sweep", "monitor_relations"])),
+                .add(dead_letter::Column::Kind.is_in([
+                    "reminder_sweep",
+                    "monitor_relations",
+                    "disseminate",
+                ])),
         )
 }
 

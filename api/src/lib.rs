@@ -8,6 +8,7 @@ pub mod dead_letters;
 pub mod demo;
 pub mod design;
 pub mod development;
+pub mod dissemination;
 pub mod error;
 pub mod evaluation;
 pub mod exports;

@@ -252,3 +252,77 @@ macro_rules! by_id_loader {
 
 by_id_loader!(RoleById => tutor_role);
 by_id_loader!(InterventionById => intervention);
+by_id_loader!(
+    /// A report link, by id.
+    ShareById => report_share
+);
+by_id_loader!(
+    /// A campaign report version, by id.
+    ReportById => report
+);
+
+/// Audiences of a dissemination plan, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AudiencesOf(pub i64);
+
+impl Loader<AudiencesOf> for DbLoader {
+    type Value = Vec<entities::dissemination_audience::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[AudiencesOf]) -> LoadResult<AudiencesOf, Self::Value> {
+        use entities::dissemination_audience as audience;
+        let rows = audience::Entity::find()
+            .filter(audience::Column::PlanId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(audience::Column::Position)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        let mut out: HashMap<AudiencesOf, Self::Value> = HashMap::new();
+        for row in rows {
+            out.entry(AudiencesOf(row.plan_id)).or_default().push(row);
+        }
+        Ok(out)
+    }
+}
+
+/// Deliveries of a dissemination plan by status, and how many were opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DeliveriesOf(pub i64);
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeliveryTally {
+    pub by_status: HashMap<entities::EmailStatus, u64>,
+    pub opened: u64,
+}
+
+impl Loader<DeliveriesOf> for DbLoader {
+    type Value = DeliveryTally;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[DeliveriesOf]) -> LoadResult<DeliveriesOf, Self::Value> {
+        use entities::dissemination_delivery as delivery;
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let rows: Vec<(i64, entities::EmailStatus, i64, Option<i64>)> = delivery::Entity::find()
+            .select_only()
+            .column(delivery::Column::PlanId)
+            .column(delivery::Column::Status)
+            .column_as(delivery::Column::Id.count(), "n")
+            .column_as(delivery::Column::FirstOpenedAt.count(), "opened")
+            .filter(delivery::Column::PlanId.is_in(ids))
+            .group_by(delivery::Column::PlanId)
+            .group_by(delivery::Column::Status)
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        let mut out: HashMap<DeliveriesOf, DeliveryTally> = HashMap::new();
+        for (plan, status, n, opened) in rows {
+            let tally = out.entry(DeliveriesOf(plan)).or_default();
+            tally
+                .by_status
+                .insert(status, u64::try_from(n).unwrap_or(0));
+            tally.opened += opened.and_then(|o| u64::try_from(o).ok()).unwrap_or(0);
+        }
+        Ok(out)
+    }
+}

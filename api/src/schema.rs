@@ -17,6 +17,8 @@ use crate::dead_letters::{DeadLetterMutation, DeadLetterQuery};
 use crate::design::types::Programme;
 use crate::design::{DesignMutation, DesignQuery};
 use crate::development::{DevelopmentMutation, DevelopmentQuery};
+use crate::dissemination::types::DisseminationPlan;
+use crate::dissemination::{DisseminationMutation, DisseminationQuery};
 use crate::error::ApiError;
 use crate::evaluation::{EvaluationMutation, EvaluationQuery};
 use crate::questionnaires::types::{Item, Questionnaire};
@@ -42,6 +44,7 @@ pub enum Node {
     Item(Item),
     Matching(Matching),
     Interview(Interview),
+    DisseminationPlan(DisseminationPlan),
 }
 
 #[derive(Default)]
@@ -142,6 +145,15 @@ impl NodeQuery {
                     Err(e) => return Err(e.into()),
                 }
             }
+            "DisseminationPlan" => {
+                caller.require(MANAGERS)?;
+                entities::dissemination_plan::Entity::find_by_id(id)
+                    .filter(entities::dissemination_plan::Column::OrganisationId.eq(org))
+                    .one(db)
+                    .await
+                    .map_err(ApiError::from)?
+                    .map(|m| Node::DisseminationPlan(DisseminationPlan(m)))
+            }
             _ => None,
         };
         Ok(node)
@@ -160,6 +172,7 @@ pub struct Query(
     DevelopmentQuery,
     RunningQuery,
     EvaluationQuery,
+    DisseminationQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -174,6 +187,7 @@ pub struct Mutation(
     DevelopmentMutation,
     RunningMutation,
     EvaluationMutation,
+    DisseminationMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -47,6 +47,19 @@ pub fn number(problems: &mut Vec<Problem>, field: &str, value: f64, lo: f64, hi:
     }
 }
 
+/// A language tag such as `en`, `fr` or `pt-BR`.
+pub fn language(problems: &mut Vec<Problem>, field: &str, value: &str) {
+    let mut parts = value.split('-');
+    let primary = parts.next().unwrap_or_default();
+    let ok = (2..=3).contains(&primary.len())
+        && primary.chars().all(|c| c.is_ascii_lowercase())
+        && parts
+            .all(|r| (2..=8).contains(&r.len()) && r.chars().all(|c| c.is_ascii_alphanumeric()));
+    if !ok {
+        problems.push(Problem::field(field, "use a language tag such as en or fr"));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

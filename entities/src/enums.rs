@@ -409,3 +409,63 @@ pub enum RecommendationStatus {
     Accepted,
     Rejected,
 }
+
+/// Which kind of report a dissemination plan sends.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+pub enum ReportKind {
+    /// A version of a campaign's report (`report`).
+    Campaign,
+}
+
+/// Who an audience of a dissemination plan is.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+pub enum AudienceKind {
+    /// The organisation's coordinators (its admins when it has none).
+    Coordinators,
+    /// The organisation's tutors with an address, when it is sent.
+    Tutors,
+    /// The organisation's learners with an address, when it is sent.
+    Learners,
+    /// Addresses given with the plan.
+    Management,
+    Funders,
+    Outside,
+}
+
+impl AudienceKind {
+    /// Whether the members are addresses given with the plan, rather than
+    /// people of the organisation.
+    pub fn is_address_list(self) -> bool {
+        matches!(self, Self::Management | Self::Funders | Self::Outside)
+    }
+}
+
+/// How an audience gets its report.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+pub enum DisseminationChannel {
+    /// Each member gets an email with a personal link that expires.
+    EmailLink,
+    /// One link that expires, made on the date for a coordinator to post.
+    PublicLink,
+}

@@ -20,6 +20,7 @@ mod m20261204_000015_reminder_policy;
 mod m20261204_000016_claims_and_clocks;
 mod m20261204_000017_dead_letters;
 mod m20261204_000018_evaluation;
+mod m20261204_000019_dissemination;
 mod m20261204_000020_interviews;
 
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000016_claims_and_clocks::Migration),
             Box::new(m20261204_000017_dead_letters::Migration),
             Box::new(m20261204_000018_evaluation::Migration),
+            Box::new(m20261204_000019_dissemination::Migration),
             Box::new(m20261204_000020_interviews::Migration),
         ]
     }

@@ -9,6 +9,7 @@ mod delivery;
 mod demo_statistics;
 mod design;
 mod development;
+mod dissemination;
 mod evaluation_loop;
 mod exports;
 mod fixtures;

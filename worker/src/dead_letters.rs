@@ -110,6 +110,18 @@ async fn target(db: &DatabaseConnection, job: &Job) -> (Option<i64>, Option<i64>
         Job::MonitorRelations {
             organisation_id, ..
         } => (*organisation_id, None),
-        Job::ReminderSweep { .. } => (None, None),
+        Job::Disseminate {
+            plan_id: Some(plan_id),
+            ..
+        } => {
+            let organisation = entities::dissemination_plan::Entity::find_by_id(*plan_id)
+                .one(db)
+                .await
+                .ok()
+                .flatten()
+                .map(|p| p.organisation_id);
+            (organisation, None)
+        }
+        Job::ReminderSweep { .. } | Job::Disseminate { plan_id: None, .. } => (None, None),
     }
 }

@@ -14,7 +14,10 @@ use entities::{
     person, user_account,
 };
 use sea_orm::sea_query::Query;
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    QuerySelect,
+};
 
 use crate::delivery::{Claimed, Sent, send_claimed_all};
 use crate::jobs::{Context, JobError};
@@ -138,7 +141,7 @@ pub async fn escalate(
         emails.push(claimed(campaign, key, &tutor.name, address, letter));
     }
     if !without_tutor.is_empty() && !quiet_now("UTC") {
-        for user in coordinators(ctx, campaign.organisation_id).await? {
+        for user in coordinators(&ctx.db, campaign.organisation_id).await? {
             let letter = Escalation {
                 lang: Lang::En,
                 name: &user.display_name,
@@ -163,10 +166,10 @@ pub async fn escalate(
 }
 
 /// The organisation's coordinators, or its admins when it has none.
-async fn coordinators(
-    ctx: &Context,
+pub async fn coordinators(
+    db: &impl ConnectionTrait,
     organisation_id: i64,
-) -> Result<Vec<user_account::Model>, JobError> {
+) -> Result<Vec<user_account::Model>, DbErr> {
     for role in [Role::Coordinator, Role::Admin] {
         let members = Query::select()
             .column(membership::Column::UserId)
@@ -176,7 +179,7 @@ async fn coordinators(
             .to_owned();
         let users = user_account::Entity::find()
             .filter(user_account::Column::Id.in_subquery(members))
-            .all(&ctx.db)
+            .all(db)
             .await?;
         if !users.is_empty() {
             return Ok(users);

@@ -26,6 +26,7 @@ use crate::accumulate::{Accumulator, Definition, fold, results_from};
 use crate::db::begin_write;
 use crate::dead_letters;
 use crate::delivery;
+use crate::dissemination;
 use crate::mail::Mailer;
 use crate::monitoring;
 use crate::report::{ReportData, recommend, render_html};
@@ -59,6 +60,13 @@ pub enum Job {
         #[serde(default)]
         organisation_id: Option<i64>,
     },
+    /// Sends the audiences of dissemination plans due at `at` (of one plan,
+    /// or of all).
+    Disseminate {
+        at: DateTime<Utc>,
+        #[serde(default)]
+        plan_id: Option<i64>,
+    },
 }
 
 impl Job {
@@ -71,6 +79,7 @@ impl Job {
             Self::GenerateProgrammeReport(_) => "generate_programme_report",
             Self::RunMatching { .. } => "run_matching",
             Self::MonitorRelations { .. } => "monitor_relations",
+            Self::Disseminate { .. } => "disseminate",
         }
     }
 }
@@ -297,6 +306,11 @@ async fn run(ctx: &Context, job: &Job) -> Result<serde_json::Value, JobError> {
             at,
             organisation_id,
         } => json(monitoring::monitor(ctx, *at, *organisation_id).await?),
+        Job::Disseminate { at, plan_id } => {
+            // Late, it sends what is due now, as a sweep does.
+            let at = (*at).max(Utc::now());
+            json(dissemination::disseminate(ctx, *plan_id, at).await?)
+        }
     })
 }
 
@@ -870,10 +884,19 @@ pub async fn run_workers(
         }),
     };
 
-    let clock = tokio::spawn(reminder_clock(
+    let clock = tokio::spawn(periodic_clock(
         db.clone(),
         queue.clone(),
+        SWEEP_CLOCK,
         schedule.sweep_every,
+        |at| Job::ReminderSweep { at },
+    ));
+    let dissemination = tokio::spawn(periodic_clock(
+        db.clone(),
+        queue.clone(),
+        DISSEMINATION_CLOCK,
+        schedule.sweep_every,
+        |at| Job::Disseminate { at, plan_id: None },
     ));
     let nightly = tokio::spawn(monitor_clock(db, queue, schedule.monitor_hour_utc));
     let result = monitor
@@ -891,6 +914,7 @@ pub async fn run_workers(
         })
         .await;
     clock.abort();
+    dissemination.abort();
     nightly.abort();
     result?;
     Ok(())
@@ -899,13 +923,22 @@ pub async fn run_workers(
 /// Clock names, as recorded with the slots they fired.
 const SWEEP_CLOCK: &str = "reminder_sweep";
 const MONITOR_CLOCK: &str = "monitor_relations";
+/// The clock that sends dissemination plans on their dates.
+pub const DISSEMINATION_CLOCK: &str = "disseminate";
 
-/// Enqueues one reminder sweep per slot of `every` (slots start at
-/// multiples of `every` since the epoch), however many workers run: each
-/// worker's clock ticks, and the first to take the slot enqueues. After
-/// downtime a worker sweeps once on start, not once per missed slot. A zero
-/// period turns the clock off: sweeps then come only when asked for.
-async fn reminder_clock(db: DatabaseConnection, queue: JobQueue, every: Duration) {
+/// Enqueues one job of `clock` (a reminder sweep, a dissemination run)
+/// per slot of `every` (slots start at multiples of `every` since the
+/// epoch), however many workers run: each worker's clock ticks, and the
+/// first to take the slot enqueues. After downtime a worker fires once on
+/// start, not once per missed slot. A zero period turns the clock off: its
+/// jobs then come only when asked for.
+async fn periodic_clock(
+    db: DatabaseConnection,
+    queue: JobQueue,
+    clock: &'static str,
+    every: Duration,
+    job: fn(DateTime<Utc>) -> Job,
+) {
     let Ok(period) = chrono::Duration::from_std(every) else {
         return;
     };
@@ -916,15 +949,14 @@ async fn reminder_clock(db: DatabaseConnection, queue: JobQueue, every: Duration
         let step = period.num_milliseconds().max(1);
         DateTime::from_timestamp_millis(t.timestamp_millis().div_euclid(step) * step).unwrap_or(t)
     };
-    let job = |now| Job::ReminderSweep { at: now };
     let current = slot_of(Utc::now());
-    if missed_since_last(&db, SWEEP_CLOCK, current).await {
-        fire(&db, &queue, SWEEP_CLOCK, (current, current + period), job).await;
+    if missed_since_last(&db, clock, current).await {
+        fire(&db, &queue, clock, (current, current + period), job).await;
     }
     loop {
         let next = slot_of(Utc::now()) + period;
         sleep_until(next).await;
-        fire(&db, &queue, SWEEP_CLOCK, (next, next + period), job).await;
+        fire(&db, &queue, clock, (next, next + period), job).await;
     }
 }
 

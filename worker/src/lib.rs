@@ -8,6 +8,7 @@ pub mod dead_letters;
 pub mod delivery;
 pub mod design;
 pub mod disclosure;
+pub mod dissemination;
 pub mod escalation;
 pub mod export;
 pub mod grid;

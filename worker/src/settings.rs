@@ -40,8 +40,8 @@ pub struct Settings {
     /// worker silent for three of these is taken for dead, and the jobs it
     /// held go back to the queue for the others.
     pub job_heartbeat_secs: u64,
-    /// How often the reminder sweep runs, in seconds; 0 runs it only when
-    /// asked for.
+    /// How often the reminder sweep, and the sending of dissemination
+    /// plans due, run, in seconds; 0 runs them only when asked for.
     pub sweep_interval_secs: u64,
     /// Hour of the day (UTC, 0–23) at which tutorial relations are checked
     /// against the guide's standards and coordinators get their digest.

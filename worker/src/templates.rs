@@ -276,6 +276,76 @@ impl Escalation<'_> {
     }
 }
 
+/// An email that brings one member of a dissemination plan's audience a
+/// report, through a personal link that expires.
+pub struct ReportLinkEmail<'a> {
+    pub lang: Lang,
+    pub name: &'a str,
+    /// The report's title, e.g. "Autumn check-in, version 2".
+    pub report: &'a str,
+    pub link: &'a str,
+    pub expires_at: DateTime<Utc>,
+    /// IANA name of the recipient's time zone; UTC when unknown.
+    pub time_zone: &'a str,
+}
+
+impl ReportLinkEmail<'_> {
+    pub fn render(&self) -> Rendered {
+        let until = local_time(self.expires_at, self.time_zone, self.lang);
+        let (subject, greeting, lead, valid, button, personal) = match self.lang {
+            Lang::En => (
+                format!("Evaluation report: {}", self.report),
+                "Hello",
+                format!(
+                    "The evaluation report \"{}\" of our tutorial programme is ready for you.",
+                    self.report
+                ),
+                format!("Your link opens it until {until}:"),
+                "Read the report",
+                "The link is personal: do not forward it.",
+            ),
+            Lang::Fr => (
+                format!("Rapport d’évaluation : {}", self.report),
+                "Bonjour",
+                format!(
+                    "Le rapport d’évaluation « {} » de notre programme de tutorat est à votre disposition.",
+                    self.report
+                ),
+                format!("Votre lien l’ouvre jusqu’au {until} :"),
+                "Lire le rapport",
+                "Ce lien vous est personnel : ne le transférez pas.",
+            ),
+        };
+        let text = format!(
+            "{greeting} {},\n\n{lead}\n\n{valid}\n{}\n\n{personal}\n",
+            self.name, self.link
+        );
+        let html = format!(
+            "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width\"><title>{title}</title></head>\
+             <body style=\"font-family:system-ui,sans-serif;line-height:1.5;color:#1a1a1a;max-width:36em\">\n\
+             <p>{greeting} {name},</p>\n<p>{lead}</p>\n<p>{valid}</p>\n\
+             <p><a href=\"{link}\" style=\"display:inline-block;padding:.6em 1.2em;background:#1d4ed8;color:#fff;\
+             border-radius:.3em;text-decoration:none;font-weight:600\">{button}</a></p>\n\
+             <p style=\"font-size:.9em\">{personal}</p>\n</body></html>\n",
+            lang = match self.lang {
+                Lang::En => "en",
+                Lang::Fr => "fr",
+            },
+            title = escape(&subject),
+            name = escape(self.name),
+            lead = escape(&lead),
+            valid = escape(&valid),
+            link = escape(self.link),
+        );
+        Rendered {
+            subject,
+            text,
+            html,
+        }
+    }
+}
+
 /// `at` as read in `time_zone`, written out in `lang`, with the zone named:
 /// "Friday 12 March 2027, 18:00 (Europe/Paris)". An unknown zone reads as UTC.
 pub fn local_time(at: DateTime<Utc>, time_zone: &str, lang: Lang) -> String {
@@ -415,6 +485,41 @@ mod tests {
         assert!(fr.text.contains("avant le vendredi 12 mars 2027 à 18:00"));
         assert!(fr.html.contains("<html lang=\"fr\">"));
         assert!(fr.html.contains("Répondre au questionnaire"));
+    }
+
+    #[test]
+    fn a_report_link_says_until_when_it_opens_in_the_readers_language() {
+        let letter = |lang| ReportLinkEmail {
+            lang,
+            name: "Zoë <b>",
+            report: "Spring \"survey\", version 2",
+            link: "https://tutoring.example/reports/shared/abc?x=1&y=2",
+            expires_at: Utc.with_ymd_and_hms(2027, 3, 12, 17, 0, 0).unwrap(),
+            time_zone: "Europe/Paris",
+        };
+
+        let en = letter(Lang::En).render();
+        let fr = letter(Lang::Fr).render();
+
+        assert_eq!(
+            en.subject,
+            "Evaluation report: Spring \"survey\", version 2"
+        );
+        assert!(en.text.contains("until Friday 12 March 2027, 18:00 (Europe/Paris):\nhttps://tutoring.example/reports/shared/abc?x=1&y=2\n"));
+        assert!(
+            en.html
+                .contains("href=\"https://tutoring.example/reports/shared/abc?x=1&amp;y=2\"")
+        );
+        assert!(en.html.contains("Hello Zoë &lt;b&gt;,") && !en.html.contains("<b>"));
+        assert_eq!(
+            fr.subject,
+            "Rapport d’évaluation : Spring \"survey\", version 2"
+        );
+        assert!(
+            fr.text
+                .contains("jusqu’au vendredi 12 mars 2027 à 18:00 (Europe/Paris)")
+        );
+        assert!(fr.html.contains("<html lang=\"fr\">") && fr.html.contains("Lire le rapport"));
     }
 
     #[test]

@@ -48,6 +48,13 @@ pub fn unsubscribe_token(key: &TokenKey, invitation_id: i64, nonce: &str) -> Str
     )
 }
 
+/// The token of a personal or public report link of a dissemination plan:
+/// derived from the link's nonce, so an email sent again carries the same
+/// link, and apart from every invitation's token.
+pub fn report_link_token(key: &TokenKey, nonce: &str) -> String {
+    key.token(&format!("report-link:{nonce}"))
+}
+
 /// Hex SHA-256 of a token, the form in which tokens are stored and looked up.
 pub fn hash_token(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))

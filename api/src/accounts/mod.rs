@@ -258,21 +258,7 @@ fn check_person(i: usize, p: &PersonInput, problems: &mut Vec<Problem>) {
     {
         problems.push(Problem::field(at("email"), "is not an email address"));
     }
-    // A language tag such as `en`, `fr` or `pt-BR`.
-    let language_ok = {
-        let mut parts = p.language.split('-');
-        let primary = parts.next().unwrap_or_default();
-        (2..=3).contains(&primary.len())
-            && primary.chars().all(|c| c.is_ascii_lowercase())
-            && parts
-                .all(|r| (2..=8).contains(&r.len()) && r.chars().all(|c| c.is_ascii_alphanumeric()))
-    };
-    if !language_ok {
-        problems.push(Problem::field(
-            at("language"),
-            "use a language tag such as en or fr",
-        ));
-    }
+    crate::validate::language(problems, &at("language"), &p.language);
     // A name of the IANA time zone database, spelt as it spells it.
     let zone_ok = p.time_zone.parse::<chrono_tz::Tz>().is_ok();
     if !zone_ok {

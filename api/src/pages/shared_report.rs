@@ -1,4 +1,5 @@
-//! A report opened through a shared link.
+//! A report opened through a shared link, or through the personal link of
+//! a dissemination plan's email.
 
 use chrono::Utc;
 use poem::http::StatusCode;
@@ -8,6 +9,7 @@ use tracing::warn;
 
 use super::{browser_lang, failure, html, notice};
 use crate::campaigns::shares::{self, Opened};
+use crate::dissemination;
 use crate::state::AppState;
 
 /// GET: the report, counted as an opening.
@@ -25,7 +27,13 @@ pub async fn peek(req: &Request, Path(token): Path<String>, state: Data<&AppStat
 async fn page(req: &Request, token: &str, state: &AppState, counted: bool) -> Response {
     let lang = browser_lang(req);
     let t = lang.texts();
-    match shares::open(&state.db, token, Utc::now(), counted).await {
+    let now = Utc::now();
+    // A shared link, or else the personal link of a dissemination plan.
+    let opened = match shares::open(&state.db, token, now, counted).await {
+        Ok(Opened::Unknown) => dissemination::service::open(&state.db, token, now, counted).await,
+        other => other,
+    };
+    match opened {
         Ok(Opened::Report(page)) => html(StatusCode::OK, page),
         Ok(Opened::Expired) => notice(
             StatusCode::GONE,

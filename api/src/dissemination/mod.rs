@@ -1,0 +1,207 @@
+//! Dissemination plans: who gets which report version, how and when. The
+//! worker sends each audience on its date (see `worker::dissemination`);
+//! coordinators follow who received and opened it.
+
+pub mod service;
+pub mod types;
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entities::dissemination_plan as plan;
+use worker::Job;
+use worker::dissemination::Recipient;
+
+use crate::auth::MANAGERS;
+use crate::error::ApiError;
+use crate::ids;
+use crate::pagination::{Page, id_page};
+use crate::state::ContextExt;
+use types::{AudienceKind, DisseminationChannel, DisseminationPlan};
+
+#[derive(Default)]
+pub struct DisseminationQuery;
+
+#[Object]
+impl DisseminationQuery {
+    /// Dissemination plans of the caller's organisation, newest first.
+    /// Coordinators only.
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    async fn dissemination_plans(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<DisseminationPlan>> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let caller = ctx.caller_in(MANAGERS)?;
+        let query =
+            plan::Entity::find().filter(plan::Column::OrganisationId.eq(caller.organisation_id));
+        Ok(id_page(
+            &ctx.state().db,
+            query,
+            (plan::Column::Id, sea_orm::Order::Desc),
+            (first, after),
+            |p| p.id,
+            DisseminationPlan,
+        )
+        .await?)
+    }
+}
+
+/// An address outside the organisation's people.
+#[derive(InputObject)]
+pub struct RecipientInput {
+    pub name: String,
+    pub email: String,
+}
+
+/// One audience of a plan.
+#[derive(InputObject)]
+pub struct DisseminationAudienceInput {
+    pub kind: AudienceKind,
+    pub channel: DisseminationChannel,
+    /// When the audience gets the report; the worker sends it on the
+    /// first run at or after this time.
+    pub send_at: DateTime<Utc>,
+    /// Days each link works after it is sent, from 1 to 365.
+    pub link_lifetime_days: i32,
+    /// Language of the emails to listed addresses; the organisation's
+    /// people get theirs.
+    #[graphql(default_with = "String::from(\"en\")")]
+    pub language: String,
+    /// For `MANAGEMENT`, `FUNDERS` and `OUTSIDE` by `EMAIL_LINK`: the
+    /// addresses, at most 1,000. Empty for the other audiences.
+    #[graphql(default)]
+    pub recipients: Vec<RecipientInput>,
+}
+
+#[derive(InputObject)]
+pub struct CreateDisseminationPlanInput {
+    pub name: String,
+    /// The report version to send.
+    pub report_id: ID,
+    /// At least one, at most 20.
+    pub audiences: Vec<DisseminationAudienceInput>,
+}
+
+#[derive(InputObject)]
+pub struct DisseminationPlanInput {
+    pub plan_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct DisseminationPlanPayload {
+    pub plan: DisseminationPlan,
+}
+
+#[derive(Default)]
+pub struct DisseminationMutation;
+
+#[Object]
+impl DisseminationMutation {
+    /// Plans who gets a report version, how and when. Every problem with
+    /// the input is reported at once, named after its field.
+    /// Coordinators only.
+    async fn create_dissemination_plan(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateDisseminationPlanInput,
+    ) -> Result<DisseminationPlanPayload> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        let report_id = ids::decode(&input.report_id, "Report").map_err(|_| {
+            ApiError::invalid(vec![crate::error::Problem::field(
+                "reportId",
+                "is not the id of a report",
+            )])
+        })?;
+        let new = service::NewPlan {
+            name: input.name,
+            report_id,
+            audiences: input
+                .audiences
+                .into_iter()
+                .map(|a| service::NewAudience {
+                    kind: a.kind.into(),
+                    channel: a.channel.into(),
+                    send_at: a.send_at,
+                    link_lifetime_days: a.link_lifetime_days,
+                    language: a.language,
+                    recipients: a
+                        .recipients
+                        .into_iter()
+                        .map(|r| Recipient {
+                            name: r.name,
+                            email: r.email,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        };
+        let (created, _) = service::create(
+            &ctx.state().db,
+            caller.organisation_id,
+            Some(caller.user_id),
+            new,
+            Utc::now(),
+        )
+        .await?;
+        Ok(DisseminationPlanPayload {
+            plan: DisseminationPlan(created),
+        })
+    }
+
+    /// Calls a plan off before it sends anything; once it has started,
+    /// CONFLICT. Coordinators only.
+    async fn cancel_dissemination_plan(
+        &self,
+        ctx: &Context<'_>,
+        input: DisseminationPlanInput,
+    ) -> Result<DisseminationPlanPayload> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        let id = ids::decode(&input.plan_id, "DisseminationPlan")?;
+        let cancelled =
+            service::cancel(&ctx.state().db, caller.organisation_id, id, Utc::now()).await?;
+        Ok(DisseminationPlanPayload {
+            plan: DisseminationPlan(cancelled),
+        })
+    }
+
+    /// Sends every audience of a plan not sent yet now, rather than on its
+    /// date. Coordinators only.
+    async fn send_dissemination_plan_now(
+        &self,
+        ctx: &Context<'_>,
+        input: DisseminationPlanInput,
+    ) -> Result<DisseminationPlanPayload> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        let id = ids::decode(&input.plan_id, "DisseminationPlan")?;
+        let state = ctx.state();
+        let now = Utc::now();
+        let found = service::bring_forward(&state.db, caller.organisation_id, id, now).await?;
+        state
+            .enqueue(Job::Disseminate {
+                at: now,
+                plan_id: Some(id),
+            })
+            .await?;
+        Ok(DisseminationPlanPayload {
+            plan: DisseminationPlan(found),
+        })
+    }
+
+    /// Ends every link a plan has given out, personal and public, now.
+    /// Coordinators only.
+    async fn revoke_dissemination_links(
+        &self,
+        ctx: &Context<'_>,
+        input: DisseminationPlanInput,
+    ) -> Result<DisseminationPlanPayload> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        let id = ids::decode(&input.plan_id, "DisseminationPlan")?;
+        let found =
+            service::revoke_links(&ctx.state().db, caller.organisation_id, id, Utc::now()).await?;
+        Ok(DisseminationPlanPayload {
+            plan: DisseminationPlan(found),
+        })
+    }
+}
