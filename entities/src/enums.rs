@@ -422,6 +422,8 @@ pub enum RecommendationStatus {
 pub enum ReportKind {
     /// A version of a campaign's report (`report`).
     Campaign,
+    /// A version of a programme's report (`programme_report`).
+    Programme,
 }
 
 /// Who an audience of a dissemination plan is.

@@ -324,3 +324,89 @@ async fn coordinators_edit_and_decide_recommendations_of_their_organisation_only
     assert_eq!(stored["evidence"]["subject"], "sessions");
     app.stop().await
 }
+
+#[tokio::test]
+async fn the_demo_programme_report_reaches_each_audience_member_once_on_the_plan_date()
+-> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let (demo, token) = demo_admin(&app).await?;
+    let programme = json!({ "p": api::ids::encode("Programme", demo.programme_id) });
+    let data = app.ok(REPORT, programme, Some(&token)).await?;
+    let report = data["programmeReports"]["edges"][0]["node"]["id"].clone();
+    let create = r#"mutation($input: CreateDisseminationPlanInput!) {
+        createDisseminationPlan(input: $input) { plan { id status programmeReport { version } } } }"#;
+    let send_at = chrono::Utc::now() + chrono::Duration::hours(1);
+    let audience = |kind: &str, channel: &str, recipients: Value| {
+        json!({ "kind": kind, "channel": channel, "sendAt": send_at.to_rfc3339(),
+                "linkLifetimeDays": 14, "recipients": recipients })
+    };
+    // A programme report is not posted as one public link.
+    let public = json!({ "input": { "name": "Board", "reportId": report,
+        "audiences": [audience("MANAGEMENT", "PUBLIC_LINK", json!([]))] } });
+    let body = app.post(create, public, Some(&token)).await?;
+    assert_eq!(
+        body["errors"][0]["extensions"]["problems"][0]["field"],
+        "audiences[0].channel"
+    );
+
+    let input = json!({ "input": { "name": "Term report", "reportId": report,
+        "audiences": [
+            audience("COORDINATORS", "EMAIL_LINK", json!([])),
+            audience("FUNDERS", "EMAIL_LINK", json!([
+                { "name": "Regional fund", "email": "grants@fund.example" },
+                { "name": "City", "email": "education@city.example" }])),
+        ] } });
+    let created = app.ok(create, input, Some(&token)).await?;
+    let plan = &created["createDisseminationPlan"]["plan"];
+    assert_eq!(plan["programmeReport"]["version"], 1);
+
+    let ctx = worker::Context::new(
+        &app.env.settings,
+        app.state.db.clone(),
+        app.state.tokens.clone(),
+    )?;
+    let early =
+        worker::dissemination::disseminate(&ctx, None, send_at - chrono::Duration::minutes(1))
+            .await?;
+    assert_eq!(early.sent, 0);
+    let sent = worker::dissemination::disseminate(&ctx, None, send_at).await?;
+    let again =
+        worker::dissemination::disseminate(&ctx, None, send_at + chrono::Duration::minutes(5))
+            .await?;
+    assert_eq!((sent.sent, again.sent), (3, 0));
+    // The demo's check-in invitations go to the same server: only the
+    // emails with a report link are the plan's.
+    let reports: Vec<_> = app
+        .mail
+        .messages()
+        .into_iter()
+        .filter(|m| m.body().contains("/reports/shared/"))
+        .collect();
+    let mut to: Vec<String> = reports
+        .iter()
+        .flat_map(|m| m.recipients.clone())
+        .map(|r| r.trim_matches(['<', '>']).to_owned())
+        .collect();
+    to.sort();
+    assert_eq!(
+        to,
+        [
+            api::demo::ADMIN_EMAIL,
+            "education@city.example",
+            "grants@fund.example"
+        ]
+    );
+    // Each personal link opens the programme report's page.
+    for message in &reports {
+        let body = message.body();
+        let start = body.find("/reports/shared/").expect("a report link");
+        let path: String = body[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || "/-_".contains(*c))
+            .collect();
+        let page = app.http().get(format!("{}{path}", app.url)).send().await?;
+        assert_eq!(page.status(), reqwest::StatusCode::OK);
+        assert!(page.text().await?.contains("Criterion scores out of 100"));
+    }
+    app.stop().await
+}

@@ -141,6 +141,27 @@ async fn target(ctx: &Context, plan: &plan::Model) -> Result<Option<Target>, Job
                 title: format!("{campaign}, version {}", report.version),
             }))
         }
+        ReportKind::Programme => {
+            let Some(report) = entities::programme_report::Entity::find_by_id(plan.report_id)
+                .filter(entities::programme_report::Column::OrganisationId.eq(plan.organisation_id))
+                .one(&ctx.db)
+                .await?
+            else {
+                return Ok(None);
+            };
+            let programme = entities::programme::Entity::find_by_id(report.programme_id)
+                .one(&ctx.db)
+                .await?
+                .map(|p| p.name)
+                .unwrap_or_default();
+            Ok(Some(Target {
+                report_id: report.id,
+                title: format!(
+                    "{programme}, {} to {}, version {}",
+                    report.period_from, report.period_to, report.version
+                ),
+            }))
+        }
     }
 }
 

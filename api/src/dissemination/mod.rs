@@ -108,14 +108,20 @@ impl DisseminationMutation {
         input: CreateDisseminationPlanInput,
     ) -> Result<DisseminationPlanPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
-        let report_id = ids::decode(&input.report_id, "Report").map_err(|_| {
+        let not_a_report = || {
             ApiError::invalid(vec![crate::error::Problem::field(
                 "reportId",
                 "is not the id of a report",
             )])
-        })?;
+        };
+        let (report_kind, report_id) = match ids::decode_any(&input.report_id) {
+            Ok((kind, id)) if kind == "Report" => (entities::ReportKind::Campaign, id),
+            Ok((kind, id)) if kind == "ProgrammeReport" => (entities::ReportKind::Programme, id),
+            _ => return Err(not_a_report().into()),
+        };
         let new = service::NewPlan {
             name: input.name,
+            report_kind,
             report_id,
             audiences: input
                 .audiences

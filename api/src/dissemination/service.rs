@@ -31,6 +31,7 @@ pub const AHEAD_DAYS: i64 = 2 * 365;
 /// A plan as asked for, before it is checked.
 pub struct NewPlan {
     pub name: String,
+    pub report_kind: ReportKind,
     pub report_id: i64,
     pub audiences: Vec<NewAudience>,
 }
@@ -126,11 +127,29 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> ApiResult<(plan::Model, Vec<audience::Model>)> {
     let mut problems = check(&new, now);
-    let report = report::Entity::find_by_id(new.report_id)
-        .filter(report::Column::OrganisationId.eq(organisation_id))
-        .one(db)
-        .await?;
-    if report.is_none() {
+    let found = match new.report_kind {
+        ReportKind::Campaign => report::Entity::find_by_id(new.report_id)
+            .filter(report::Column::OrganisationId.eq(organisation_id))
+            .one(db)
+            .await?
+            .is_some(),
+        ReportKind::Programme => entities::programme_report::Entity::find_by_id(new.report_id)
+            .filter(entities::programme_report::Column::OrganisationId.eq(organisation_id))
+            .one(db)
+            .await?
+            .is_some(),
+    };
+    if new.report_kind == ReportKind::Programme {
+        for (i, a) in new.audiences.iter().enumerate() {
+            if a.channel == DisseminationChannel::PublicLink {
+                problems.push(Problem::field(
+                    format!("audiences[{i}].channel"),
+                    "a programme report goes by personal links only",
+                ));
+            }
+        }
+    }
+    if !found {
         problems.insert(
             0,
             Problem::field("reportId", "is not a report of your organisation"),
@@ -144,7 +163,7 @@ pub async fn create(
     let stored = plan::Entity::insert(plan::ActiveModel {
         organisation_id: Set(organisation_id),
         name: Set(new.name.trim().to_owned()),
-        report_kind: Set(ReportKind::Campaign),
+        report_kind: Set(new.report_kind),
         report_id: Set(new.report_id),
         created_by: Set(created_by),
         created_at: Set(now),
@@ -319,6 +338,11 @@ pub async fn open(
             .one(db)
             .await?
             .map(|r| r.html),
+        ReportKind::Programme => entities::programme_report::Entity::find_by_id(p.report_id)
+            .filter(entities::programme_report::Column::OrganisationId.eq(p.organisation_id))
+            .one(db)
+            .await?
+            .map(|r| r.html),
     };
     let Some(html) = html else {
         return Ok(Opened::Unknown);
@@ -374,6 +398,7 @@ mod tests {
     #[test]
     fn a_plan_of_people_and_a_public_link_is_accepted() {
         let new = NewPlan {
+            report_kind: ReportKind::Campaign,
             name: "Autumn results".into(),
             report_id: 1,
             audiences: vec![
@@ -409,6 +434,7 @@ mod tests {
         ];
         let empty_list = audience(AudienceKind::Management, DisseminationChannel::EmailLink);
         let new = NewPlan {
+            report_kind: ReportKind::Campaign,
             name: "".into(),
             report_id: 1,
             audiences: vec![past, listed, empty_list],
@@ -433,6 +459,7 @@ mod tests {
     #[test]
     fn a_plan_needs_an_audience() {
         let new = NewPlan {
+            report_kind: ReportKind::Campaign,
             name: "Nobody".into(),
             report_id: 1,
             audiences: Vec::new(),

@@ -75,12 +75,30 @@ impl DisseminationPlan {
     async fn name(&self) -> &str {
         &self.0.name
     }
-    /// The report version sent.
+    /// The campaign report version sent, if the plan sends one.
     async fn report(&self, ctx: &Context<'_>) -> Result<Option<Report>> {
+        if self.0.report_kind != entities::ReportKind::Campaign {
+            return Ok(None);
+        }
         let found = ctx.loader().load_one(ReportById(self.0.report_id)).await?;
         Ok(found
             .filter(|r| r.organisation_id == self.0.organisation_id)
             .map(Report))
+    }
+    /// The programme report version sent, if the plan sends one.
+    async fn programme_report(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<crate::evaluation::ProgrammeReport>> {
+        if self.0.report_kind != entities::ReportKind::Programme {
+            return Ok(None);
+        }
+        let found = entities::programme_report::Entity::find_by_id(self.0.report_id)
+            .filter(entities::programme_report::Column::OrganisationId.eq(self.0.organisation_id))
+            .one(&ctx.state().db)
+            .await
+            .map_err(crate::error::ApiError::from)?;
+        Ok(found.map(crate::evaluation::ProgrammeReport::new))
     }
     async fn status(&self, ctx: &Context<'_>) -> Result<DisseminationStatus> {
         if self.0.cancelled_at.is_some() {

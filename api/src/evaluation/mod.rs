@@ -377,7 +377,7 @@ pub struct ProgrammeReport {
 }
 
 impl ProgrammeReport {
-    fn new(row: programme_report::Model) -> Self {
+    pub fn new(row: programme_report::Model) -> Self {
         let data = serde_json::from_value(row.data.clone()).map_err(|e| e.to_string());
         Self { row, data }
     }
