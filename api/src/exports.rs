@@ -82,6 +82,36 @@ pub async fn report(
     answer.await.unwrap_or_else(refusal)
 }
 
+/// `GET /exports/programme-reports/{report id}/{report.csv | report.xlsx}`:
+/// the tables `scores`, `recommendations`, `campaigns` and `dyadic`.
+#[handler]
+pub async fn programme_report(
+    req: &Request,
+    Path((id, file)): Path<(String, String)>,
+    state: Data<&AppState>,
+) -> Response {
+    let answer = async {
+        let caller = signed_in(req, &state).await?;
+        caller.require(READERS)?;
+        let wanted = Wanted::read(req, &file, "report")?;
+
+        let report_id =
+            ids::decode(&ID(id), "ProgrammeReport").map_err(|_| ApiError::NotFound("report"))?;
+        let row = entities::programme_report::Entity::find_by_id(report_id)
+            .filter(entities::programme_report::Column::OrganisationId.eq(caller.organisation_id))
+            .one(&state.db)
+            .await?
+            .ok_or(ApiError::NotFound("report"))?;
+        let data: worker::programme_report::ReportData =
+            serde_json::from_value(row.data).map_err(ApiError::internal)?;
+
+        let what = format!("{} report v{}", data.programme, data.version);
+        let name = file_stem(&what, "programme-report", row.id);
+        wanted.answer(worker::programme_render::tables(&data), &name)
+    };
+    answer.await.unwrap_or_else(refusal)
+}
+
 /// The caller of the request's bearer token.
 async fn signed_in(req: &Request, state: &AppState) -> ApiResult<Caller> {
     let token = crate::http::bearer(req).ok_or(ApiError::Unauthenticated)?;

@@ -74,6 +74,10 @@ pub fn routes(
         )
         .at("/exports/reports/:id/:file", get(crate::exports::report))
         .at(
+            "/exports/programme-reports/:id/:file",
+            get(crate::exports::programme_report),
+        )
+        .at(
             "/respond/:token",
             get(pages::respond::show).post(pages::respond::post),
         )

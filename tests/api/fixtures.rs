@@ -41,6 +41,8 @@ pub struct CampaignSpec {
     pub closes_at: DateTime<Utc>,
     pub offsets: Vec<i64>,
     pub min_group_size: i32,
+    /// `IDENTIFIED`, `CONFIDENTIAL` or `ANONYMOUS`.
+    pub anonymity: &'static str,
 }
 
 impl Default for CampaignSpec {
@@ -51,6 +53,7 @@ impl Default for CampaignSpec {
             closes_at: now + Duration::days(10),
             offsets: vec![72],
             min_group_size: 3,
+            anonymity: "CONFIDENTIAL",
         }
     }
 }
@@ -71,6 +74,7 @@ pub async fn campaign(
                 "closesAt": spec.closes_at.to_rfc3339(),
                 "reminderOffsetsHours": spec.offsets,
                 "minGroupSize": spec.min_group_size,
+                "anonymity": spec.anonymity,
             }}),
             Some(token),
         )

@@ -166,6 +166,31 @@ async fn the_demo_programme_report_scores_its_real_data_as_an_independent_comput
         "CSV value",
     );
 
+    // The same tables download as files.
+    let id = report["id"].as_str().unwrap();
+    let file = |name: &str| format!("{}/exports/programme-reports/{id}/{name}", app.url);
+    let scores = app
+        .http()
+        .get(file("report.csv?table=scores"))
+        .bearer_auth(&token)
+        .send()
+        .await?;
+    assert_eq!(scores.status(), reqwest::StatusCode::OK);
+    assert!(scores.text().await?.contains("course_score"));
+    let workbook = app
+        .http()
+        .get(file("report.xlsx"))
+        .bearer_auth(&token)
+        .send()
+        .await?;
+    assert_eq!(workbook.status(), reqwest::StatusCode::OK);
+    assert!(
+        workbook.bytes().await?.starts_with(b"PK"),
+        "a zip container"
+    );
+    let anonymous = app.http().get(file("report.xlsx")).send().await?;
+    assert_eq!(anonymous.status(), reqwest::StatusCode::UNAUTHORIZED);
+
     // Generating again makes version 2; the first stays as it was.
     let grid = app
         .ok("{ analyticalGrids { id name } }", json!({}), Some(&token))
@@ -408,5 +433,260 @@ async fn the_demo_programme_report_reaches_each_audience_member_once_on_the_plan
         assert_eq!(page.status(), reqwest::StatusCode::OK);
         assert!(page.text().await?.contains("Criterion scores out of 100"));
     }
+    app.stop().await
+}
+
+/// Tutors' and learners' scores on the same scale for the same relations:
+/// six relations, each side answering a two-item scale, compared pair by
+/// pair as numpy computes it (`r` = 0.6092, see below).
+#[tokio::test]
+async fn the_two_views_of_each_relation_are_compared_and_hidden_below_the_minimum()
+-> anyhow::Result<()> {
+    use chrono::{Duration, Utc};
+    use entities::{
+        Anonymity, Audience, ItemKind, MatchingStatus, PersonKind, RoleKind, analytical_grid,
+        answer, campaign, item, matching, person, programme, questionnaire, response, scale,
+        tutor_role,
+    };
+    use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+
+    let app = TestApp::spawn().await?;
+    let db = &app.state.db;
+    let (org, _) = tests::organisation_with_questionnaire(db).await?;
+    let now = Utc::now();
+    let today = now.date_naive();
+    let p = programme::Entity::insert(programme::ActiveModel {
+        organisation_id: Set(org),
+        name: Set("Pairs".into()),
+        description: Set(String::new()),
+        starts_on: Set(today - Duration::days(60)),
+        ends_on: Set(today + Duration::days(60)),
+        goals: Set(json!([])),
+        budget: Set(0.0),
+        currency: Set("EUR".into()),
+        expected_learners: Set(6),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec_with_returning(db)
+    .await?;
+    let role = tutor_role::Entity::insert(tutor_role::ActiveModel {
+        organisation_id: Set(org),
+        programme_id: Set(p.id),
+        name: Set("Tutor".into()),
+        kind: Set(RoleKind::Tutor),
+        functions: Set(json!([])),
+        hourly_cost: Set(0.0),
+        expected_learners: Set(1),
+        expected_hours_per_month: Set(1.0),
+        ..Default::default()
+    })
+    .exec_with_returning(db)
+    .await?;
+    let someone = |kind: PersonKind, name: String| person::ActiveModel {
+        organisation_id: Set(org),
+        external_ref: Set(None),
+        name: Set(name),
+        email: Set(None),
+        kind: Set(kind),
+        language: Set("en".into()),
+        time_zone: Set("UTC".into()),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    // Scale scores (mean of two items): tutors first, learners second.
+    let pairs = [
+        (4.0, 3.5),
+        (3.0, 3.0),
+        (5.0, 4.0),
+        (2.0, 3.5),
+        (4.5, 4.5),
+        (3.5, 2.0),
+    ];
+    let mut relations = Vec::new();
+    for i in 0..pairs.len() {
+        let tutor = person::Entity::insert(someone(PersonKind::Tutor, format!("T{i}")))
+            .exec_with_returning(db)
+            .await?;
+        let learner = person::Entity::insert(someone(PersonKind::Learner, format!("L{i}")))
+            .exec_with_returning(db)
+            .await?;
+        matching::Entity::insert(matching::ActiveModel {
+            organisation_id: Set(org),
+            programme_id: Set(p.id),
+            role_id: Set(role.id),
+            learner_id: Set(learner.id),
+            tutor_id: Set(tutor.id),
+            run_id: Set(None),
+            status: Set(MatchingStatus::Active),
+            score: Set(1.0),
+            breakdown: Set(json!({})),
+            decided_by: Set(None),
+            reason: Set(String::new()),
+            proposed_at: Set(now - Duration::days(20)),
+            activated_at: Set(Some(now - Duration::days(20))),
+            ended_at: Set(None),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .exec_without_returning(db)
+        .await?;
+        relations.push((tutor.id, learner.id));
+    }
+    // One questionnaire per side with the same scale code, and a campaign
+    // of each in the period; each score is given as two equal answers.
+    let mut min_group = 5;
+    let mut campaigns = Vec::new();
+    for (side, audience) in [("tutor", Audience::Tutors), ("learner", Audience::Learners)] {
+        let q = questionnaire::Entity::insert(questionnaire::ActiveModel {
+            organisation_id: Set(org),
+            key: Set(format!("rq-{side}")),
+            version: Set(1),
+            title: Set(format!("Relationship, {side}")),
+            description: Set(String::new()),
+            audience: Set(audience),
+            locked_at: Set(Some(now)),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .exec_with_returning(db)
+        .await?;
+        let s = scale::Entity::insert(scale::ActiveModel {
+            questionnaire_id: Set(q.id),
+            code: Set("RQ".into()),
+            name: Set("Relationship quality".into()),
+            position: Set(0),
+            higher_is_better: Set(true),
+            ..Default::default()
+        })
+        .exec_with_returning(db)
+        .await?;
+        let mut items = Vec::new();
+        for position in 0..2 {
+            items.push(
+                item::Entity::insert(item::ActiveModel {
+                    questionnaire_id: Set(q.id),
+                    scale_id: Set(Some(s.id)),
+                    position: Set(position),
+                    code: Set(format!("rq{position}")),
+                    prompt: Set("How it goes".into()),
+                    kind: Set(ItemKind::Likert),
+                    points: Set(Some(5)),
+                    labels: Set(json!([])),
+                    reverse_keyed: Set(false),
+                    min_value: Set(None),
+                    max_value: Set(None),
+                    required: Set(false),
+                    ..Default::default()
+                })
+                .exec_with_returning(db)
+                .await?,
+            );
+        }
+        let c = campaign::Entity::insert(campaign::ActiveModel {
+            organisation_id: Set(org),
+            questionnaire_id: Set(q.id),
+            name: Set(format!("Relationship, {side}s")),
+            opens_at: Set(now - Duration::days(10)),
+            closes_at: Set(now + Duration::days(10)),
+            reminder_offsets_hours: Set(json!([])),
+            min_group_size: Set(min_group),
+            low_score_threshold: Set(0.5),
+            launched_at: Set(Some(now - Duration::days(10))),
+            anonymity: Set(Anonymity::Confidential),
+            programme_id: Set(Some(p.id)),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .exec_with_returning(db)
+        .await?;
+        campaigns.push(c.id);
+        for ((tutor, learner), (t, l)) in relations.iter().zip(pairs) {
+            let (who, score) = if side == "tutor" {
+                (*tutor, t)
+            } else {
+                (*learner, l)
+            };
+            let r = response::Entity::insert(response::ActiveModel {
+                organisation_id: Set(org),
+                campaign_id: Set(c.id),
+                invitation_id: Set(None),
+                external_ref: Set(None),
+                source: Set(entities::ResponseSource::Import),
+                attributes: Set(json!({})),
+                digest: Set(String::new()),
+                person_id: Set(Some(who)),
+                submitted_at: Set(now - Duration::days(5)),
+                ..Default::default()
+            })
+            .exec_with_returning(db)
+            .await?;
+            for i in &items {
+                answer::Entity::insert(answer::ActiveModel {
+                    response_id: Set(r.id),
+                    item_id: Set(i.id),
+                    number_value: Set(Some(score)),
+                    text_value: Set(None),
+                    choices: Set(None),
+                    ..Default::default()
+                })
+                .exec_without_returning(db)
+                .await?;
+            }
+        }
+        min_group = 7;
+    }
+    let definition = json!({ "criteria": [{ "code": "c", "name": "C", "weight": 1,
+        "indicators": [{ "code": "rq", "name": "RQ", "source": { "kind": "scale_mean", "scale": "RQ" },
+                         "bands": [{ "level": "good", "from": null, "to": null, "score": 80 }] }] }] });
+    let grid = analytical_grid::Entity::insert(analytical_grid::ActiveModel {
+        organisation_id: Set(org),
+        name: Set("RQ".into()),
+        description: Set(String::new()),
+        definition: Set(definition),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec_with_returning(db)
+    .await?;
+    let request = worker::programme_report::Request {
+        programme_id: p.id,
+        grid_id: grid.id,
+        period: worker::programme_report::Period {
+            from: today - Duration::days(29),
+            to: today,
+        },
+        requested_by: None,
+    };
+
+    // The learners' campaign asks for groups of 7: six pairs are too few.
+    let data = worker::programme_report::build(db, &request, 1).await?;
+    assert_eq!(data.dyadic.len(), 1);
+    assert_eq!(data.dyadic[0].pairs, 6);
+    assert!(data.dyadic[0].suppressed);
+    assert!(data.dyadic[0].comparison.is_none());
+
+    // With a minimum of 5 everywhere the comparison is given. By hand:
+    // tutors' mean 22 / 6, learners' 20.5 / 6, differences
+    // [0.5, 0, 1, -1.5, 0, 1.5] with mean 0.25; within one point: 4 of 6;
+    // Python's statistics.correlation gives r = 0.44793.
+    campaign::Entity::update_many()
+        .col_expr(
+            campaign::Column::MinGroupSize,
+            sea_orm::sea_query::Expr::value(5),
+        )
+        .filter(campaign::Column::Id.is_in(campaigns))
+        .exec(db)
+        .await?;
+    let data = worker::programme_report::build(db, &request, 1).await?;
+    let c = data.dyadic[0]
+        .comparison
+        .expect("six pairs of five or more");
+    assert_eq!(c.n, 6);
+    assert!((c.mean_first.unwrap() - 22.0 / 6.0).abs() < 1e-9);
+    assert!((c.mean_second.unwrap() - 20.5 / 6.0).abs() < 1e-9);
+    assert!((c.mean_difference.unwrap() - 0.25).abs() < 1e-9);
+    assert!((c.within_one_point.unwrap() - 4.0 / 6.0).abs() < 1e-9);
+    assert!((c.r.unwrap() - 0.44793).abs() < 5e-4, "{:?}", c.r);
     app.stop().await
 }

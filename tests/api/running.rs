@@ -681,7 +681,17 @@ async fn tutors_plan_and_log_their_own_relations_and_learners_see_only_their_pla
     // latest satisfaction (s1 = 4 of 5 → 0.75; s2 = 2, reversed → 0.75).
     let questionnaire = crate::fixtures::questionnaire(&app, &s.token).await?;
     let campaign =
-        crate::fixtures::campaign(&app, &s.token, &questionnaire, Default::default()).await?;
+        // Only an identified campaign may show one learner's answers.
+        crate::fixtures::campaign(
+            &app,
+            &s.token,
+            &questionnaire,
+            crate::fixtures::CampaignSpec {
+                anonymity: "IDENTIFIED",
+                ..Default::default()
+            },
+        )
+        .await?;
     app.ok(
         "mutation($input: InviteInput!) { inviteToCampaign(input: $input) { invited } }",
         json!({ "input": { "campaignId": campaign, "personIds": [s.learners[0]] } }),

@@ -316,7 +316,7 @@ pub fn html(r: &ReportData) -> String {
 pub fn tables(r: &ReportData) -> Vec<Table> {
     let trend = |code: &str| r.trends.iter().find(|t| t.code == code);
     let mut scores = Table {
-        name: "Scores".into(),
+        name: "scores".into(),
         header: [
             "criterion",
             "indicator",
@@ -397,7 +397,7 @@ pub fn tables(r: &ReportData) -> Vec<Table> {
     ]);
 
     let recommendations = Table {
-        name: "Recommendations".into(),
+        name: "recommendations".into(),
         header: [
             "priority", "audience", "text", "subject", "level", "score", "value", "n", "evidence",
         ]
@@ -423,7 +423,7 @@ pub fn tables(r: &ReportData) -> Vec<Table> {
     };
 
     let mut campaigns = Table {
-        name: "Campaigns".into(),
+        name: "campaigns".into(),
         header: [
             "campaign",
             "audience",
@@ -467,7 +467,7 @@ pub fn tables(r: &ReportData) -> Vec<Table> {
     }
 
     let dyadic = Table {
-        name: "Dyadic".into(),
+        name: "dyadic".into(),
         header: [
             "scale",
             "pairs",

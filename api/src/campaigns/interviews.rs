@@ -94,6 +94,12 @@ pub async fn record(
             "this campaign's questionnaire is not an interview guide",
         )]));
     }
+    if c.anonymity == entities::Anonymity::Anonymous {
+        return Err(ApiError::invalid(vec![Problem::field(
+            "campaignId",
+            "an interview names its interviewee: an anonymous campaign holds none",
+        )]));
+    }
     open(&c, now)?;
     let interviewee = person::Entity::find_by_id(new.interviewee_id)
         .filter(person::Column::OrganisationId.eq(org))
