@@ -295,11 +295,14 @@ async fn run_demo(settings: &Settings, app: &Application) -> anyhow::Result<()> 
         "\nDemo ready.\n  GraphiQL:  {url}/\n  Sign in:   mutation {{ signIn(input: {{email: \"{}\", password: \"{}\"}}) {{ token }} }}\n  \
          then set the header  Authorization: Bearer <token>  and try\n  \
          {{ campaigns {{ edges {{ node {{ name responseCount reports(first: 1) {{ edges {{ node {{ version recommendations {{ priority text evidence }} }} }} }} }} }} }} }}\n  \
+         The programme's report on the grid \"{}\": {{ programmeReports(programmeId: \"{}\") {{ edges {{ node {{ totalScore level criteria {{ name score level }} recommendations {{ priority text evidence }} }} }} }} }}\n  \
          Invitations of the \"{}\" campaign: {}/outbox/*.eml. Each link opens the\n  \
          questionnaire in a browser, for example\n    {form_link}\n  \
          A shared report, as a funder would open it:\n    {report_link}\n",
         demo::ADMIN_EMAIL,
         demo::ADMIN_PASSWORD,
+        api::evaluation::demo_grid::NAME,
+        api::ids::encode("Programme", seeded.programme_id).0,
         demo::CHECK_IN_CAMPAIGN,
         settings.data_dir.display()
     );
