@@ -210,6 +210,25 @@ async fn an_anonymous_campaign_keeps_no_link_to_the_respondent_and_stays_anonymo
         "the invitation knows it was used, not when"
     );
 
+    // While the campaign is open its figures are held back: refreshed
+    // answer by answer, they would give each answer away.
+    assert_eq!(app.jobs_done("aggregate_campaign", 1).await?, 0);
+    let figures = r#"query($id: ID!) { node(id: $id) { ... on Campaign {
+        results { responses withheldUntilClose items { code n mean } } } } }"#;
+    let open = app
+        .ok(figures, json!({ "id": campaign }), Some(&admin))
+        .await?;
+    let results = &open["node"]["results"];
+    assert_eq!(results["withheldUntilClose"], true);
+    assert_eq!(results["responses"], 1);
+    assert!(
+        results["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["mean"].is_null())
+    );
+
     // The link is spent, and the answers cannot be found again to change.
     assert_eq!(
         app.error_code(fixtures::SUBMIT, submit(&token), None)
@@ -239,6 +258,28 @@ async fn an_anonymous_campaign_keeps_no_link_to_the_respondent_and_stays_anonymo
             .iter()
             .all(|r| r.person_id.is_none() && r.external_ref.is_none()),
     );
+
+    // Once closed, the figures are given.
+    app.ok(
+        "mutation($input: CampaignInput!) { closeCampaign(input: $input) { campaign { id } } }",
+        json!({ "input": { "campaignId": campaign } }),
+        Some(&admin),
+    )
+    .await?;
+    let closed = app
+        .ok(figures, json!({ "id": campaign }), Some(&admin))
+        .await?;
+    let results = &closed["node"]["results"];
+    assert_eq!(results["withheldUntilClose"], false);
+    assert_eq!(results["responses"], 13);
+    let s1 = results["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == "s1")
+        .unwrap();
+    assert_eq!(s1["n"], 13);
+    assert!(s1["mean"].is_number());
 
     // Another organisation cannot touch it.
     let stranger = app

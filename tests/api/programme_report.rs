@@ -125,6 +125,14 @@ async fn the_demo_programme_report_scores_its_real_data_as_an_independent_comput
         &json!(80.0),
         "previous total",
     );
+    // Only those two compare.
+    let comparable = &report["data"]["comparable"];
+    assert_eq!(
+        comparable["criteria"],
+        json!(["satisfaction", "participation"])
+    );
+    assert_eq!(comparable["current"], 80.0);
+    assert_eq!(comparable["previous"], 80.0);
 
     // One rule fired, on the evidence that triggered it.
     let recommendations = report["recommendations"].as_array().unwrap();
@@ -208,10 +216,26 @@ async fn the_demo_programme_report_scores_its_real_data_as_an_independent_comput
     )
     .await?;
     assert_eq!(app.jobs_done("generate_programme_report", 1).await?, 0);
-    let data = app.ok(REPORT, programme, Some(&token)).await?;
+    let data = app.ok(REPORT, programme.clone(), Some(&token)).await?;
     let edges = data["programmeReports"]["edges"].as_array().unwrap();
     assert_eq!(edges.len(), 2);
     assert_eq!(edges[0]["node"]["version"], 2);
+    // Dates outside the calendar a report can reason about, or a period
+    // that has not begun, are refused before anything is queued.
+    for (from, to) in [
+        ("-262143-01-01", "-262143-01-10"),
+        ("2300-01-01", "2300-01-02"),
+    ] {
+        let odd = json!({ "i": { "programmeId": programme["p"], "gridId": grid, "from": from, "to": to } });
+        let code = app
+            .error_code(
+                "mutation($i: GenerateProgrammeReportInput!) { generateProgrammeReport(input: $i) { queued } }",
+                odd,
+                Some(&token),
+            )
+            .await?;
+        assert_eq!(code, "BAD_USER_INPUT", "{from}");
+    }
     assert_eq!(edges[1]["node"]["version"], 1);
     assert_eq!(
         edges[0]["node"]["totalScore"],
@@ -339,7 +363,7 @@ async fn coordinators_edit_and_decide_recommendations_of_their_organisation_only
     assert_eq!(done["priority"], "MEDIUM");
     assert_eq!(done["audience"], "tutors");
     assert!(done["decidedAt"].is_string());
-    let again = app.ok(REPORT, programme, Some(&token)).await?;
+    let again = app.ok(REPORT, programme.clone(), Some(&token)).await?;
     let stored = &again["programmeReports"]["edges"][0]["node"]["recommendations"][0];
     assert_eq!(
         stored["text"],
@@ -347,6 +371,23 @@ async fn coordinators_edit_and_decide_recommendations_of_their_organisation_only
     );
     // The evidence is the rule's, whatever the wording became.
     assert_eq!(stored["evidence"]["subject"], "sessions");
+    // The version's page shows the decision, and drops a rejected one.
+    let html = again["programmeReports"]["edges"][0]["node"]["html"]
+        .as_str()
+        .unwrap();
+    assert!(html.contains("Hold a first session with every learner") && html.contains("accepted"));
+    let reject = json!({ "i": { "recommendationId": rec, "status": "REJECTED" } });
+    app.ok(decide, reject, Some(&token)).await?;
+    let after = app.ok(REPORT, programme, Some(&token)).await?;
+    let node = &after["programmeReports"]["edges"][0]["node"];
+    assert!(
+        !node["html"]
+            .as_str()
+            .unwrap()
+            .contains("Hold a first session")
+    );
+    assert_eq!(node["data"]["recommendations"], json!([]));
+    assert_eq!(node["recommendations"][0]["status"], "REJECTED");
     app.stop().await
 }
 

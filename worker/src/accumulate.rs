@@ -541,9 +541,11 @@ mod tests {
         assert!((alpha - 208.0 / 191.0).abs() < 1e-12);
         assert_eq!(results.items[1].summary.missing, 1);
         assert_eq!(results.items[0].distribution.len(), 5);
+        // The group of one is hidden, and the group of three with it: the
+        // overall figures less its own would give the one answer away.
         let groups = &results.breakdowns[0].groups;
-        assert_eq!((groups[0].n, groups[0].suppressed), (3, false));
-        assert_eq!(groups[0].scale_means[0].mean, Some(4.0));
+        assert_eq!((groups[0].n, groups[0].suppressed), (3, true));
+        assert!(groups[0].scale_means.is_empty());
         assert!(groups[1].suppressed && groups[1].item_means.is_empty());
         let few = results_from(&def, &folded(&def, &rows), &frame(5), Utc::now());
         assert!(few.suppressed && few.breakdowns.is_empty() && few.scales[0].alpha.is_none());

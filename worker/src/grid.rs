@@ -427,6 +427,9 @@ pub struct Proposal {
     pub audience: String,
     pub text: String,
     pub evidence: Evidence,
+    /// Set once a coordinator has accepted it.
+    #[serde(default)]
+    pub accepted: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -483,6 +486,7 @@ pub fn recommend(def: &Definition, scored: &Scored) -> Vec<Proposal> {
                 audience: rule.audience.clone(),
                 text: rule.text.clone(),
                 evidence,
+                accepted: false,
             });
         }
     }

@@ -415,7 +415,11 @@ async fn aggregate_campaign(
 
         if (ids.len() as u64) < FOLD_CHUNK {
             let frame = frame(&txn, campaign).await?;
-            let results = results_from(&def, &acc, &frame, Utc::now());
+            let now = Utc::now();
+            let mut results = results_from(&def, &acc, &frame, now);
+            if campaign.anonymity == entities::Anonymity::Anonymous && now < campaign.closes_at {
+                crate::results::withhold_until_close(&mut results);
+            }
             store_results(&txn, campaign, &results).await?;
             txn.commit().await?;
             return Ok(results);

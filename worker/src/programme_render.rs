@@ -97,6 +97,16 @@ pub fn html(r: &ReportData) -> String {
         opt(r.previous.total, 1),
         level(r.previous.level),
     );
+    if let Some(c) = &r.comparable {
+        let _ = write!(
+            h,
+            "<p>The periods scored different criteria: on the {} scored in both, this \
+             period {} against {} before.</p>",
+            c.criteria.len(),
+            opt(c.current, 1),
+            opt(c.previous, 1),
+        );
+    }
     let rows: Vec<(String, Option<f64>, Option<f64>)> = r
         .scored
         .criteria
@@ -120,8 +130,9 @@ pub fn html(r: &ReportData) -> String {
             let e = &rec.evidence;
             let _ = write!(
                 h,
-                "<li><strong>{}</strong> · for {} · {}<br><small>Evidence: {} is {}{}; {}</small></li>",
+                "<li><strong>{}</strong>{} · for {} · {}<br><small>Evidence: {} is {}{}; {}</small></li>",
                 rec.priority.name(),
+                if rec.accepted { " · accepted" } else { "" },
                 escape(&rec.audience),
                 escape(&rec.text),
                 escape(&e.subject_name),
@@ -389,7 +400,12 @@ pub fn tables(r: &ReportData) -> Vec<Table> {
         Cell::Empty,
         Cell::Empty,
         Cell::text(level(r.previous.level)),
-        Cell::number(r.scored.total.zip(r.previous.total).map(|(a, b)| a - b)),
+        // Totals over different criteria do not compare: the change is
+        // over the criteria both periods scored.
+        Cell::number(match &r.comparable {
+            Some(c) => c.current.zip(c.previous).map(|(a, b)| a - b),
+            None => r.scored.total.zip(r.previous.total).map(|(a, b)| a - b),
+        }),
         Cell::Empty,
         Cell::Empty,
         Cell::Empty,

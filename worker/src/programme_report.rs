@@ -32,25 +32,27 @@ pub struct Period {
 
 impl Period {
     pub fn start(&self) -> DateTime<Utc> {
-        self.from.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+        self.from.and_time(chrono::NaiveTime::MIN).and_utc()
     }
 
     /// The first instant after the period.
     pub fn end(&self) -> DateTime<Utc> {
-        (self.to + Duration::days(1))
-            .and_hms_opt(0, 0, 0)
-            .unwrap_or_default()
+        self.to
+            .succ_opt()
+            .unwrap_or(NaiveDate::MAX)
+            .and_time(chrono::NaiveTime::MIN)
             .and_utc()
     }
 
-    /// The period of the same length that ends the day before this one.
-    pub fn previous(&self) -> Period {
+    /// The period of the same length that ends the day before this one;
+    /// none before the calendar's first day.
+    pub fn previous(&self) -> Option<Period> {
         let days = (self.to - self.from).num_days();
-        let to = self.from - Duration::days(1);
-        Period {
-            from: to - Duration::days(days),
+        let to = self.from.pred_opt()?;
+        Some(Period {
+            from: to.checked_sub_signed(Duration::days(days))?,
             to,
-        }
+        })
     }
 
     pub fn holds(&self, t: DateTime<Utc>) -> bool {
@@ -72,6 +74,10 @@ pub struct ReportData {
     pub scored: Scored,
     /// The same grid scored on the period before.
     pub previous: Scored,
+    /// When the two periods scored different criteria, both totals over
+    /// the criteria scored in both, which alone compare.
+    #[serde(default)]
+    pub comparable: Option<Comparable>,
     pub trends: Vec<Trend>,
     pub dyadic: Vec<DyadicLine>,
     pub recommendations: Vec<Proposal>,
@@ -141,6 +147,43 @@ pub struct ScaleLine {
     pub mean: Option<f64>,
     pub sd: Option<f64>,
     pub alpha: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Comparable {
+    /// Codes of the criteria scored in both periods.
+    pub criteria: Vec<String>,
+    pub current: Option<f64>,
+    pub previous: Option<f64>,
+}
+
+/// Totals over the criteria both periods scored, when they scored
+/// different ones.
+fn comparable(now: &Scored, before: &Scored) -> Option<Comparable> {
+    let both: Vec<(&grid::CriterionScore, &grid::CriterionScore)> = now
+        .criteria
+        .iter()
+        .zip(&before.criteria)
+        .filter(|(a, b)| a.score.is_some() && b.score.is_some())
+        .collect();
+    let scored = |s: &Scored| s.criteria.iter().filter(|c| c.score.is_some()).count();
+    if both.len() == scored(now) && both.len() == scored(before) {
+        return None;
+    }
+    let total =
+        |pick: fn(&(&grid::CriterionScore, &grid::CriterionScore)) -> (f64, Option<f64>)| {
+            let (sum, weights) = both
+                .iter()
+                .map(pick)
+                .filter_map(|(w, s)| Some((w, s?)))
+                .fold((0.0, 0.0), |(sum, ws), (w, s)| (sum + w * s, ws + w));
+            (weights > 0.0).then(|| sum / weights)
+        };
+    Some(Comparable {
+        criteria: both.iter().map(|(a, _)| a.code.clone()).collect(),
+        current: total(|(a, _)| (a.weight, a.score)),
+        previous: total(|(_, b)| (b.weight, b.score)),
+    })
 }
 
 /// An indicator in this period against the one before.
@@ -331,7 +374,7 @@ async fn activity(
         .await?
         .iter()
         .filter_map(|c| modules.get(&c.module_id))
-        .sum();
+        .fold(0.0, |total, hours| total + hours);
     let catalogue = crate::costs::Catalogue::load(db, programme_id).await?;
     let held = crate::costs::held(
         db,
@@ -426,7 +469,7 @@ fn measures(
                 let answered: f64 = campaigns
                     .iter()
                     .filter_map(|e| Some(e.results.response_rate? * e.results.invited as f64))
-                    .sum();
+                    .fold(0.0, |total, n| total + n);
                 let answered = answered.round();
                 Measure {
                     value: ratio(100.0 * answered, invited as f64),
@@ -747,7 +790,7 @@ async fn descriptive(
             .sessions
             .iter()
             .map(|s| f64::from(s.minutes) / 60.0)
-            .sum(),
+            .fold(0.0, |total, h| total + h),
         people_by_kind,
     })
 }
@@ -784,7 +827,9 @@ pub async fn build(
         .await?;
 
     let period = request.period;
-    let previous_period = period.previous();
+    let previous_period = period
+        .previous()
+        .ok_or_else(|| JobError::Corrupt("the period has no period before it".into()))?;
     let now = evaluated(db, programme.id, &period).await?;
     let before = evaluated(db, programme.id, &previous_period).await?;
     let activity_now = activity(db, programme.id, &matchings, &period).await?;
@@ -816,6 +861,7 @@ pub async fn build(
         trends: trends(&def, (&scored, &now), (&previous, &before)),
         dyadic: dyadic(db, &now, &activity_now.relations, min_group_size).await?,
         recommendations: grid::recommend(&def, &scored),
+        comparable: comparable(&scored, &previous),
         scored,
         previous,
         min_group_size,
@@ -888,6 +934,70 @@ pub async fn generate(db: &DatabaseConnection, request: &Request) -> Result<i32,
     Ok(version)
 }
 
+/// Puts the coordinators' decisions into a stored report version: its
+/// recommendations become those not rejected, as reworded and
+/// reprioritised, most urgent first, and its page and CSV are rendered
+/// again. The figures stay those of the version.
+pub async fn apply_decisions(db: &DatabaseConnection, report_id: i64) -> Result<(), JobError> {
+    let row = programme_report::Entity::find_by_id(report_id)
+        .one(db)
+        .await?
+        .ok_or(JobError::NotFound("programme report"))?;
+    let mut data: ReportData = serde_json::from_value(row.data)
+        .map_err(|e| JobError::Corrupt(format!("programme report {report_id}: {e}")))?;
+    let mut decided = recommendation::Entity::find()
+        .filter(recommendation::Column::ReportId.eq(report_id))
+        .all(db)
+        .await?;
+    decided.sort_by_key(|r| (priority_rank(&r.priority), r.position));
+    data.recommendations = decided
+        .into_iter()
+        .filter(|r| r.status != entities::RecommendationStatus::Rejected)
+        .filter_map(|r| {
+            Some(Proposal {
+                rule: r.rule,
+                priority: match r.priority.as_str() {
+                    "high" => grid::Priority::High,
+                    "medium" => grid::Priority::Medium,
+                    _ => grid::Priority::Low,
+                },
+                audience: r.audience,
+                text: r.text,
+                evidence: serde_json::from_value(r.evidence).ok()?,
+                accepted: r.status == entities::RecommendationStatus::Accepted,
+            })
+        })
+        .collect();
+    programme_report::Entity::update_many()
+        .col_expr(
+            programme_report::Column::Data,
+            sea_orm::sea_query::Expr::value(
+                serde_json::to_value(&data).map_err(|e| JobError::Corrupt(e.to_string()))?,
+            ),
+        )
+        .col_expr(
+            programme_report::Column::Html,
+            sea_orm::sea_query::Expr::value(crate::programme_render::html(&data)),
+        )
+        .col_expr(
+            programme_report::Column::Csv,
+            sea_orm::sea_query::Expr::value(crate::programme_render::csv(&data)),
+        )
+        .filter(programme_report::Column::Id.eq(report_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Most urgent first: the order of stored priority names.
+pub fn priority_rank(priority: &str) -> u8 {
+    match priority {
+        "high" => 0,
+        "medium" => 1,
+        _ => 2,
+    }
+}
+
 /// The stored figures of a campaign, if aggregation has run.
 pub async fn stored_results(
     db: &DatabaseConnection,
@@ -936,7 +1046,7 @@ mod tests {
             from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
             to: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
         };
-        let before = p.previous();
+        let before = p.previous().unwrap();
         assert_eq!(before.to, NaiveDate::from_ymd_opt(2025, 12, 31).unwrap());
         assert_eq!((before.to - before.from), (p.to - p.from));
         assert!(p.holds(p.start()));

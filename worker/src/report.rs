@@ -547,6 +547,7 @@ mod tests {
 
     fn results(scales: Vec<ScaleResult>, rate: Option<f64>) -> CampaignResults {
         CampaignResults {
+            withheld_until_close: false,
             computed_at: Utc::now(),
             invited: 10,
             responses: 4,

@@ -71,6 +71,11 @@ pub struct CampaignResults {
     /// since the figures would show individual answers.
     #[serde(default)]
     pub suppressed: bool,
+    /// An anonymous campaign still open: only counts are given until it
+    /// closes, since figures refreshed answer by answer would let each
+    /// answer be worked out from the one before.
+    #[serde(default)]
+    pub withheld_until_close: bool,
     pub items: Vec<ItemResult>,
     pub scales: Vec<ScaleResult>,
     pub breakdowns: Vec<Breakdown>,
@@ -229,6 +234,7 @@ pub(crate) fn assemble(
         response_rate,
         min_group_size: frame.min_group_size,
         suppressed: false,
+        withheld_until_close: false,
         items,
         scales,
         breakdowns,
@@ -238,6 +244,13 @@ pub(crate) fn assemble(
     }
     crate::disclosure::protect(&mut results);
     results
+}
+
+/// Keeps only the counts of an anonymous campaign that is still open.
+pub fn withhold_until_close(results: &mut CampaignResults) {
+    suppress(results);
+    results.suppressed = false;
+    results.withheld_until_close = true;
 }
 
 /// Keeps only counts: with so few responses, figures would show answers.
@@ -835,9 +848,11 @@ mod tests {
         assert_eq!(results.items[1].summary.missing, 1);
         assert_eq!(results.items[0].distribution.len(), 5);
         assert_eq!(results.response_rate, Some(0.25));
+        // The group of one is hidden, and the group of three with it: the
+        // overall figures less its own would give the one answer away.
         let groups = &results.breakdowns[0].groups;
-        assert_eq!((groups[0].n, groups[0].suppressed), (3, false));
-        assert_eq!(groups[0].scale_means[0].mean, Some(4.0));
+        assert_eq!((groups[0].n, groups[0].suppressed), (3, true));
+        assert!(groups[0].scale_means.is_empty());
         assert!(groups[1].suppressed && groups[1].item_means.is_empty());
     }
 

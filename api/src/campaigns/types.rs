@@ -188,12 +188,20 @@ impl Campaign {
             .one(&ctx.state().db)
             .await
             .map_err(ApiError::from)?;
-        row.map(|r| {
-            serde_json::from_value::<CampaignResults>(r.data)
-                .map(Results)
-                .map_err(|e| ApiError::internal(e).into())
-        })
-        .transpose()
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let stored: CampaignResults =
+            serde_json::from_value(row.data).map_err(ApiError::internal)?;
+        // Figures held back while an anonymous campaign was open are
+        // computed once it has closed.
+        if stored.withheld_until_close && Utc::now() >= self.0.closes_at {
+            let fresh = worker::jobs::aggregate(&ctx.state().db, self.0.id)
+                .await
+                .map_err(ApiError::internal)?;
+            return Ok(Some(Results(fresh)));
+        }
+        Ok(Some(Results(stored)))
     }
     /// Reports, newest version first.
     #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
@@ -391,6 +399,12 @@ impl Results {
     /// Fewer responses than the minimum group size: only counts are given.
     async fn suppressed(&self) -> bool {
         self.0.suppressed
+    }
+    /// An anonymous campaign still open: only counts are given until it
+    /// closes, so that no answer can be worked out from the figures before
+    /// and after it.
+    async fn withheld_until_close(&self) -> bool {
+        self.0.withheld_until_close
     }
     async fn response_rate(&self) -> Option<f64> {
         self.0.response_rate

@@ -2,7 +2,7 @@
 //! them, and the recommendations coordinators edit and decide.
 
 use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entities::{
     RecommendationStatus, analytical_grid, programme, programme_report, recommendation,
 };
@@ -22,6 +22,9 @@ pub mod demo_grid;
 
 /// Longest period a report covers, in days.
 pub const MAX_PERIOD_DAYS: i64 = 3 * 366;
+/// Years a report period may fall in.
+pub const FIRST_YEAR: i32 = 1900;
+pub const LAST_YEAR: i32 = 2200;
 
 /// Where a value falls on a grid: a band's level, or a score's.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -463,17 +466,22 @@ impl ProgrammeReport {
     async fn data(&self) -> Result<Json<&worker::programme_report::ReportData>> {
         Ok(Json(self.parsed()?))
     }
-    /// The recommendations of this version, most urgent first.
+    /// The recommendations of this version with the coordinators'
+    /// decisions, rejected ones included, most urgent first.
     async fn recommendations(&self, ctx: &Context<'_>) -> Result<Vec<Recommendation>> {
-        Ok(recommendation::Entity::find()
+        let mut rows = recommendation::Entity::find()
             .filter(recommendation::Column::ReportId.eq(self.row.id))
             .order_by_asc(recommendation::Column::Position)
             .all(&ctx.state().db)
             .await
-            .map_err(ApiError::from)?
-            .into_iter()
-            .map(Recommendation)
-            .collect())
+            .map_err(ApiError::from)?;
+        rows.sort_by_key(|r| {
+            (
+                worker::programme_report::priority_rank(&r.priority),
+                r.position,
+            )
+        });
+        Ok(rows.into_iter().map(Recommendation).collect())
     }
     /// The report as one printable HTML page with SVG charts.
     async fn html(&self) -> &str {
@@ -580,6 +588,20 @@ pub async fn request(
         return Err(ApiError::invalid(vec![Problem::field(
             "to",
             "must not be before from",
+        )]));
+    }
+    for (field, day) in [("from", input.from), ("to", input.to)] {
+        if !(FIRST_YEAR..=LAST_YEAR).contains(&day.year()) {
+            return Err(ApiError::invalid(vec![Problem::field(
+                field,
+                format!("a date between {FIRST_YEAR} and {LAST_YEAR}"),
+            )]));
+        }
+    }
+    if input.from > Utc::now().date_naive() {
+        return Err(ApiError::invalid(vec![Problem::field(
+            "from",
+            "the period has not begun: there is nothing to evaluate yet",
         )]));
     }
     if days >= MAX_PERIOD_DAYS {
@@ -748,6 +770,10 @@ impl EvaluationMutation {
             .exec(db)
             .await
             .map_err(ApiError::from)?;
+        // The version's page, CSV and shared links show the decision.
+        worker::programme_report::apply_decisions(db, row.report_id)
+            .await
+            .map_err(ApiError::internal)?;
         let row = recommendation::Entity::find_by_id(row.id)
             .one(db)
             .await
