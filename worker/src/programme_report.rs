@@ -170,19 +170,18 @@ fn comparable(now: &Scored, before: &Scored) -> Option<Comparable> {
     if both.len() == scored(now) && both.len() == scored(before) {
         return None;
     }
-    let total =
-        |pick: fn(&(&grid::CriterionScore, &grid::CriterionScore)) -> (f64, Option<f64>)| {
-            let (sum, weights) = both
-                .iter()
-                .map(pick)
-                .filter_map(|(w, s)| Some((w, s?)))
-                .fold((0.0, 0.0), |(sum, ws), (w, s)| (sum + w * s, ws + w));
-            (weights > 0.0).then(|| sum / weights)
-        };
+    let total = |later: bool| {
+        let (sum, weights) = both
+            .iter()
+            .map(|(now, before)| if later { now } else { before })
+            .filter_map(|c| Some((c.weight, c.score?)))
+            .fold((0.0, 0.0), |(sum, ws), (w, s)| (sum + w * s, ws + w));
+        (weights > 0.0).then(|| sum / weights)
+    };
     Some(Comparable {
         criteria: both.iter().map(|(a, _)| a.code.clone()).collect(),
-        current: total(|(a, _)| (a.weight, a.score)),
-        previous: total(|(_, b)| (b.weight, b.score)),
+        current: total(true),
+        previous: total(false),
     })
 }
 
