@@ -292,3 +292,87 @@ async fn an_anonymous_campaign_keeps_no_link_to_the_respondent_and_stays_anonymo
     );
     app.stop().await
 }
+
+/// Fifteen respondents in two breakdowns: sites A (7), B (6), C (2), and
+/// cohorts X (the seven of A and one of B), Y (the other five of B) and
+/// W (the two of C). Cohort X less site A is one person.
+const TWO_BREAKDOWNS: &str = "id,a,b,site,cohort\n\
+    1,5,1,A,X\n2,4,1,A,X\n3,4,2,A,X\n4,5,1,A,X\n5,4,1,A,X\n6,3,1,A,X\n7,4,1,A,X\n\
+    8,1,5,B,X\n9,3,3,B,Y\n10,3,3,B,Y\n11,2,3,B,Y\n12,3,3,B,Y\n13,3,3,B,Y\n\
+    14,2,2,C,W\n15,2,2,C,W\n";
+
+#[tokio::test]
+async fn a_group_that_holds_a_group_of_another_breakdown_but_for_a_few_is_hidden()
+-> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let admin = app.account("priv", "admin@priv.test", Role::Admin).await?;
+    let questionnaire = fixtures::questionnaire(&app, &admin).await?;
+    let spec = CampaignSpec {
+        min_group_size: 5,
+        ..Default::default()
+    };
+    let campaign = fixtures::campaign(&app, &admin, &questionnaire, spec).await?;
+    let operations = json!({
+        "query": "mutation($input: ImportResponsesInput!) { importResponses(input: $input) { imported } }",
+        "variables": { "input": {
+            "campaignId": campaign, "file": null, "respondentColumn": "id",
+            "columns": [{ "column": "a", "item": "s1" }, { "column": "b", "item": "s2" }],
+            "attributes": [{ "column": "site", "name": "site" }, { "column": "cohort", "name": "cohort" }]
+        }}
+    });
+    let form = Form::new()
+        .text("operations", operations.to_string())
+        .text("map", json!({ "0": ["variables.input.file"] }).to_string())
+        .part(
+            "0",
+            Part::bytes(TWO_BREAKDOWNS.as_bytes().to_vec())
+                .file_name("answers.csv")
+                .mime_str("text/csv")?,
+        );
+    let imported: Value = app
+        .http()
+        .post(app.graphql_url())
+        .bearer_auth(&admin)
+        .header("Apollo-Require-Preflight", "true")
+        .multipart(form)
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(
+        imported["data"]["importResponses"]["imported"], 15,
+        "{imported}"
+    );
+    assert_eq!(app.jobs_done("aggregate_campaign", 1).await?, 0);
+    let data = app
+        .ok(
+            r#"query($id: ID!) { node(id: $id) { ... on Campaign { results {
+                breakdowns { attribute groups { value n suppressed itemMeans { code mean } } } } } } }"#,
+            json!({ "id": campaign }),
+            Some(&admin),
+        )
+        .await?;
+    let shown: Vec<String> = data["node"]["results"]["breakdowns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| {
+            b["groups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|g| g["suppressed"] == false)
+                .map(move |g| {
+                    format!(
+                        "{}={}",
+                        b["attribute"].as_str().unwrap(),
+                        g["value"].as_str().unwrap()
+                    )
+                })
+        })
+        .collect();
+    // Site A stays; cohort X goes, since X's figures less A's would be
+    // respondent 8's answers, and with it the rest of the cohorts.
+    assert_eq!(shown, ["site=A"]);
+    app.stop().await
+}

@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::disclosure::Overlaps;
 use crate::results::{
     Breakdown, CampaignResults, Figure, Frame, ItemDef, ResponseRow, ScaleDef, assemble, group,
     in_natural_order, is_choice, is_numeric, item_result_from, keyed, number, numeric_item_result,
@@ -24,7 +25,7 @@ use crate::stats::{self, Summary};
 
 /// The layout of [`Accumulator`]; totals stored in another layout are
 /// rebuilt rather than read.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// A questionnaire's items and scales, arranged for folding.
 pub struct Definition<'a> {
@@ -101,6 +102,7 @@ impl<'a> Definition<'a> {
                 })
                 .collect(),
             breakdowns: BTreeMap::new(),
+            overlaps: Overlaps::default(),
         }
     }
 
@@ -132,6 +134,7 @@ impl<'a> Definition<'a> {
             && acc.items.iter().all(|t| t.values.is_valid())
             && scales_fit
             && groups_fit
+            && acc.overlaps.is_valid()
     }
 
     fn empty_group(&self) -> GroupTotals {
@@ -169,6 +172,9 @@ pub struct Accumulator {
     scales: Vec<ScaleTotals>,
     /// Attribute → value → the totals of that group.
     breakdowns: BTreeMap<String, BTreeMap<String, GroupTotals>>,
+    /// Respondents shared by groups of different breakdowns.
+    #[serde(default)]
+    overlaps: Overlaps,
 }
 
 impl Accumulator {
@@ -337,6 +343,7 @@ pub fn fold(def: &Definition<'_>, acc: &mut Accumulator, row: &ResponseRow) {
         scores.push(score);
     }
 
+    acc.overlaps.add(&row.attributes);
     for (attribute, value) in &row.attributes {
         let groups = acc.breakdowns.entry(attribute.clone()).or_default();
         let group = match groups.get_mut(value) {
@@ -433,7 +440,15 @@ pub fn results_from(
         })
         .collect();
 
-    assemble(frame, responses, items, scales, breakdowns, now)
+    assemble(
+        frame,
+        responses,
+        items,
+        scales,
+        breakdowns,
+        &acc.overlaps,
+        now,
+    )
 }
 
 fn group_figures(def: &Definition<'_>, g: &GroupTotals) -> (Vec<Figure>, Vec<Figure>) {

@@ -9,13 +9,107 @@
 //! smallest shown group is hidden too. The same is done for each figure,
 //! whose counts can be smaller than their group's when items were skipped.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
 
 use crate::results::{CampaignResults, Figure, Group};
 
-/// Applies the rule to every breakdown of `results`. Groups hidden whole
+/// How many respondents two groups of different breakdowns share: what
+/// tells whether one group holds another.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Overlaps(
+    /// `[attribute, value, attribute, value]` as a JSON array, attributes
+    /// in order, → respondents in both groups.
+    BTreeMap<String, usize>,
+);
+
+impl Overlaps {
+    fn key(a: (&str, &str), b: (&str, &str)) -> String {
+        let (first, second) = if a.0 <= b.0 { (a, b) } else { (b, a) };
+        serde_json::json!([first.0, first.1, second.0, second.1]).to_string()
+    }
+
+    /// Counts one respondent with these attribute values.
+    pub fn add(&mut self, attributes: &BTreeMap<String, String>) {
+        let pairs: Vec<(&String, &String)> = attributes.iter().collect();
+        for (i, (a, v)) in pairs.iter().enumerate() {
+            for (b, w) in &pairs[i + 1..] {
+                *self.0.entry(Self::key((a, v), (b, w))).or_default() += 1;
+            }
+        }
+    }
+
+    /// Respondents in group `a` and in group `b`.
+    pub fn get(&self, a: (&str, &str), b: (&str, &str)) -> usize {
+        self.0.get(&Self::key(a, b)).copied().unwrap_or(0)
+    }
+
+    /// Counted as `add` leaves them: keys that read, no zero.
+    pub fn is_valid(&self) -> bool {
+        self.0.iter().all(|(k, n)| {
+            *n > 0 && serde_json::from_str::<[String; 4]>(k).is_ok_and(|k| k[0] < k[2])
+        })
+    }
+}
+
+/// Applies the rules to every breakdown of `results`. Groups hidden whole
 /// lose all their figures; single figures hidden lose their mean.
-pub fn protect(results: &mut CampaignResults) {
+///
+/// Across breakdowns: a shown group that holds shown groups of another
+/// breakdown, with fewer than the minimum of its respondents left over,
+/// would give those few away by subtraction (a cohort of 8 holding a site
+/// of 7 shows the eighth). It is hidden, and the rules within its
+/// breakdown run again, until nothing changes.
+pub fn protect(results: &mut CampaignResults, overlaps: &Overlaps) {
+    let min = results.min_group_size;
+    loop {
+        within_breakdowns(results);
+        let mut hide = Vec::new();
+        for (a, outer) in results.breakdowns.iter().enumerate() {
+            for (g, group) in outer.groups.iter().enumerate() {
+                if group.suppressed {
+                    continue;
+                }
+                for (b, other) in results.breakdowns.iter().enumerate() {
+                    if a == b {
+                        continue;
+                    }
+                    let held: usize = other
+                        .groups
+                        .iter()
+                        .filter(|h| !h.suppressed && h.n > 0)
+                        .filter(|h| {
+                            overlaps.get(
+                                (&outer.attribute, &group.value),
+                                (&other.attribute, &h.value),
+                            ) == h.n
+                        })
+                        .map(|h| h.n)
+                        .sum();
+                    let rest = group.n.saturating_sub(held);
+                    if held > 0 && rest > 0 && rest < min {
+                        hide.push((a, g));
+                        break;
+                    }
+                }
+            }
+        }
+        if hide.is_empty() {
+            return;
+        }
+        for (a, g) in hide {
+            let group = &mut results.breakdowns[a].groups[g];
+            group.suppressed = true;
+            group.scale_means.clear();
+            group.item_means.clear();
+        }
+    }
+}
+
+/// The rules within each breakdown.
+fn within_breakdowns(results: &mut CampaignResults) {
     let min = results.min_group_size;
     let total = results.responses as usize;
     let item_n: HashMap<String, usize> = results

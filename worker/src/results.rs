@@ -192,6 +192,10 @@ pub fn compute_results(input: &ResultsInput<'_>, now: DateTime<Utc>) -> Campaign
         .collect();
 
     let breakdowns = breakdowns(input, &by_id, numeric);
+    let mut overlaps = crate::disclosure::Overlaps::default();
+    for row in input.responses {
+        overlaps.add(&row.attributes);
+    }
     let frame = Frame {
         invited: input.invited,
         responded_invitations: input.responded_invitations,
@@ -203,6 +207,7 @@ pub fn compute_results(input: &ResultsInput<'_>, now: DateTime<Utc>) -> Campaign
         items,
         scales,
         breakdowns,
+        &overlaps,
         now,
     )
 }
@@ -223,6 +228,7 @@ pub(crate) fn assemble(
     items: Vec<ItemResult>,
     scales: Vec<ScaleResult>,
     breakdowns: Vec<Breakdown>,
+    overlaps: &crate::disclosure::Overlaps,
     now: DateTime<Utc>,
 ) -> CampaignResults {
     let response_rate =
@@ -242,7 +248,7 @@ pub(crate) fn assemble(
     if responses < frame.min_group_size {
         suppress(&mut results);
     }
-    crate::disclosure::protect(&mut results);
+    crate::disclosure::protect(&mut results, overlaps);
     results
 }
 
