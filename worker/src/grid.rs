@@ -322,6 +322,13 @@ fn check_bands(out: &mut Vec<Problem>, at: &str, bands: &[Band]) {
             ));
             break;
         }
+        if end < start {
+            out.push(problem(
+                at,
+                "bands leave a gap: a value between them would get no score",
+            ));
+            break;
+        }
     }
 }
 
@@ -628,6 +635,16 @@ mod tests {
                 "rules[0].subject",
             ]
         );
+    }
+
+    #[test]
+    fn bands_with_a_gap_between_them_are_refused() {
+        let mut g = grid();
+        g.criteria[0].indicators[0].bands[1].from = Some(55.0);
+        let problems = check(&g);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].path, "criteria[0].indicators[0].bands");
+        assert!(problems[0].message.contains("gap"));
     }
 
     #[test]

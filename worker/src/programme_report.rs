@@ -437,7 +437,12 @@ fn measures(
             Source::Nps { item } => {
                 let (mut promoters, mut detractors, mut answered) = (0usize, 0usize, 0usize);
                 for e in campaigns {
-                    for i in e.results.items.iter().filter(|i| &i.code == item) {
+                    let nps = e
+                        .results
+                        .items
+                        .iter()
+                        .filter(|i| &i.code == item && i.kind == entities::ItemKind::Nps);
+                    for i in nps {
                         for c in &i.distribution {
                             let Ok(v) = c.value.parse::<f64>() else {
                                 continue;

@@ -340,8 +340,9 @@ pub async fn set_anonymity(
         .count(&txn)
         .await?;
     if answered > 0 {
+        let plural = if answered == 1 { "" } else { "s" };
         return Err(ApiError::Conflict(format!(
-            "the campaign has {answered} responses: its anonymity can no longer change"
+            "the campaign has {answered} response{plural}: its anonymity can no longer change"
         )));
     }
     campaign::Entity::update_many()

@@ -129,6 +129,16 @@ fn source_to(s: &IndicatorSource) -> Result<grid::Source, Problem> {
             .clone()
             .ok_or_else(|| Problem::field("source.code", "this kind of source reads a code"))
     };
+    let reads_code = matches!(
+        s.kind,
+        SourceKind::ScaleMean | SourceKind::ItemMean | SourceKind::Nps
+    );
+    if !reads_code && s.code.is_some() {
+        return Err(Problem::field(
+            "source.code",
+            "this kind of source reads no code",
+        ));
+    }
     Ok(match s.kind {
         SourceKind::ScaleMean => grid::Source::ScaleMean { scale: code()? },
         SourceKind::ItemMean => grid::Source::ItemMean { item: code()? },
@@ -539,6 +549,12 @@ pub async fn create_grid(
 ) -> ApiResult<analytical_grid::Model> {
     let mut problems = Vec::new();
     crate::validate::name(&mut problems, "name", &input.name, crate::validate::NAME);
+    if input.description.chars().count() > grid::MAX_TEXT {
+        problems.push(Problem::field(
+            "description",
+            format!("at most {} characters", grid::MAX_TEXT),
+        ));
+    }
     let def = definition(&input.criteria, &input.rules);
     let def = match def {
         Ok(def) if problems.is_empty() => def,
