@@ -20,19 +20,27 @@ const ANSWERS: &str = "id,a,b,site\n\
     7,5,4,east\n8,5,4,east\n9,5,4,east\n10,4,4,east\n\
     11,1,5,south\n12,2,5,south\n";
 
-async fn import(
+/// Imports `csv` (columns `id`, `a` → s1, `b` → s2, then `attributes`),
+/// with the respondent column or without; returns the response body.
+async fn import_csv(
     app: &TestApp,
     token: &str,
     campaign: &str,
+    csv: &str,
+    attributes: &[&str],
     with_ids: bool,
 ) -> anyhow::Result<Value> {
+    let attributes: Vec<Value> = attributes
+        .iter()
+        .map(|a| json!({ "column": a, "name": a }))
+        .collect();
     let operations = json!({
         "query": "mutation($input: ImportResponsesInput!) { importResponses(input: $input) { imported } }",
         "variables": { "input": {
             "campaignId": campaign, "file": null,
             "respondentColumn": if with_ids { json!("id") } else { Value::Null },
             "columns": [{ "column": "a", "item": "s1" }, { "column": "b", "item": "s2" }],
-            "attributes": [{ "column": "site", "name": "site" }]
+            "attributes": attributes
         }}
     });
     let form = Form::new()
@@ -40,7 +48,7 @@ async fn import(
         .text("map", json!({ "0": ["variables.input.file"] }).to_string())
         .part(
             "0",
-            Part::bytes(ANSWERS.as_bytes().to_vec())
+            Part::bytes(csv.as_bytes().to_vec())
                 .file_name("answers.csv")
                 .mime_str("text/csv")?,
         );
@@ -54,6 +62,15 @@ async fn import(
         .await?
         .json()
         .await?)
+}
+
+async fn import(
+    app: &TestApp,
+    token: &str,
+    campaign: &str,
+    with_ids: bool,
+) -> anyhow::Result<Value> {
+    import_csv(app, token, campaign, ANSWERS, &["site"], with_ids).await
 }
 
 #[tokio::test]
@@ -312,33 +329,15 @@ async fn a_group_that_holds_a_group_of_another_breakdown_but_for_a_few_is_hidden
         ..Default::default()
     };
     let campaign = fixtures::campaign(&app, &admin, &questionnaire, spec).await?;
-    let operations = json!({
-        "query": "mutation($input: ImportResponsesInput!) { importResponses(input: $input) { imported } }",
-        "variables": { "input": {
-            "campaignId": campaign, "file": null, "respondentColumn": "id",
-            "columns": [{ "column": "a", "item": "s1" }, { "column": "b", "item": "s2" }],
-            "attributes": [{ "column": "site", "name": "site" }, { "column": "cohort", "name": "cohort" }]
-        }}
-    });
-    let form = Form::new()
-        .text("operations", operations.to_string())
-        .text("map", json!({ "0": ["variables.input.file"] }).to_string())
-        .part(
-            "0",
-            Part::bytes(TWO_BREAKDOWNS.as_bytes().to_vec())
-                .file_name("answers.csv")
-                .mime_str("text/csv")?,
-        );
-    let imported: Value = app
-        .http()
-        .post(app.graphql_url())
-        .bearer_auth(&admin)
-        .header("Apollo-Require-Preflight", "true")
-        .multipart(form)
-        .send()
-        .await?
-        .json()
-        .await?;
+    let imported = import_csv(
+        &app,
+        &admin,
+        &campaign,
+        TWO_BREAKDOWNS,
+        &["site", "cohort"],
+        true,
+    )
+    .await?;
     assert_eq!(
         imported["data"]["importResponses"]["imported"], 15,
         "{imported}"
