@@ -344,8 +344,12 @@ async fn coordinators_edit_and_decide_recommendations_of_their_organisation_only
             .await?,
         "NOT_FOUND"
     );
-    let reports = app.ok(REPORT, programme.clone(), Some(&stranger)).await?;
-    assert_eq!(reports["programmeReports"]["edges"], json!([]));
+    // Another organisation's programme is not found, as one that does not exist.
+    assert_eq!(
+        app.error_code(REPORT, programme.clone(), Some(&stranger))
+            .await?,
+        "NOT_FOUND"
+    );
 
     let empty = json!({ "i": { "recommendationId": rec, "status": "ACCEPTED", "text": "  " } });
     assert_eq!(

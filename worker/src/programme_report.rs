@@ -402,6 +402,8 @@ fn measures(
     activity: &Activity,
 ) -> HashMap<Source, Measure> {
     let mut out = HashMap::new();
+    let learners: BTreeSet<i64> = activity.relations.iter().map(|m| m.learner_id).collect();
+    let tutors: BTreeSet<i64> = activity.relations.iter().map(|m| m.tutor_id).collect();
     for source in def
         .criteria
         .iter()
@@ -410,8 +412,6 @@ fn measures(
         if out.contains_key(source) {
             continue;
         }
-        let learners: BTreeSet<i64> = activity.relations.iter().map(|m| m.learner_id).collect();
-        let tutors: BTreeSet<i64> = activity.relations.iter().map(|m| m.tutor_id).collect();
         let measure = match source {
             Source::ScaleMean { .. } | Source::ItemMean { .. } => {
                 let asked = campaigns

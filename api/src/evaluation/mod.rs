@@ -677,6 +677,12 @@ impl EvaluationQuery {
     ) -> Result<Page<ProgrammeReport>> {
         let caller = ctx.caller_in(READERS)?;
         let programme_id = ids::decode(&programme_id, "Programme")?;
+        programme::Entity::find_by_id(programme_id)
+            .filter(programme::Column::OrganisationId.eq(caller.organisation_id))
+            .one(&ctx.state().db)
+            .await
+            .map_err(ApiError::from)?
+            .ok_or(ApiError::NotFound("programme"))?;
         let query = programme_report::Entity::find()
             .filter(programme_report::Column::OrganisationId.eq(caller.organisation_id))
             .filter(programme_report::Column::ProgrammeId.eq(programme_id));
