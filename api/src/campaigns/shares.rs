@@ -99,6 +99,45 @@ pub enum Opened {
     Unknown,
 }
 
+/// Why a link cannot open now, if it cannot: revoked or expired links never
+/// show their report.
+pub fn closed(
+    revoked_at: Option<DateTime<Utc>>,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Option<Opened> {
+    if revoked_at.is_some() {
+        Some(Opened::Revoked)
+    } else if now >= expires_at {
+        Some(Opened::Expired)
+    } else {
+        None
+    }
+}
+
+/// Records one opening of the link with id `id` in `E`'s table: the first
+/// opening is kept, every opening counted.
+pub async fn count_opening<E: EntityTrait>(
+    db: &DatabaseConnection,
+    (id, first_opened_at, open_count): (E::Column, E::Column, E::Column),
+    link: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    E::update_many()
+        .col_expr(
+            first_opened_at,
+            Func::coalesce([Expr::col(first_opened_at), Expr::value(Some(now))]).into(),
+        )
+        .col_expr(
+            open_count,
+            sea_orm::sea_query::ExprTrait::add(Expr::col(open_count), 1),
+        )
+        .filter(id.eq(link))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// The report HTML behind a token, counting the visit if `counted`.
 pub async fn open(
     db: &DatabaseConnection,
@@ -113,34 +152,17 @@ pub async fn open(
     else {
         return Ok(Opened::Unknown);
     };
-    if share.revoked_at.is_some() {
-        return Ok(Opened::Revoked);
-    }
-    if now >= share.expires_at {
-        return Ok(Opened::Expired);
+    if let Some(closed) = closed(share.revoked_at, share.expires_at, now) {
+        return Ok(closed);
     }
     let Some(report) = report::Entity::find_by_id(share.report_id).one(db).await? else {
         return Ok(Opened::Unknown);
     };
-    if !counted {
-        return Ok(Opened::Report(report.html));
+    if counted {
+        use report_share::Column as C;
+        let columns = (C::Id, C::FirstOpenedAt, C::OpenCount);
+        count_opening::<report_share::Entity>(db, columns, share.id, now).await?;
     }
-    report_share::Entity::update_many()
-        .col_expr(
-            report_share::Column::FirstOpenedAt,
-            Func::coalesce([
-                Expr::col(report_share::Column::FirstOpenedAt),
-                Expr::value(Some(now)),
-            ])
-            .into(),
-        )
-        .col_expr(
-            report_share::Column::OpenCount,
-            sea_orm::sea_query::ExprTrait::add(Expr::col(report_share::Column::OpenCount), 1),
-        )
-        .filter(report_share::Column::Id.eq(share.id))
-        .exec(db)
-        .await?;
     Ok(Opened::Report(report.html))
 }
 

@@ -6,14 +6,14 @@ use entities::{
     AudienceKind, DisseminationChannel, ReportKind, dissemination_audience as audience,
     dissemination_delivery as delivery, dissemination_plan as plan, report, report_share,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
 use worker::dissemination::{Recipient, new_link_nonce};
 use worker::tokens::hash_token;
 
-use crate::campaigns::shares::Opened;
+use crate::campaigns::shares::{self, Opened};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::validate;
 
@@ -323,11 +323,8 @@ pub async fn open(
     else {
         return Ok(Opened::Unknown);
     };
-    if d.revoked_at.is_some() {
-        return Ok(Opened::Revoked);
-    }
-    if now >= d.expires_at {
-        return Ok(Opened::Expired);
+    if let Some(closed) = shares::closed(d.revoked_at, d.expires_at, now) {
+        return Ok(closed);
     }
     let Some(p) = plan::Entity::find_by_id(d.plan_id).one(db).await? else {
         return Ok(Opened::Unknown);
@@ -348,22 +345,9 @@ pub async fn open(
         return Ok(Opened::Unknown);
     };
     if counted {
-        delivery::Entity::update_many()
-            .col_expr(
-                delivery::Column::FirstOpenedAt,
-                Func::coalesce([
-                    Expr::col(delivery::Column::FirstOpenedAt),
-                    Expr::value(Some(now)),
-                ])
-                .into(),
-            )
-            .col_expr(
-                delivery::Column::OpenCount,
-                Expr::col(delivery::Column::OpenCount).add(1),
-            )
-            .filter(delivery::Column::Id.eq(d.id))
-            .exec(db)
-            .await?;
+        use delivery::Column as C;
+        let columns = (C::Id, C::FirstOpenedAt, C::OpenCount);
+        shares::count_opening::<delivery::Entity>(db, columns, d.id, now).await?;
     }
     Ok(Opened::Report(html))
 }
