@@ -768,7 +768,7 @@ async fn match_learners(
             .await?;
         for m in proposed {
             running::decide(
-                db,
+                state,
                 admin,
                 m.id,
                 running::Decision::Accept,

@@ -7,7 +7,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use crate::error::ApiError;
 
 pub fn encode(kind: &str, id: i64) -> ID {
-    ID(URL_SAFE_NO_PAD.encode(format!("{kind}:{id}")))
+    // One encoding for the API and the webhooks the worker sends.
+    ID(worker::webhooks::global_id(kind, id))
 }
 
 /// The type name and database id behind a global ID.

@@ -25,6 +25,7 @@ pub mod running;
 pub mod schema;
 pub mod state;
 pub mod validate;
+pub mod webhooks;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -88,6 +89,7 @@ impl Application {
             metrics_token: settings.metrics_token.clone(),
             matching_inline_pairs: settings.matching_inline_pairs,
             callers: crate::auth::Callers::default(),
+            webhook_allow_loopback: settings.webhook_allow_loopback,
         };
 
         let jobs = if options.run_jobs {

@@ -326,3 +326,27 @@ impl Loader<DeliveriesOf> for DbLoader {
         Ok(out)
     }
 }
+
+/// Attempts of a webhook delivery, first to last.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AttemptsOf(pub i64);
+
+impl Loader<AttemptsOf> for DbLoader {
+    type Value = Vec<entities::webhook_attempt::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[AttemptsOf]) -> LoadResult<AttemptsOf, Self::Value> {
+        use entities::webhook_attempt as attempt;
+        let rows = attempt::Entity::find()
+            .filter(attempt::Column::DeliveryId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(attempt::Column::Number)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        let mut out: HashMap<AttemptsOf, Self::Value> = HashMap::new();
+        for row in rows {
+            out.entry(AttemptsOf(row.delivery_id)).or_default().push(row);
+        }
+        Ok(out)
+    }
+}

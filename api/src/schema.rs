@@ -25,6 +25,8 @@ use crate::questionnaires::types::{Item, Questionnaire};
 use crate::questionnaires::{QuestionnaireMutation, QuestionnaireQuery};
 use crate::running::{Matching, RunningMutation, RunningQuery};
 use crate::state::{AppState, ContextExt};
+use crate::webhooks::types::WebhookEndpoint;
+use crate::webhooks::{WebhookMutation, WebhookQuery};
 
 /// Deepest selection accepted.
 pub const MAX_DEPTH: usize = 12;
@@ -45,6 +47,7 @@ pub enum Node {
     Matching(Matching),
     Interview(Interview),
     DisseminationPlan(DisseminationPlan),
+    WebhookEndpoint(WebhookEndpoint),
 }
 
 #[derive(Default)]
@@ -154,6 +157,15 @@ impl NodeQuery {
                     .map_err(ApiError::from)?
                     .map(|m| Node::DisseminationPlan(DisseminationPlan(m)))
             }
+            "WebhookEndpoint" => {
+                caller.require(MANAGERS)?;
+                entities::webhook_endpoint::Entity::find_by_id(id)
+                    .filter(entities::webhook_endpoint::Column::OrganisationId.eq(org))
+                    .one(db)
+                    .await
+                    .map_err(ApiError::from)?
+                    .map(|m| Node::WebhookEndpoint(WebhookEndpoint(m)))
+            }
             _ => None,
         };
         Ok(node)
@@ -173,6 +185,7 @@ pub struct Query(
     RunningQuery,
     EvaluationQuery,
     DisseminationQuery,
+    WebhookQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -188,6 +201,7 @@ pub struct Mutation(
     RunningMutation,
     EvaluationMutation,
     DisseminationMutation,
+    WebhookMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -471,3 +471,21 @@ pub enum DisseminationChannel {
     /// One link that expires, made on the date for a coordinator to post.
     PublicLink,
 }
+
+/// Where the delivery of one event to one webhook endpoint stands.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+pub enum WebhookStatus {
+    /// Not delivered yet: due at its next attempt.
+    Pending,
+    /// The endpoint answered 2xx.
+    Delivered,
+    /// Given up: every attempt failed, or the endpoint was disabled.
+    Failed,
+}

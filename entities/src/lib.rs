@@ -54,5 +54,8 @@ pub mod tutor_profile;
 pub mod tutor_role;
 pub mod tutoring_session;
 pub mod user_account;
+pub mod webhook_attempt;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;
 
 pub use enums::*;

@@ -22,6 +22,7 @@ mod m20261204_000017_dead_letters;
 mod m20261204_000018_evaluation;
 mod m20261204_000019_dissemination;
 mod m20261204_000020_interviews;
+mod m20261205_000021_webhooks;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000018_evaluation::Migration),
             Box::new(m20261204_000019_dissemination::Migration),
             Box::new(m20261204_000020_interviews::Migration),
+            Box::new(m20261205_000021_webhooks::Migration),
         ]
     }
 }

@@ -122,6 +122,8 @@ async fn target(db: &DatabaseConnection, job: &Job) -> (Option<i64>, Option<i64>
                 .map(|p| p.organisation_id);
             (organisation, None)
         }
-        Job::ReminderSweep { .. } | Job::Disseminate { plan_id: None, .. } => (None, None),
+        Job::ReminderSweep { .. }
+        | Job::Disseminate { plan_id: None, .. }
+        | Job::DeliverWebhooks => (None, None),
     }
 }

@@ -17,7 +17,7 @@ use entities::{
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use tracing::{Instrument, error, info, info_span, warn};
@@ -34,6 +34,7 @@ use crate::results::{CampaignResults, Frame, ItemDef, ResponseRow, ScaleDef, Val
 use crate::running;
 use crate::settings::Settings;
 use crate::tokens::TokenKey;
+use crate::webhooks;
 
 /// A unit of background work. Payloads carry ids, never state: a handler
 /// re-reads the database when it runs.
@@ -67,6 +68,8 @@ pub enum Job {
         #[serde(default)]
         plan_id: Option<i64>,
     },
+    /// Sends the webhook deliveries due.
+    DeliverWebhooks,
 }
 
 impl Job {
@@ -80,6 +83,7 @@ impl Job {
             Self::RunMatching { .. } => "run_matching",
             Self::MonitorRelations { .. } => "monitor_relations",
             Self::Disseminate { .. } => "disseminate",
+            Self::DeliverWebhooks => "deliver_webhooks",
         }
     }
 }
@@ -184,6 +188,8 @@ pub struct Context {
     pub retries: Retries,
     /// The longest wait for a database connection.
     pub db_timeout: Duration,
+    /// Sends webhooks; wakes this process's delivery loop.
+    pub webhooks: webhooks::Sender,
 }
 
 impl Context {
@@ -207,6 +213,7 @@ impl Context {
             sweeping: Arc::default(),
             retries: Retries::default(),
             db_timeout: Duration::from_secs(settings.db_timeout_secs),
+            webhooks: webhooks::Sender::new(settings)?,
         })
     }
 }
@@ -276,7 +283,7 @@ async fn run(ctx: &Context, job: &Job) -> Result<serde_json::Value, JobError> {
     fn json(v: impl Serialize) -> serde_json::Value {
         serde_json::to_value(v).unwrap_or_default()
     }
-    Ok(match job {
+    let outcome = match job {
         Job::SendInvitations { campaign_id } => {
             let _sweeping = ctx.sweeping.lock().await;
             json(delivery::sweep(ctx, Some(*campaign_id), Utc::now()).await?)
@@ -287,7 +294,11 @@ async fn run(ctx: &Context, job: &Job) -> Result<serde_json::Value, JobError> {
             // queued again from a dead letter) sends what is due now: what
             // was due when it was queued may since have closed.
             let at = (*at).max(Utc::now());
-            json(delivery::sweep(ctx, None, at).await?)
+            let sent = delivery::sweep(ctx, None, at).await?;
+            // Campaigns that reached their closing time since: listening
+            // endpoints hear of it.
+            webhooks::record_closed_campaigns(&ctx.db, at).await?;
+            json(sent)
         }
         Job::AggregateCampaign { campaign_id } => {
             let results = aggregate(&ctx.db, *campaign_id).await?;
@@ -311,7 +322,20 @@ async fn run(ctx: &Context, job: &Job) -> Result<serde_json::Value, JobError> {
             let at = (*at).max(Utc::now());
             json(dissemination::disseminate(ctx, *plan_id, at).await?)
         }
-    })
+        Job::DeliverWebhooks => json(webhooks::deliver_due(ctx).await?),
+    };
+    // Jobs that record events have this process's delivery loop send them
+    // at once rather than at its next look.
+    if matches!(
+        job,
+        Job::ReminderSweep { .. }
+            | Job::GenerateReport { .. }
+            | Job::GenerateProgrammeReport(_)
+            | Job::MonitorRelations { .. }
+    ) {
+        ctx.webhooks.wake();
+    }
+    Ok(outcome)
 }
 
 /// Brings the figures of a campaign up to date and stores them.
@@ -670,9 +694,17 @@ pub async fn generate_report(db: &DatabaseConnection, campaign_id: i64) -> Resul
         ..Default::default()
     };
     // A concurrent run taking the same version fails on the unique index and is retried.
-    report::Entity::insert(row)
-        .exec_without_returning(db)
-        .await?;
+    let txn = db.begin().await?;
+    let stored = report::Entity::insert(row).exec(&txn).await?;
+    let event = webhooks::Event::campaign_report_generated(
+        campaign.organisation_id,
+        stored.last_insert_id,
+        campaign_id,
+        version,
+        data.generated_at,
+    );
+    webhooks::record(&txn, &event).await?;
+    txn.commit().await?;
     Ok(version)
 }
 
@@ -872,6 +904,8 @@ pub async fn run_workers(
 ) -> anyhow::Result<()> {
     let db = ctx.db.clone();
     let ctx = Arc::new(ctx);
+    let (stop_webhooks, webhooks_stopped) = tokio::sync::watch::channel(false);
+    let mut webhooks = tokio::spawn(webhooks::run(ctx.clone(), webhooks_stopped));
     let name = worker_name("jobs");
     let monitor = match queue.clone() {
         JobQueue::Redis(storage, _) => Monitor::new().register(move |_| {
@@ -920,6 +954,16 @@ pub async fn run_workers(
     clock.abort();
     dissemination.abort();
     nightly.abort();
+    // The delivery loop finishes the batch it is sending, within the grace
+    // jobs get; what it leaves is taken over once its claims lapse.
+    let _ = stop_webhooks.send(true);
+    if tokio::time::timeout(Duration::from_secs(30), &mut webhooks)
+        .await
+        .is_err()
+    {
+        warn!("webhook deliveries still under way at shutdown");
+        webhooks.abort();
+    }
     result?;
     Ok(())
 }

@@ -28,6 +28,7 @@ pub mod suppression;
 pub mod telemetry;
 pub mod templates;
 pub mod tokens;
+pub mod webhooks;
 
 pub use jobs::{Context, Job, JobQueue};
 pub use settings::Settings;

@@ -18,6 +18,7 @@ use entities::{
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
 };
 use serde::Serialize;
 use tracing::info;
@@ -25,6 +26,7 @@ use tracing::info;
 use crate::delivery::send_claimed;
 use crate::jobs::{Context, JobError};
 use crate::mail::Outgoing;
+use crate::webhooks::{Event, EventType};
 
 /// How a relation is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -344,6 +346,9 @@ pub async fn monitor(
             .push(Rule::from(&s));
     }
     let facts = facts_of(db, &active, at).await?;
+    // Alerts of organisations listening for them are raised one by one,
+    // each with its event; the others in one statement each.
+    let listening = crate::webhooks::organisations_listening(db, EventType::AlertRaised).await?;
 
     let mut done = Monitored {
         relations: active.len(),
@@ -370,18 +375,35 @@ pub async fn monitor(
                 created_at: Set(Utc::now()),
                 ..Default::default()
             };
-            done.alerts_raised += relation_alert::Entity::insert(alert)
-                .on_conflict(
-                    OnConflict::columns([
-                        relation_alert::Column::MatchingId,
-                        relation_alert::Column::StandardId,
-                        relation_alert::Column::Day,
-                    ])
-                    .do_nothing()
-                    .to_owned(),
-                )
-                .exec_without_returning(db)
-                .await?;
+            let once = OnConflict::columns([
+                relation_alert::Column::MatchingId,
+                relation_alert::Column::StandardId,
+                relation_alert::Column::Day,
+            ])
+            .do_nothing()
+            .to_owned();
+            if !listening.contains(&m.organisation_id) {
+                done.alerts_raised += relation_alert::Entity::insert(alert)
+                    .on_conflict(once)
+                    .exec_without_returning(db)
+                    .await?;
+                continue;
+            }
+            let txn = db.begin().await?;
+            let raised = relation_alert::Entity::insert(alert)
+                .on_conflict(once)
+                .exec_with_returning(&txn)
+                .await;
+            match raised {
+                Ok(raised) => {
+                    crate::webhooks::record(&txn, &Event::alert_raised(&raised)).await?;
+                    done.alerts_raised += 1;
+                }
+                // Raised already today.
+                Err(DbErr::RecordNotInserted) => {}
+                Err(e) => return Err(e.into()),
+            }
+            txn.commit().await?;
         }
         flagged
             .entry(m.organisation_id)

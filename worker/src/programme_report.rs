@@ -932,6 +932,14 @@ pub async fn generate(db: &DatabaseConnection, request: &Request) -> Result<i32,
             .exec_without_returning(&txn)
             .await?;
     }
+    let event = crate::webhooks::Event::programme_report_generated(
+        organisation_id,
+        stored.last_insert_id,
+        request.programme_id,
+        version,
+        data.generated_at,
+    );
+    crate::webhooks::record(&txn, &event).await?;
     // A concurrent run taking the same version fails on the unique index
     // and is retried.
     txn.commit().await?;

@@ -60,6 +60,17 @@ pub struct Settings {
     /// Web origins (`https://app.example.org`) whose pages may call the API;
     /// none by default. Tokens travel in headers, never cookies.
     pub cors_origins: Vec<String>,
+    /// Seconds a webhook endpoint has to answer an attempt, connection
+    /// included; a slower answer counts as a failed attempt.
+    pub webhook_timeout_secs: u64,
+    /// Seconds to wait before each retry of a webhook delivery that
+    /// failed: after the first attempt, the first wait, and so on. A
+    /// delivery is given up after one attempt more than there are waits.
+    pub webhook_retry_secs: Vec<f64>,
+    /// Lets webhook endpoints on the loopback interface (`127.0.0.1`,
+    /// `::1`, `localhost`) in, over plain `http://` too: for development
+    /// and tests. Off, endpoints must be `https://` and public.
+    pub webhook_allow_loopback: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -91,6 +102,13 @@ impl Default for Settings {
             metrics_token: None,
             matching_inline_pairs: 50_000,
             cors_origins: Vec::new(),
+            webhook_timeout_secs: 10,
+            // The schedule of the Standard Webhooks specification: ten
+            // attempts over about three days.
+            webhook_retry_secs: vec![
+                5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 50400.0, 72000.0, 86400.0,
+            ],
+            webhook_allow_loopback: false,
         }
     }
 }
@@ -115,6 +133,9 @@ const ENV_VARS: &[&str] = &[
     "DB_TIMEOUT_SECS",
     "METRICS_TOKEN",
     "CORS_ORIGINS",
+    "WEBHOOK_TIMEOUT_SECS",
+    "WEBHOOK_RETRY_SECS",
+    "WEBHOOK_ALLOW_LOOPBACK",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -231,6 +252,28 @@ impl Settings {
                         .filter(|o| !o.is_empty())
                         .collect()
                 }
+                "WEBHOOK_TIMEOUT_SECS" => {
+                    self.webhook_timeout_secs =
+                        value.parse().ok().filter(|s| *s > 0).ok_or_else(|| {
+                            invalid("must be a whole number of seconds above 0".into())
+                        })?
+                }
+                "WEBHOOK_RETRY_SECS" => {
+                    self.webhook_retry_secs = value
+                        .split(',')
+                        .map(|s| s.trim().parse::<f64>().ok().filter(|s| (0.0..=1e7).contains(s)))
+                        .collect::<Option<_>>()
+                        .ok_or_else(|| {
+                            invalid("must list waits in seconds, separated by commas".into())
+                        })?
+                }
+                "WEBHOOK_ALLOW_LOOPBACK" => {
+                    self.webhook_allow_loopback = match value.as_str() {
+                        "true" | "1" => true,
+                        "false" | "0" => false,
+                        other => return Err(invalid(format!("`{other}` is not true or false"))),
+                    }
+                }
                 _ => {}
             }
         }
@@ -251,6 +294,7 @@ impl Settings {
             "MONITOR_",
             "MATCHING_",
             "DB_",
+            "WEBHOOK_",
         ];
         std::env::vars()
             .map(|(name, _)| name)
@@ -307,6 +351,9 @@ impl fmt::Debug for Settings {
             )
             .field("matching_inline_pairs", &self.matching_inline_pairs)
             .field("cors_origins", &self.cors_origins)
+            .field("webhook_timeout_secs", &self.webhook_timeout_secs)
+            .field("webhook_retry_secs", &self.webhook_retry_secs)
+            .field("webhook_allow_loopback", &self.webhook_allow_loopback)
             .finish()
     }
 }
@@ -368,6 +415,19 @@ mod tests {
 
         assert!(!shown.contains("hunter2") && !shown.contains("s3cret"));
         assert!(shown.contains("postgres://app:***@db/app"));
+    }
+
+    #[test]
+    fn webhook_retries_read_as_a_list_of_waits() {
+        let mut settings = Settings::default();
+
+        settings
+            .apply_env(|n| (n == "WEBHOOK_RETRY_SECS").then(|| "0.5, 2,60".into()))
+            .unwrap();
+        let bad = settings.apply_env(|n| (n == "WEBHOOK_RETRY_SECS").then(|| "5,soon".into()));
+
+        assert_eq!(settings.webhook_retry_secs, [0.5, 2.0, 60.0]);
+        assert!(bad.unwrap_err().to_string().contains("WEBHOOK_RETRY_SECS"));
     }
 
     #[test]

@@ -36,6 +36,18 @@ impl TokenKey {
         mac.update(nonce.as_bytes());
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
+
+    /// 32 bytes derived from `label`: a secret handed to someone else (a
+    /// webhook endpoint's signing key), apart from every link's token.
+    pub fn secret(&self, label: &str) -> [u8; 32] {
+        let mut mac = match Hmac::<Sha256>::new_from_slice(&self.0) {
+            Ok(mac) => mac,
+            Err(_) => unreachable!("HMAC takes keys of any length"),
+        };
+        mac.update(b"secret:");
+        mac.update(label.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
 }
 
 /// The token of an invitation's unsubscribe link, `{invitation id}.{mac}`:

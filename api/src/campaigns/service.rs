@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use tracing::warn;
 use worker::results::Value;
 use worker::tokens::{TokenKey, hash_token};
-use worker::{Job, tokens};
+use worker::{Job, tokens, webhooks};
 
 use super::answers;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -301,13 +301,23 @@ pub async fn close(
     if status(&c, now) == Status::Closed {
         return Ok(c);
     }
-    campaign::Entity::update_many()
+    let txn = worker::db::begin_write(&state.db).await?;
+    let closed = campaign::Entity::update_many()
         .col_expr(campaign::Column::ClosesAt, Expr::value(now))
         .col_expr(campaign::Column::OpensAt, Expr::value(c.opens_at.min(now)))
         .filter(campaign::Column::Id.eq(c.id))
         .filter(campaign::Column::ClosesAt.gt(now))
-        .exec(&state.db)
+        .exec(&txn)
         .await?;
+    // The event of a campaign that closes at its own time is recorded by
+    // the reminder sweep, under the same id.
+    let mut events = 0;
+    if closed.rows_affected == 1 && c.launched_at.is_some() {
+        let event = webhooks::Event::campaign_closed(c.organisation_id, c.id, now);
+        events = webhooks::record(&txn, &event).await?;
+    }
+    txn.commit().await?;
+    crate::webhooks::service::deliver_soon(state, events).await;
     if c.launched_at.is_some() {
         state
             .enqueue(Job::AggregateCampaign { campaign_id: c.id })
@@ -489,7 +499,10 @@ pub async fn submit(
             .exec_without_returning(&txn)
             .await?;
     }
+    let event = webhooks::Event::response_submitted(inv.organisation_id, c.id, inv.id, anonymous, now);
+    let events = webhooks::record(&txn, &event).await?;
     txn.commit().await?;
+    crate::webhooks::service::deliver_soon(state, events).await;
 
     if let Err(e) = state
         .queue

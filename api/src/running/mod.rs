@@ -1067,7 +1067,7 @@ async fn decide(
 ) -> Result<Matching> {
     let caller = ctx.caller_in(MANAGERS)?;
     let id = ids::decode(&input.matching_id, "Matching")?;
-    let decided = service::decide(&ctx.state().db, caller, id, decision, input.reason).await?;
+    let decided = service::decide(ctx.state(), caller, id, decision, input.reason).await?;
     Ok(Matching(decided))
 }
 
@@ -1261,7 +1261,7 @@ impl RunningMutation {
         let caller = ctx.caller_in(MANAGERS)?;
         Ok(Matching(
             service::override_pair(
-                &ctx.state().db,
+                ctx.state(),
                 caller,
                 ids::decode(&input.programme_id, "Programme")?,
                 ids::decode(&input.role_id, "TutorRole")?,

@@ -15,7 +15,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, QueryOrder,
 };
-use worker::Job;
+use worker::{Job, webhooks};
 use worker::matching::{self as engine, Constraint, Scored, Weights, Window};
 use worker::monitoring::{self, Health, Rule};
 use worker::running::{self, Competence};
@@ -805,12 +805,13 @@ impl Decision {
 /// Records a decision, with its reason (required but to accept), in one
 /// transaction with the change it makes to the tutor's places.
 pub async fn decide(
-    db: &DatabaseConnection,
+    state: &AppState,
     caller: &Caller,
     id: i64,
     decision: Decision,
     why: String,
 ) -> ApiResult<matching::Model> {
+    let db = &state.db;
     let mut problems = Vec::new();
     reason(&mut problems, &why, decision != Decision::Accept);
     check(problems)?;
@@ -839,7 +840,13 @@ pub async fn decide(
             .exec(&txn)
             .await?;
     }
+    let mut events = 0;
+    if decision == Decision::Accept {
+        let event = webhooks::Event::matching_activated(&m, Utc::now());
+        events = webhooks::record(&txn, &event).await?;
+    }
     txn.commit().await?;
+    crate::webhooks::service::deliver_soon(state, events).await;
     find_matching(db, caller.organisation_id, id).await
 }
 
@@ -876,7 +883,7 @@ async fn still_allowed(db: &DatabaseConnection, m: &matching::Model) -> ApiResul
 /// language and availability checks give way to the coordinator's reason;
 /// capacity, exclusions and one active matching per pair and role do not.
 pub async fn override_pair(
-    db: &DatabaseConnection,
+    state: &AppState,
     caller: &Caller,
     programme_id: i64,
     role_id: i64,
@@ -884,6 +891,7 @@ pub async fn override_pair(
     tutor_id: i64,
     why: String,
 ) -> ApiResult<matching::Model> {
+    let db = &state.db;
     let org = caller.organisation_id;
     let mut problems = Vec::new();
     reason(&mut problems, &why, true);
@@ -979,7 +987,9 @@ pub async fn override_pair(
         )
         .await?;
     }
+    let events = webhooks::record(&txn, &webhooks::Event::matching_activated(&row, now)).await?;
     txn.commit().await?;
+    crate::webhooks::service::deliver_soon(state, events).await;
     Ok(row)
 }
 

@@ -1,0 +1,208 @@
+//! Webhooks: the endpoints an organisation registers to hear of its events,
+//! and the log of what was sent to them. The worker signs and sends them
+//! (see `worker::webhooks`); admins and coordinators manage them.
+
+pub mod service;
+pub mod types;
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entities::{webhook_delivery as delivery, webhook_endpoint as endpoint};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use worker::webhooks::EventType;
+
+use crate::auth::MANAGERS;
+use crate::ids;
+use crate::pagination::{Page, id_page};
+use crate::state::ContextExt;
+use types::{WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint};
+
+#[derive(Default)]
+pub struct WebhookQuery;
+
+#[Object]
+impl WebhookQuery {
+    /// The event types an endpoint may subscribe to. Admins and
+    /// coordinators only.
+    async fn webhook_event_types(&self, ctx: &Context<'_>) -> Result<Vec<&'static str>> {
+        ctx.caller_in(MANAGERS)?;
+        Ok(EventType::ALL.iter().map(|t| t.as_str()).collect())
+    }
+
+    /// The organisation's webhook endpoints, newest first, disabled ones
+    /// included. Admins and coordinators only.
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    async fn webhook_endpoints(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<WebhookEndpoint>> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        let query = endpoint::Entity::find()
+            .filter(endpoint::Column::OrganisationId.eq(caller.organisation_id));
+        Ok(id_page(
+            &ctx.state().db,
+            query,
+            (endpoint::Column::Id, sea_orm::Order::Desc),
+            (first, after),
+            |e| e.id,
+            WebhookEndpoint,
+        )
+        .await?)
+    }
+
+    /// What was sent to one endpoint, newest first, with every attempt;
+    /// `status` keeps one kind (`FAILED` to find what to redeliver).
+    /// Admins and coordinators only.
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    async fn webhook_deliveries(
+        &self,
+        ctx: &Context<'_>,
+        endpoint_id: ID,
+        status: Option<WebhookDeliveryStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<WebhookDelivery>> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        let id = ids::decode(&endpoint_id, "WebhookEndpoint")?;
+        let db = &ctx.state().db;
+        let found = service::find(db, caller.organisation_id, id).await?;
+        let mut query = delivery::Entity::find().filter(delivery::Column::EndpointId.eq(found.id));
+        if let Some(status) = status {
+            query = query.filter(delivery::Column::Status.eq(entities::WebhookStatus::from(status)));
+        }
+        Ok(id_page(
+            db,
+            query,
+            (delivery::Column::Id, sea_orm::Order::Desc),
+            (first, after),
+            |d| d.id,
+            WebhookDelivery,
+        )
+        .await?)
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateWebhookEndpointInput {
+    /// Where to post events: `https://` and a public host, with no user
+    /// name or password in it.
+    pub url: String,
+    /// The event types to send, at least one (see `webhookEventTypes`).
+    pub events: Vec<String>,
+    /// What the endpoint is for, at most 500 characters.
+    #[graphql(default)]
+    pub description: String,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateWebhookEndpointPayload {
+    pub endpoint: WebhookEndpoint,
+    /// The signing secret, `whsec_` and the key in base64: shown this once.
+    pub secret: String,
+}
+
+#[derive(InputObject)]
+pub struct WebhookEndpointInput {
+    pub endpoint_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct WebhookEndpointPayload {
+    pub endpoint: WebhookEndpoint,
+}
+
+#[derive(SimpleObject)]
+pub struct RotateWebhookSecretPayload {
+    pub endpoint: WebhookEndpoint,
+    /// The new signing secret: shown this once.
+    pub secret: String,
+    /// Until when deliveries also carry a signature by the previous secret.
+    pub previous_secret_expires_at: DateTime<Utc>,
+}
+
+#[derive(InputObject)]
+pub struct RedeliverWebhookInput {
+    pub delivery_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct WebhookDeliveryPayload {
+    pub delivery: WebhookDelivery,
+}
+
+#[derive(Default)]
+pub struct WebhookMutation;
+
+#[Object]
+impl WebhookMutation {
+    /// Registers a URL to receive the organisation's events of the types
+    /// named. The answer holds its signing secret, never shown again.
+    /// Admins and coordinators only.
+    async fn create_webhook_endpoint(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateWebhookEndpointInput,
+    ) -> Result<CreateWebhookEndpointPayload> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        let new = service::NewEndpoint {
+            url: input.url,
+            events: input.events,
+            description: input.description,
+        };
+        let created = service::create(ctx.state(), caller, new).await?;
+        Ok(CreateWebhookEndpointPayload {
+            endpoint: WebhookEndpoint(created.endpoint),
+            secret: created.secret,
+        })
+    }
+
+    /// Stops sending to an endpoint; what it still had pending is given up.
+    /// Admins and coordinators only.
+    async fn disable_webhook_endpoint(
+        &self,
+        ctx: &Context<'_>,
+        input: WebhookEndpointInput,
+    ) -> Result<WebhookEndpointPayload> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        let id = ids::decode(&input.endpoint_id, "WebhookEndpoint")?;
+        let disabled = service::disable(&ctx.state().db, caller.organisation_id, id).await?;
+        Ok(WebhookEndpointPayload {
+            endpoint: WebhookEndpoint(disabled),
+        })
+    }
+
+    /// Gives an endpoint a new signing secret, shown this once. For a day,
+    /// deliveries carry signatures by both the new and the previous one.
+    /// Admins and coordinators only.
+    async fn rotate_webhook_secret(
+        &self,
+        ctx: &Context<'_>,
+        input: WebhookEndpointInput,
+    ) -> Result<RotateWebhookSecretPayload> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        let id = ids::decode(&input.endpoint_id, "WebhookEndpoint")?;
+        let rotated = service::rotate(ctx.state(), caller.organisation_id, id).await?;
+        Ok(RotateWebhookSecretPayload {
+            endpoint: WebhookEndpoint(rotated.endpoint),
+            secret: rotated.secret,
+            previous_secret_expires_at: rotated.previous_until,
+        })
+    }
+
+    /// Sends a delivery again now, under the same event id, whatever became
+    /// of it; its retries start over. Admins and coordinators only.
+    async fn redeliver_webhook(
+        &self,
+        ctx: &Context<'_>,
+        input: RedeliverWebhookInput,
+    ) -> Result<WebhookDeliveryPayload> {
+        let caller = ctx.caller_in(MANAGERS)?;
+        let id = ids::decode(&input.delivery_id, "WebhookDelivery")?;
+        let queued = service::redeliver(ctx.state(), caller.organisation_id, id).await?;
+        Ok(WebhookDeliveryPayload {
+            delivery: WebhookDelivery(queued),
+        })
+    }
+}

@@ -1,0 +1,147 @@
+//! The GraphQL types of webhooks.
+
+use async_graphql::{Context, Enum, ID, Json, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entities::{webhook_attempt, webhook_delivery as delivery, webhook_endpoint as endpoint};
+
+use crate::ids;
+use crate::loaders::AttemptsOf;
+use crate::state::ContextExt;
+
+/// Where a webhook delivery stands.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entities::WebhookStatus")]
+pub enum WebhookDeliveryStatus {
+    /// Not delivered yet: due at `nextAttemptAt`.
+    Pending,
+    /// The endpoint answered with a 2xx status.
+    Delivered,
+    /// Given up: every attempt failed, the endpoint answered 410 Gone, or
+    /// it was disabled.
+    Failed,
+}
+
+/// A URL that receives the organisation's events, signed per the Standard
+/// Webhooks specification. Its secret is shown only when it is created or
+/// rotated.
+pub struct WebhookEndpoint(pub endpoint::Model);
+
+#[Object]
+impl WebhookEndpoint {
+    pub async fn id(&self) -> ID {
+        ids::encode("WebhookEndpoint", self.0.id)
+    }
+    async fn url(&self) -> &str {
+        &self.0.url
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    /// The event types sent to it, such as `response.submitted`.
+    async fn events(&self) -> Vec<String> {
+        worker::webhooks::event_types(&self.0)
+    }
+    /// False once disabled: it receives nothing more.
+    async fn enabled(&self) -> bool {
+        self.0.enabled
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn disabled_at(&self) -> Option<DateTime<Utc>> {
+        self.0.disabled_at
+    }
+    /// After a rotation, until when deliveries also carry a signature by
+    /// the previous secret; null when only the current one signs.
+    async fn previous_secret_expires_at(&self) -> Option<DateTime<Utc>> {
+        self.0
+            .previous_secret_until
+            .filter(|until| *until > Utc::now())
+    }
+}
+
+/// One event owed to one endpoint: what was sent and what became of it.
+pub struct WebhookDelivery(pub delivery::Model);
+
+#[Object]
+impl WebhookDelivery {
+    async fn id(&self) -> ID {
+        ids::encode("WebhookDelivery", self.0.id)
+    }
+    async fn endpoint_id(&self) -> ID {
+        ids::encode("WebhookEndpoint", self.0.endpoint_id)
+    }
+    /// The `webhook-id` header: the same at every attempt.
+    async fn event_id(&self) -> &str {
+        &self.0.event_id
+    }
+    async fn event_type(&self) -> &str {
+        &self.0.event_type
+    }
+    /// The body sent: `type`, `timestamp` and `data`.
+    async fn payload(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.payload)
+    }
+    async fn status(&self) -> WebhookDeliveryStatus {
+        self.0.status.into()
+    }
+    /// Attempts made, redeliveries included.
+    async fn attempt_count(&self) -> i32 {
+        self.0.attempts
+    }
+    /// The HTTP status of the last answer; null when none came.
+    async fn last_status_code(&self) -> Option<i32> {
+        self.0.last_status_code
+    }
+    /// What went wrong last, in a few words.
+    async fn last_error(&self) -> Option<&str> {
+        self.0.last_error.as_deref()
+    }
+    /// When the next attempt is due, while pending.
+    async fn next_attempt_at(&self) -> Option<DateTime<Utc>> {
+        (self.0.status == entities::WebhookStatus::Pending).then_some(self.0.next_attempt_at)
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn last_attempt_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_attempt_at
+    }
+    async fn delivered_at(&self) -> Option<DateTime<Utc>> {
+        self.0.delivered_at
+    }
+    /// Every attempt, first to last.
+    async fn attempts(&self, ctx: &Context<'_>) -> Result<Vec<WebhookAttempt>> {
+        let rows = ctx.loader().load_one(AttemptsOf(self.0.id)).await?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(WebhookAttempt::from)
+            .collect())
+    }
+}
+
+/// One attempt at a delivery.
+#[derive(SimpleObject)]
+pub struct WebhookAttempt {
+    /// 1 for the first.
+    pub number: i32,
+    pub attempted_at: DateTime<Utc>,
+    /// The HTTP status answered; null when no answer came.
+    pub status_code: Option<i32>,
+    pub error: Option<String>,
+    /// How long the endpoint took to answer, in milliseconds.
+    pub duration_ms: i32,
+}
+
+impl From<webhook_attempt::Model> for WebhookAttempt {
+    fn from(a: webhook_attempt::Model) -> Self {
+        Self {
+            number: a.number,
+            attempted_at: a.attempted_at,
+            status_code: a.status_code,
+            error: a.error,
+            duration_ms: i32::try_from(a.duration_ms).unwrap_or(i32::MAX),
+        }
+    }
+}
