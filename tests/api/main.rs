@@ -23,3 +23,4 @@ mod programme_report;
 mod running;
 mod schema_contract;
 mod templates;
+mod webhooks;
