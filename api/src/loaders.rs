@@ -345,7 +345,9 @@ impl Loader<AttemptsOf> for DbLoader {
             .map_err(db_error)?;
         let mut out: HashMap<AttemptsOf, Self::Value> = HashMap::new();
         for row in rows {
-            out.entry(AttemptsOf(row.delivery_id)).or_default().push(row);
+            out.entry(AttemptsOf(row.delivery_id))
+                .or_default()
+                .push(row);
         }
         Ok(out)
     }

@@ -10,18 +10,18 @@ use worker::Job;
 
 /// A programme with two axes, a tutor role, an intervention, four learners
 /// and two tutors; the coordinator's token.
-struct Scenario {
-    token: String,
-    programme: Value,
+pub(crate) struct Scenario {
+    pub(crate) token: String,
+    pub(crate) programme: Value,
     method: Value,
     wellbeing: Value,
-    role: Value,
+    pub(crate) role: Value,
     coaching: Value,
-    learners: Vec<Value>,
-    tutors: Vec<Value>,
+    pub(crate) learners: Vec<Value>,
+    pub(crate) tutors: Vec<Value>,
 }
 
-async fn scenario(app: &TestApp, org: &str) -> anyhow::Result<Scenario> {
+pub(crate) async fn scenario(app: &TestApp, org: &str) -> anyhow::Result<Scenario> {
     let token = app
         .account(org, &format!("coord@{org}.test"), Role::Coordinator)
         .await?;
@@ -493,7 +493,7 @@ async fn two_acceptances_racing_for_the_last_place_let_exactly_one_through() -> 
 }
 
 /// A coordinator's hand-made pairing of learner 1 with tutor 1.
-async fn pair_by_hand(app: &TestApp, s: &Scenario) -> anyhow::Result<Value> {
+pub(crate) async fn pair_by_hand(app: &TestApp, s: &Scenario) -> anyhow::Result<Value> {
     app.ok(
         SET_TUTOR,
         json!({ "input": { "programmeId": s.programme, "tutorId": s.tutors[0], "roleIds": [s.role],

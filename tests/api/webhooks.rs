@@ -77,6 +77,8 @@ struct Inbox {
     secrets: Vec<String>,
     /// Statuses to answer verified requests with, in turn; then 200.
     script: VecDeque<u16>,
+    /// How long each answer takes.
+    delay: Duration,
     hooks: Vec<Hook>,
 }
 
@@ -94,7 +96,11 @@ impl Drop for Receiver {
 }
 
 #[handler]
-async fn receive(req: &Request, body: Vec<u8>, inbox: Data<&Arc<Mutex<Inbox>>>) -> poem::http::StatusCode {
+async fn receive(
+    req: &Request,
+    body: Vec<u8>,
+    inbox: Data<&Arc<Mutex<Inbox>>>,
+) -> poem::http::StatusCode {
     let header = |name: &str| {
         req.headers()
             .get(name)
@@ -111,15 +117,19 @@ async fn receive(req: &Request, body: Vec<u8>, inbox: Data<&Arc<Mutex<Inbox>>>) 
         answered: 0,
         at: Instant::now(),
     };
-    let mut inbox = inbox.lock().unwrap();
-    let verified = inbox.secrets.iter().any(|s| verify(s, &hook));
-    hook.answered = if verified {
-        inbox.script.pop_front().unwrap_or(200)
-    } else {
-        401
+    let (answered, delay) = {
+        let mut inbox = inbox.lock().unwrap();
+        let verified = inbox.secrets.iter().any(|s| verify(s, &hook));
+        hook.answered = if verified {
+            inbox.script.pop_front().unwrap_or(200)
+        } else {
+            401
+        };
+        let answered = hook.answered;
+        inbox.hooks.push(hook);
+        (answered, inbox.delay)
     };
-    let answered = hook.answered;
-    inbox.hooks.push(hook);
+    tokio::time::sleep(delay).await;
     poem::http::StatusCode::from_u16(answered).unwrap()
 }
 
@@ -128,9 +138,7 @@ impl Receiver {
         let inbox = Arc::new(Mutex::new(Inbox::default()));
         let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await?;
         let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
-        let app = Route::new()
-            .at("/hook", post(receive))
-            .data(inbox.clone());
+        let app = Route::new().at("/hook", post(receive)).data(inbox.clone());
         let server = tokio::spawn(async move {
             let _ = Server::new_with_acceptor(acceptor).run(app).await;
         });
@@ -147,6 +155,10 @@ impl Receiver {
 
     fn script(&self, answers: &[u16]) {
         self.inbox.lock().unwrap().script = answers.iter().copied().collect();
+    }
+
+    fn slow(&self, delay: Duration) {
+        self.inbox.lock().unwrap().delay = delay;
     }
 
     fn hooks(&self) -> Vec<Hook> {
@@ -229,10 +241,7 @@ async fn settled(app: &TestApp, token: &str, endpoint: &str) -> anyhow::Result<V
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let deliveries = log(app, token, endpoint).await?;
-        if deliveries
-            .first()
-            .is_some_and(|d| d["status"] != "PENDING")
-        {
+        if deliveries.first().is_some_and(|d| d["status"] != "PENDING") {
             return Ok(deliveries);
         }
         anyhow::ensure!(Instant::now() < deadline, "not settled: {deliveries:?}");
@@ -275,7 +284,11 @@ fn the_receivers_check_accepts_the_example_of_the_specification() {
 
     assert!(verify_at(secret, &hook, 1614265330 + 10));
     assert!(!verify_at(secret, &hook, 1614265330 + 301), "too old");
-    assert!(!verify_at("whsec_bm90IHRoZSBrZXkgYXQgYWxs", &hook, 1614265330));
+    assert!(!verify_at(
+        "whsec_bm90IHRoZSBrZXkgYXQgYWxs",
+        &hook,
+        1614265330
+    ));
     let tampered = Hook {
         body: br#"{"test": 2432232315}"#.to_vec(),
         ..hook
@@ -355,7 +368,10 @@ async fn events_reach_a_subscribed_endpoint_signed_so_that_the_receiver_verifies
         assert_eq!(delivery["attemptCount"], 1);
         assert_eq!(delivery["lastStatusCode"], 200);
         assert_eq!(delivery["payload"], hook.json());
-        assert_eq!(delivery["attempts"], json!([{ "number": 1, "statusCode": 200, "error": null }]));
+        assert_eq!(
+            delivery["attempts"],
+            json!([{ "number": 1, "statusCode": 200, "error": null }])
+        );
     }
     Ok(())
 }
@@ -431,7 +447,11 @@ async fn a_failing_receiver_gets_the_event_again_until_it_answers_2xx_and_the_lo
         tries.iter().map(|h| h.answered).collect::<Vec<_>>(),
         [500, 500, 200]
     );
-    assert!(tries.iter().all(|h| h.id == tries[0].id && verify(&flaky_secret, h)));
+    assert!(
+        tries
+            .iter()
+            .all(|h| h.id == tries[0].id && verify(&flaky_secret, h))
+    );
     for pair in tries.windows(2) {
         assert!(pair[1].at - pair[0].at >= Duration::from_millis(300));
     }
@@ -502,7 +522,10 @@ async fn a_disabled_endpoint_gets_nothing_and_a_close_found_by_the_sweep_goes_on
             Some(&admin),
         )
         .await?;
-    assert_eq!(disabled["disableWebhookEndpoint"]["endpoint"]["enabled"], false);
+    assert_eq!(
+        disabled["disableWebhookEndpoint"]["endpoint"]["enabled"],
+        false
+    );
 
     // The campaign reaches its closing time; the reminder sweep finds it.
     use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
@@ -607,13 +630,16 @@ async fn only_the_organisations_admins_and_coordinators_see_and_manage_its_endpo
         .account("south", "coord@south.test", Role::Coordinator)
         .await?;
     let by_role = [
-        app.account("north", "tutor@north.test", Role::Tutor).await?,
+        app.account("north", "tutor@north.test", Role::Tutor)
+            .await?,
         app.account("north", "learner@north.test", Role::Learner)
             .await?,
         app.account("north", "observer@north.test", Role::Observer)
             .await?,
     ];
-    let admin_too = app.account("north", "admin@north.test", Role::Admin).await?;
+    let admin_too = app
+        .account("north", "admin@north.test", Role::Admin)
+        .await?;
     let endpoint_input = json!({ "input": { "endpointId": endpoint_id } });
 
     // Another organisation sees none and reaches none.
@@ -658,9 +684,15 @@ async fn only_the_organisations_admins_and_coordinators_see_and_manage_its_endpo
     // Tutors, learners and observers of the organisation may do nothing.
     for token in &by_role {
         let create = json!({ "input": { "url": receiver.url, "events": ["alert.raised"] } });
-        assert_eq!(app.error_code(CREATE, create, Some(token)).await?, "FORBIDDEN");
+        assert_eq!(
+            app.error_code(CREATE, create, Some(token)).await?,
+            "FORBIDDEN"
+        );
         let list = "{ webhookEndpoints { edges { node { id } } } }";
-        assert_eq!(app.error_code(list, json!({}), Some(token)).await?, "FORBIDDEN");
+        assert_eq!(
+            app.error_code(list, json!({}), Some(token)).await?,
+            "FORBIDDEN"
+        );
         let code = app
             .error_code(LOG, json!({ "e": endpoint_id }), Some(token))
             .await?;
@@ -687,7 +719,10 @@ async fn only_the_organisations_admins_and_coordinators_see_and_manage_its_endpo
             Some(&admin_too),
         )
         .await?;
-    assert_eq!(disabled["disableWebhookEndpoint"]["endpoint"]["enabled"], false);
+    assert_eq!(
+        disabled["disableWebhookEndpoint"]["endpoint"]["enabled"],
+        false
+    );
     let code = app
         .error_code(
             "mutation($input: RedeliverWebhookInput!) { redeliverWebhook(input: $input) { delivery { id } } }",
@@ -710,7 +745,10 @@ async fn refusal(app: &TestApp, token: &str, url: &str, events: &[&str]) -> anyh
         )
         .await?;
     let error = &body["errors"][0];
-    assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{url}: {body}");
+    assert_eq!(
+        error["extensions"]["code"], "BAD_USER_INPUT",
+        "{url}: {body}"
+    );
     let problem = &error["extensions"]["problems"][0];
     Ok(format!(
         "{}: {}",
@@ -746,7 +784,11 @@ async fn urls_that_are_not_public_https_and_unknown_events_are_refused() -> anyh
     }
     let refused = refusal(&app, &admin, "http://127.0.0.1:9/hook", &["user.created"]).await?;
     assert!(refused.starts_with("events[0]: "), "{refused}");
-    assert!(refusal(&app, &admin, "http://127.0.0.1:9/hook", &[]).await?.starts_with("events: "));
+    assert!(
+        refusal(&app, &admin, "http://127.0.0.1:9/hook", &[])
+            .await?
+            .starts_with("events: ")
+    );
     // Loopback is allowed here, as the settings say; nothing was stored
     // for the refused ones.
     let (_, _) = endpoint(&app, &admin, "http://127.0.0.1:9/hook", &events).await?;
@@ -785,5 +827,117 @@ async fn by_default_only_public_https_endpoints_are_accepted() -> anyhow::Result
     )
     .await?;
     assert!(secret.starts_with("whsec_"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_pairing_and_the_alert_it_raises_reach_the_endpoint_once() -> anyhow::Result<()> {
+    let app = app(&[1.0]).await?;
+    let s = crate::running::scenario(&app, "watch").await?;
+    app.ok(
+        "mutation($input: SetStandardInput!) { setStandard(input: $input) { standard { kind } } }",
+        json!({ "input": { "programmeId": s.programme, "kind": "FIRST_CONTACT_DAYS", "threshold": 7, "severity": "HIGH" } }),
+        Some(&s.token),
+    )
+    .await?;
+    let receiver = Receiver::start().await?;
+    let events = ["matching.activated", "alert.raised"];
+    let (endpoint_id, secret) = endpoint(&app, &s.token, &receiver.url, &events).await?;
+    receiver.trust(&secret);
+
+    let matching = crate::running::pair_by_hand(&app, &s).await?;
+    let paired = receiver.wait_for(1).await?;
+    // Eight days without a first contact: the nightly check raises an
+    // alert, and the same check again raises nothing more.
+    let at = chrono::Utc::now() + chrono::Duration::days(8);
+    let monitor = || worker::Job::MonitorRelations {
+        at,
+        organisation_id: None,
+    };
+    app.state.queue.push(monitor()).await?;
+    let alerted = receiver.wait_for(2).await?;
+    app.state.queue.push(monitor()).await?;
+    app.jobs_done("monitor_relations", 2).await?;
+    let deliveries = settled(&app, &s.token, &endpoint_id).await?;
+
+    assert_eq!(paired.len(), 1);
+    let body = paired[0].json();
+    assert!(verify(&secret, &paired[0]));
+    assert_eq!(body["type"], "matching.activated");
+    assert_eq!(body["data"]["matchingId"], matching);
+    assert_eq!(body["data"]["programmeId"], s.programme);
+    assert_eq!(body["data"]["roleId"], s.role);
+    assert_eq!(body["data"]["learnerId"], s.learners[0]);
+    assert_eq!(body["data"]["tutorId"], s.tutors[0]);
+    let alert = alerted[1].json();
+    assert!(verify(&secret, &alerted[1]));
+    assert_eq!(alert["type"], "alert.raised");
+    assert_eq!(alert["data"]["matchingId"], matching);
+    assert_eq!(alert["data"]["severity"], "HIGH");
+    assert_eq!(alert["data"]["day"], at.date_naive().to_string());
+    // Ids only: the alert's message names the learner, and stays home.
+    assert!(!alert.to_string().contains("Learner"));
+    assert_eq!(deliveries.len(), 2);
+    assert_eq!(receiver.hooks().len(), 2);
+    Ok(())
+}
+
+#[tokio::test]
+async fn several_workers_at_once_send_each_delivery_once() -> anyhow::Result<()> {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    use worker::webhooks::{Event, deliver_due, record};
+    let app = app(&[0.1]).await?;
+    let admin = app
+        .account("north", "coord@north.test", Role::Coordinator)
+        .await?;
+    let receiver = Receiver::start().await?;
+    receiver.slow(Duration::from_millis(30));
+    let (_, secret) = endpoint(&app, &admin, &receiver.url, &["report.generated"]).await?;
+    receiver.trust(&secret);
+    let db = &app.state.db;
+    let org = entities::webhook_endpoint::Entity::find()
+        .one(db)
+        .await?
+        .unwrap()
+        .organisation_id;
+    // Forty events recorded straight into the database, where no worker
+    // is told of them: two workers of their own go at them together.
+    for report in 1..=40 {
+        let event = Event::campaign_report_generated(org, report, 1, 1, chrono::Utc::now());
+        assert_eq!(record(db, &event).await?, 1);
+    }
+    let worker = || worker::Context::new(&app.env.settings, db.clone(), app.state.tokens.clone());
+    let (one, two) = (worker()?, worker()?);
+
+    let (a, b) = futures::join!(deliver_due(&one), deliver_due(&two));
+    let (a, b) = (a?, b?);
+    // The app's own worker may have joined in: wait for every delivery.
+    let delivered = || {
+        entities::webhook_delivery::Entity::find()
+            .filter(
+                entities::webhook_delivery::Column::Status.eq(entities::WebhookStatus::Delivered),
+            )
+            .count(db)
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while delivered().await? < 40 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let hooks = receiver.hooks();
+    let ids: std::collections::HashSet<&str> = hooks.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!(
+        hooks.len(),
+        40,
+        "{} sent by one, {} by the other",
+        a.delivered,
+        b.delivered
+    );
+    assert_eq!(ids.len(), 40);
+    assert!(a.delivered + b.delivered <= 40);
+    assert!(hooks.iter().all(|h| verify(&secret, h)));
+    assert_eq!(delivered().await?, 40);
+    let attempts = entities::webhook_attempt::Entity::find().count(db).await?;
+    assert_eq!(attempts, 40);
     Ok(())
 }

@@ -261,7 +261,12 @@ impl Settings {
                 "WEBHOOK_RETRY_SECS" => {
                     self.webhook_retry_secs = value
                         .split(',')
-                        .map(|s| s.trim().parse::<f64>().ok().filter(|s| (0.0..=1e7).contains(s)))
+                        .map(|s| {
+                            s.trim()
+                                .parse::<f64>()
+                                .ok()
+                                .filter(|s| (0.0..=1e7).contains(s))
+                        })
                         .collect::<Option<_>>()
                         .ok_or_else(|| {
                             invalid("must list waits in seconds, separated by commas".into())

@@ -143,7 +143,10 @@ impl Event {
         campaign_id: i64,
         closes_at: DateTime<Utc>,
     ) -> Self {
-        let key = format!("campaign.closed:{campaign_id}:{}", closes_at.timestamp_millis());
+        let key = format!(
+            "campaign.closed:{campaign_id}:{}",
+            closes_at.timestamp_millis()
+        );
         let digest = hex(&Sha256::digest(key.as_bytes()));
         Self {
             id: format!("evt_{}", &digest[..32]),
@@ -217,7 +220,12 @@ impl Event {
             "severity": severity,
             "day": a.day.to_string(),
         });
-        Self::new(EventType::AlertRaised, a.organisation_id, a.created_at, data)
+        Self::new(
+            EventType::AlertRaised,
+            a.organisation_id,
+            a.created_at,
+            data,
+        )
     }
 
     /// The body sent: `type`, `timestamp` and `data`.
@@ -842,10 +850,9 @@ async fn post(ctx: &Context, e: &endpoint::Model, d: &delivery::Model) -> Answer
 
 /// A failed request in a few words: never its URL, which may hold a token.
 fn describe(err: &reqwest::Error, timeout: Duration) -> String {
-    let refused = std::iter::successors(
-        Some(err as &(dyn std::error::Error + 'static)),
-        |e| e.source(),
-    )
+    let refused = std::iter::successors(Some(err as &(dyn std::error::Error + 'static)), |e| {
+        e.source()
+    })
     .any(|e| e.is::<NoPublicAddress>());
     if refused {
         NoPublicAddress.to_string()

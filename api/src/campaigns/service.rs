@@ -499,7 +499,8 @@ pub async fn submit(
             .exec_without_returning(&txn)
             .await?;
     }
-    let event = webhooks::Event::response_submitted(inv.organisation_id, c.id, inv.id, anonymous, now);
+    let event =
+        webhooks::Event::response_submitted(inv.organisation_id, c.id, inv.id, anonymous, now);
     let events = webhooks::record(&txn, &event).await?;
     txn.commit().await?;
     crate::webhooks::service::deliver_soon(state, events).await;

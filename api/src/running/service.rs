@@ -15,10 +15,10 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, QueryOrder,
 };
-use worker::{Job, webhooks};
 use worker::matching::{self as engine, Constraint, Scored, Weights, Window};
 use worker::monitoring::{self, Health, Rule};
 use worker::running::{self, Competence};
+use worker::{Job, webhooks};
 
 use crate::auth::{Caller, MANAGERS};
 use crate::design::service::{find_programme, find_role};

@@ -70,7 +70,8 @@ impl WebhookQuery {
         let found = service::find(db, caller.organisation_id, id).await?;
         let mut query = delivery::Entity::find().filter(delivery::Column::EndpointId.eq(found.id));
         if let Some(status) = status {
-            query = query.filter(delivery::Column::Status.eq(entities::WebhookStatus::from(status)));
+            query =
+                query.filter(delivery::Column::Status.eq(entities::WebhookStatus::from(status)));
         }
         Ok(id_page(
             db,

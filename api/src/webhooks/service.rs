@@ -109,7 +109,9 @@ pub async fn create(state: &AppState, caller: &Caller, new: NewEndpoint) -> ApiR
         disabled_at: Set(None),
         ..Default::default()
     };
-    let created = endpoint::Entity::insert(row).exec_with_returning(&txn).await?;
+    let created = endpoint::Entity::insert(row)
+        .exec_with_returning(&txn)
+        .await?;
     txn.commit().await?;
     Ok(Created {
         endpoint: created,
@@ -218,7 +220,10 @@ pub async fn redeliver(
     }
     let now = Utc::now();
     let queued = delivery::Entity::update_many()
-        .col_expr(delivery::Column::Status, Expr::value(WebhookStatus::Pending))
+        .col_expr(
+            delivery::Column::Status,
+            Expr::value(WebhookStatus::Pending),
+        )
         .col_expr(
             delivery::Column::AttemptsBeforeRedelivery,
             Expr::col(delivery::Column::Attempts).into(),
