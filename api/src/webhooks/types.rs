@@ -21,11 +21,11 @@ pub enum WebhookDeliveryStatus {
     Failed,
 }
 
+pub struct WebhookEndpoint(pub endpoint::Model);
+
 /// A URL that receives the organisation's events, signed per the Standard
 /// Webhooks specification. Its secret is shown only when it is created or
 /// rotated.
-pub struct WebhookEndpoint(pub endpoint::Model);
-
 #[Object]
 impl WebhookEndpoint {
     pub async fn id(&self) -> ID {
@@ -60,9 +60,9 @@ impl WebhookEndpoint {
     }
 }
 
-/// One event owed to one endpoint: what was sent and what became of it.
 pub struct WebhookDelivery(pub delivery::Model);
 
+/// One event owed to one endpoint: what was sent and what became of it.
 #[Object]
 impl WebhookDelivery {
     async fn id(&self) -> ID {
