@@ -2,7 +2,9 @@
 
 pub mod access_token;
 pub mod analytical_grid;
+pub mod api_key;
 pub mod answer;
+pub mod auth_session;
 pub mod campaign;
 pub mod campaign_accumulator;
 pub mod campaign_result;
@@ -31,6 +33,7 @@ pub mod membership;
 pub mod need;
 pub mod need_rule;
 pub mod organisation;
+pub mod password_reset;
 pub mod person;
 pub mod plan_goal;
 pub mod plan_item;
@@ -38,6 +41,7 @@ pub mod programme;
 pub mod programme_report;
 pub mod questionnaire;
 pub mod recommendation;
+pub mod refresh_token;
 pub mod relation_alert;
 pub mod report;
 pub mod report_share;

@@ -22,6 +22,8 @@ mod m20261204_000017_dead_letters;
 mod m20261204_000018_evaluation;
 mod m20261204_000019_dissemination;
 mod m20261204_000020_interviews;
+// m20261205_000021 (webhooks) comes here.
+mod m20261205_000022_auth;
 
 pub struct Migrator;
 
@@ -49,6 +51,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000018_evaluation::Migration),
             Box::new(m20261204_000019_dissemination::Migration),
             Box::new(m20261204_000020_interviews::Migration),
+            // m20261205_000021 (webhooks) comes here.
+            Box::new(m20261205_000022_auth::Migration),
         ]
     }
 }
