@@ -122,6 +122,9 @@ async fn target(db: &DatabaseConnection, job: &Job) -> (Option<i64>, Option<i64>
                 .map(|p| p.organisation_id);
             (organisation, None)
         }
-        Job::ReminderSweep { .. } | Job::Disseminate { plan_id: None, .. } => (None, None),
+        // Not an organisation's: an account may belong to several.
+        Job::ReminderSweep { .. }
+        | Job::Disseminate { plan_id: None, .. }
+        | Job::SendPasswordReset { .. } => (None, None),
     }
 }

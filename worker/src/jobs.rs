@@ -67,6 +67,8 @@ pub enum Job {
         #[serde(default)]
         plan_id: Option<i64>,
     },
+    /// Sends the link of a password reset request, if it names an account.
+    SendPasswordReset { reset_id: i64 },
 }
 
 impl Job {
@@ -80,6 +82,7 @@ impl Job {
             Self::RunMatching { .. } => "run_matching",
             Self::MonitorRelations { .. } => "monitor_relations",
             Self::Disseminate { .. } => "disseminate",
+            Self::SendPasswordReset { .. } => "send_password_reset",
         }
     }
 }
@@ -93,6 +96,9 @@ pub enum JobError {
     NotFound(&'static str),
     #[error("stored data is not readable: {0}")]
     Corrupt(String),
+    /// An email the job exists for could not be sent now.
+    #[error("email deferred: {0}")]
+    MailDeferred(String),
 }
 
 impl JobError {
@@ -106,6 +112,7 @@ impl JobError {
                 DbErr::Type(_) | DbErr::Json(_) | DbErr::TryIntoErr { .. }
             ),
             Self::NotFound(_) | Self::Corrupt(_) => false,
+            Self::MailDeferred(_) => true,
         }
     }
 }
@@ -310,6 +317,9 @@ async fn run(ctx: &Context, job: &Job) -> Result<serde_json::Value, JobError> {
             // Late, it sends what is due now, as a sweep does.
             let at = (*at).max(Utc::now());
             json(dissemination::disseminate(ctx, *plan_id, at).await?)
+        }
+        Job::SendPasswordReset { reset_id } => {
+            json(crate::password_reset::send(ctx, *reset_id).await?)
         }
     })
 }
@@ -809,6 +819,15 @@ impl JobQueue {
             pending: read("PENDING_JOBS"),
             running: read("RUNNING_JOBS"),
         })
+    }
+
+    /// The Redis connection of a Redis queue, for other short-lived
+    /// shared state (the api's sign-in limits) to live beside the jobs.
+    pub fn redis(&self) -> Option<apalis_redis::ConnectionManager> {
+        match self {
+            Self::Redis(_, probe) => Some(probe.conn.clone()),
+            Self::Sqlite(_) => None,
+        }
     }
 
     pub async fn push(&self, job: Job) -> anyhow::Result<()> {
