@@ -88,6 +88,13 @@ impl Application {
             metrics_token: settings.metrics_token.clone(),
             matching_inline_pairs: settings.matching_inline_pairs,
             callers: crate::auth::Callers::default(),
+            auth: crate::auth::Auth {
+                settings: std::sync::Arc::new(crate::auth::AuthSettings::from(settings)),
+                throttle: match queue.redis() {
+                    Some(conn) => crate::auth::Throttle::redis(conn, &options.queue),
+                    None => crate::auth::Throttle::in_process(),
+                },
+            },
         };
 
         let jobs = if options.run_jobs {

@@ -27,6 +27,8 @@ pub struct AppState {
     pub matching_inline_pairs: usize,
     /// Callers of recently seen tokens.
     pub callers: crate::auth::Callers,
+    /// Session lifetimes and sign-in limits.
+    pub auth: crate::auth::Auth,
 }
 
 impl AppState {
