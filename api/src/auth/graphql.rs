@@ -64,7 +64,8 @@ pub struct RequestPasswordResetInput {
 #[derive(SimpleObject)]
 pub struct RequestPasswordResetPayload {
     /// Always true: the answer does not tell whether the address has an
-    /// account. If it has, a link valid for an hour is on its way.
+    /// account. If it has, a link valid for a limited time (an hour by
+    /// default) is on its way.
     pub accepted: bool,
 }
 
