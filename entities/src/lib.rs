@@ -2,8 +2,8 @@
 
 pub mod access_token;
 pub mod analytical_grid;
-pub mod api_key;
 pub mod answer;
+pub mod api_key;
 pub mod auth_session;
 pub mod campaign;
 pub mod campaign_accumulator;

@@ -38,7 +38,10 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(a("created_at")))
                     .col(timestamp_with_time_zone(a("expires_at")))
                     .col(timestamp_with_time_zone_null(a("revoked_at")))
-                    .foreign_key(&mut cascade(("auth_session", "membership_id"), "membership"))
+                    .foreign_key(&mut cascade(
+                        ("auth_session", "membership_id"),
+                        "membership",
+                    ))
                     .foreign_key(&mut cascade(("auth_session", "user_id"), "user_account"))
                     .to_owned(),
             )
@@ -65,7 +68,10 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(a("created_at")))
                     .col(timestamp_with_time_zone(a("expires_at")))
                     .col(timestamp_with_time_zone_null(a("used_at")))
-                    .foreign_key(&mut cascade(("refresh_token", "session_id"), "auth_session"))
+                    .foreign_key(&mut cascade(
+                        ("refresh_token", "session_id"),
+                        "auth_session",
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -153,11 +159,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index(
-                "password_reset",
-                "password_reset_user",
-                &["user_id"],
-            ))
+            .create_index(index("password_reset", "password_reset_user", &["user_id"]))
             .await?;
         manager
             .create_index(index(

@@ -44,7 +44,10 @@ pub async fn send(ctx: &Context, reset_id: i64) -> Result<Outcome, JobError> {
     let Some(user_id) = reset.user_id.filter(|_| open) else {
         return Ok(Outcome::NothingToSend);
     };
-    let Some(user) = user_account::Entity::find_by_id(user_id).one(&ctx.db).await? else {
+    let Some(user) = user_account::Entity::find_by_id(user_id)
+        .one(&ctx.db)
+        .await?
+    else {
         return Ok(Outcome::NothingToSend);
     };
     // Emails are logged and suppressed per organisation: the account's first.

@@ -262,8 +262,12 @@ impl Settings {
                         .filter(|o| !o.is_empty())
                         .collect()
                 }
-                "ACCESS_TOKEN_SECS" => self.access_token_secs = positive(&value).map_err(invalid)?,
-                "REFRESH_TOKEN_SECS" => self.refresh_token_secs = positive(&value).map_err(invalid)?,
+                "ACCESS_TOKEN_SECS" => {
+                    self.access_token_secs = positive(&value).map_err(invalid)?
+                }
+                "REFRESH_TOKEN_SECS" => {
+                    self.refresh_token_secs = positive(&value).map_err(invalid)?
+                }
                 "PASSWORD_RESET_SECS" => {
                     self.password_reset_secs = positive(&value).map_err(invalid)?
                 }

@@ -372,7 +372,9 @@ impl PasswordResetEmail<'_> {
                 "Réinitialiser votre mot de passe".to_owned(),
                 "Bonjour",
                 "Quelqu’un, sans doute vous, a demandé à réinitialiser le mot de passe de votre compte.",
-                format!("Ce lien permet d’en choisir un nouveau ; il sert une fois, jusqu’au {until} :"),
+                format!(
+                    "Ce lien permet d’en choisir un nouveau ; il sert une fois, jusqu’au {until} :"
+                ),
                 "Choisir un nouveau mot de passe",
                 "Si vous n’avez rien demandé, ignorez ce message : votre mot de passe reste le même.",
             ),

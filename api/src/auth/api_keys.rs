@@ -14,7 +14,9 @@ use async_graphql::{Enum, ServerError, ServerResult, Value};
 use chrono::{DateTime, Utc};
 use entities::{Role, api_key};
 use sea_orm::sea_query::{Expr, Order};
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
+};
 use worker::tokens::{hash_token, hex, random_token};
 
 use super::{Caller, Callers};
@@ -150,7 +152,15 @@ pub async fn list<T: async_graphql::OutputType>(
     node: impl Fn(api_key::Model) -> T,
 ) -> ApiResult<Page<T>> {
     let query = api_key::Entity::find().filter(api_key::Column::OrganisationId.eq(organisation_id));
-    id_page(db, query, (api_key::Column::Id, Order::Desc), page, |k| k.id, node).await
+    id_page(
+        db,
+        query,
+        (api_key::Column::Id, Order::Desc),
+        page,
+        |k| k.id,
+        node,
+    )
+    .await
 }
 
 /// Revokes a key of the organisation; revoking it again changes nothing.
@@ -195,7 +205,10 @@ pub(super) async fn caller_for_digest(
     else {
         return Ok(None);
     };
-    if key.last_used_at.is_none_or(|at| now - at >= LAST_USED_EVERY) {
+    if key
+        .last_used_at
+        .is_none_or(|at| now - at >= LAST_USED_EVERY)
+    {
         // Conditional, so that replicas racing on it write it once.
         api_key::Entity::update_many()
             .col_expr(api_key::Column::LastUsedAt, Expr::value(Some(now)))
@@ -218,7 +231,10 @@ pub(super) async fn caller_for_digest(
             scopes: parse_scopes(&key.scopes),
         }),
     };
-    Ok(Some((caller, key.expires_at.unwrap_or(DateTime::<Utc>::MAX_UTC))))
+    Ok(Some((
+        caller,
+        key.expires_at.unwrap_or(DateTime::<Utc>::MAX_UTC),
+    )))
 }
 
 /// Refuses, as FORBIDDEN, every root field an API key's scopes do not
@@ -277,8 +293,14 @@ mod tests {
         };
 
         assert_eq!(Scope::needed("Query", "people"), Some(Scope::Read));
-        assert_eq!(Scope::needed("Mutation", "createPeople"), Some(Scope::ImportPeople));
-        assert_eq!(Scope::needed("Mutation", "launchCampaign"), Some(Scope::Write));
+        assert_eq!(
+            Scope::needed("Mutation", "createPeople"),
+            Some(Scope::ImportPeople)
+        );
+        assert_eq!(
+            Scope::needed("Mutation", "launchCampaign"),
+            Some(Scope::Write)
+        );
         assert_eq!(Scope::needed("Campaign", "name"), None);
         assert!(importer.allows(Scope::ImportPeople) && !importer.allows(Scope::Read));
         assert!(writer.allows(Scope::ImportPeople) && !writer.allows(Scope::Read));

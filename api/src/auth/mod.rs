@@ -67,6 +67,15 @@ impl Caller {
         }
     }
 
+    /// The account whose own records (the person it is, its calendar, its
+    /// development) the caller reaches: an API key has none.
+    pub fn own_account(&self) -> ApiResult<i64> {
+        match self.api_key {
+            Some(_) => Err(ApiError::Forbidden),
+            None => Ok(self.user_id),
+        }
+    }
+
     pub fn require(&self, roles: &[Role]) -> ApiResult<()> {
         if self.may(roles) {
             Ok(())
@@ -182,9 +191,7 @@ type Kept = (Caller, std::time::Instant, chrono::DateTime<Utc>);
 /// Callers of recently seen tokens, so that a client's burst of requests
 /// looks its token up once: every request starts with this.
 #[derive(Clone, Default)]
-pub struct Callers(
-    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Kept>>>,
-);
+pub struct Callers(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Kept>>>);
 
 impl Callers {
     /// The caller a bearer token or API key stands for, if it is valid,
@@ -225,6 +232,9 @@ impl Callers {
     }
 }
 
+/// User, organisation, role, session and expiry of an access token.
+type TokenRow = (i64, i64, Role, Option<i64>, chrono::DateTime<Utc>);
+
 /// The caller of an unexpired access token, and when it expires: one
 /// round trip.
 async fn caller_for_digest(
@@ -235,30 +245,31 @@ async fn caller_for_digest(
         .from(access_token::Column::MembershipId)
         .to(membership::Column::Id)
         .into();
-    let row: Option<(i64, i64, Role, Option<i64>, chrono::DateTime<Utc>)> =
-        access_token::Entity::find()
-            .select_only()
-            .join(sea_orm::JoinType::InnerJoin, of_membership)
-            .column(membership::Column::UserId)
-            .column(membership::Column::OrganisationId)
-            .column(membership::Column::Role)
-            .column(access_token::Column::SessionId)
-            .column(access_token::Column::ExpiresAt)
-            .filter(access_token::Column::TokenHash.eq(digest))
-            .filter(access_token::Column::ExpiresAt.gt(Utc::now()))
-            .into_tuple()
-            .one(db)
-            .await?;
-    Ok(row.map(|(user_id, organisation_id, role, session_id, expires_at)| {
-        let caller = Caller {
-            user_id,
-            organisation_id,
-            role,
-            session_id,
-            api_key: None,
-        };
-        (caller, expires_at)
-    }))
+    let row: Option<TokenRow> = access_token::Entity::find()
+        .select_only()
+        .join(sea_orm::JoinType::InnerJoin, of_membership)
+        .column(membership::Column::UserId)
+        .column(membership::Column::OrganisationId)
+        .column(membership::Column::Role)
+        .column(access_token::Column::SessionId)
+        .column(access_token::Column::ExpiresAt)
+        .filter(access_token::Column::TokenHash.eq(digest))
+        .filter(access_token::Column::ExpiresAt.gt(Utc::now()))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(
+        row.map(|(user_id, organisation_id, role, session_id, expires_at)| {
+            let caller = Caller {
+                user_id,
+                organisation_id,
+                role,
+                session_id,
+                api_key: None,
+            };
+            (caller, expires_at)
+        }),
+    )
 }
 
 /// Shortest password accepted.

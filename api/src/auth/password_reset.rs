@@ -130,7 +130,10 @@ pub async fn reset(state: &AppState, token: &str, new_password: &str) -> ApiResu
         .exec(&txn)
         .await?;
     let user = user_account::Entity::update_many()
-        .col_expr(user_account::Column::PasswordHash, Expr::value(password_hash))
+        .col_expr(
+            user_account::Column::PasswordHash,
+            Expr::value(password_hash),
+        )
         .filter(user_account::Column::Id.eq(user_id))
         .exec_with_returning(&txn)
         .await?

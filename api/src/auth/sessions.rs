@@ -66,8 +66,7 @@ pub async fn sign_in(
     if let Some(wait) = state.auth.throttle.take(&counters).await {
         return Err(ApiError::TooManyAttempts(wait));
     }
-    let membership =
-        super::check_credentials(&state.db, email, password, organisation).await?;
+    let membership = super::check_credentials(&state.db, email, password, organisation).await?;
     state.auth.throttle.give_back(&counters).await;
     start(&state.db, settings, &membership).await
 }
@@ -164,7 +163,10 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> ApiResult<Tokens>
 
 /// A spent refresh token came back: the session ends.
 async fn reused(state: &AppState, session_id: i64) -> ApiError {
-    warn!(session_id, "a used refresh token came back; its session is revoked");
+    warn!(
+        session_id,
+        "a used refresh token came back; its session is revoked"
+    );
     match end(&state.db, &state.callers, session_id).await {
         Ok(_) => ApiError::Unauthenticated,
         Err(e) => e,
@@ -176,7 +178,10 @@ async fn reused(state: &AppState, session_id: i64) -> ApiError {
 pub async fn end(db: &DatabaseConnection, callers: &Callers, session_id: i64) -> ApiResult<u64> {
     let txn = worker::db::begin_write(db).await?;
     let ended = auth_session::Entity::update_many()
-        .col_expr(auth_session::Column::RevokedAt, Expr::value(Some(Utc::now())))
+        .col_expr(
+            auth_session::Column::RevokedAt,
+            Expr::value(Some(Utc::now())),
+        )
         .filter(auth_session::Column::Id.eq(session_id))
         .filter(auth_session::Column::RevokedAt.is_null())
         .exec(&txn)
@@ -200,7 +205,10 @@ pub async fn end(db: &DatabaseConnection, callers: &Callers, session_id: i64) ->
 pub async fn end_all(db: &DatabaseConnection, callers: &Callers, user_id: i64) -> ApiResult<u64> {
     let txn = worker::db::begin_write(db).await?;
     let ended = auth_session::Entity::update_many()
-        .col_expr(auth_session::Column::RevokedAt, Expr::value(Some(Utc::now())))
+        .col_expr(
+            auth_session::Column::RevokedAt,
+            Expr::value(Some(Utc::now())),
+        )
         .filter(auth_session::Column::UserId.eq(user_id))
         .filter(auth_session::Column::RevokedAt.is_null())
         .exec(&txn)
@@ -271,7 +279,11 @@ async fn issue(
 
 /// Clears the membership's sessions that have run out and its expired
 /// access tokens: sign-ins keep the tables from growing without end.
-async fn sweep(conn: &impl ConnectionTrait, membership_id: i64, now: DateTime<Utc>) -> ApiResult<()> {
+async fn sweep(
+    conn: &impl ConnectionTrait,
+    membership_id: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
     let over = Query::select()
         .column(auth_session::Column::Id)
         .from(auth_session::Entity)
