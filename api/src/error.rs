@@ -14,6 +14,8 @@ pub enum Code {
     BadUserInput,
     Conflict,
     RateLimited,
+    /// A link's token is unknown, used or expired.
+    InvalidToken,
     Internal,
 }
 
@@ -26,6 +28,7 @@ impl Code {
             Self::BadUserInput => "BAD_USER_INPUT",
             Self::Conflict => "CONFLICT",
             Self::RateLimited => "RATE_LIMITED",
+            Self::InvalidToken => "INVALID_TOKEN",
             Self::Internal => "INTERNAL",
         }
     }
@@ -63,6 +66,10 @@ pub enum ApiError {
     BadInput(String, Vec<Problem>),
     Conflict(String),
     RateLimited(&'static str),
+    /// Too many attempts; the next may come after this long.
+    TooManyAttempts(std::time::Duration),
+    /// The token of a link is unknown, used or expired.
+    InvalidToken,
     Internal(anyhow::Error),
 }
 
@@ -94,7 +101,8 @@ impl ApiError {
             Self::NotFound(_) => Code::NotFound,
             Self::BadInput(..) => Code::BadUserInput,
             Self::Conflict(_) => Code::Conflict,
-            Self::RateLimited(_) => Code::RateLimited,
+            Self::RateLimited(_) | Self::TooManyAttempts(_) => Code::RateLimited,
+            Self::InvalidToken => Code::InvalidToken,
             Self::Internal(_) => Code::Internal,
         }
     }
@@ -106,6 +114,8 @@ impl ApiError {
             Self::NotFound(what) => format!("{what} not found"),
             Self::BadInput(message, _) | Self::Conflict(message) => message.clone(),
             Self::RateLimited(message) => (*message).to_owned(),
+            Self::TooManyAttempts(_) => "too many attempts: try again later".into(),
+            Self::InvalidToken => "this link is not valid: it was used, or it expired".into(),
             Self::Internal(_) => "internal error".into(),
         }
     }
@@ -144,6 +154,9 @@ impl From<ApiError> for async_graphql::Error {
         }
         let mut extensions = ErrorExtensionValues::default();
         extensions.set("code", err.code().as_str());
+        if let ApiError::TooManyAttempts(wait) = &err {
+            extensions.set("retryAfter", retry_after_secs(*wait));
+        }
         if let ApiError::BadInput(_, problems) = &err
             && !problems.is_empty()
             && let Ok(value) = async_graphql::to_value(problems)
@@ -156,6 +169,13 @@ impl From<ApiError> for async_graphql::Error {
             extensions: Some(extensions),
         }
     }
+}
+
+/// Whole seconds to wait, rounded up, at least one.
+pub fn retry_after_secs(wait: std::time::Duration) -> u64 {
+    u64::try_from(wait.as_millis().div_ceil(1000))
+        .unwrap_or(u64::MAX)
+        .max(1)
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;

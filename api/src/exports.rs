@@ -115,11 +115,20 @@ pub async fn programme_report(
 /// The caller of the request's bearer token.
 async fn signed_in(req: &Request, state: &AppState) -> ApiResult<Caller> {
     let token = crate::http::bearer(req).ok_or(ApiError::Unauthenticated)?;
-    state
+    let caller = state
         .callers
         .of(&state.db, token)
         .await?
-        .ok_or(ApiError::Unauthenticated)
+        .ok_or(ApiError::Unauthenticated)?;
+    // Files are reads: a key needs its READ scope.
+    if caller
+        .api_key
+        .as_ref()
+        .is_some_and(|k| !k.allows(crate::auth::Scope::Read))
+    {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(caller)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -251,6 +260,7 @@ fn refusal(error: ApiError) -> Response {
         Code::BadUserInput => StatusCode::BAD_REQUEST,
         Code::Conflict => StatusCode::CONFLICT,
         Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        Code::InvalidToken => StatusCode::BAD_REQUEST,
         Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     };
     // The conversion logs an internal cause and keeps it from the client.

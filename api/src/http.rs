@@ -20,7 +20,7 @@ use poem::web::{Data, Html};
 use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler};
 use tracing::Instrument;
 
-use crate::auth::Caller;
+use crate::auth::{Caller, ClientAddress};
 use crate::loaders::DbLoader;
 use crate::metrics::Metrics;
 use crate::pages;
@@ -84,6 +84,10 @@ pub fn routes(
         .at(
             "/unsubscribe/:token",
             get(pages::unsubscribe::show).post(pages::unsubscribe::confirm),
+        )
+        .at(
+            "/reset-password/:token",
+            get(pages::reset_password::show).post(pages::reset_password::post),
         )
         .at(
             "/reports/shared/:token",
@@ -165,11 +169,12 @@ struct Operation(String);
 /// The path as logged: the secret token of a link is left out, since
 /// whoever reads the logs must not be able to use the links.
 fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
-    const SECRET: [&str; 4] = [
+    const SECRET: [&str; 5] = [
         "/respond/",
         "/unsubscribe/",
         "/reports/shared/",
         "/calendar/",
+        "/reset-password/",
     ];
     match SECRET.iter().find(|prefix| path.starts_with(*prefix)) {
         Some(prefix) => format!("{prefix}…").into(),
@@ -192,6 +197,7 @@ fn route_label(path: &str) -> &'static str {
         "unsubscribe" => "page:unsubscribe",
         "reports" => "page:shared_report",
         "calendar" => "calendar",
+        "reset-password" => "page:reset_password",
         "exports" => "exports",
         "healthz" => "healthz",
         "readyz" => "readyz",
@@ -378,7 +384,8 @@ async fn graphql(
         BatchRequest::Single(r) => operation_label(r),
         BatchRequest::Batch(_) => "batch".into(),
     };
-    let batch = attach(batch, caller, &state.db);
+    let client = client_address(req, state.auth.settings.client_ip_header.as_deref());
+    let batch = attach(batch, caller, client, &state.db);
 
     let mut response: BatchResponse = schema.execute_batch(batch).await;
     match &mut response {
@@ -459,10 +466,12 @@ fn encode(response: BatchResponse, graphql_response: bool) -> Response {
     http
 }
 
-/// Gives each request its caller and its own batching loader.
+/// Gives each request its caller, its client's address and its own
+/// batching loader.
 fn attach(
     batch: BatchRequest,
     caller: Option<Caller>,
+    client: ClientAddress,
     db: &sea_orm::DatabaseConnection,
 ) -> BatchRequest {
     let sign_in = SignInBudget::default();
@@ -471,6 +480,7 @@ fn attach(
             r = r.data(caller);
         }
         r.data(sign_in.clone())
+            .data(client.clone())
             .data(DataLoader::new(DbLoader { db: db.clone() }, tokio::spawn))
     };
     match batch {
@@ -487,6 +497,26 @@ fn with_codes(response: &mut async_graphql::Response) {
         if extensions.get("code").is_none() {
             extensions.set("code", crate::error::Code::BadUserInput.as_str());
         }
+    }
+}
+
+/// The client's address: the last one in `header` when a trusted load
+/// balancer sets it (the one it saw; earlier ones the client may have
+/// written), else the connection's.
+pub(crate) fn client_address(req: &Request, header: Option<&str>) -> ClientAddress {
+    let forwarded = header
+        .and_then(|h| req.header(h))
+        .and_then(|v| v.rsplit(',').next())
+        .map(str::trim)
+        .filter(|a| !a.is_empty());
+    match forwarded {
+        Some(address) => ClientAddress(address.to_owned()),
+        None => ClientAddress(
+            req.remote_addr()
+                .as_socket_addr()
+                .map(|a| a.ip().to_string())
+                .unwrap_or_default(),
+        ),
     }
 }
 

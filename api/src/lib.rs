@@ -90,6 +90,13 @@ impl Application {
             matching_inline_pairs: settings.matching_inline_pairs,
             callers: crate::auth::Callers::default(),
             webhook_allow_loopback: settings.webhook_allow_loopback,
+            auth: crate::auth::Auth {
+                settings: std::sync::Arc::new(crate::auth::AuthSettings::from(settings)),
+                throttle: match queue.redis() {
+                    Some(conn) => crate::auth::Throttle::redis(conn, &options.queue),
+                    None => crate::auth::Throttle::in_process(),
+                },
+            },
         };
 
         let jobs = if options.run_jobs {

@@ -8,6 +8,7 @@ use entities::{campaign, person, programme, questionnaire, report};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::accounts::{AccountMutation, AccountQuery, MemberMutation, Person};
+use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::auth::{MANAGERS, READERS};
 use crate::campaigns::delivery::{DeliveryMutation, DeliveryQuery};
 use crate::campaigns::interviews::Interview;
@@ -176,6 +177,7 @@ impl NodeQuery {
 pub struct Query(
     NodeQuery,
     AccountQuery,
+    AuthQuery,
     QuestionnaireQuery,
     CampaignQuery,
     DeliveryQuery,
@@ -190,6 +192,7 @@ pub struct Query(
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(
+    AuthMutation,
     AccountMutation,
     MemberMutation,
     QuestionnaireMutation,
@@ -210,6 +213,8 @@ pub fn build(state: Option<AppState>) -> AppSchema {
     let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
+        // API keys reach only the fields their scopes cover.
+        .extension(crate::auth::api_keys::ScopeCheck)
         // A misspelt field gets no hint at the names around it.
         .disable_suggestions();
     match state {

@@ -29,6 +29,8 @@ pub struct AppState {
     pub callers: crate::auth::Callers,
     /// Whether webhook endpoints on the loopback interface are accepted.
     pub webhook_allow_loopback: bool,
+    /// Session lifetimes and sign-in limits.
+    pub auth: crate::auth::Auth,
 }
 
 impl AppState {

@@ -1,4 +1,4 @@
-//! A bearer token, stored as its SHA-256 hash.
+//! A short-lived bearer token, stored as its SHA-256 hash.
 
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -13,6 +13,9 @@ pub struct Model {
     pub membership_id: i64,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
+    /// The session (refresh token family) it was issued in; none for
+    /// tokens issued before sessions existed.
+    pub session_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,6 +19,8 @@ pub enum Role {
     Tutor,
     Learner,
     Observer,
+    /// The role an API key acts in: never a member's.
+    Integration,
 }
 
 /// Whether a person takes part as a learner or as a tutor.

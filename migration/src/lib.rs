@@ -23,6 +23,7 @@ mod m20261204_000018_evaluation;
 mod m20261204_000019_dissemination;
 mod m20261204_000020_interviews;
 mod m20261205_000021_webhooks;
+mod m20261205_000022_auth;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000019_dissemination::Migration),
             Box::new(m20261204_000020_interviews::Migration),
             Box::new(m20261205_000021_webhooks::Migration),
+            Box::new(m20261205_000022_auth::Migration),
         ]
     }
 }

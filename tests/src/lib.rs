@@ -173,7 +173,8 @@ pub struct TestApp {
     pub url: String,
     pub state: api::AppState,
     pub mail: MailSink,
-    pub env: TestEnv,
+    /// Shared with [`TestApp::sibling`]s: the last one gone drops the database.
+    pub env: std::sync::Arc<TestEnv>,
     http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -206,7 +207,33 @@ impl TestApp {
             url,
             state,
             mail,
-            env,
+            env: std::sync::Arc::new(env),
+            http: reqwest::Client::new(),
+            stop: Some(stop),
+            server: Some(server),
+        })
+    }
+
+    /// A second api process on the same database, Redis and queue, as
+    /// another replica behind a load balancer would be. It runs no jobs.
+    pub async fn sibling(&self) -> anyhow::Result<Self> {
+        let options = Options {
+            migrate: false,
+            run_jobs: false,
+            queue: self.env.queue.clone(),
+        };
+        let app = Application::build(&self.env.settings, options).await?;
+        let url = format!("http://{}", app.local_addr());
+        let state = app.state().clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        Ok(Self {
+            url,
+            state,
+            mail: self.mail.clone(),
+            env: self.env.clone(),
             http: reqwest::Client::new(),
             stop: Some(stop),
             server: Some(server),

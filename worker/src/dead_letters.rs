@@ -122,8 +122,11 @@ async fn target(db: &DatabaseConnection, job: &Job) -> (Option<i64>, Option<i64>
                 .map(|p| p.organisation_id);
             (organisation, None)
         }
+        // Not an organisation's (a password reset: an account may belong
+        // to several).
         Job::ReminderSweep { .. }
         | Job::Disseminate { plan_id: None, .. }
-        | Job::DeliverWebhooks => (None, None),
+        | Job::DeliverWebhooks
+        | Job::SendPasswordReset { .. } => (None, None),
     }
 }

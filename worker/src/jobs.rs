@@ -70,6 +70,8 @@ pub enum Job {
     },
     /// Sends the webhook deliveries due.
     DeliverWebhooks,
+    /// Sends the link of a password reset request, if it names an account.
+    SendPasswordReset { reset_id: i64 },
 }
 
 impl Job {
@@ -84,6 +86,7 @@ impl Job {
             Self::MonitorRelations { .. } => "monitor_relations",
             Self::Disseminate { .. } => "disseminate",
             Self::DeliverWebhooks => "deliver_webhooks",
+            Self::SendPasswordReset { .. } => "send_password_reset",
         }
     }
 }
@@ -97,6 +100,9 @@ pub enum JobError {
     NotFound(&'static str),
     #[error("stored data is not readable: {0}")]
     Corrupt(String),
+    /// An email the job exists for could not be sent now.
+    #[error("email deferred: {0}")]
+    MailDeferred(String),
 }
 
 impl JobError {
@@ -110,6 +116,7 @@ impl JobError {
                 DbErr::Type(_) | DbErr::Json(_) | DbErr::TryIntoErr { .. }
             ),
             Self::NotFound(_) | Self::Corrupt(_) => false,
+            Self::MailDeferred(_) => true,
         }
     }
 }
@@ -323,6 +330,9 @@ async fn run(ctx: &Context, job: &Job) -> Result<serde_json::Value, JobError> {
             json(dissemination::disseminate(ctx, *plan_id, at).await?)
         }
         Job::DeliverWebhooks => json(webhooks::deliver_due(ctx).await?),
+        Job::SendPasswordReset { reset_id } => {
+            json(crate::password_reset::send(ctx, *reset_id).await?)
+        }
     };
     // Jobs that record events have this process's delivery loop send them
     // at once rather than at its next look.
@@ -841,6 +851,15 @@ impl JobQueue {
             pending: read("PENDING_JOBS"),
             running: read("RUNNING_JOBS"),
         })
+    }
+
+    /// The Redis connection of a Redis queue, for other short-lived
+    /// shared state (the api's sign-in limits) to live beside the jobs.
+    pub fn redis(&self) -> Option<apalis_redis::ConnectionManager> {
+        match self {
+            Self::Redis(_, probe) => Some(probe.conn.clone()),
+            Self::Sqlite(_) => None,
+        }
     }
 
     pub async fn push(&self, job: Job) -> anyhow::Result<()> {

@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod mail;
 pub mod matching;
 pub mod monitoring;
+pub mod password_reset;
 pub mod programme_render;
 pub mod programme_report;
 pub mod reminders;

@@ -71,6 +71,23 @@ pub struct Settings {
     /// `::1`, `localhost`) in, over plain `http://` too: for development
     /// and tests. Off, endpoints must be `https://` and public.
     pub webhook_allow_loopback: bool,
+    /// Seconds an access token (the bearer token of requests) stays valid.
+    pub access_token_secs: u64,
+    /// Seconds a refresh token stays valid; each refresh issues a new one,
+    /// so a session lasts while it is refreshed within this time.
+    pub refresh_token_secs: u64,
+    /// Seconds a password reset link stays valid.
+    pub password_reset_secs: u64,
+    /// Failed sign-ins one address (account or not) may have per window.
+    pub sign_in_failures_per_account: u32,
+    /// Failed sign-ins one client address may have per window.
+    pub sign_in_failures_per_client: u32,
+    /// Length of the sign-in window, in seconds, counted from its first failure.
+    pub sign_in_window_secs: u64,
+    /// Header a trusted load balancer puts the client's address in (e.g.
+    /// `x-forwarded-for`; its last address is taken). Unset: the address
+    /// of the connection.
+    pub client_ip_header: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -109,6 +126,13 @@ impl Default for Settings {
                 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 50400.0, 72000.0, 86400.0,
             ],
             webhook_allow_loopback: false,
+            access_token_secs: 15 * 60,
+            refresh_token_secs: 30 * 24 * 3600,
+            password_reset_secs: 3600,
+            sign_in_failures_per_account: 5,
+            sign_in_failures_per_client: 50,
+            sign_in_window_secs: 15 * 60,
+            client_ip_header: None,
         }
     }
 }
@@ -136,6 +160,13 @@ const ENV_VARS: &[&str] = &[
     "WEBHOOK_TIMEOUT_SECS",
     "WEBHOOK_RETRY_SECS",
     "WEBHOOK_ALLOW_LOOPBACK",
+    "ACCESS_TOKEN_SECS",
+    "REFRESH_TOKEN_SECS",
+    "PASSWORD_RESET_SECS",
+    "SIGN_IN_FAILURES_PER_ACCOUNT",
+    "SIGN_IN_FAILURES_PER_CLIENT",
+    "SIGN_IN_WINDOW_SECS",
+    "CLIENT_IP_HEADER",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -279,6 +310,25 @@ impl Settings {
                         other => return Err(invalid(format!("`{other}` is not true or false"))),
                     }
                 }
+                "ACCESS_TOKEN_SECS" => {
+                    self.access_token_secs = positive(&value).map_err(invalid)?
+                }
+                "REFRESH_TOKEN_SECS" => {
+                    self.refresh_token_secs = positive(&value).map_err(invalid)?
+                }
+                "PASSWORD_RESET_SECS" => {
+                    self.password_reset_secs = positive(&value).map_err(invalid)?
+                }
+                "SIGN_IN_FAILURES_PER_ACCOUNT" => {
+                    self.sign_in_failures_per_account = positive(&value).map_err(invalid)?
+                }
+                "SIGN_IN_FAILURES_PER_CLIENT" => {
+                    self.sign_in_failures_per_client = positive(&value).map_err(invalid)?
+                }
+                "SIGN_IN_WINDOW_SECS" => {
+                    self.sign_in_window_secs = positive(&value).map_err(invalid)?
+                }
+                "CLIENT_IP_HEADER" => self.client_ip_header = Some(value.trim().to_lowercase()),
                 _ => {}
             }
         }
@@ -300,6 +350,11 @@ impl Settings {
             "MATCHING_",
             "DB_",
             "WEBHOOK_",
+            "ACCESS_TOKEN_",
+            "REFRESH_TOKEN_",
+            "PASSWORD_RESET_",
+            "SIGN_IN_",
+            "CLIENT_IP_",
         ];
         std::env::vars()
             .map(|(name, _)| name)
@@ -359,8 +414,31 @@ impl fmt::Debug for Settings {
             .field("webhook_timeout_secs", &self.webhook_timeout_secs)
             .field("webhook_retry_secs", &self.webhook_retry_secs)
             .field("webhook_allow_loopback", &self.webhook_allow_loopback)
+            .field("access_token_secs", &self.access_token_secs)
+            .field("refresh_token_secs", &self.refresh_token_secs)
+            .field("password_reset_secs", &self.password_reset_secs)
+            .field(
+                "sign_in_failures_per_account",
+                &self.sign_in_failures_per_account,
+            )
+            .field(
+                "sign_in_failures_per_client",
+                &self.sign_in_failures_per_client,
+            )
+            .field("sign_in_window_secs", &self.sign_in_window_secs)
+            .field("client_ip_header", &self.client_ip_header)
             .finish()
     }
+}
+
+/// A whole number above 0.
+fn positive<T: std::str::FromStr + Default + PartialOrd>(value: &str) -> Result<T, String> {
+    value
+        .trim()
+        .parse::<T>()
+        .ok()
+        .filter(|n| *n > T::default())
+        .ok_or_else(|| "must be a whole number above 0".to_owned())
 }
 
 /// `scheme://user:secret@host` becomes `scheme://user:***@host`.

@@ -346,6 +346,68 @@ impl ReportLinkEmail<'_> {
     }
 }
 
+/// The email with a password reset link.
+pub struct PasswordResetEmail<'a> {
+    pub lang: Lang,
+    pub name: &'a str,
+    pub link: &'a str,
+    pub expires_at: DateTime<Utc>,
+    /// IANA name of the recipient's time zone; UTC when unknown.
+    pub time_zone: &'a str,
+}
+
+impl PasswordResetEmail<'_> {
+    pub fn render(&self) -> Rendered {
+        let until = local_time(self.expires_at, self.time_zone, self.lang);
+        let (subject, greeting, lead, valid, button, ignore) = match self.lang {
+            Lang::En => (
+                "Reset your password".to_owned(),
+                "Hello",
+                "Someone, probably you, asked to reset the password of your account.",
+                format!("This link sets a new one; it works once, until {until}:"),
+                "Choose a new password",
+                "If you did not ask for it, ignore this email: your password stays as it is.",
+            ),
+            Lang::Fr => (
+                "Réinitialiser votre mot de passe".to_owned(),
+                "Bonjour",
+                "Quelqu’un, sans doute vous, a demandé à réinitialiser le mot de passe de votre compte.",
+                format!(
+                    "Ce lien permet d’en choisir un nouveau ; il sert une fois, jusqu’au {until} :"
+                ),
+                "Choisir un nouveau mot de passe",
+                "Si vous n’avez rien demandé, ignorez ce message : votre mot de passe reste le même.",
+            ),
+        };
+        let text = format!(
+            "{greeting} {},\n\n{lead}\n\n{valid}\n{}\n\n{ignore}\n",
+            self.name, self.link
+        );
+        let html = format!(
+            "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width\"><title>{title}</title></head>\
+             <body style=\"font-family:system-ui,sans-serif;line-height:1.5;color:#1a1a1a;max-width:36em\">\n\
+             <p>{greeting} {name},</p>\n<p>{lead}</p>\n<p>{valid}</p>\n\
+             <p><a href=\"{link}\" style=\"display:inline-block;padding:.6em 1.2em;background:#1d4ed8;color:#fff;\
+             border-radius:.3em;text-decoration:none;font-weight:600\">{button}</a></p>\n\
+             <p style=\"font-size:.9em\">{ignore}</p>\n</body></html>\n",
+            lang = match self.lang {
+                Lang::En => "en",
+                Lang::Fr => "fr",
+            },
+            title = escape(&subject),
+            name = escape(self.name),
+            valid = escape(&valid),
+            link = escape(self.link),
+        );
+        Rendered {
+            subject,
+            text,
+            html,
+        }
+    }
+}
+
 /// `at` as read in `time_zone`, written out in `lang`, with the zone named:
 /// "Friday 12 March 2027, 18:00 (Europe/Paris)". An unknown zone reads as UTC.
 pub fn local_time(at: DateTime<Utc>, time_zone: &str, lang: Lang) -> String {

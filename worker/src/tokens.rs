@@ -67,6 +67,12 @@ pub fn report_link_token(key: &TokenKey, nonce: &str) -> String {
     key.token(&format!("report-link:{nonce}"))
 }
 
+/// The token of a password reset link: derived from the request's nonce,
+/// so a retried job sends the same link, and apart from every other token.
+pub fn password_reset_token(key: &TokenKey, nonce: &str) -> String {
+    key.token(&format!("password-reset:{nonce}"))
+}
+
 /// Hex SHA-256 of a token, the form in which tokens are stored and looked up.
 pub fn hash_token(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))

@@ -1,7 +1,7 @@
 //! Accounts, sign-in and the people of an organisation.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use entities::{PersonKind, Role, organisation, person, user_account};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -55,6 +55,8 @@ pub enum MemberRole {
     Tutor,
     Learner,
     Observer,
+    /// The role of API keys; never given to a member.
+    Integration,
 }
 
 impl From<Role> for MemberRole {
@@ -65,6 +67,7 @@ impl From<Role> for MemberRole {
             Role::Tutor => Self::Tutor,
             Role::Learner => Self::Learner,
             Role::Observer => Self::Observer,
+            Role::Integration => Self::Integration,
         }
     }
 }
@@ -84,9 +87,12 @@ pub struct AccountQuery;
 
 #[Object]
 impl AccountQuery {
-    /// Who is calling.
+    /// Who is calling: a signed-in member (an API key is not one).
     async fn viewer(&self, ctx: &Context<'_>) -> Result<Viewer> {
         let caller = ctx.caller()?;
+        if caller.api_key.is_some() {
+            return Err(ApiError::Forbidden.into());
+        }
         let db = &ctx.state().db;
         let user = user_account::Entity::find_by_id(caller.user_id)
             .one(db)
@@ -130,21 +136,6 @@ impl AccountQuery {
 }
 
 #[derive(InputObject)]
-pub struct SignInInput {
-    pub email: String,
-    pub password: String,
-    /// Organisation to act in, by slug; the first membership if omitted.
-    pub organisation: Option<String>,
-}
-
-#[derive(SimpleObject)]
-pub struct SignInPayload {
-    /// Send as `Authorization: Bearer <token>`.
-    pub token: String,
-    pub expires_at: DateTime<Utc>,
-}
-
-#[derive(InputObject)]
 pub struct PersonInput {
     pub name: String,
     pub email: Option<String>,
@@ -174,27 +165,6 @@ pub struct AccountMutation;
 
 #[Object]
 impl AccountMutation {
-    /// Exchanges an email and password for a bearer token.
-    async fn sign_in(&self, ctx: &Context<'_>, input: SignInInput) -> Result<SignInPayload> {
-        if !ctx
-            .data_opt::<crate::http::SignInBudget>()
-            .is_some_and(|b| b.take())
-        {
-            return Err(ApiError::RateLimited("one sign-in per request").into());
-        }
-        let session = auth::sign_in(
-            &ctx.state().db,
-            &input.email,
-            &input.password,
-            input.organisation.as_deref(),
-        )
-        .await?;
-        Ok(SignInPayload {
-            token: session.token,
-            expires_at: session.expires_at,
-        })
-    }
-
     /// Adds learners and tutors to the organisation.
     async fn create_people(
         &self,
@@ -321,6 +291,7 @@ impl MemberMutation {
             MemberRole::Tutor => Role::Tutor,
             MemberRole::Learner => Role::Learner,
             MemberRole::Observer => Role::Observer,
+            MemberRole::Integration => Role::Integration,
         };
         let person = match &input.person_id {
             Some(id) => {

@@ -33,7 +33,7 @@ pub fn global_id(id: i64) -> ID {
 
 /// Coordinators, admins and tutors conduct interviews.
 fn interviewer(caller: &Caller) -> ApiResult<()> {
-    if MANAGERS.contains(&caller.role) || caller.role == Role::Tutor {
+    if caller.may(MANAGERS) || caller.role == Role::Tutor {
         Ok(())
     } else {
         Err(ApiError::Forbidden)
@@ -129,7 +129,7 @@ pub async fn record(
 
     let mut inv = invitation_of(db, c.id, interviewee.id).await?;
     if inv.is_none() {
-        if !MANAGERS.contains(&caller.role) {
+        if !caller.may(MANAGERS) {
             return Err(ApiError::Forbidden);
         }
         service::invite(state, org, c.id, &[interviewee.id]).await?;
@@ -275,7 +275,7 @@ pub async fn find(db: &DatabaseConnection, org: i64, id: i64) -> ApiResult<respo
 
 /// Coordinators, admins and the interviewer read an interview's notes.
 pub fn may_read_notes(caller: &Caller, interview: &response::Model) -> bool {
-    MANAGERS.contains(&caller.role) || interview.interviewer_id == Some(caller.user_id)
+    caller.may(MANAGERS) || interview.interviewer_id == Some(caller.user_id)
 }
 
 fn notes(text: String) -> Option<String> {

@@ -92,7 +92,7 @@ pub(crate) async fn costs(ctx: &Context<'_>, programme_id: i64) -> Result<Costs>
     let caller = ctx.caller_in(READERS)?;
     let costing = service::costs(&ctx.state().db, caller.organisation_id, programme_id).await?;
     // Per-learner shares are personal data: coordinators only.
-    let personal = MANAGERS.contains(&caller.role);
+    let personal = caller.may(MANAGERS);
     let budget = costing.programme.budget;
     let share = |amount: f64| (budget > 0.0).then(|| amount / budget);
     Ok(Costs {

@@ -279,7 +279,7 @@ impl DevelopmentQuery {
     ) -> Result<Option<TutorDevelopment>> {
         let caller = ctx.caller()?;
         let db = &ctx.state().db;
-        let me = service::person_of_user(db, caller.organisation_id, caller.user_id)
+        let me = service::person_of_user(db, caller.organisation_id, caller.own_account()?)
             .await?
             .ok_or(ApiError::Forbidden)?;
         let id = ids::decode(&programme_id, "Programme")?;
@@ -294,7 +294,8 @@ impl DevelopmentQuery {
     async fn my_communities(&self, ctx: &Context<'_>) -> Result<Vec<Community>> {
         let caller = ctx.caller()?;
         let db = &ctx.state().db;
-        let Some(me) = service::person_of_user(db, caller.organisation_id, caller.user_id).await?
+        let Some(me) =
+            service::person_of_user(db, caller.organisation_id, caller.own_account()?).await?
         else {
             return Ok(Vec::new());
         };

@@ -302,7 +302,7 @@ pub async fn post(
         return Err(ApiError::invalid(problems));
     }
     let community = find_community(db, caller.organisation_id, community_id).await?;
-    if !crate::auth::MANAGERS.contains(&caller.role) {
+    if !caller.may(crate::auth::MANAGERS) {
         let me = person_of_user(db, caller.organisation_id, caller.user_id).await?;
         let member = match me {
             Some(me) => community_member::Entity::find_by_id((community.id, me.id))

@@ -1,9 +1,10 @@
 //! Pages people open from an email, without an account and without
-//! JavaScript: the questionnaire form, the unsubscribe page and shared
-//! reports. Everything is rendered on the server; every piece of user text
+//! JavaScript: the questionnaire form, the unsubscribe page, shared
+//! reports and the password reset form. Everything is rendered on the server; every piece of user text
 //! goes through [`esc`].
 
 mod lang;
+pub mod reset_password;
 pub mod respond;
 pub mod shared_report;
 pub mod unsubscribe;
@@ -119,13 +120,14 @@ border:1px solid #8a8a8a;border-radius:6px;cursor:pointer;background:#fff}\
 .choices.list{flex-direction:column}\
 input[type=radio],input[type=checkbox]{flex-shrink:0;width:1.25rem;height:1.25rem;margin:0;accent-color:#0b5394}\
 .likert .point{font-weight:600;min-width:1ch}\
-input[type=text],textarea{width:100%;font:inherit;padding:.5rem;border:1px solid #6b6b6b;border-radius:6px}\
+input[type=text],input[type=password],textarea{width:100%;font:inherit;padding:.5rem;border:1px solid #6b6b6b;border-radius:6px}\
 input[type=text]{max-width:12rem}\
+input[type=password]{max-width:24rem}\
 textarea{min-height:7rem}\
 :focus-visible{outline:3px solid #fd0;outline-offset:2px;box-shadow:0 0 0 5px #1b1b1b}\
 .choices label:focus-within{outline:3px solid #fd0;box-shadow:0 0 0 5px #1b1b1b}\
 .error{color:#a4161a;font-weight:600;margin:0 0 .5rem}\
-.invalid input[type=text],.invalid textarea,.invalid .choices label{border-color:#a4161a;border-width:2px}\
+.invalid input[type=text],.invalid input[type=password],.invalid textarea,.invalid .choices label{border-color:#a4161a;border-width:2px}\
 .summary{border:3px solid #a4161a;padding:1rem;margin:0 0 1.5rem}\
 .summary h2{margin-top:0;font-size:1.2rem}\
 .saved{border-left:6px solid #1d6b3a;background:#eef6f0;padding:.75rem 1rem;margin:0 0 1.5rem}\

@@ -925,7 +925,7 @@ impl RunningQuery {
         let me = crate::development::service::person_of_user(
             &state.db,
             caller.organisation_id,
-            caller.user_id,
+            caller.own_account()?,
         )
         .await?
         .ok_or(ApiError::NotFound("person linked to this account"))?;

@@ -46,7 +46,7 @@ pub enum Viewer {
 
 impl Viewer {
     pub async fn of(db: &DatabaseConnection, caller: &Caller) -> ApiResult<Self> {
-        if MANAGERS.contains(&caller.role) {
+        if caller.may(MANAGERS) {
             return Ok(Viewer::Manager);
         }
         if !matches!(caller.role, Role::Tutor | Role::Learner) {

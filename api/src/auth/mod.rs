@@ -1,24 +1,40 @@
-//! Passwords, bearer tokens and the caller of a request.
+//! Who is calling and how they prove it: passwords, sessions of
+//! short-lived access tokens and rotating refresh tokens, API keys,
+//! password resets, and the limits on guessing.
+
+pub mod api_keys;
+pub mod graphql;
+pub mod password_reset;
+pub mod sessions;
+pub mod throttle;
+
+use std::sync::Arc;
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use entities::{Role, access_token, membership, organisation, user_account};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
-use worker::tokens::{hash_token, random_token};
+use worker::tokens::hash_token;
 
 use crate::error::{ApiError, ApiResult, Problem};
 
-/// How long a bearer token stays valid.
-pub const TOKEN_LIFETIME_HOURS: i64 = 12;
+pub use api_keys::{ApiKeyGrant, Scope};
+pub use throttle::Throttle;
 
-/// Who is calling: one membership of one organisation.
+/// Who is calling: one membership of one organisation, or an API key.
 #[derive(Clone, Debug)]
 pub struct Caller {
     pub user_id: i64,
     pub organisation_id: i64,
     pub role: Role,
+    /// The session of the request's access token.
+    pub session_id: Option<i64>,
+    /// The API key of the request, with its scopes; its role is
+    /// [`Role::Integration`] and `user_id` the admin who made it.
+    pub api_key: Option<ApiKeyGrant>,
 }
 
 /// Roles that design and run the programme.
@@ -27,14 +43,86 @@ pub const MANAGERS: &[Role] = &[Role::Admin, Role::Coordinator];
 pub const READERS: &[Role] = &[Role::Admin, Role::Coordinator, Role::Observer];
 
 impl Caller {
+    /// A member signed in with a session.
+    pub fn member(m: &membership::Model, session_id: Option<i64>) -> Self {
+        Self {
+            user_id: m.user_id,
+            organisation_id: m.organisation_id,
+            role: m.role,
+            session_id,
+            api_key: None,
+        }
+    }
+
+    /// Whether a check that admits `roles` admits the caller. An API key
+    /// passes the checks that admit coordinators or observers (work over
+    /// the whole organisation), never those for admins only or for tutors
+    /// and learners in their own relations; its scopes narrow it further
+    /// (see [`api_keys::ScopeCheck`]).
+    pub fn may(&self, roles: &[Role]) -> bool {
+        if self.role == Role::Integration {
+            roles.contains(&Role::Coordinator) || roles.contains(&Role::Observer)
+        } else {
+            roles.contains(&self.role)
+        }
+    }
+
+    /// The account whose own records (the person it is, its calendar, its
+    /// development) the caller reaches: an API key has none.
+    pub fn own_account(&self) -> ApiResult<i64> {
+        match self.api_key {
+            Some(_) => Err(ApiError::Forbidden),
+            None => Ok(self.user_id),
+        }
+    }
+
     pub fn require(&self, roles: &[Role]) -> ApiResult<()> {
-        if roles.contains(&self.role) {
+        if self.may(roles) {
             Ok(())
         } else {
             Err(ApiError::Forbidden)
         }
     }
 }
+
+/// Settings of sign-in, sessions and resets, read once at start.
+#[derive(Clone, Debug)]
+pub struct AuthSettings {
+    pub access_lifetime: chrono::Duration,
+    pub refresh_lifetime: chrono::Duration,
+    pub reset_lifetime: chrono::Duration,
+    pub failures_per_account: u32,
+    pub failures_per_client: u32,
+    pub sign_in_window: std::time::Duration,
+    pub client_ip_header: Option<String>,
+}
+
+impl From<&worker::Settings> for AuthSettings {
+    fn from(s: &worker::Settings) -> Self {
+        let secs = |n: u64| chrono::Duration::seconds(i64::try_from(n).unwrap_or(i64::MAX / 1000));
+        Self {
+            access_lifetime: secs(s.access_token_secs),
+            refresh_lifetime: secs(s.refresh_token_secs),
+            reset_lifetime: secs(s.password_reset_secs),
+            failures_per_account: s.sign_in_failures_per_account,
+            failures_per_client: s.sign_in_failures_per_client,
+            sign_in_window: std::time::Duration::from_secs(s.sign_in_window_secs),
+            client_ip_header: s.client_ip_header.clone(),
+        }
+    }
+}
+
+/// What the auth services share: their settings and the attempt counters.
+#[derive(Clone)]
+pub struct Auth {
+    pub settings: Arc<AuthSettings>,
+    pub throttle: Throttle,
+}
+
+/// The address a request comes from, as far as it can be told: the
+/// connection's, or the one a trusted load balancer names.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClientAddress(pub String);
 
 pub fn hash_password(password: &str) -> ApiResult<String> {
     Argon2::default()
@@ -49,23 +137,16 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .is_ok()
 }
 
-/// A signed-in session: the bearer token, shown once.
-pub struct Session {
-    pub token: String,
-    pub expires_at: chrono::DateTime<Utc>,
-    pub caller: Caller,
-}
-
-/// Checks credentials and issues a token. Unknown address and wrong password
-/// get the same answer, after the same work.
-pub async fn sign_in(
+/// The membership an email and password sign in to. Unknown address and
+/// wrong password get the same answer, after the same work.
+pub async fn check_credentials(
     db: &DatabaseConnection,
     email: &str,
     password: &str,
     organisation_slug: Option<&str>,
-) -> ApiResult<Session> {
+) -> ApiResult<membership::Model> {
     let user = user_account::Entity::find()
-        .filter(user_account::Column::Email.eq(email.trim().to_lowercase()))
+        .filter(user_account::Column::Email.eq(normalise_email(email)))
         .one(db)
         .await?;
     let refused = || ApiError::bad_input("email or password is wrong");
@@ -89,93 +170,120 @@ pub async fn sign_in(
             .ok_or_else(refused)?;
         memberships = memberships.filter(membership::Column::OrganisationId.eq(org.id));
     }
-    let membership = memberships.one(db).await?.ok_or_else(refused)?;
-
-    let token = random_token(32);
-    let expires_at = Utc::now() + Duration::hours(TOKEN_LIFETIME_HOURS);
-    access_token::Entity::insert(access_token::ActiveModel {
-        token_hash: Set(hash_token(&token)),
-        membership_id: Set(membership.id),
-        created_at: Set(Utc::now()),
-        expires_at: Set(expires_at),
-        ..Default::default()
-    })
-    .exec_without_returning(db)
-    .await?;
-
-    Ok(Session {
-        token,
-        expires_at,
-        caller: Caller {
-            user_id: user.id,
-            organisation_id: membership.organisation_id,
-            role: membership.role,
-        },
-    })
+    memberships.one(db).await?.ok_or_else(refused)
 }
 
-/// How long a token's caller is reused before it is looked up again. Roles
-/// are never changed in place, so this only delays the end of an expired
-/// token by as much.
+/// The form addresses are stored, looked up and counted in.
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// How long a token's caller is reused before it is looked up again. An
+/// access token or key revoked by this process is forgotten at once; one
+/// revoked by another replica stops working here within this time.
 pub const CALLER_REUSE: std::time::Duration = std::time::Duration::from_secs(2);
 /// Most callers kept; the set is emptied when it is full.
 const CALLERS_KEPT: usize = 10_000;
 
+/// A caller kept: when it was looked up, and when its token expires.
+type Kept = (Caller, std::time::Instant, chrono::DateTime<Utc>);
+
 /// Callers of recently seen tokens, so that a client's burst of requests
 /// looks its token up once: every request starts with this.
 #[derive(Clone, Default)]
-pub struct Callers(
-    std::sync::Arc<
-        std::sync::Mutex<std::collections::HashMap<String, (Caller, std::time::Instant)>>,
-    >,
-);
+pub struct Callers(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Kept>>>);
 
 impl Callers {
-    /// The caller a bearer token stands for, if it is valid and unexpired.
+    /// The caller a bearer token or API key stands for, if it is valid,
+    /// unexpired and unrevoked.
     pub async fn of(&self, db: &DatabaseConnection, token: &str) -> ApiResult<Option<Caller>> {
         let digest = hash_token(token);
         let now = std::time::Instant::now();
         if let Ok(kept) = self.0.lock()
-            && let Some((caller, at)) = kept.get(&digest)
+            && let Some((caller, at, expires_at)) = kept.get(&digest)
             && now.duration_since(*at) < CALLER_REUSE
+            && *expires_at > Utc::now()
         {
             return Ok(Some(caller.clone()));
         }
-        let caller = caller_for_digest(db, &digest).await?;
-        if let (Some(caller), Ok(mut kept)) = (&caller, self.0.lock()) {
+        let found = if token.starts_with(api_keys::KEY_PREFIX) {
+            api_keys::caller_for_digest(db, &digest).await?
+        } else {
+            caller_for_digest(db, &digest).await?
+        };
+        if let (Some((caller, expires_at)), Ok(mut kept)) = (&found, self.0.lock()) {
             if kept.len() >= CALLERS_KEPT {
-                kept.retain(|_, (_, at)| now.duration_since(*at) < CALLER_REUSE);
+                kept.retain(|_, (_, at, _)| now.duration_since(*at) < CALLER_REUSE);
                 if kept.len() >= CALLERS_KEPT {
                     kept.clear();
                 }
             }
-            kept.insert(digest, (caller.clone(), now));
+            kept.insert(digest, (caller.clone(), now, *expires_at));
         }
-        Ok(caller)
+        Ok(found.map(|(caller, _)| caller))
+    }
+
+    /// Forgets the callers `revoked` says were revoked, so that this
+    /// process stops accepting their tokens at once.
+    pub fn forget(&self, revoked: impl Fn(&Caller) -> bool) {
+        if let Ok(mut kept) = self.0.lock() {
+            kept.retain(|_, (caller, _, _)| !revoked(caller));
+        }
     }
 }
 
-async fn caller_for_digest(db: &DatabaseConnection, digest: &str) -> ApiResult<Option<Caller>> {
-    // One round trip.
-    let token_membership = sea_orm::sea_query::Query::select()
-        .column(access_token::Column::MembershipId)
-        .from(access_token::Entity)
-        .and_where(access_token::Column::TokenHash.eq(digest))
-        .and_where(access_token::Column::ExpiresAt.gt(Utc::now()))
-        .to_owned();
-    let membership = membership::Entity::find()
-        .filter(membership::Column::Id.in_subquery(token_membership))
+/// User, organisation, role, session and expiry of an access token.
+type TokenRow = (i64, i64, Role, Option<i64>, chrono::DateTime<Utc>);
+
+/// The caller of an unexpired access token, and when it expires: one
+/// round trip.
+async fn caller_for_digest(
+    db: &DatabaseConnection,
+    digest: &str,
+) -> ApiResult<Option<(Caller, chrono::DateTime<Utc>)>> {
+    let of_membership = access_token::Entity::belongs_to(membership::Entity)
+        .from(access_token::Column::MembershipId)
+        .to(membership::Column::Id)
+        .into();
+    let row: Option<TokenRow> = access_token::Entity::find()
+        .select_only()
+        .join(sea_orm::JoinType::InnerJoin, of_membership)
+        .column(membership::Column::UserId)
+        .column(membership::Column::OrganisationId)
+        .column(membership::Column::Role)
+        .column(access_token::Column::SessionId)
+        .column(access_token::Column::ExpiresAt)
+        .filter(access_token::Column::TokenHash.eq(digest))
+        .filter(access_token::Column::ExpiresAt.gt(Utc::now()))
+        .into_tuple()
         .one(db)
         .await?;
-    Ok(membership.map(|m| Caller {
-        user_id: m.user_id,
-        organisation_id: m.organisation_id,
-        role: m.role,
-    }))
+    Ok(
+        row.map(|(user_id, organisation_id, role, session_id, expires_at)| {
+            let caller = Caller {
+                user_id,
+                organisation_id,
+                role,
+                session_id,
+                api_key: None,
+            };
+            (caller, expires_at)
+        }),
+    )
 }
 
 /// Shortest password accepted.
 pub const MIN_PASSWORD: usize = 10;
+
+/// The password rule, the same wherever a password is chosen.
+pub fn check_password(problems: &mut Vec<Problem>, field: &str, password: &str) {
+    if password.chars().count() < MIN_PASSWORD {
+        problems.push(Problem::field(
+            field,
+            format!("needs at least {MIN_PASSWORD} characters"),
+        ));
+    }
+}
 
 /// A plain check of an email address: one `@`, a local part without spaces
 /// or angle brackets, and a domain of dot-separated labels.
@@ -224,7 +332,7 @@ pub async fn add_member(
     role: Role,
 ) -> ApiResult<Caller> {
     let (slug, name) = organisation;
-    let email = email.trim().to_lowercase();
+    let email = normalise_email(email);
     let mut problems = Vec::new();
     if !valid_slug(slug) {
         problems.push(Problem::field(
@@ -238,11 +346,9 @@ pub async fn add_member(
     if display_name.trim().is_empty() || display_name.chars().count() > 200 {
         problems.push(Problem::field("displayName", "must be 1 to 200 characters"));
     }
-    if password.chars().count() < MIN_PASSWORD {
-        problems.push(Problem::field(
-            "password",
-            format!("needs at least {MIN_PASSWORD} characters"),
-        ));
+    check_password(&mut problems, "password", password);
+    if role == Role::Integration {
+        problems.push(Problem::field("role", "is the role of API keys only"));
     }
     if !problems.is_empty() {
         return Err(ApiError::invalid(problems));
@@ -302,6 +408,8 @@ pub async fn add_member(
         user_id: user.id,
         organisation_id: org.id,
         role,
+        session_id: None,
+        api_key: None,
     })
 }
 

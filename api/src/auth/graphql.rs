@@ -1,0 +1,294 @@
+//! Signing in and out, sessions, password resets and API keys, as GraphQL.
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entities::{Role, api_key};
+
+use super::api_keys::{self, Scope};
+use super::{ClientAddress, password_reset, sessions};
+use crate::error::ApiError;
+use crate::ids;
+use crate::pagination::Page;
+use crate::state::ContextExt;
+
+const ADMINS: &[Role] = &[Role::Admin];
+
+#[derive(InputObject)]
+pub struct SignInInput {
+    pub email: String,
+    pub password: String,
+    /// Organisation to act in, by slug; the first membership if omitted.
+    pub organisation: Option<String>,
+}
+
+/// A new session's tokens, or a refreshed pair; each is shown once.
+#[derive(SimpleObject)]
+pub struct SignInPayload {
+    /// The access token: send it as `Authorization: Bearer <token>`. It
+    /// lasts minutes (`expiresAt`); refresh before then.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    /// Exchanged once, with `refreshSession`, for a new pair. Keep it out
+    /// of reach of scripts: whoever holds it holds the session.
+    pub refresh_token: String,
+    pub refresh_expires_at: DateTime<Utc>,
+}
+
+impl From<sessions::Tokens> for SignInPayload {
+    fn from(t: sessions::Tokens) -> Self {
+        Self {
+            token: t.access_token,
+            expires_at: t.access_expires_at,
+            refresh_token: t.refresh_token,
+            refresh_expires_at: t.refresh_expires_at,
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct RefreshSessionInput {
+    pub refresh_token: String,
+}
+
+#[derive(SimpleObject)]
+pub struct SignOutPayload {
+    /// Sessions ended by this call (0 if they had already ended).
+    pub sessions_ended: u64,
+}
+
+#[derive(InputObject)]
+pub struct RequestPasswordResetInput {
+    pub email: String,
+}
+
+#[derive(SimpleObject)]
+pub struct RequestPasswordResetPayload {
+    /// Always true: the answer does not tell whether the address has an
+    /// account. If it has, a link valid for a limited time (an hour by
+    /// default) is on its way.
+    pub accepted: bool,
+}
+
+#[derive(InputObject)]
+pub struct ResetPasswordInput {
+    /// The token of the emailed link (the part after `/reset-password/`).
+    pub token: String,
+    /// At least 10 characters.
+    pub new_password: String,
+}
+
+#[derive(SimpleObject)]
+pub struct ResetPasswordPayload {
+    /// The account's address, to sign in with the new password.
+    pub email: String,
+}
+
+/// A key a third-party system calls the API with.
+pub struct ApiKey(pub api_key::Model);
+
+#[Object]
+impl ApiKey {
+    async fn id(&self) -> ID {
+        ids::encode("ApiKey", self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The key's first characters, to recognise it: `tpk_` and 8 more.
+    async fn prefix(&self) -> &str {
+        &self.0.prefix
+    }
+    async fn scopes(&self) -> Vec<Scope> {
+        api_keys::parse_scopes(&self.0.scopes)
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.0.expires_at
+    }
+    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
+        self.0.revoked_at
+    }
+    /// When the key was last used, to the minute.
+    async fn last_used_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_used_at
+    }
+    /// Neither revoked nor expired.
+    async fn active(&self) -> bool {
+        self.0.revoked_at.is_none() && self.0.expires_at.is_none_or(|at| at > Utc::now())
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateApiKeyInput {
+    /// What the key is for, e.g. "Student information system".
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    /// When the key stops working; never if omitted.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateApiKeyPayload {
+    /// The key, shown this once: send it as `Authorization: Bearer <key>`.
+    pub key: String,
+    pub api_key: ApiKey,
+}
+
+#[derive(InputObject)]
+pub struct RevokeApiKeyInput {
+    pub id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct RevokeApiKeyPayload {
+    pub api_key: ApiKey,
+}
+
+#[derive(Default)]
+pub struct AuthQuery;
+
+#[Object]
+impl AuthQuery {
+    /// The organisation's API keys, newest first: admins only.
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    async fn api_keys(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<ApiKey>> {
+        let caller = ctx.caller_in(ADMINS)?;
+        let db = &ctx.state().db;
+        Ok(api_keys::list(db, caller.organisation_id, (first, after), ApiKey).await?)
+    }
+}
+
+#[derive(Default)]
+pub struct AuthMutation;
+
+#[Object]
+impl AuthMutation {
+    /// Exchanges an email and password for an access token and a refresh
+    /// token. After too many failures for one address, or from one client,
+    /// RATE_LIMITED with `retryAfter` (seconds) in the error's extensions.
+    async fn sign_in(&self, ctx: &Context<'_>, input: SignInInput) -> Result<SignInPayload> {
+        if !ctx
+            .data_opt::<crate::http::SignInBudget>()
+            .is_some_and(|b| b.take())
+        {
+            return Err(ApiError::RateLimited("one sign-in per request").into());
+        }
+        let tokens = sessions::sign_in(
+            ctx.state(),
+            &input.email,
+            &input.password,
+            input.organisation.as_deref(),
+            &client(ctx),
+        )
+        .await?;
+        Ok(tokens.into())
+    }
+
+    /// Exchanges a refresh token for a new pair; the old one is spent.
+    /// Presenting a spent refresh token again ends its whole session
+    /// (someone else holds a copy) and answers UNAUTHENTICATED.
+    async fn refresh_session(
+        &self,
+        ctx: &Context<'_>,
+        input: RefreshSessionInput,
+    ) -> Result<SignInPayload> {
+        let tokens = sessions::refresh(ctx.state(), &input.refresh_token).await?;
+        Ok(tokens.into())
+    }
+
+    /// Ends the session of the request's access token: its access and
+    /// refresh tokens stop working.
+    async fn sign_out(&self, ctx: &Context<'_>) -> Result<SignOutPayload> {
+        let session = ctx.caller()?.session_id.ok_or(ApiError::Forbidden)?;
+        let state = ctx.state();
+        let ended = sessions::end(&state.db, &state.callers, session).await?;
+        Ok(SignOutPayload {
+            sessions_ended: ended,
+        })
+    }
+
+    /// Ends every session of the signed-in account, in every organisation.
+    async fn sign_out_everywhere(&self, ctx: &Context<'_>) -> Result<SignOutPayload> {
+        let caller = ctx.caller()?;
+        if caller.api_key.is_some() {
+            return Err(ApiError::Forbidden.into());
+        }
+        let state = ctx.state();
+        let ended = sessions::end_all(&state.db, &state.callers, caller.user_id).await?;
+        Ok(SignOutPayload {
+            sessions_ended: ended,
+        })
+    }
+
+    /// Emails a password reset link if the address has an account. The
+    /// answer is the same either way; requests are limited per address and
+    /// per client (RATE_LIMITED with `retryAfter`).
+    async fn request_password_reset(
+        &self,
+        ctx: &Context<'_>,
+        input: RequestPasswordResetInput,
+    ) -> Result<RequestPasswordResetPayload> {
+        password_reset::request(ctx.state(), &input.email, &client(ctx)).await?;
+        Ok(RequestPasswordResetPayload { accepted: true })
+    }
+
+    /// Sets a new password with the token of a reset link, and ends every
+    /// session of the account. A token used, expired or unknown is
+    /// INVALID_TOKEN.
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ResetPasswordInput,
+    ) -> Result<ResetPasswordPayload> {
+        let email = password_reset::reset(ctx.state(), &input.token, &input.new_password).await?;
+        Ok(ResetPasswordPayload { email })
+    }
+
+    /// Makes an API key for the organisation: admins only. The key is in
+    /// the answer, and nowhere else ever.
+    async fn create_api_key(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateApiKeyInput,
+    ) -> Result<CreateApiKeyPayload> {
+        let caller = ctx.caller_in(ADMINS)?;
+        let made = api_keys::create(
+            &ctx.state().db,
+            caller,
+            &input.name,
+            &input.scopes,
+            input.expires_at,
+        )
+        .await?;
+        Ok(CreateApiKeyPayload {
+            key: made.key,
+            api_key: ApiKey(made.row),
+        })
+    }
+
+    /// Revokes an API key: it stops working at once. Admins only.
+    async fn revoke_api_key(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeApiKeyInput,
+    ) -> Result<RevokeApiKeyPayload> {
+        let caller = ctx.caller_in(ADMINS)?;
+        let id = ids::decode(&input.id, "ApiKey")?;
+        let state = ctx.state();
+        let row = api_keys::revoke(&state.db, &state.callers, caller.organisation_id, id).await?;
+        Ok(RevokeApiKeyPayload {
+            api_key: ApiKey(row),
+        })
+    }
+}
+
+fn client(ctx: &Context<'_>) -> ClientAddress {
+    ctx.data_opt::<ClientAddress>().cloned().unwrap_or_default()
+}
