@@ -14,6 +14,8 @@ pub enum Code {
     BadUserInput,
     Conflict,
     RateLimited,
+    /// The request ran past its time limit and was cut.
+    Timeout,
     Internal,
 }
 
@@ -26,7 +28,24 @@ impl Code {
             Self::BadUserInput => "BAD_USER_INPUT",
             Self::Conflict => "CONFLICT",
             Self::RateLimited => "RATE_LIMITED",
+            Self::Timeout => "TIMEOUT",
             Self::Internal => "INTERNAL",
+        }
+    }
+
+    /// The HTTP status of a refusal with this code, where the protocol
+    /// lets the status speak (exports, `application/graphql-response+json`).
+    pub fn status(self) -> poem::http::StatusCode {
+        use poem::http::StatusCode;
+        match self {
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::BadUserInput => StatusCode::BAD_REQUEST,
+            Self::Conflict => StatusCode::CONFLICT,
+            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::Timeout => StatusCode::GATEWAY_TIMEOUT,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }

@@ -59,6 +59,30 @@ pub fn check(document: &ExecutableDocument) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether the document selects `__schema` or `__type` anywhere, in its
+/// operations or its fragments.
+pub fn introspects(document: &ExecutableDocument) -> bool {
+    fn any(set: &SelectionSet) -> bool {
+        set.items.iter().any(|item| match &item.node {
+            Selection::Field(f) => {
+                matches!(f.node.name.node.as_str(), "__schema" | "__type")
+                    || any(&f.node.selection_set.node)
+            }
+            Selection::InlineFragment(i) => any(&i.node.selection_set.node),
+            Selection::FragmentSpread(_) => false,
+        })
+    }
+    let in_operations = match &document.operations {
+        DocumentOperations::Single(op) => any(&op.node.selection_set.node),
+        DocumentOperations::Multiple(ops) => ops.values().any(|op| any(&op.node.selection_set.node)),
+    };
+    in_operations
+        || document
+            .fragments
+            .values()
+            .any(|f| any(&f.node.selection_set.node))
+}
+
 /// Fields given an alias anywhere in the document, as written.
 fn aliases(document: &ExecutableDocument) -> usize {
     fn count(set: &SelectionSet) -> usize {
@@ -173,6 +197,21 @@ mod tests {
         let wide = format!("{{ {} }}", roots.join(" "));
         assert!(checked(&wide).unwrap_err().contains("26 root fields"));
         assert!(checked("{ a b ...on Query { c } }").is_ok());
+    }
+
+    #[test]
+    fn introspection_is_found_wherever_it_hides() {
+        let parse = |q: &str| async_graphql::parser::parse_query(q).unwrap();
+
+        assert!(introspects(&parse("{ __schema { types { name } } }")));
+        assert!(introspects(&parse("{ a: __type(name: \"Query\") { name } }")));
+        assert!(introspects(&parse(
+            "{ ...F }\nfragment F on Query { ... on Query { __schema { queryType { name } } } }"
+        )));
+        assert!(introspects(&parse(
+            "query A { __typename }\nquery B { __schema { types { name } } }"
+        )));
+        assert!(!introspects(&parse("{ __typename viewer { __typename } }")));
     }
 
     #[test]

@@ -192,12 +192,18 @@ pub struct Mutation(
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
-pub fn build(state: Option<AppState>) -> AppSchema {
-    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+/// The schema, with `state` for serving (none to print the SDL).
+/// Without `introspection`, `__schema` and `__type` are unknown fields;
+/// `http` refuses them first with a clearer error.
+pub fn build(state: Option<AppState>, introspection: bool) -> AppSchema {
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         // A misspelt field gets no hint at the names around it.
         .disable_suggestions();
+    if !introspection {
+        builder = builder.disable_introspection();
+    }
     match state {
         Some(state) => builder.data(state).finish(),
         None => builder.finish(),
@@ -206,5 +212,5 @@ pub fn build(state: Option<AppState>) -> AppSchema {
 
 /// The schema in SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    build(None).sdl()
+    build(None, true).sdl()
 }

@@ -60,6 +60,13 @@ pub struct Settings {
     /// Web origins (`https://app.example.org`) whose pages may call the API;
     /// none by default. Tokens travel in headers, never cookies.
     pub cors_origins: Vec<String>,
+    /// Seconds a GraphQL request may run before it is cut and answered
+    /// with a `TIMEOUT` error.
+    pub request_timeout_secs: u64,
+    /// Whether the GraphQL schema answers introspection (`__schema`,
+    /// `__type`). On for local use; production turns it off, since the
+    /// schema is published as `schema.graphql`.
+    pub graphql_introspection: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -91,6 +98,8 @@ impl Default for Settings {
             metrics_token: None,
             matching_inline_pairs: 50_000,
             cors_origins: Vec::new(),
+            request_timeout_secs: 30,
+            graphql_introspection: true,
         }
     }
 }
@@ -115,6 +124,8 @@ const ENV_VARS: &[&str] = &[
     "DB_TIMEOUT_SECS",
     "METRICS_TOKEN",
     "CORS_ORIGINS",
+    "REQUEST_TIMEOUT_SECS",
+    "GRAPHQL_INTROSPECTION",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -231,6 +242,19 @@ impl Settings {
                         .filter(|o| !o.is_empty())
                         .collect()
                 }
+                "REQUEST_TIMEOUT_SECS" => {
+                    self.request_timeout_secs =
+                        value.parse().ok().filter(|s| *s > 0).ok_or_else(|| {
+                            invalid("must be a whole number of seconds above 0".into())
+                        })?
+                }
+                "GRAPHQL_INTROSPECTION" => {
+                    self.graphql_introspection = match value.trim() {
+                        "true" | "1" => true,
+                        "false" | "0" => false,
+                        other => return Err(invalid(format!("`{other}` is not true or false"))),
+                    }
+                }
                 _ => {}
             }
         }
@@ -251,6 +275,8 @@ impl Settings {
             "MONITOR_",
             "MATCHING_",
             "DB_",
+            "REQUEST_",
+            "GRAPHQL_",
         ];
         std::env::vars()
             .map(|(name, _)| name)
@@ -307,6 +333,8 @@ impl fmt::Debug for Settings {
             )
             .field("matching_inline_pairs", &self.matching_inline_pairs)
             .field("cors_origins", &self.cors_origins)
+            .field("request_timeout_secs", &self.request_timeout_secs)
+            .field("graphql_introspection", &self.graphql_introspection)
             .finish()
     }
 }
@@ -345,6 +373,28 @@ mod tests {
         );
         assert_eq!(settings.database_url, None);
         assert_eq!(settings.bind.port(), 9000);
+    }
+
+    #[test]
+    fn the_production_switches_read_from_the_environment() {
+        let mut settings = Settings::default();
+        assert!(settings.graphql_introspection);
+        assert_eq!(settings.request_timeout_secs, 30);
+        let env = |name: &str| match name {
+            "GRAPHQL_INTROSPECTION" => Some("false".to_owned()),
+            "REQUEST_TIMEOUT_SECS" => Some("5".to_owned()),
+            _ => None,
+        };
+
+        settings.apply_env(env).unwrap();
+
+        assert!(!settings.graphql_introspection);
+        assert_eq!(settings.request_timeout_secs, 5);
+        let mut settings = Settings::default();
+        let zero = settings.apply_env(|n| (n == "REQUEST_TIMEOUT_SECS").then(|| "0".into()));
+        assert!(zero.unwrap_err().to_string().contains("REQUEST_TIMEOUT_SECS"));
+        let maybe = settings.apply_env(|n| (n == "GRAPHQL_INTROSPECTION").then(|| "off".into()));
+        assert!(maybe.unwrap_err().to_string().contains("GRAPHQL_INTROSPECTION"));
     }
 
     #[test]
