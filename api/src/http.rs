@@ -414,7 +414,11 @@ async fn graphql(
 /// An operation still running then is cut: its future is dropped, so an
 /// open transaction rolls back, and it is answered `TIMEOUT`, as is any
 /// not yet begun. Also says whether any was cut.
-async fn execute(schema: &AppSchema, batch: BatchRequest, limit: Duration) -> (BatchResponse, bool) {
+async fn execute(
+    schema: &AppSchema,
+    batch: BatchRequest,
+    limit: Duration,
+) -> (BatchResponse, bool) {
     let deadline = tokio::time::Instant::now() + limit;
     let run = async |request: async_graphql::Request| {
         if tokio::time::Instant::now() >= deadline {
@@ -468,6 +472,9 @@ fn refused(batch: &mut BatchRequest, introspection: bool) -> Option<(Code, Strin
         BatchRequest::Batch(rs) => rs.iter_mut().collect(),
     };
     requests.into_iter().find_map(|r| {
+        if let Err(message) = crate::limits::check_length(&r.query) {
+            return Some((Code::BadUserInput, message));
+        }
         let doc = r.parsed_query().ok()?;
         if let Err(message) = crate::limits::check(doc) {
             return Some((Code::BadUserInput, message));

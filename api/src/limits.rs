@@ -18,6 +18,23 @@ pub const MAX_FIELDS: u64 = 1_000;
 pub const MAX_ROOT_FIELDS: u64 = 25;
 /// Most aliases in one document.
 pub const MAX_ALIASES: usize = 100;
+/// Longest query document, in bytes. Parsing takes time in proportion to
+/// the text (a long comment or string too) before any other limit can
+/// look at it: 10 MB of comments held a core for most of a minute.
+/// Data belongs in variables, which have no such cost.
+pub const MAX_DOCUMENT_BYTES: usize = 100_000;
+
+/// What is wrong with the length of `query`, if anything: checked before
+/// the document is parsed.
+pub fn check_length(query: &str) -> Result<(), String> {
+    if query.len() > MAX_DOCUMENT_BYTES {
+        return Err(format!(
+            "the query document is {} bytes long; at most {MAX_DOCUMENT_BYTES} are accepted: send data as variables",
+            query.len()
+        ));
+    }
+    Ok(())
+}
 
 /// What is wrong with `document`, if anything.
 pub fn check(document: &ExecutableDocument) -> Result<(), String> {
@@ -74,7 +91,9 @@ pub fn introspects(document: &ExecutableDocument) -> bool {
     }
     let in_operations = match &document.operations {
         DocumentOperations::Single(op) => any(&op.node.selection_set.node),
-        DocumentOperations::Multiple(ops) => ops.values().any(|op| any(&op.node.selection_set.node)),
+        DocumentOperations::Multiple(ops) => {
+            ops.values().any(|op| any(&op.node.selection_set.node))
+        }
     };
     in_operations
         || document
@@ -204,7 +223,9 @@ mod tests {
         let parse = |q: &str| async_graphql::parser::parse_query(q).unwrap();
 
         assert!(introspects(&parse("{ __schema { types { name } } }")));
-        assert!(introspects(&parse("{ a: __type(name: \"Query\") { name } }")));
+        assert!(introspects(&parse(
+            "{ a: __type(name: \"Query\") { name } }"
+        )));
         assert!(introspects(&parse(
             "{ ...F }\nfragment F on Query { ... on Query { __schema { queryType { name } } } }"
         )));

@@ -180,7 +180,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let breaking = changes
                 .iter()
                 .any(|c| c.severity == api::schema_diff::Severity::Breaking);
-            anyhow::ensure!(!(fail_on_breaking && breaking), "the new schema breaks clients");
+            anyhow::ensure!(
+                !(fail_on_breaking && breaking),
+                "the new schema breaks clients"
+            );
             Ok(())
         }
         Command::Migrate => {
@@ -289,6 +292,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             telemetry::init(settings.log_format);
             for name in Settings::unknown_env_vars() {
                 tracing::warn!(variable = %name, "unknown setting in the environment is ignored");
+            }
+            if settings.database_url.is_some() && settings.graphql_introspection {
+                tracing::warn!(
+                    "introspection is on with a server database: set GRAPHQL_INTROSPECTION=false in production"
+                );
             }
             if let Some(bind) = bind {
                 settings.bind = bind;

@@ -26,8 +26,10 @@ use crate::questionnaires::{QuestionnaireMutation, QuestionnaireQuery};
 use crate::running::{Matching, RunningMutation, RunningQuery};
 use crate::state::{AppState, ContextExt};
 
-/// Deepest selection accepted.
-pub const MAX_DEPTH: usize = 12;
+/// Deepest selection accepted: enough for the introspection query of
+/// graphql-js (which GraphiQL and code generators send: 13 levels, 15 in
+/// graphql-js 17); the data graph itself is shallower.
+pub const MAX_DEPTH: usize = 15;
 /// Largest query complexity accepted (one per field, lists counted once).
 pub const MAX_COMPLEXITY: usize = 2_000;
 

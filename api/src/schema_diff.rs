@@ -111,7 +111,9 @@ impl Schema {
                 TypeSystemDefinition::Schema(s) => schema.set_roots(&s.node),
                 TypeSystemDefinition::Type(t) => schema.add_type(t.node),
                 TypeSystemDefinition::Directive(d) => {
-                    schema.directives.insert(d.node.name.node.to_string(), d.node);
+                    schema
+                        .directives
+                        .insert(d.node.name.node.to_string(), d.node);
                 }
             }
         }
@@ -176,7 +178,9 @@ fn kind_name(kind: &TypeKind) -> &'static str {
 }
 
 /// The reason of a `@deprecated` directive, if there is one.
-fn deprecation(directives: &[Positioned<async_graphql::parser::types::ConstDirective>]) -> Option<String> {
+fn deprecation(
+    directives: &[Positioned<async_graphql::parser::types::ConstDirective>],
+) -> Option<String> {
     directives
         .iter()
         .find(|d| d.node.name.node == "deprecated")
@@ -292,10 +296,16 @@ impl Changes {
                 }
             }
             (TypeKind::Enum(a), TypeKind::Enum(b)) => {
-                let old: BTreeMap<String, _> =
-                    a.values.iter().map(|v| (v.node.value.node.to_string(), &v.node)).collect();
-                let new: BTreeMap<String, _> =
-                    b.values.iter().map(|v| (v.node.value.node.to_string(), &v.node)).collect();
+                let old: BTreeMap<String, _> = a
+                    .values
+                    .iter()
+                    .map(|v| (v.node.value.node.to_string(), &v.node))
+                    .collect();
+                let new: BTreeMap<String, _> = b
+                    .values
+                    .iter()
+                    .map(|v| (v.node.value.node.to_string(), &v.node))
+                    .collect();
                 for (value, definition) in &old {
                     let path = format!("{name}.{value}");
                     match new.get(value) {
@@ -348,8 +358,10 @@ impl Changes {
         old: &[Positioned<FieldDefinition>],
         new: &[Positioned<FieldDefinition>],
     ) {
-        let new_fields: BTreeMap<&str, &FieldDefinition> =
-            new.iter().map(|f| (f.node.name.node.as_str(), &f.node)).collect();
+        let new_fields: BTreeMap<&str, &FieldDefinition> = new
+            .iter()
+            .map(|f| (f.node.name.node.as_str(), &f.node))
+            .collect();
         let old_names: BTreeSet<&str> = old.iter().map(|f| f.node.name.node.as_str()).collect();
         for field in old.iter().map(|f| &f.node) {
             let path = format!("{name}.{}", field.name.node);
@@ -399,8 +411,10 @@ impl Changes {
             Some(field) => format!("{field}({name}:)"),
             None => format!("{owner}.{name}"),
         };
-        let new_inputs: BTreeMap<&str, &InputValueDefinition> =
-            new.iter().map(|i| (i.node.name.node.as_str(), &i.node)).collect();
+        let new_inputs: BTreeMap<&str, &InputValueDefinition> = new
+            .iter()
+            .map(|i| (i.node.name.node.as_str(), &i.node))
+            .collect();
         let old_names: BTreeSet<&str> = old.iter().map(|i| i.node.name.node.as_str()).collect();
         for input in old.iter().map(|i| &i.node) {
             let at = path(&input.name.node);
@@ -421,7 +435,8 @@ impl Changes {
                     format!("type changed from {was} to {is}"),
                 );
             }
-            let default = |i: &InputValueDefinition| i.default_value.as_ref().map(|v| v.node.to_string());
+            let default =
+                |i: &InputValueDefinition| i.default_value.as_ref().map(|v| v.node.to_string());
             match (default(input), default(now)) {
                 (Some(a), None) if !is.nullable => self.push(
                     Severity::Breaking,
@@ -439,7 +454,11 @@ impl Changes {
                 ),
                 _ => {}
             }
-            self.deprecations(&at, deprecation(&input.directives), deprecation(&now.directives));
+            self.deprecations(
+                &at,
+                deprecation(&input.directives),
+                deprecation(&now.directives),
+            );
         }
         for input in new.iter().map(|i| &i.node) {
             if old_names.contains(input.name.node.as_str()) {
@@ -459,7 +478,9 @@ impl Changes {
             (None, Some(reason)) if reason.is_empty() => {
                 self.push(Severity::Safe, path, "deprecated")
             }
-            (None, Some(reason)) => self.push(Severity::Safe, path, format!("deprecated: {reason}")),
+            (None, Some(reason)) => {
+                self.push(Severity::Safe, path, format!("deprecated: {reason}"))
+            }
             (Some(_), None) => self.push(Severity::Safe, path, "no longer deprecated"),
             _ => {}
         }
@@ -472,9 +493,13 @@ impl Changes {
                 self.push(Severity::Breaking, path, "directive removed");
                 continue;
             };
-            let locations = |d: &async_graphql::parser::types::DirectiveDefinition| -> BTreeSet<String> {
-                d.locations.iter().map(|l| format!("{:?}", l.node)).collect()
-            };
+            let locations =
+                |d: &async_graphql::parser::types::DirectiveDefinition| -> BTreeSet<String> {
+                    d.locations
+                        .iter()
+                        .map(|l| format!("{:?}", l.node))
+                        .collect()
+                };
             for gone in locations(before).difference(&locations(after)) {
                 self.push(
                     Severity::Breaking,
@@ -488,7 +513,11 @@ impl Changes {
             let args = format!("{path}(");
             self.inputs(&args, "argument", &before.arguments, &after.arguments);
         }
-        for name in new.directives.keys().filter(|n| !old.directives.contains_key(*n)) {
+        for name in new
+            .directives
+            .keys()
+            .filter(|n| !old.directives.contains_key(*n))
+        {
             self.push(Severity::Safe, format!("@{name}"), "directive added");
         }
     }
@@ -552,11 +581,19 @@ mod tests {
         );
         assert_eq!(
             changes(&[(", first: Int = 10)", ")")]),
-            one(Severity::Breaking, "Query.campaign(first:)", "argument removed")
+            one(
+                Severity::Breaking,
+                "Query.campaign(first:)",
+                "argument removed"
+            )
         );
         assert_eq!(
             changes(&[(" note: String }", " }")]),
-            one(Severity::Breaking, "CampaignInput.note", "input field removed")
+            one(
+                Severity::Breaking,
+                "CampaignInput.note",
+                "input field removed"
+            )
         );
         assert_eq!(
             changes(&[("Campaign implements Node", "Campaign")]),
@@ -667,9 +704,16 @@ mod tests {
             one(Severity::Dangerous, "Status.ARCHIVED", "enum value added")
         );
         assert_eq!(
-            changes(&[("= Campaign", "= Campaign | Other"), ("enum Status", "type Other { a: Int } enum Status")]),
+            changes(&[
+                ("= Campaign", "= Campaign | Other"),
+                ("enum Status", "type Other { a: Int } enum Status")
+            ]),
             vec![
-                (Severity::Dangerous, "Result".into(), "member Other added".into()),
+                (
+                    Severity::Dangerous,
+                    "Result".into(),
+                    "member Other added".into()
+                ),
                 (Severity::Safe, "Other".into(), "object type added".into()),
             ]
         );
@@ -687,26 +731,33 @@ mod tests {
     fn kinds_roots_deprecations_and_directives_are_compared() {
         assert_eq!(
             changes(&[("union Result = Campaign", "scalar Result")]),
-            one(
-                Severity::Breaking,
-                "Result",
-                "changed from union to scalar"
-            )
+            one(Severity::Breaking, "Result", "changed from union to scalar")
         );
         assert_eq!(
-            changes(&[("name: String!", "name: String! @deprecated(reason: \"use title\")")]),
+            changes(&[(
+                "name: String!",
+                "name: String! @deprecated(reason: \"use title\")"
+            )]),
             one(Severity::Safe, "Campaign.name", "deprecated: use title")
         );
-        let with_directive = format!("{BASE} directive @cost(weight: Int!) on FIELD_DEFINITION | OBJECT");
+        let with_directive =
+            format!("{BASE} directive @cost(weight: Int!) on FIELD_DEFINITION | OBJECT");
         let narrowed = with_directive.replace(" | OBJECT", "");
         let found = diff(&with_directive, &narrowed).unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].path, "@cost");
         assert_eq!(found[0].severity, Severity::Breaking);
-        let renamed = format!("schema {{ query: Root }} {}", BASE.replace("type Query", "type Root"));
+        let renamed = format!(
+            "schema {{ query: Root }} {}",
+            BASE.replace("type Query", "type Root")
+        );
         let found = diff(BASE, &renamed).unwrap();
         assert_eq!(found[0].severity, Severity::Breaking);
-        assert!(found.iter().any(|c| c.message == "the query root changed from Query to Root"));
+        assert!(
+            found
+                .iter()
+                .any(|c| c.message == "the query root changed from Query to Root")
+        );
     }
 
     #[test]
@@ -727,6 +778,10 @@ mod tests {
              BREAKING   Campaign.status: field removed\n  \
              SAFE       Campaign.extra: field added\n"
         );
-        assert!(diff("type Query {", BASE).unwrap_err().starts_with("the old schema"));
+        assert!(
+            diff("type Query {", BASE)
+                .unwrap_err()
+                .starts_with("the old schema")
+        );
     }
 }

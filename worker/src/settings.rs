@@ -392,9 +392,18 @@ mod tests {
         assert_eq!(settings.request_timeout_secs, 5);
         let mut settings = Settings::default();
         let zero = settings.apply_env(|n| (n == "REQUEST_TIMEOUT_SECS").then(|| "0".into()));
-        assert!(zero.unwrap_err().to_string().contains("REQUEST_TIMEOUT_SECS"));
+        assert!(
+            zero.unwrap_err()
+                .to_string()
+                .contains("REQUEST_TIMEOUT_SECS")
+        );
         let maybe = settings.apply_env(|n| (n == "GRAPHQL_INTROSPECTION").then(|| "off".into()));
-        assert!(maybe.unwrap_err().to_string().contains("GRAPHQL_INTROSPECTION"));
+        assert!(
+            maybe
+                .unwrap_err()
+                .to_string()
+                .contains("GRAPHQL_INTROSPECTION")
+        );
     }
 
     #[test]

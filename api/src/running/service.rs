@@ -553,7 +553,10 @@ pub async fn start_run(
         if pool.learners.len().saturating_mul(pool.tutors.len()) <= state.matching_inline_pairs {
             running::execute_run_with(db, run.id, Some(pool)).await?;
         } else {
-            state.queue.push(Job::RunMatching { run_id: run.id }).await?;
+            state
+                .queue
+                .push(Job::RunMatching { run_id: run.id })
+                .await?;
         }
         Ok(run)
     })
