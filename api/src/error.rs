@@ -16,6 +16,8 @@ pub enum Code {
     RateLimited,
     /// A link's token is unknown, used or expired.
     InvalidToken,
+    /// The request ran past its time limit and was cut.
+    Timeout,
     Internal,
 }
 
@@ -29,7 +31,25 @@ impl Code {
             Self::Conflict => "CONFLICT",
             Self::RateLimited => "RATE_LIMITED",
             Self::InvalidToken => "INVALID_TOKEN",
+            Self::Timeout => "TIMEOUT",
             Self::Internal => "INTERNAL",
+        }
+    }
+
+    /// The HTTP status of a refusal with this code, where the protocol
+    /// lets the status speak (exports, `application/graphql-response+json`).
+    pub fn status(self) -> poem::http::StatusCode {
+        use poem::http::StatusCode;
+        match self {
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::BadUserInput => StatusCode::BAD_REQUEST,
+            Self::Conflict => StatusCode::CONFLICT,
+            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::InvalidToken => StatusCode::BAD_REQUEST,
+            Self::Timeout => StatusCode::GATEWAY_TIMEOUT,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }

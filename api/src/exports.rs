@@ -11,7 +11,6 @@
 //! is not found, as one that does not exist.
 
 use entities::campaign_result;
-use poem::http::StatusCode;
 use poem::web::{Data, Path};
 use poem::{Request, Response, handler};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -253,16 +252,7 @@ fn unaccented(c: char) -> Option<&'static str> {
 /// The JSON error body of the GraphQL endpoint, with a status to match.
 fn refusal(error: ApiError) -> Response {
     let code = error.code();
-    let status = match code {
-        Code::Unauthenticated => StatusCode::UNAUTHORIZED,
-        Code::Forbidden => StatusCode::FORBIDDEN,
-        Code::NotFound => StatusCode::NOT_FOUND,
-        Code::BadUserInput => StatusCode::BAD_REQUEST,
-        Code::Conflict => StatusCode::CONFLICT,
-        Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-        Code::InvalidToken => StatusCode::BAD_REQUEST,
-        Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-    };
+    let status = code.status();
     // The conversion logs an internal cause and keeps it from the client.
     let message = async_graphql::Error::from(error).message;
     let mut response = crate::http::refuse(status, code.as_str(), &message);

@@ -7,6 +7,8 @@
 //! GET and form posts. The pages' own forms post to URLs holding a secret
 //! token, which a third-party site cannot know.
 
+use std::time::Duration;
+
 use async_graphql::dataloader::DataLoader;
 use async_graphql::http::{
     GraphiQLSource, MultipartOptions, parse_query_string, receive_batch_body,
@@ -21,6 +23,7 @@ use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route, 
 use tracing::Instrument;
 
 use crate::auth::{Caller, ClientAddress};
+use crate::error::Code;
 use crate::loaders::DbLoader;
 use crate::metrics::Metrics;
 use crate::pages;
@@ -366,18 +369,23 @@ async fn graphql(
         None => None,
     };
     let mut batch = batch;
-    if let Some(message) = over_limits(&mut batch) {
+    let modern = accepts_graphql_response(req);
+    if let Some((code, message)) = refused(&mut batch, state.introspection) {
         return match batch {
             BatchRequest::Single(_) => {
-                let error = async_graphql::ServerError::new(message, None);
-                let mut refused = async_graphql::Response::from_errors(vec![error]);
-                with_codes(&mut refused);
-                encode(
-                    BatchResponse::Single(refused),
-                    accepts_graphql_response(req),
-                )
+                let mut error = async_graphql::ServerError::new(message, None);
+                error
+                    .extensions
+                    .get_or_insert_with(Default::default)
+                    .set("code", code.as_str());
+                let refused = async_graphql::Response::from_errors(vec![error]);
+                let mut response = encode(BatchResponse::Single(refused), modern);
+                if modern {
+                    response.set_status(code.status());
+                }
+                response
             }
-            BatchRequest::Batch(_) => refuse(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message),
+            BatchRequest::Batch(_) => refuse(StatusCode::BAD_REQUEST, code.as_str(), &message),
         };
     }
     let operation = match &mut batch {
@@ -387,28 +395,101 @@ async fn graphql(
     let client = client_address(req, state.auth.settings.client_ip_header.as_deref());
     let batch = attach(batch, caller, client, &state.db);
 
-    let mut response: BatchResponse = schema.execute_batch(batch).await;
+    let limit = state.request_timeout;
+    let (mut response, cut) = execute(&schema, batch, limit).await;
+    if cut {
+        tracing::warn!(
+            %operation,
+            limit_secs = limit.as_secs(),
+            "request cut at its time limit"
+        );
+    }
     match &mut response {
         BatchResponse::Single(r) => with_codes(r),
         BatchResponse::Batch(rs) => rs.iter_mut().for_each(with_codes),
     }
-    let mut response = encode(response, accepts_graphql_response(req));
+    let single = matches!(response, BatchResponse::Single(_));
+    let mut response = encode(response, modern);
+    if cut && single && modern {
+        response.set_status(Code::Timeout.status());
+    }
     response.extensions_mut().insert(Operation(operation));
     response
 }
 
-/// What makes a request of `batch` too costly to look at further, if
-/// anything (see [`crate::limits`]). Documents that do not parse are left
-/// to the schema, which says why.
-fn over_limits(batch: &mut BatchRequest) -> Option<String> {
+/// Runs the operations of `batch`, one after the other, for `limit` in all.
+/// An operation still running then is cut: its future is dropped, so an
+/// open transaction rolls back, and it is answered `TIMEOUT`, as is any
+/// not yet begun. Also says whether any was cut.
+async fn execute(
+    schema: &AppSchema,
+    batch: BatchRequest,
+    limit: Duration,
+) -> (BatchResponse, bool) {
+    let deadline = tokio::time::Instant::now() + limit;
+    let run = async |request: async_graphql::Request| {
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::timeout_at(deadline, schema.execute(request))
+            .await
+            .ok()
+    };
+    match batch {
+        BatchRequest::Single(request) => match run(request).await {
+            Some(response) => (BatchResponse::Single(response), false),
+            None => (BatchResponse::Single(timed_out(limit)), true),
+        },
+        BatchRequest::Batch(requests) => {
+            let mut responses = Vec::with_capacity(requests.len());
+            let mut cut = false;
+            for request in requests {
+                responses.push(run(request).await.unwrap_or_else(|| {
+                    cut = true;
+                    timed_out(limit)
+                }));
+            }
+            (BatchResponse::Batch(responses), cut)
+        }
+    }
+}
+
+/// The answer to an operation cut at the time limit.
+fn timed_out(limit: Duration) -> async_graphql::Response {
+    let message = format!(
+        "the request ran past its limit of {} s and was stopped; a mutation stopped \
+         this way made all of its changes or none of them",
+        limit.as_secs()
+    );
+    let mut error = async_graphql::ServerError::new(message, None);
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", Code::Timeout.as_str());
+    async_graphql::Response::from_errors(vec![error])
+}
+
+/// Why a request of `batch` is refused before it runs, if it is: its
+/// document is too costly to look at further (see [`crate::limits`]), or
+/// it asks for introspection where that is turned off. Documents that do
+/// not parse are left to the schema, which says why.
+fn refused(batch: &mut BatchRequest, introspection: bool) -> Option<(Code, String)> {
     let requests: Vec<&mut async_graphql::Request> = match batch {
         BatchRequest::Single(r) => vec![r],
         BatchRequest::Batch(rs) => rs.iter_mut().collect(),
     };
     requests.into_iter().find_map(|r| {
-        r.parsed_query()
-            .ok()
-            .and_then(|doc| crate::limits::check(doc).err())
+        if let Err(message) = crate::limits::check_length(&r.query) {
+            return Some((Code::BadUserInput, message));
+        }
+        let doc = r.parsed_query().ok()?;
+        if let Err(message) = crate::limits::check(doc) {
+            return Some((Code::BadUserInput, message));
+        }
+        (!introspection && crate::limits::introspects(doc)).then(|| {
+            let message = "introspection is turned off on this server; its schema is published as schema.graphql";
+            (Code::Forbidden, message.to_owned())
+        })
     })
 }
 

@@ -13,12 +13,22 @@ pub fn encode(kind: &str, id: i64) -> ID {
 
 /// The type name and database id behind a global ID.
 pub fn decode_any(id: &ID) -> Result<(String, i64), ApiError> {
-    let bad = || ApiError::bad_input(format!("`{}` is not a valid id", id.as_str()));
+    let bad = || ApiError::bad_input(format!("`{}` is not a valid id", shown(id.as_str())));
     let bytes = URL_SAFE_NO_PAD.decode(id.as_str()).map_err(|_| bad())?;
     let text = String::from_utf8(bytes).map_err(|_| bad())?;
     let (kind, raw) = text.split_once(':').ok_or_else(bad)?;
     let number = raw.parse().map_err(|_| bad())?;
     Ok((kind.to_owned(), number))
+}
+
+/// An id as quoted back in an error: a long one is cut, so that an error
+/// never grows with what a client sent.
+fn shown(id: &str) -> std::borrow::Cow<'_, str> {
+    const LONGEST: usize = 64;
+    match id.char_indices().nth(LONGEST) {
+        Some((end, _)) => format!("{}…", &id[..end]).into(),
+        None => id.into(),
+    }
 }
 
 /// The database id behind a global ID that must be of type `kind`.
@@ -48,5 +58,11 @@ mod tests {
         assert_eq!(decode(&id, "Campaign").ok(), Some(42));
         assert!(decode(&id, "Person").is_err());
         assert!(decode(&ID("%%%".into()), "Campaign").is_err());
+        let long = "é".repeat(100_000);
+        let message = async_graphql::Error::from(decode_any(&ID(long)).unwrap_err()).message;
+        assert_eq!(
+            message.chars().count(),
+            64 + "`…` is not a valid id".chars().count()
+        );
     }
 }

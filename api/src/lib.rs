@@ -23,6 +23,7 @@ pub mod pagination;
 pub mod questionnaires;
 pub mod running;
 pub mod schema;
+pub mod schema_diff;
 pub mod state;
 pub mod validate;
 pub mod webhooks;
@@ -97,6 +98,8 @@ impl Application {
                     None => crate::auth::Throttle::in_process(),
                 },
             },
+            request_timeout: Duration::from_secs(settings.request_timeout_secs),
+            introspection: settings.graphql_introspection,
         };
 
         let jobs = if options.run_jobs {
@@ -139,7 +142,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let schema = schema::build(Some(self.state.clone()));
+        let schema = schema::build(Some(self.state.clone()), self.state.introspection);
         let app = http::routes(schema, self.state.clone(), &self.cors_origins);
         tracing::info!(address = %self.local_addr, "api listening");
         Server::new_with_acceptor(self.acceptor)

@@ -18,6 +18,23 @@ pub const MAX_FIELDS: u64 = 1_000;
 pub const MAX_ROOT_FIELDS: u64 = 25;
 /// Most aliases in one document.
 pub const MAX_ALIASES: usize = 100;
+/// Longest query document, in bytes. Parsing takes time in proportion to
+/// the text (a long comment or string too) before any other limit can
+/// look at it: 10 MB of comments held a core for most of a minute.
+/// Data belongs in variables, which have no such cost.
+pub const MAX_DOCUMENT_BYTES: usize = 100_000;
+
+/// What is wrong with the length of `query`, if anything: checked before
+/// the document is parsed.
+pub fn check_length(query: &str) -> Result<(), String> {
+    if query.len() > MAX_DOCUMENT_BYTES {
+        return Err(format!(
+            "the query document is {} bytes long; at most {MAX_DOCUMENT_BYTES} are accepted: send data as variables",
+            query.len()
+        ));
+    }
+    Ok(())
+}
 
 /// What is wrong with `document`, if anything.
 pub fn check(document: &ExecutableDocument) -> Result<(), String> {
@@ -57,6 +74,32 @@ pub fn check(document: &ExecutableDocument) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Whether the document selects `__schema` or `__type` anywhere, in its
+/// operations or its fragments.
+pub fn introspects(document: &ExecutableDocument) -> bool {
+    fn any(set: &SelectionSet) -> bool {
+        set.items.iter().any(|item| match &item.node {
+            Selection::Field(f) => {
+                matches!(f.node.name.node.as_str(), "__schema" | "__type")
+                    || any(&f.node.selection_set.node)
+            }
+            Selection::InlineFragment(i) => any(&i.node.selection_set.node),
+            Selection::FragmentSpread(_) => false,
+        })
+    }
+    let in_operations = match &document.operations {
+        DocumentOperations::Single(op) => any(&op.node.selection_set.node),
+        DocumentOperations::Multiple(ops) => {
+            ops.values().any(|op| any(&op.node.selection_set.node))
+        }
+    };
+    in_operations
+        || document
+            .fragments
+            .values()
+            .any(|f| any(&f.node.selection_set.node))
 }
 
 /// Fields given an alias anywhere in the document, as written.
@@ -173,6 +216,23 @@ mod tests {
         let wide = format!("{{ {} }}", roots.join(" "));
         assert!(checked(&wide).unwrap_err().contains("26 root fields"));
         assert!(checked("{ a b ...on Query { c } }").is_ok());
+    }
+
+    #[test]
+    fn introspection_is_found_wherever_it_hides() {
+        let parse = |q: &str| async_graphql::parser::parse_query(q).unwrap();
+
+        assert!(introspects(&parse("{ __schema { types { name } } }")));
+        assert!(introspects(&parse(
+            "{ a: __type(name: \"Query\") { name } }"
+        )));
+        assert!(introspects(&parse(
+            "{ ...F }\nfragment F on Query { ... on Query { __schema { queryType { name } } } }"
+        )));
+        assert!(introspects(&parse(
+            "query A { __typename }\nquery B { __schema { types { name } } }"
+        )));
+        assert!(!introspects(&parse("{ __typename viewer { __typename } }")));
     }
 
     #[test]

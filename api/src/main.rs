@@ -111,6 +111,17 @@ enum Command {
     },
     /// Prints the GraphQL schema (SDL).
     PrintSchema,
+    /// Compares two schema files (SDL) and prints each change, BREAKING,
+    /// DANGEROUS or SAFE for clients of the old one.
+    SchemaDiff {
+        /// The schema clients were written against.
+        old: PathBuf,
+        /// The schema that replaces it.
+        new: PathBuf,
+        /// Exit with status 1 when a change is breaking.
+        #[arg(long)]
+        fail_on_breaking: bool,
+    },
     /// Exits 0 if the api at URL answers its health check (for containers).
     Healthcheck {
         #[arg(long, default_value = "http://127.0.0.1:8080/healthz")]
@@ -154,6 +165,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Healthcheck { url } => healthcheck(&url).await,
+        Command::SchemaDiff {
+            old,
+            new,
+            fail_on_breaking,
+        } => {
+            let read = |path: &PathBuf| {
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))
+            };
+            let changes =
+                api::schema_diff::diff(&read(&old)?, &read(&new)?).map_err(anyhow::Error::msg)?;
+            print!("{}", api::schema_diff::report(&changes));
+            let breaking = changes
+                .iter()
+                .any(|c| c.severity == api::schema_diff::Severity::Breaking);
+            anyhow::ensure!(
+                !(fail_on_breaking && breaking),
+                "the new schema breaks clients"
+            );
+            Ok(())
+        }
         Command::Migrate => {
             telemetry::init(settings.log_format);
             db::migrate(&db::connect(&settings).await?).await?;
@@ -260,6 +292,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             telemetry::init(settings.log_format);
             for name in Settings::unknown_env_vars() {
                 tracing::warn!(variable = %name, "unknown setting in the environment is ignored");
+            }
+            if settings.database_url.is_some() && settings.graphql_introspection {
+                tracing::warn!(
+                    "introspection is on with a server database: set GRAPHQL_INTROSPECTION=false in production"
+                );
             }
             if let Some(bind) = bind {
                 settings.bind = bind;

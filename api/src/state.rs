@@ -31,12 +31,31 @@ pub struct AppState {
     pub webhook_allow_loopback: bool,
     /// Session lifetimes and sign-in limits.
     pub auth: crate::auth::Auth,
+    /// How long a GraphQL request may run before it is cut.
+    pub request_timeout: std::time::Duration,
+    /// Whether `__schema` and `__type` are answered.
+    pub introspection: bool,
 }
 
 impl AppState {
+    /// Queues `job`. Once begun, the push finishes even if the request
+    /// awaiting it is cut at its time limit: work a mutation has stored is
+    /// never left without the job that follows it.
     pub async fn enqueue(&self, job: Job) -> ApiResult<()> {
-        self.queue.push(job).await.map_err(ApiError::internal)
+        let queue = self.queue.clone();
+        detached(async move { queue.push(job).await })
+            .await
+            .map_err(ApiError::internal)
     }
+}
+
+/// Runs `work` on a task of its own and waits for it. If the request that
+/// waits is cut (its time limit, or the client gone), `work` still runs to
+/// its end; use it for what must not stop half-way.
+pub async fn detached<T: Send + 'static>(
+    work: impl std::future::Future<Output = anyhow::Result<T>> + Send + 'static,
+) -> anyhow::Result<T> {
+    tokio::spawn(work).await?
 }
 
 /// Shorthands for resolvers.

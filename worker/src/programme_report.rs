@@ -949,8 +949,12 @@ pub async fn generate(db: &DatabaseConnection, request: &Request) -> Result<i32,
 /// Puts the coordinators' decisions into a stored report version: its
 /// recommendations become those not rejected, as reworded and
 /// reprioritised, most urgent first, and its page and CSV are rendered
-/// again. The figures stay those of the version.
-pub async fn apply_decisions(db: &DatabaseConnection, report_id: i64) -> Result<(), JobError> {
+/// again. The figures stay those of the version. Pass the transaction
+/// that stored the decision, so both are kept or neither.
+pub async fn apply_decisions(
+    db: &impl sea_orm::ConnectionTrait,
+    report_id: i64,
+) -> Result<(), JobError> {
     let row = programme_report::Entity::find_by_id(report_id)
         .one(db)
         .await?

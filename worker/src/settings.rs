@@ -88,6 +88,13 @@ pub struct Settings {
     /// `x-forwarded-for`; its last address is taken). Unset: the address
     /// of the connection.
     pub client_ip_header: Option<String>,
+    /// Seconds a GraphQL request may run before it is cut and answered
+    /// with a `TIMEOUT` error.
+    pub request_timeout_secs: u64,
+    /// Whether the GraphQL schema answers introspection (`__schema`,
+    /// `__type`). On for local use; production turns it off, since the
+    /// schema is published as `schema.graphql`.
+    pub graphql_introspection: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -133,6 +140,8 @@ impl Default for Settings {
             sign_in_failures_per_client: 50,
             sign_in_window_secs: 15 * 60,
             client_ip_header: None,
+            request_timeout_secs: 30,
+            graphql_introspection: true,
         }
     }
 }
@@ -167,6 +176,8 @@ const ENV_VARS: &[&str] = &[
     "SIGN_IN_FAILURES_PER_CLIENT",
     "SIGN_IN_WINDOW_SECS",
     "CLIENT_IP_HEADER",
+    "REQUEST_TIMEOUT_SECS",
+    "GRAPHQL_INTROSPECTION",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -289,6 +300,12 @@ impl Settings {
                             invalid("must be a whole number of seconds above 0".into())
                         })?
                 }
+                "REQUEST_TIMEOUT_SECS" => {
+                    self.request_timeout_secs =
+                        value.parse().ok().filter(|s| *s > 0).ok_or_else(|| {
+                            invalid("must be a whole number of seconds above 0".into())
+                        })?
+                }
                 "WEBHOOK_RETRY_SECS" => {
                     self.webhook_retry_secs = value
                         .split(',')
@@ -305,6 +322,13 @@ impl Settings {
                 }
                 "WEBHOOK_ALLOW_LOOPBACK" => {
                     self.webhook_allow_loopback = match value.as_str() {
+                        "true" | "1" => true,
+                        "false" | "0" => false,
+                        other => return Err(invalid(format!("`{other}` is not true or false"))),
+                    }
+                }
+                "GRAPHQL_INTROSPECTION" => {
+                    self.graphql_introspection = match value.trim() {
                         "true" | "1" => true,
                         "false" | "0" => false,
                         other => return Err(invalid(format!("`{other}` is not true or false"))),
@@ -355,6 +379,8 @@ impl Settings {
             "PASSWORD_RESET_",
             "SIGN_IN_",
             "CLIENT_IP_",
+            "REQUEST_",
+            "GRAPHQL_",
         ];
         std::env::vars()
             .map(|(name, _)| name)
@@ -427,6 +453,8 @@ impl fmt::Debug for Settings {
             )
             .field("sign_in_window_secs", &self.sign_in_window_secs)
             .field("client_ip_header", &self.client_ip_header)
+            .field("request_timeout_secs", &self.request_timeout_secs)
+            .field("graphql_introspection", &self.graphql_introspection)
             .finish()
     }
 }
@@ -475,6 +503,37 @@ mod tests {
         );
         assert_eq!(settings.database_url, None);
         assert_eq!(settings.bind.port(), 9000);
+    }
+
+    #[test]
+    fn the_production_switches_read_from_the_environment() {
+        let mut settings = Settings::default();
+        assert!(settings.graphql_introspection);
+        assert_eq!(settings.request_timeout_secs, 30);
+        let env = |name: &str| match name {
+            "GRAPHQL_INTROSPECTION" => Some("false".to_owned()),
+            "REQUEST_TIMEOUT_SECS" => Some("5".to_owned()),
+            _ => None,
+        };
+
+        settings.apply_env(env).unwrap();
+
+        assert!(!settings.graphql_introspection);
+        assert_eq!(settings.request_timeout_secs, 5);
+        let mut settings = Settings::default();
+        let zero = settings.apply_env(|n| (n == "REQUEST_TIMEOUT_SECS").then(|| "0".into()));
+        assert!(
+            zero.unwrap_err()
+                .to_string()
+                .contains("REQUEST_TIMEOUT_SECS")
+        );
+        let maybe = settings.apply_env(|n| (n == "GRAPHQL_INTROSPECTION").then(|| "off".into()));
+        assert!(
+            maybe
+                .unwrap_err()
+                .to_string()
+                .contains("GRAPHQL_INTROSPECTION")
+        );
     }
 
     #[test]

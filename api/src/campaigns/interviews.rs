@@ -302,13 +302,9 @@ async fn invitation_of(
 }
 
 async fn queue_aggregation(state: &AppState, campaign_id: i64) {
-    if let Err(e) = state
-        .queue
-        .push(Job::AggregateCampaign { campaign_id })
-        .await
-    {
+    if let Err(e) = state.enqueue(Job::AggregateCampaign { campaign_id }).await {
         // The interview is safe; the figures catch up at the next aggregation.
-        warn!(campaign_id, error.message = %e, "aggregation not queued");
+        warn!(campaign_id, error.message = ?e, "aggregation not queued");
     }
 }
 

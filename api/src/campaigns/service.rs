@@ -245,10 +245,13 @@ pub async fn invite(
     invite_rows(db, rows.collect()).await
 }
 
+/// Inserts the invitations in one transaction: a request cut half-way
+/// leaves none of them.
 async fn invite_rows(
     db: &DatabaseConnection,
     rows: Vec<invitation::ActiveModel>,
 ) -> ApiResult<u64> {
+    let txn = worker::db::begin_write(db).await?;
     let mut inserted = 0;
     for chunk in rows.chunks(CHUNK) {
         inserted += invitation::Entity::insert_many(chunk.to_vec())
@@ -257,9 +260,10 @@ async fn invite_rows(
                     .do_nothing()
                     .to_owned(),
             )
-            .exec_without_returning(db)
+            .exec_without_returning(&txn)
             .await?;
     }
+    txn.commit().await?;
     Ok(inserted)
 }
 
@@ -506,12 +510,11 @@ pub async fn submit(
     crate::webhooks::service::deliver_soon(state, events).await;
 
     if let Err(e) = state
-        .queue
-        .push(Job::AggregateCampaign { campaign_id: c.id })
+        .enqueue(Job::AggregateCampaign { campaign_id: c.id })
         .await
     {
         // The response is safe; the figures catch up at the next aggregation.
-        warn!(campaign_id = c.id, error.message = %e, "aggregation not queued");
+        warn!(campaign_id = c.id, error.message = ?e, "aggregation not queued");
     }
     Ok(Submitted {
         response_id: stored.id,

@@ -787,15 +787,18 @@ impl EvaluationMutation {
                 Expr::value(priority.name()),
             );
         }
+        // The decision and the version's page, CSV and shared links that
+        // show it change together.
+        let txn = worker::db::begin_write(db).await.map_err(ApiError::from)?;
         update
             .filter(recommendation::Column::Id.eq(row.id))
-            .exec(db)
+            .exec(&txn)
             .await
             .map_err(ApiError::from)?;
-        // The version's page, CSV and shared links show the decision.
-        worker::programme_report::apply_decisions(db, row.report_id)
+        worker::programme_report::apply_decisions(&txn, row.report_id)
             .await
             .map_err(ApiError::internal)?;
+        txn.commit().await.map_err(ApiError::from)?;
         let row = recommendation::Entity::find_by_id(row.id)
             .one(db)
             .await

@@ -542,20 +542,26 @@ pub async fn start_run(
         created_at: Set(Utc::now()),
         finished_at: Set(None),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
-
-    let pool = running::load_pool(db, programme.id, role.id)
-        .await
-        .map_err(ApiError::internal)?;
-    if pool.learners.len().saturating_mul(pool.tutors.len()) <= state.matching_inline_pairs {
-        running::execute_run_with(db, run.id, Some(pool))
-            .await
-            .map_err(ApiError::internal)?;
-    } else {
-        state.enqueue(Job::RunMatching { run_id: run.id }).await?;
-    }
+    };
+    // Detached: a request cut at its time limit leaves a run that
+    // finishes or is queued, never one stuck as queued or running.
+    let (state, role_id) = (state.clone(), role.id);
+    let run = crate::state::detached(async move {
+        let db = &state.db;
+        let run = run.insert(db).await?;
+        let pool = running::load_pool(db, run.programme_id, role_id).await?;
+        if pool.learners.len().saturating_mul(pool.tutors.len()) <= state.matching_inline_pairs {
+            running::execute_run_with(db, run.id, Some(pool)).await?;
+        } else {
+            state
+                .queue
+                .push(Job::RunMatching { run_id: run.id })
+                .await?;
+        }
+        Ok(run)
+    })
+    .await
+    .map_err(ApiError::internal)?;
     matching_run::Entity::find_by_id(run.id)
         .one(db)
         .await?
