@@ -226,7 +226,7 @@ pub async fn redeliver(
         )
         .col_expr(
             delivery::Column::AttemptsBeforeRedelivery,
-            Expr::col(delivery::Column::Attempts).into(),
+            Expr::col(delivery::Column::Attempts),
         )
         .col_expr(delivery::Column::NextAttemptAt, Expr::value(now))
         .col_expr(
