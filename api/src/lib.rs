@@ -75,7 +75,9 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, starts the in-process jobs if asked, and binds.
     pub async fn build(settings: &Settings, options: Options) -> anyhow::Result<Self> {
-        let db = db::connect(settings).await?;
+        let mut db = db::connect(settings).await?;
+        let metrics = crate::metrics::Metrics::default();
+        metrics.count_statements(&mut db);
         if options.migrate {
             db::migrate(&db).await?;
         }
@@ -86,7 +88,7 @@ impl Application {
             queue: queue.clone(),
             tokens: tokens.clone(),
             public_url: settings.public_url.trim_end_matches('/').to_owned(),
-            metrics: crate::metrics::Metrics::default(),
+            metrics,
             metrics_token: settings.metrics_token.clone(),
             matching_inline_pairs: settings.matching_inline_pairs,
             callers: crate::auth::Callers::default(),

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -41,10 +42,11 @@ impl Histogram {
     }
 }
 
-/// Request latencies by operation, for this process.
+/// Request latencies by operation and SQL statements run, for this process.
 #[derive(Clone, Default)]
 pub struct Metrics {
     requests: Arc<Mutex<BTreeMap<(String, String), Histogram>>>,
+    statements: Arc<AtomicU64>,
 }
 
 /// Most distinct operation labels kept; later ones count as `other`, so a
@@ -67,6 +69,19 @@ impl Metrics {
             .entry(key)
             .or_default()
             .observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts every statement `db` runs from now on, in this process.
+    pub fn count_statements(&self, db: &mut DatabaseConnection) {
+        let statements = self.statements.clone();
+        db.set_metric_callback(move |_| {
+            statements.fetch_add(1, Ordering::Relaxed);
+        });
+    }
+
+    /// SQL statements run so far by this process (api and in-process jobs).
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 
     fn snapshot(&self) -> BTreeMap<(String, String), Histogram> {
@@ -113,6 +128,14 @@ pub async fn render(
         );
         histogram(&mut out, "http_request_duration_seconds", &labels, &h);
     }
+
+    let _ = write!(
+        out,
+        "# HELP db_statements_total SQL statements run by this process.\n\
+         # TYPE db_statements_total counter\n\
+         db_statements_total {}\n",
+        metrics.statements()
+    );
 
     jobs(&mut out, db).await?;
     dead_letters(&mut out, db).await?;

@@ -335,10 +335,12 @@ async fn run(ctx: &Context, job: &Job) -> Result<serde_json::Value, JobError> {
         }
     };
     // Jobs that record events have this process's delivery loop send them
-    // at once rather than at its next look.
+    // at once rather than at its next look; a delivery run leaves retries
+    // for the loop to time.
     if matches!(
         job,
-        Job::ReminderSweep { .. }
+        Job::DeliverWebhooks
+            | Job::ReminderSweep { .. }
             | Job::GenerateReport { .. }
             | Job::GenerateProgrammeReport(_)
             | Job::MonitorRelations { .. }

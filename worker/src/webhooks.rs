@@ -35,13 +35,14 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+    EntityTrait, QueryFilter, QuerySelect,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tracing::{error, info, warn};
 
+use crate::db::begin_write;
 use crate::jobs::{Context, JobError};
 use crate::settings::Settings;
 use crate::tokens::{TokenKey, hex, random_token};
@@ -713,12 +714,19 @@ pub async fn deliver_due(ctx: &Context) -> Result<Delivered, JobError> {
             .buffer_unordered(BATCH as usize)
             .collect()
             .await;
+        // Every outcome is counted before an error is passed on: the
+        // deliveries whose record failed were released for another try.
+        let mut first_error = None;
         for outcome in outcomes {
-            match outcome? {
-                WebhookStatus::Delivered => done.delivered += 1,
-                WebhookStatus::Pending => done.retrying += 1,
-                WebhookStatus::Failed => done.failed += 1,
+            match outcome {
+                Ok(WebhookStatus::Delivered) => done.delivered += 1,
+                Ok(WebhookStatus::Pending) => done.retrying += 1,
+                Ok(WebhookStatus::Failed) => done.failed += 1,
+                Err(e) => first_error = first_error.or(Some(e)),
             }
+        }
+        if let Some(e) = first_error {
+            return Err(e);
         }
     }
     if done != Delivered::default() {
@@ -763,22 +771,33 @@ async fn claim(ctx: &Context) -> Result<Vec<delivery::Model>, DbErr> {
         .await
 }
 
-/// When the next delivery falls due, if one is pending and unclaimed.
+/// When the next delivery falls due, if one is pending: its next attempt,
+/// or, while another sender holds it, the moment that claim lapses.
 async fn next_due(db: &DatabaseConnection) -> Result<Option<DateTime<Utc>>, DbErr> {
     let now = Utc::now();
-    delivery::Entity::find()
-        .select_only()
-        .column_as(delivery::Column::NextAttemptAt.min(), "next")
-        .filter(delivery::Column::Status.eq(WebhookStatus::Pending))
-        .filter(
+    let earliest = |column: delivery::Column, held: bool| {
+        let claim = if held {
+            Condition::all().add(delivery::Column::ClaimedUntil.gte(now))
+        } else {
             Condition::any()
                 .add(delivery::Column::ClaimedUntil.is_null())
-                .add(delivery::Column::ClaimedUntil.lt(now)),
-        )
-        .into_tuple::<Option<DateTime<Utc>>>()
-        .one(db)
-        .await
-        .map(Option::flatten)
+                .add(delivery::Column::ClaimedUntil.lt(now))
+        };
+        delivery::Entity::find()
+            .select_only()
+            .column_as(column.min(), "next")
+            .filter(delivery::Column::Status.eq(WebhookStatus::Pending))
+            .filter(claim)
+            .into_tuple::<Option<DateTime<Utc>>>()
+            .one(db)
+    };
+    let free = earliest(delivery::Column::NextAttemptAt, false)
+        .await?
+        .flatten();
+    let lapse = earliest(delivery::Column::ClaimedUntil, true)
+        .await?
+        .flatten();
+    Ok(free.into_iter().chain(lapse).min())
 }
 
 /// What an endpoint made of one attempt.
@@ -878,83 +897,138 @@ async fn attempt(
     };
     let started = Instant::now();
     let answer = post(ctx, &e, &d).await;
-    let elapsed = started.elapsed();
-    let now = Utc::now();
-
-    let number = d.attempts + 1;
-    let in_round = number - d.attempts_before_redelivery;
-    let gone = answer.status == Some(410);
-    let (status, next) = match answer.status {
-        Some(code) if (200..300).contains(&code) => (WebhookStatus::Delivered, now),
-        _ if gone || in_round >= ctx.webhooks.attempts() => (WebhookStatus::Failed, now),
-        _ => {
-            let wait = ctx
-                .webhooks
-                .delay(in_round)
-                .max(answer.retry_after.unwrap_or_default());
-            let wait = chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::days(1));
-            (WebhookStatus::Pending, now + wait)
-        }
-    };
-    let error = if gone {
-        Some("answered 410 Gone: the endpoint is disabled".to_owned())
-    } else {
-        answer.error.clone()
-    };
-    let code = answer.status.map(i32::from);
-    match status {
-        WebhookStatus::Delivered => {}
-        _ => warn!(
+    let tried = Tried::judge(ctx, &d, answer, started.elapsed());
+    if tried.status != WebhookStatus::Delivered {
+        warn!(
             delivery_id = d.id,
             endpoint_id = e.id,
             event_type = %d.event_type,
-            attempt = number,
-            status_code = code,
-            error.message = error.as_deref().unwrap_or_default(),
+            attempt = tried.number,
+            status_code = tried.code,
+            error.message = tried.error.as_deref().unwrap_or_default(),
             "webhook attempt failed"
-        ),
+        );
+    }
+    if let Err(err) = tried.record(&ctx.db, d.id, e.id).await {
+        // Unrecorded, the attempt is made again: released now rather than
+        // when its claim lapses.
+        if let Err(release) = release(&ctx.db, d.id).await {
+            error!(delivery_id = d.id, error.message = %release, "webhook claim not released");
+        }
+        return Err(err.into());
+    }
+    Ok(tried.status)
+}
+
+/// One attempt made, and what it makes of its delivery.
+struct Tried {
+    number: i32,
+    at: DateTime<Utc>,
+    elapsed: Duration,
+    code: Option<i32>,
+    error: Option<String>,
+    /// The endpoint answered 410 Gone: it wants nothing more.
+    gone: bool,
+    status: WebhookStatus,
+    next: DateTime<Utc>,
+}
+
+impl Tried {
+    fn judge(ctx: &Context, d: &delivery::Model, answer: Answer, elapsed: Duration) -> Self {
+        let at = Utc::now();
+        let number = d.attempts + 1;
+        let in_round = number - d.attempts_before_redelivery;
+        let gone = answer.status == Some(410);
+        let (status, next) = match answer.status {
+            Some(code) if (200..300).contains(&code) => (WebhookStatus::Delivered, at),
+            _ if gone || in_round >= ctx.webhooks.attempts() => (WebhookStatus::Failed, at),
+            _ => {
+                let wait = ctx
+                    .webhooks
+                    .delay(in_round)
+                    .max(answer.retry_after.unwrap_or_default());
+                let wait = chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::days(1));
+                (WebhookStatus::Pending, at + wait)
+            }
+        };
+        let error = if gone {
+            Some("answered 410 Gone: the endpoint is disabled".to_owned())
+        } else {
+            answer.error
+        };
+        Self {
+            number,
+            at,
+            elapsed,
+            code: answer.status.map(i32::from),
+            error,
+            gone,
+            status,
+            next,
+        }
     }
 
-    let txn = ctx.db.begin().await?;
-    webhook_attempt::Entity::insert(webhook_attempt::ActiveModel {
-        delivery_id: Set(d.id),
-        number: Set(number),
-        attempted_at: Set(now),
-        status_code: Set(code),
-        error: Set(error.clone()),
-        duration_ms: Set(i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)),
-        ..Default::default()
-    })
-    .exec_without_returning(&txn)
-    .await?;
-    // Only while still pending: a disabled endpoint's deliveries, failed
-    // meanwhile, stay failed.
+    /// Logs the attempt and updates its delivery, in one transaction.
+    async fn record(
+        &self,
+        db: &DatabaseConnection,
+        delivery_id: i64,
+        endpoint_id: i64,
+    ) -> Result<(), DbErr> {
+        let txn = begin_write(db).await?;
+        webhook_attempt::Entity::insert(webhook_attempt::ActiveModel {
+            delivery_id: Set(delivery_id),
+            number: Set(self.number),
+            attempted_at: Set(self.at),
+            status_code: Set(self.code),
+            error: Set(self.error.clone()),
+            duration_ms: Set(i64::try_from(self.elapsed.as_millis()).unwrap_or(i64::MAX)),
+            ..Default::default()
+        })
+        .exec_without_returning(&txn)
+        .await?;
+        // Only while still pending: a disabled endpoint's deliveries, failed
+        // meanwhile, stay failed.
+        delivery::Entity::update_many()
+            .col_expr(delivery::Column::Status, Expr::value(self.status))
+            .col_expr(delivery::Column::Attempts, Expr::value(self.number))
+            .col_expr(delivery::Column::LastStatusCode, Expr::value(self.code))
+            .col_expr(delivery::Column::LastError, Expr::value(self.error.clone()))
+            .col_expr(delivery::Column::LastAttemptAt, Expr::value(Some(self.at)))
+            .col_expr(delivery::Column::NextAttemptAt, Expr::value(self.next))
+            .col_expr(
+                delivery::Column::DeliveredAt,
+                Expr::value((self.status == WebhookStatus::Delivered).then_some(self.at)),
+            )
+            .col_expr(
+                delivery::Column::ClaimedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(delivery::Column::Id.eq(delivery_id))
+            .filter(delivery::Column::Status.eq(WebhookStatus::Pending))
+            .exec(&txn)
+            .await?;
+        if self.gone {
+            // The endpoint says it wants no more: the specification's answer
+            // is to stop sending to it.
+            disable(&txn, endpoint_id, self.at, "the endpoint answered 410 Gone").await?;
+        }
+        txn.commit().await
+    }
+}
+
+/// Gives a claimed delivery back, unchanged, to whichever sender comes next.
+async fn release(db: &DatabaseConnection, id: i64) -> Result<(), DbErr> {
     delivery::Entity::update_many()
-        .col_expr(delivery::Column::Status, Expr::value(status))
-        .col_expr(delivery::Column::Attempts, Expr::value(number))
-        .col_expr(delivery::Column::LastStatusCode, Expr::value(code))
-        .col_expr(delivery::Column::LastError, Expr::value(error))
-        .col_expr(delivery::Column::LastAttemptAt, Expr::value(Some(now)))
-        .col_expr(delivery::Column::NextAttemptAt, Expr::value(next))
-        .col_expr(
-            delivery::Column::DeliveredAt,
-            Expr::value((status == WebhookStatus::Delivered).then_some(now)),
-        )
         .col_expr(
             delivery::Column::ClaimedUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
-        .filter(delivery::Column::Id.eq(d.id))
+        .filter(delivery::Column::Id.eq(id))
         .filter(delivery::Column::Status.eq(WebhookStatus::Pending))
-        .exec(&txn)
+        .exec(db)
         .await?;
-    if gone {
-        // The endpoint says it wants no more: the specification's answer
-        // is to stop sending to it.
-        disable(&txn, e.id, now, "the endpoint answered 410 Gone").await?;
-    }
-    txn.commit().await?;
-    Ok(status)
+    Ok(())
 }
 
 /// Gives a delivery up without an attempt.
@@ -1004,24 +1078,30 @@ const POLL: Duration = Duration::from_secs(30);
 /// How long the loop sleeps at least, so a delivery due but claimed
 /// elsewhere does not keep it spinning.
 const MIN_WAIT: Duration = Duration::from_millis(50);
+/// How long the loop sleeps at least after the database failed it.
+const ERROR_WAIT: Duration = Duration::from_secs(1);
 
 /// Delivers webhooks as they fall due, until `stop` turns true: at once
 /// when woken (an event recorded in this process), at each delivery's next
 /// attempt, and every [`POLL`] for what other processes recorded.
 pub async fn run(ctx: Arc<Context>, mut stop: tokio::sync::watch::Receiver<bool>) {
     while !*stop.borrow() {
-        if let Err(e) = deliver_due(&ctx).await {
-            error!(error.message = %e, "webhooks not sent");
-        }
+        let least = match deliver_due(&ctx).await {
+            Ok(_) => MIN_WAIT,
+            Err(e) => {
+                error!(error.message = %e, "webhooks not sent");
+                ERROR_WAIT
+            }
+        };
         let wait = match next_due(&ctx.db).await {
             Ok(Some(next)) => (next - Utc::now())
                 .to_std()
                 .unwrap_or_default()
-                .clamp(MIN_WAIT, POLL),
+                .clamp(least, POLL),
             Ok(None) => POLL,
             Err(e) => {
                 error!(error.message = %e, "cannot read when the next webhook is due");
-                POLL
+                ERROR_WAIT
             }
         };
         tokio::select! {
