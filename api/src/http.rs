@@ -67,6 +67,7 @@ pub fn routes(
     Route::new()
         .at("/", get(graphiql).post(graphql))
         .at("/graphql", get(graphql).post(graphql))
+        .at("/graphql/ws", get(crate::live::serve))
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         .at("/metrics", get(prometheus))

@@ -16,6 +16,7 @@ pub mod generate;
 pub mod http;
 pub mod ids;
 pub mod limits;
+pub mod live;
 pub mod loaders;
 pub mod metrics;
 pub mod pages;
@@ -83,6 +84,7 @@ impl Application {
         }
         let tokens = worker::token_key(settings)?;
         let queue = JobQueue::open_named(settings, &options.queue).await?;
+        let live = worker::live::Live::for_queue(settings, &queue, &options.queue);
         let state = AppState {
             db: db.clone(),
             queue: queue.clone(),
@@ -102,11 +104,14 @@ impl Application {
             },
             request_timeout: Duration::from_secs(settings.request_timeout_secs),
             introspection: settings.graphql_introspection,
+            live: live.clone(),
+            stopping: std::sync::Arc::new(watch::channel(false).0),
         };
 
         let jobs = if options.run_jobs {
             let (stop, mut stopped) = watch::channel(false);
-            let ctx = Context::new(settings, db, tokens)?;
+            let mut ctx = Context::new(settings, db, tokens)?;
+            ctx.live = live.clone();
             let schedule = jobs::Schedule::from(settings);
             let handle = tokio::spawn(jobs::run_workers(ctx, queue, schedule, async move {
                 let _ = stopped.wait_for(|s| *s).await;
@@ -147,9 +152,19 @@ impl Application {
         let schema = schema::build(Some(self.state.clone()), self.state.introspection);
         let app = http::routes(schema, self.state.clone(), &self.cors_origins);
         tracing::info!(address = %self.local_addr, "api listening");
-        Server::new_with_acceptor(self.acceptor)
+        let listening = self.state.live.listen();
+        let stopping = self.state.stopping.clone();
+        let shutdown = async move {
+            shutdown.await;
+            stopping.send_replace(true);
+        };
+        let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown, Some(Duration::from_secs(30)))
-            .await?;
+            .await;
+        if let Some(listening) = listening {
+            listening.abort();
+        }
+        served?;
         if let Some((handle, stop)) = self.jobs {
             let _ = stop.send(true);
             handle.await??;

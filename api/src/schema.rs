@@ -1,9 +1,7 @@
 //! The GraphQL schema: the domain objects merged at the root, the Relay
 //! `node` field, and the limits every request runs under.
 
-use async_graphql::{
-    Context, EmptySubscription, ID, Interface, MergedObject, Object, Result, Schema,
-};
+use async_graphql::{Context, ID, Interface, MergedObject, Object, Result, Schema};
 use entities::{campaign, person, programme, questionnaire, report};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -209,19 +207,23 @@ pub struct Mutation(
     WebhookMutation,
 );
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, crate::live::LiveSubscription>;
 
 /// The schema, with `state` for serving (none to print the SDL).
 /// Without `introspection`, `__schema` and `__type` are unknown fields;
 /// `http` refuses them first with a clearer error.
 pub fn build(state: Option<AppState>, introspection: bool) -> AppSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        // API keys reach only the fields their scopes cover.
-        .extension(crate::auth::api_keys::ScopeCheck)
-        // A misspelt field gets no hint at the names around it.
-        .disable_suggestions();
+    let mut builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        crate::live::LiveSubscription,
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    // API keys reach only the fields their scopes cover.
+    .extension(crate::auth::api_keys::ScopeCheck)
+    // A misspelt field gets no hint at the names around it.
+    .disable_suggestions();
     if !introspection {
         builder = builder.disable_introspection();
     }

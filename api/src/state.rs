@@ -35,6 +35,11 @@ pub struct AppState {
     pub request_timeout: std::time::Duration,
     /// Whether `__schema` and `__type` are answered.
     pub introspection: bool,
+    /// Tells live subscriptions what changed.
+    pub live: worker::live::Live,
+    /// Turns true when the server begins to stop: long-lived connections
+    /// close then rather than hold the shutdown up.
+    pub stopping: std::sync::Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl AppState {
@@ -46,6 +51,19 @@ impl AppState {
         detached(async move { queue.push(job).await })
             .await
             .map_err(ApiError::internal)
+    }
+
+    /// Becomes true when the server begins to stop.
+    pub fn stopping(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.stopping.subscribe()
+    }
+
+    /// Tells the campaign's live subscribers that its figures may have
+    /// moved; they read them again.
+    pub async fn campaign_changed(&self, campaign_id: i64) {
+        self.live
+            .publish(worker::live::Signal::Campaign { campaign_id })
+            .await;
     }
 }
 

@@ -16,6 +16,7 @@ mod exports;
 mod fixtures;
 mod graphql_http;
 mod interviews;
+mod live;
 mod members;
 mod operations;
 mod pages;

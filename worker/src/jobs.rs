@@ -197,6 +197,8 @@ pub struct Context {
     pub db_timeout: Duration,
     /// Sends webhooks; wakes this process's delivery loop.
     pub webhooks: webhooks::Sender,
+    /// Tells live subscriptions what changed.
+    pub live: crate::live::Live,
 }
 
 impl Context {
@@ -221,6 +223,7 @@ impl Context {
             retries: Retries::default(),
             db_timeout: Duration::from_secs(settings.db_timeout_secs),
             webhooks: webhooks::Sender::new(settings)?,
+            live: crate::live::Live::in_process(),
         })
     }
 }

@@ -13,6 +13,7 @@ pub mod escalation;
 pub mod export;
 pub mod grid;
 pub mod jobs;
+pub mod live;
 pub mod mail;
 pub mod matching;
 pub mod monitoring;

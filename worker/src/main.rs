@@ -32,8 +32,9 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let db = db::connect(&settings).await?;
-    let ctx = Context::new(&settings, db, worker::token_key(&settings)?)?;
+    let mut ctx = Context::new(&settings, db, worker::token_key(&settings)?)?;
     let queue = JobQueue::open(&settings).await?;
+    ctx.live = worker::live::Live::for_queue(&settings, &queue, worker::jobs::QUEUE);
     tracing::info!(?settings, "worker started");
     jobs::run_workers(
         ctx,

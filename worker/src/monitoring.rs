@@ -355,6 +355,9 @@ pub async fn monitor(
         ..Monitored::default()
     };
     let mut flagged: BTreeMap<i64, Vec<(&matching::Model, Health)>> = BTreeMap::new();
+    // Programmes with a new alert, for live subscribers: told once each,
+    // when the alerts are all stored.
+    let mut alerted = std::collections::BTreeSet::new();
     for m in &active {
         let Some(f) = facts.get(&m.id) else { continue };
         let health = assess(f, rules.get(&m.programme_id).map_or(&[], Vec::as_slice), at);
@@ -383,10 +386,14 @@ pub async fn monitor(
             .do_nothing()
             .to_owned();
             if !listening.contains(&m.organisation_id) {
-                done.alerts_raised += relation_alert::Entity::insert(alert)
+                let raised = relation_alert::Entity::insert(alert)
                     .on_conflict(once)
                     .exec_without_returning(db)
                     .await?;
+                if raised > 0 {
+                    alerted.insert(m.programme_id);
+                }
+                done.alerts_raised += raised;
                 continue;
             }
             let txn = db.begin().await?;
@@ -398,6 +405,7 @@ pub async fn monitor(
                 Ok(raised) => {
                     crate::webhooks::record(&txn, &Event::alert_raised(&raised)).await?;
                     done.alerts_raised += 1;
+                    alerted.insert(m.programme_id);
                 }
                 // Raised already today.
                 Err(DbErr::RecordNotInserted) => {}
@@ -411,6 +419,11 @@ pub async fn monitor(
             .push((m, health));
     }
 
+    for programme_id in alerted {
+        ctx.live
+            .publish(crate::live::Signal::Alert { programme_id })
+            .await;
+    }
     for (org, relations) in &flagged {
         done.digests_sent += send_digest(ctx, *org, day, relations).await?;
     }

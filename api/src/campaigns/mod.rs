@@ -775,6 +775,7 @@ impl CampaignMutation {
             &mapping,
         )
         .await?;
+        state.campaign_changed(campaign_id).await;
         state
             .enqueue(Job::AggregateCampaign { campaign_id })
             .await?;

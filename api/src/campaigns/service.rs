@@ -242,7 +242,11 @@ pub async fn invite(
             ..Default::default()
         }
     });
-    invite_rows(db, rows.collect()).await
+    let invited = invite_rows(db, rows.collect()).await?;
+    if invited > 0 {
+        state.campaign_changed(campaign_id).await;
+    }
+    Ok(invited)
 }
 
 /// Inserts the invitations in one transaction: a request cut half-way
@@ -288,6 +292,7 @@ pub async fn launch(
     state
         .enqueue(Job::SendInvitations { campaign_id: c.id })
         .await?;
+    state.campaign_changed(c.id).await;
     find(&state.db, organisation_id, campaign_id).await
 }
 
@@ -322,6 +327,7 @@ pub async fn close(
     }
     txn.commit().await?;
     crate::webhooks::service::deliver_soon(state, events).await;
+    state.campaign_changed(c.id).await;
     if c.launched_at.is_some() {
         state
             .enqueue(Job::AggregateCampaign { campaign_id: c.id })
@@ -508,6 +514,7 @@ pub async fn submit(
     let events = webhooks::record(&txn, &event).await?;
     txn.commit().await?;
     crate::webhooks::service::deliver_soon(state, events).await;
+    state.campaign_changed(c.id).await;
 
     if let Err(e) = state
         .enqueue(Job::AggregateCampaign { campaign_id: c.id })

@@ -65,12 +65,7 @@ impl Campaign {
         self.0.low_score_threshold
     }
     async fn status(&self) -> CampaignStatus {
-        match service::status(&self.0, Utc::now()) {
-            Status::Draft => CampaignStatus::Draft,
-            Status::Scheduled => CampaignStatus::Scheduled,
-            Status::Open => CampaignStatus::Open,
-            Status::Closed => CampaignStatus::Closed,
-        }
+        service::status(&self.0, Utc::now()).into()
     }
     async fn invitation_count(&self, ctx: &Context<'_>) -> Result<u64> {
         Ok(counts(ctx, self.0.id).await?.invited)
@@ -305,7 +300,7 @@ async fn counts(ctx: &Context<'_>, id: i64) -> Result<crate::loaders::Counts> {
         .unwrap_or_default())
 }
 
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
 pub enum CampaignStatus {
     /// Not launched yet.
     Draft,
@@ -313,6 +308,17 @@ pub enum CampaignStatus {
     Scheduled,
     Open,
     Closed,
+}
+
+impl From<Status> for CampaignStatus {
+    fn from(status: Status) -> Self {
+        match status {
+            Status::Draft => Self::Draft,
+            Status::Scheduled => Self::Scheduled,
+            Status::Open => Self::Open,
+            Status::Closed => Self::Closed,
+        }
+    }
 }
 
 /// A person invited to a campaign.

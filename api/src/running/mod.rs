@@ -644,7 +644,7 @@ pub struct Candidate {
 }
 
 /// A breach of a standard, raised once per matching, standard and day.
-pub struct RelationAlert(relation_alert::Model);
+pub struct RelationAlert(pub(crate) relation_alert::Model);
 
 #[Object]
 impl RelationAlert {

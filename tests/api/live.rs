@@ -1,0 +1,369 @@
+//! Live subscriptions over WebSocket, in the graphql-ws protocol: a
+//! client signs in at `connection_init`, subscribes, and hears of changes
+//! as they happen, within its rights.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use entities::Role;
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tests::TestApp;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use worker::Job;
+
+use crate::fixtures;
+use crate::running::{pair_by_hand, scenario};
+
+/// Longest wait for a message that a change should bring at once: well
+/// under the subscriptions' own periodic look (15 s), so an update that
+/// came only from that look fails the test.
+const PROMPT: Duration = Duration::from_secs(5);
+
+const PROGRESS: &str = "subscription($id: ID!) { campaignProgress(campaignId: $id) {
+    campaignId status invitationCount answeredCount responseCount responseRate } }";
+
+const ALERTS: &str = "subscription($id: ID!) { relationAlerts(programmeId: $id) {
+    id severity message matching { id } } }";
+
+/// A graphql-ws client.
+struct Socket(WebSocketStream<MaybeTlsStream<TcpStream>>);
+
+impl Socket {
+    /// Connects and signs in with `token` in the `connection_init` payload;
+    /// fails unless the server acknowledges.
+    async fn open(app: &TestApp, token: Option<&str>) -> anyhow::Result<Self> {
+        let mut socket = Self::connect(app).await?;
+        let payload = token.map_or(
+            json!({}),
+            |t| json!({ "authorization": format!("Bearer {t}") }),
+        );
+        socket
+            .send(json!({ "type": "connection_init", "payload": payload }))
+            .await?;
+        let ack = socket.receive().await?;
+        anyhow::ensure!(ack["type"] == "connection_ack", "not acknowledged: {ack}");
+        Ok(socket)
+    }
+
+    async fn connect(app: &TestApp) -> anyhow::Result<Self> {
+        let url = format!("{}/graphql/ws", app.url.replacen("http", "ws", 1));
+        let mut request = url.into_client_request()?;
+        request
+            .headers_mut()
+            .insert("sec-websocket-protocol", "graphql-transport-ws".parse()?);
+        let (ws, response) = tokio_tungstenite::connect_async(request).await?;
+        assert_eq!(
+            response.headers()["sec-websocket-protocol"],
+            "graphql-transport-ws"
+        );
+        Ok(Self(ws))
+    }
+
+    async fn send(&mut self, message: Value) -> anyhow::Result<()> {
+        self.0.send(Message::text(message.to_string())).await?;
+        Ok(())
+    }
+
+    async fn subscribe(&mut self, id: &str, query: &str, variables: Value) -> anyhow::Result<()> {
+        self.send(json!({ "id": id, "type": "subscribe",
+            "payload": { "query": query, "variables": variables } }))
+            .await
+    }
+
+    /// The next protocol message, answering pings on the way; an error if
+    /// none comes within [`PROMPT`] or the server closes.
+    async fn receive(&mut self) -> anyhow::Result<Value> {
+        loop {
+            let message = tokio::time::timeout(PROMPT, self.0.next())
+                .await
+                .map_err(|_| anyhow::anyhow!("nothing within {PROMPT:?}"))?
+                .ok_or_else(|| anyhow::anyhow!("the server closed the connection"))??;
+            match message {
+                Message::Text(text) => {
+                    let value: Value = serde_json::from_str(text.as_str())?;
+                    if value["type"] == "ping" {
+                        self.send(json!({ "type": "pong" })).await?;
+                        continue;
+                    }
+                    return Ok(value);
+                }
+                Message::Close(frame) => anyhow::bail!("closed: {frame:?}"),
+                _ => {}
+            }
+        }
+    }
+
+    /// The next message for subscription `id`, past the server's
+    /// confirmations that others ended.
+    async fn receive_for(&mut self, id: &str) -> anyhow::Result<Value> {
+        loop {
+            let message = self.receive().await?;
+            if message["id"] != id && message["type"] == "complete" {
+                continue;
+            }
+            anyhow::ensure!(message["id"] == id, "not for {id}: {message}");
+            return Ok(message);
+        }
+    }
+
+    /// The next payload of subscription `id`.
+    async fn next(&mut self, id: &str) -> anyhow::Result<Value> {
+        let message = self.receive_for(id).await?;
+        anyhow::ensure!(message["type"] == "next", "not a result: {message}");
+        Ok(message["payload"].clone())
+    }
+
+    /// The code of the error subscription `id` ends with; it must end.
+    async fn error_code(&mut self, id: &str) -> anyhow::Result<String> {
+        let message = self.receive_for(id).await?;
+        let errors = match message["type"].as_str() {
+            Some("error") => message["payload"].clone(),
+            Some("next") => {
+                let done = self.receive_for(id).await?;
+                anyhow::ensure!(done["type"] == "complete", "not ended: {done}");
+                message["payload"]["errors"].clone()
+            }
+            _ => anyhow::bail!("not an error: {message}"),
+        };
+        Ok(errors[0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
+    }
+}
+
+async fn submit(app: &TestApp, token: &str) -> anyhow::Result<()> {
+    app.ok(
+        fixtures::SUBMIT,
+        json!({ "input": { "token": token, "answers": fixtures::answers(4.0) } }),
+        None,
+    )
+    .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_campaigns_figures_come_at_once_then_with_each_change() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let (coordinator, campaign, mail) = fixtures::launched(&app, &["en", "en"]).await?;
+    let mut socket = Socket::open(&app, Some(&coordinator)).await?;
+    socket
+        .subscribe("1", PROGRESS, json!({ "id": campaign }))
+        .await?;
+
+    let now = socket.next("1").await?;
+    assert_eq!(
+        now["data"]["campaignProgress"],
+        json!({ "campaignId": campaign, "status": "OPEN", "invitationCount": 2,
+                "answeredCount": 0, "responseCount": 0, "responseRate": 0.0 })
+    );
+
+    let answered = Instant::now();
+    submit(&app, &mail[0].token().unwrap()).await?;
+    let after = socket.next("1").await?;
+    assert!(answered.elapsed() < PROMPT);
+    let figures = &after["data"]["campaignProgress"];
+    assert_eq!(figures["answeredCount"], 1);
+    assert_eq!(figures["responseCount"], 1);
+    assert_eq!(figures["responseRate"], 0.5);
+
+    app.ok(
+        "mutation($input: CampaignInput!) { closeCampaign(input: $input) { campaign { id } } }",
+        json!({ "input": { "campaignId": campaign } }),
+        Some(&coordinator),
+    )
+    .await?;
+    let closed = socket.next("1").await?;
+    assert_eq!(closed["data"]["campaignProgress"]["status"], "CLOSED");
+    assert_eq!(closed["data"]["campaignProgress"]["answeredCount"], 1);
+
+    // Unsubscribed, nothing more comes; the connection still serves.
+    socket
+        .send(json!({ "id": "1", "type": "complete" }))
+        .await?;
+    socket
+        .subscribe("2", PROGRESS, json!({ "id": campaign }))
+        .await?;
+    assert_eq!(
+        socket.next("2").await?["data"]["campaignProgress"]["status"],
+        "CLOSED"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn alerts_raised_by_the_nightly_check_reach_the_coordinator_as_they_are_raised()
+-> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let s = scenario(&app, "watch").await?;
+    app.ok(
+        "mutation($input: SetStandardInput!) { setStandard(input: $input) { standard { kind } } }",
+        json!({ "input": { "programmeId": s.programme, "kind": "FIRST_CONTACT_DAYS", "threshold": 7, "severity": "HIGH" } }),
+        Some(&s.token),
+    )
+    .await?;
+    let matching = pair_by_hand(&app, &s).await?;
+
+    let mut socket = Socket::open(&app, Some(&s.token)).await?;
+    socket
+        .subscribe("a", ALERTS, json!({ "id": s.programme }))
+        .await?;
+    // The subscription is in place once it answers; a first, quiet wait
+    // shows nothing is sent before an alert is raised.
+    assert!(socket.receive().await.is_err());
+
+    app.state
+        .enqueue(Job::MonitorRelations {
+            at: Utc::now() + chrono::Duration::days(8),
+            organisation_id: None,
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let alert = socket.next("a").await?["data"]["relationAlerts"].clone();
+    assert_eq!(alert["severity"], "HIGH");
+    assert_eq!(alert["matching"]["id"], matching);
+    assert!(
+        alert["message"]
+            .as_str()
+            .unwrap()
+            .contains("no first contact")
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn subscriptions_are_for_signed_in_readers_of_their_own_organisation() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let (_, campaign, _) = fixtures::launched(&app, &["en"]).await?;
+
+    // Anonymous: connected, but nothing to read.
+    let mut anonymous = Socket::open(&app, None).await?;
+    anonymous
+        .subscribe("1", PROGRESS, json!({ "id": campaign }))
+        .await?;
+    assert_eq!(anonymous.error_code("1").await?, "UNAUTHENTICATED");
+
+    // A learner reads no campaign's figures; a tutor no programme's alerts.
+    let learner = app
+        .account("north", "learner@north.test", Role::Learner)
+        .await?;
+    let mut socket = Socket::open(&app, Some(&learner)).await?;
+    socket
+        .subscribe("1", PROGRESS, json!({ "id": campaign }))
+        .await?;
+    assert_eq!(socket.error_code("1").await?, "FORBIDDEN");
+
+    // Another organisation's coordinator finds no such campaign.
+    let other = app
+        .account("south", "coord@south.test", Role::Coordinator)
+        .await?;
+    let mut socket = Socket::open(&app, Some(&other)).await?;
+    socket
+        .subscribe("1", PROGRESS, json!({ "id": campaign }))
+        .await?;
+    assert_eq!(socket.error_code("1").await?, "NOT_FOUND");
+    socket
+        .subscribe("2", PROGRESS, json!({ "id": "not-an-id" }))
+        .await?;
+    assert_eq!(socket.error_code("2").await?, "BAD_USER_INPUT");
+
+    // A token that is not valid is refused at sign-in: no acknowledgement.
+    let mut refused = Socket::connect(&app).await?;
+    refused
+        .send(json!({ "type": "connection_init", "payload": { "authorization": "Bearer nope" } }))
+        .await?;
+    let answer = refused.receive().await;
+    assert!(
+        answer.as_ref().is_err() || answer.as_ref().is_ok_and(|m| m["type"] != "connection_ack"),
+        "{answer:?}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_subscription_ends_when_its_token_is_revoked() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let (coordinator, campaign, mail) = fixtures::launched(&app, &["en"]).await?;
+    let mut socket = Socket::open(&app, Some(&coordinator)).await?;
+    socket
+        .subscribe("1", PROGRESS, json!({ "id": campaign }))
+        .await?;
+    socket.next("1").await?;
+
+    app.ok(
+        "mutation { signOut { sessionsEnded } }",
+        json!({}),
+        Some(&coordinator),
+    )
+    .await?;
+    // The next change finds the token revoked: the subscription ends.
+    submit(&app, &mail[0].token().unwrap()).await?;
+    assert_eq!(socket.error_code("1").await?, "UNAUTHENTICATED");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_connection_holds_a_bounded_number_of_subscriptions() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let (coordinator, campaign, _) = fixtures::launched(&app, &["en"]).await?;
+    let mut socket = Socket::open(&app, Some(&coordinator)).await?;
+    for i in 0..api::live::MAX_SUBSCRIPTIONS {
+        let id = i.to_string();
+        socket
+            .subscribe(&id, PROGRESS, json!({ "id": campaign }))
+            .await?;
+        socket.next(&id).await?;
+    }
+    socket
+        .subscribe("over", PROGRESS, json!({ "id": campaign }))
+        .await?;
+    assert_eq!(socket.error_code("over").await?, "RATE_LIMITED");
+
+    // One given back, one more may start.
+    socket
+        .send(json!({ "id": "0", "type": "complete" }))
+        .await?;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    socket
+        .subscribe("again", PROGRESS, json!({ "id": campaign }))
+        .await?;
+    socket.next("again").await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn over_http_a_subscription_is_refused_with_a_code() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let (coordinator, campaign, _) = fixtures::launched(&app, &["en"]).await?;
+    let code = app
+        .error_code(PROGRESS, json!({ "id": campaign }), Some(&coordinator))
+        .await?;
+    assert_eq!(code, "BAD_USER_INPUT");
+    Ok(())
+}
+
+#[tokio::test]
+async fn with_redis_a_response_taken_by_another_replica_reaches_the_subscriber()
+-> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    if app.env.settings.redis_url.is_none() {
+        // Embedded, the api is one process: there is no other replica.
+        return Ok(());
+    }
+    let (coordinator, campaign, mail) = fixtures::launched(&app, &["en", "en"]).await?;
+    let other = app.sibling().await?;
+    let mut socket = Socket::open(&app, Some(&coordinator)).await?;
+    socket
+        .subscribe("1", PROGRESS, json!({ "id": campaign }))
+        .await?;
+    socket.next("1").await?;
+
+    submit(&other, &mail[1].token().unwrap()).await?;
+    let after = socket.next("1").await?;
+    assert_eq!(after["data"]["campaignProgress"]["answeredCount"], 1);
+    Ok(())
+}
