@@ -50,16 +50,18 @@ impl Socket {
     }
 
     async fn connect(app: &TestApp) -> anyhow::Result<Self> {
+        Self::connect_speaking(app, "graphql-transport-ws").await
+    }
+
+    /// Connects in `protocol`, which the server must accept.
+    async fn connect_speaking(app: &TestApp, protocol: &str) -> anyhow::Result<Self> {
         let url = format!("{}/graphql/ws", app.url.replacen("http", "ws", 1));
         let mut request = url.into_client_request()?;
         request
             .headers_mut()
-            .insert("sec-websocket-protocol", "graphql-transport-ws".parse()?);
+            .insert("sec-websocket-protocol", protocol.parse()?);
         let (ws, response) = tokio_tungstenite::connect_async(request).await?;
-        assert_eq!(
-            response.headers()["sec-websocket-protocol"],
-            "graphql-transport-ws"
-        );
+        assert_eq!(response.headers()["sec-websocket-protocol"], protocol);
         Ok(Self(ws))
     }
 
@@ -365,5 +367,36 @@ async fn with_redis_a_response_taken_by_another_replica_reaches_the_subscriber()
     submit(&other, &mail[1].token().unwrap()).await?;
     let after = socket.next("1").await?;
     assert_eq!(after["data"]["campaignProgress"]["answeredCount"], 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn clients_of_the_older_subscriptions_transport_protocol_are_served_too() -> anyhow::Result<()>
+{
+    let app = TestApp::spawn().await?;
+    let (coordinator, campaign, _) = fixtures::launched(&app, &["en"]).await?;
+    let mut socket = Socket::connect_speaking(&app, "graphql-ws").await?;
+    socket
+        .send(json!({ "type": "connection_init",
+            "payload": { "authorization": format!("Bearer {coordinator}") } }))
+        .await?;
+    assert_eq!(socket.receive().await?["type"], "connection_ack");
+    socket
+        .send(json!({ "id": "1", "type": "start",
+            "payload": { "query": PROGRESS, "variables": { "id": campaign } } }))
+        .await?;
+    let message = loop {
+        let message = socket.receive().await?;
+        // Keep-alives come unasked in this protocol.
+        if message["type"] != "ka" {
+            break message;
+        }
+    };
+    assert_eq!(message["type"], "data");
+    assert_eq!(message["id"], "1");
+    assert_eq!(
+        message["payload"]["data"]["campaignProgress"]["invitationCount"],
+        1
+    );
     Ok(())
 }
