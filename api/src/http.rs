@@ -27,7 +27,7 @@ use crate::error::Code;
 use crate::loaders::DbLoader;
 use crate::metrics::Metrics;
 use crate::pages;
-use crate::schema::AppSchema;
+use crate::schema::{AppSchema, Schemas};
 use crate::state::AppState;
 
 /// Largest request body accepted.
@@ -51,7 +51,7 @@ impl SignInBudget {
 const PREFLIGHT_HEADERS: [&str; 2] = ["apollo-require-preflight", "x-graphql-preflight"];
 
 pub fn routes(
-    schema: AppSchema,
+    schemas: Schemas,
     state: AppState,
     cors_origins: &[String],
 ) -> impl poem::Endpoint + use<> {
@@ -111,7 +111,7 @@ pub fn routes(
                 "use GET or POST",
             )
         })
-        .data(schema)
+        .data(schemas)
         .data(state)
         .with(
             CatchPanic::new().with_handler(|_: Box<dyn std::any::Any + Send>| {
@@ -335,7 +335,7 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
 async fn graphql(
     req: &Request,
     body: Body,
-    schema: Data<&AppSchema>,
+    schemas: Data<&Schemas>,
     state: Data<&AppState>,
 ) -> Response {
     let batch = match read_batch(req, body).await {
@@ -394,6 +394,7 @@ async fn graphql(
         BatchRequest::Batch(_) => "batch".into(),
     };
     let client = client_address(req, state.auth.settings.client_ip_header.as_deref());
+    let schema = schemas.of(caller.as_ref()).clone();
     let batch = attach(batch, caller, client, &state.db);
 
     let limit = state.request_timeout;

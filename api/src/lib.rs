@@ -149,8 +149,8 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let schema = schema::build(Some(self.state.clone()), self.state.introspection);
-        let app = http::routes(schema, self.state.clone(), &self.cors_origins);
+        let schemas = schema::Schemas::new(&self.state);
+        let app = http::routes(schemas, self.state.clone(), &self.cors_origins);
         tracing::info!(address = %self.local_addr, "api listening");
         let listening = self.state.live.listen();
         let stopping = self.state.stopping.clone();

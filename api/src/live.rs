@@ -36,7 +36,7 @@ use crate::error::ApiError;
 use crate::ids;
 use crate::loaders::{CountsOf, DbLoader};
 use crate::running::RelationAlert;
-use crate::schema::AppSchema;
+use crate::schema::Schemas;
 use crate::state::{AppState, ContextExt};
 
 /// Longest a subscription goes without reading afresh and checking its
@@ -77,10 +77,12 @@ pub async fn serve(
     req: &Request,
     protocol: GraphQLProtocol,
     socket: WebSocket,
-    schema: Shared<&AppSchema>,
+    schemas: Shared<&Schemas>,
     state: Shared<&AppState>,
 ) -> impl IntoResponse {
-    let schema = schema.clone();
+    // A connection's caller is known only at `connection_init`: its
+    // operations all run with the scope check of API keys.
+    let schema = schemas.keys.clone();
     let state = state.clone();
     let header_token = crate::http::bearer(req).map(str::to_owned);
     let client = crate::http::client_address(req, state.auth.settings.client_ip_header.as_deref());

@@ -209,10 +209,64 @@ pub struct Mutation(
 
 pub type AppSchema = Schema<Query, Mutation, crate::live::LiveSubscription>;
 
+/// The schemas a server runs requests on: the same types and limits, with
+/// the scope check of API keys on root fields only where a key calls.
+#[derive(Clone)]
+pub struct Schemas {
+    /// For API keys: each root field checked against the key's scopes.
+    pub keys: AppSchema,
+    /// For people signed in, and anonymous callers: no key, no scope to
+    /// check, and no hook run around each of the fields resolved.
+    pub members: AppSchema,
+}
+
+impl Schemas {
+    pub fn new(state: &AppState) -> Self {
+        Self {
+            keys: build(Some(state.clone()), state.introspection),
+            members: build_unscoped(Some(state.clone()), state.introspection),
+        }
+    }
+
+    /// The schema for `caller`'s requests.
+    pub fn of(&self, caller: Option<&crate::auth::Caller>) -> &AppSchema {
+        match caller {
+            Some(c) if c.api_key.is_some() => &self.keys,
+            _ => &self.members,
+        }
+    }
+}
+
 /// The schema, with `state` for serving (none to print the SDL).
 /// Without `introspection`, `__schema` and `__type` are unknown fields;
 /// `http` refuses them first with a clearer error.
 pub fn build(state: Option<AppState>, introspection: bool) -> AppSchema {
+    with_state(
+        base(introspection)
+            // API keys reach only the fields their scopes cover.
+            .extension(crate::auth::api_keys::ScopeCheck),
+        state,
+    )
+}
+
+/// The schema without the API keys' scope check, for callers with no key.
+fn build_unscoped(state: Option<AppState>, introspection: bool) -> AppSchema {
+    with_state(base(introspection), state)
+}
+
+fn with_state(
+    builder: async_graphql::SchemaBuilder<Query, Mutation, crate::live::LiveSubscription>,
+    state: Option<AppState>,
+) -> AppSchema {
+    match state {
+        Some(state) => builder.data(state).finish(),
+        None => builder.finish(),
+    }
+}
+
+fn base(
+    introspection: bool,
+) -> async_graphql::SchemaBuilder<Query, Mutation, crate::live::LiveSubscription> {
     let mut builder = Schema::build(
         Query::default(),
         Mutation::default(),
@@ -220,17 +274,12 @@ pub fn build(state: Option<AppState>, introspection: bool) -> AppSchema {
     )
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
-    // API keys reach only the fields their scopes cover.
-    .extension(crate::auth::api_keys::ScopeCheck)
     // A misspelt field gets no hint at the names around it.
     .disable_suggestions();
     if !introspection {
         builder = builder.disable_introspection();
     }
-    match state {
-        Some(state) => builder.data(state).finish(),
-        None => builder.finish(),
-    }
+    builder
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.
