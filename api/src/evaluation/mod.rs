@@ -15,7 +15,7 @@ use worker::programme_report::{Period, Request};
 use crate::auth::{MANAGERS, READERS};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::ids;
-use crate::pagination::{Page, id_page};
+use crate::pagination::{Page, PageArgs, Sort, id_page};
 use crate::state::ContextExt;
 
 pub mod demo_grid;
@@ -674,6 +674,8 @@ impl EvaluationQuery {
         programme_id: ID,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Page<ProgrammeReport>> {
         let caller = ctx.caller_in(READERS)?;
         let programme_id = ids::decode(&programme_id, "Programme")?;
@@ -689,9 +691,8 @@ impl EvaluationQuery {
         Ok(id_page(
             &ctx.state().db,
             query,
-            (programme_report::Column::Id, sea_orm::Order::Desc),
-            (first, after),
-            |r| r.id,
+            Sort::by_id(format!("programmeReports@{programme_id}"), programme_report::Column::Id, sea_orm::Order::Desc),
+            PageArgs::new(first, after, last, before),
             ProgrammeReport::new,
         )
         .await?)
