@@ -258,8 +258,8 @@ impl<E: EntityTrait> Sort<E> {
                 "ask for `first` or `last` rows, not both",
             ));
         }
-        let backward =
-            last.is_some() || (args.before.is_some() && args.first.is_none() && args.after.is_none());
+        let backward = last.is_some()
+            || (args.before.is_some() && args.first.is_none() && args.after.is_none());
         let decode = |c: Option<String>| c.map(|c| self.decode(&c)).transpose();
         Ok(Window {
             size: first.or(last).unwrap_or(DEFAULT_PAGE),
@@ -328,8 +328,12 @@ impl<E: EntityTrait> Sort<E> {
         };
         let mut out = Vec::new();
         if let Some((key, order)) = &self.key {
-            // `IS NULL` first: NULLs last on every database, without `NULLS LAST`.
-            out.push((sea_orm::sea_query::ExprTrait::is_null(Self::column(*key)), turn(&Order::Asc)));
+            // `IS NULL` first puts NULLs last on every database, where
+            // `NULLS LAST` is not understood everywhere.
+            if key.def().is_null() {
+                let missing = sea_orm::sea_query::ExprTrait::is_null(Self::column(*key));
+                out.push((missing, turn(&Order::Asc)));
+            }
             out.push((Self::column(*key), turn(order)));
         }
         out.push((Self::column(self.id.0), turn(&self.id.1)));
@@ -343,7 +347,8 @@ impl<E: EntityTrait> Sort<E> {
         total: Total,
         node: impl Fn(E::Model) -> T,
     ) -> Page<T> {
-        let mut page = Connection::with_additional_fields(slice.has_previous, slice.has_next, total);
+        let mut page =
+            Connection::with_additional_fields(slice.has_previous, slice.has_next, total);
         page.edges.extend(slice.rows.into_iter().map(|row| {
             let cursor = Cursor(self.encode(&self.position(&row)));
             Edge::new(cursor, node(row))
@@ -391,14 +396,17 @@ pub struct Total(Counter);
 
 enum Counter {
     /// `SELECT COUNT(*)` over the list's rows.
-    Rows(SelectStatement),
+    Rows(Box<SelectStatement>),
     /// One list among many of the same request, counted together.
     Batched(Box<dyn CountBatched>),
 }
 
 /// A count read through the request's loader.
 trait CountBatched: Send + Sync {
-    fn count<'a>(&'a self, loader: &'a DataLoader<DbLoader>) -> BoxFuture<'a, Result<u64, async_graphql::Error>>;
+    fn count<'a>(
+        &'a self,
+        loader: &'a DataLoader<DbLoader>,
+    ) -> BoxFuture<'a, Result<u64, async_graphql::Error>>;
 }
 
 #[Object]
@@ -441,7 +449,7 @@ where
     T: OutputType,
 {
     let window = sort.window(args)?;
-    let total = Total(Counter::Rows(query.as_query().clone()));
+    let total = Total(Counter::Rows(Box::new(query.as_query().clone())));
 
     let mut query = query.filter(sort.bounds(&window)).limit(window.size + 1);
     for (expr, order) in sort.order(window.backward) {
@@ -519,10 +527,16 @@ impl<N: Nested> Loader<PageOf<N>> for DbLoader {
         }
         let mut out = HashMap::new();
         for ((list, window), parents) in asks {
-            let rows = self.pages(list, window, &parents).await.map_err(ApiError::from)?;
+            let rows = self
+                .pages(list, window, &parents)
+                .await
+                .map_err(ApiError::from)?;
             let mut by_parent: HashMap<i64, Vec<Model<N>>> = HashMap::new();
             for row in rows {
-                by_parent.entry(parent_of(list, &row)).or_default().push(row);
+                by_parent
+                    .entry(parent_of(list, &row))
+                    .or_default()
+                    .push(row);
             }
             for parent in parents {
                 let rows = by_parent.remove(&parent).unwrap_or_default();
@@ -548,10 +562,7 @@ impl DbLoader {
         parents: &[i64],
     ) -> Result<Vec<Model<N>>, sea_orm::DbErr> {
         let sort = list.sort();
-        let mut rows = list
-            .rows(parents)
-            .filter(sort.bounds(window))
-            .into_query();
+        let mut rows = list.rows(parents).filter(sort.bounds(window)).into_query();
         let mut over = WindowStatement::partition_by((N::Entity::default(), list.parent()));
         for (expr, order) in sort.order(window.backward) {
             over.order_by_expr(expr, order);
@@ -560,7 +571,10 @@ impl DbLoader {
         let page = Query::select()
             .column(Asterisk)
             .from_subquery(rows, Alias::new("page"))
-            .and_where(sea_orm::sea_query::ExprTrait::lte(Expr::col(Alias::new("page_row")), window.size + 1))
+            .and_where(sea_orm::sea_query::ExprTrait::lte(
+                Expr::col(Alias::new("page_row")),
+                window.size + 1,
+            ))
             .order_by(Alias::new("page_row"), Order::Asc)
             .to_owned();
         let statement = self.db.get_database_backend().build(&page);
@@ -672,3 +686,104 @@ macro_rules! children_by_id {
 }
 
 pub(crate) use children_by_id;
+
+#[cfg(test)]
+mod tests {
+    use entities::{invitation, need};
+
+    use super::*;
+
+    fn args(first: Option<i32>, last: Option<i32>) -> PageArgs {
+        PageArgs::new(first, None, last, None)
+    }
+
+    #[test]
+    fn the_cost_counts_last_like_first_and_caps_both() {
+        assert_eq!(cost(None, None, 2), 41);
+        assert_eq!(cost(Some(5), None, 2), 11);
+        assert_eq!(cost(None, Some(5), 2), 11);
+        assert_eq!(cost(None, Some(1_000), 1), 101);
+        assert_eq!(cost(Some(-3), None, 1), 1);
+    }
+
+    #[test]
+    fn cursors_round_trip_and_belong_to_one_list_and_order() {
+        let by_time = Sort::<invitation::Entity>::by_key(
+            "invitations",
+            (invitation::Column::RespondedAt, Order::Asc),
+            (invitation::Column::Id, Order::Asc),
+        );
+        let at = DateTime::from_timestamp_nanos(1_764_000_000_123_456_789);
+        for position in [
+            Position {
+                key: Some(Key::Time(at)),
+                id: 7,
+            },
+            Position { key: None, id: 8 },
+        ] {
+            let cursor = by_time.encode(&position);
+            assert_eq!(by_time.decode(&cursor).ok(), Some(position));
+        }
+
+        let by_id =
+            Sort::<invitation::Entity>::by_id("invitations", invitation::Column::Id, Order::Asc);
+        let keyed = by_time.encode(&Position { key: None, id: 8 });
+        let plain = by_id.encode(&Position { key: None, id: 8 });
+        assert!(by_id.decode(&keyed).is_err());
+        assert!(by_time.decode(&plain).is_err());
+        let under_another =
+            Sort::<invitation::Entity>::by_id("invitations", invitation::Column::Id, Order::Asc);
+        assert!(under_another.within(3).decode(&plain).is_err());
+        // A key of the wrong kind is not a cursor of the list.
+        let by_severity = Sort::<need::Entity>::by_key(
+            "invitations",
+            (need::Column::Severity, Order::Desc),
+            (need::Column::Id, Order::Asc),
+        );
+        let time = by_time.encode(&Position {
+            key: Some(Key::Time(at)),
+            id: 1,
+        });
+        assert!(by_severity.decode(&time).is_err());
+        for garbage in [
+            "",
+            "%%%",
+            "aW52aXRhdGlvbnN8fG9uZQ", // `invitations||one`
+            "aW52aXRhdGlvbnN8aTN8MQ", // `invitations|i3|1`: a key in a list without one
+            "not-a-cursor",
+        ] {
+            assert!(by_id.decode(garbage).is_err(), "{garbage}");
+        }
+    }
+
+    #[test]
+    fn windows_refuse_both_ends_and_negative_sizes_and_cap_the_rest() {
+        let sort = Sort::<need::Entity>::by_id("needs", need::Column::Id, Order::Asc);
+
+        assert!(sort.window(args(Some(1), Some(1))).is_err());
+        assert!(sort.window(args(Some(-1), None)).is_err());
+        assert!(sort.window(args(None, Some(-1))).is_err());
+        let w = sort.window(args(None, Some(1_000))).unwrap();
+        assert!(w.backward);
+        assert_eq!(w.size, MAX_PAGE);
+        let w = sort.window(args(None, None)).unwrap();
+        assert!(!w.backward);
+        assert_eq!(w.size, DEFAULT_PAGE);
+    }
+
+    #[test]
+    fn a_slice_read_backward_comes_back_in_list_order() {
+        let window = Window {
+            size: 2,
+            backward: true,
+            after: None,
+            before: Some(Position { key: None, id: 9 }),
+        };
+
+        let slice = Slice::of(vec![8, 7, 6], &window);
+
+        assert_eq!(slice.rows, [7, 8]);
+        assert!(slice.has_previous);
+        assert!(slice.has_next);
+    }
+}

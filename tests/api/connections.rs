@@ -9,7 +9,9 @@ use std::collections::HashSet;
 use chrono::{DateTime, Duration, Utc};
 use entities::*;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
 use serde_json::{Value, json};
 use tests::TestApp;
 
@@ -77,7 +79,9 @@ impl List {
             .body
             .replace("ARGS", ARGS)
             .replace("PAGE", &PAGE.replace("NODE", self.node));
-        format!("query($first: Int, $after: String, $last: Int, $before: String{declared}) {{ {body} }}")
+        format!(
+            "query($first: Int, $after: String, $last: Int, $before: String{declared}) {{ {body} }}"
+        )
     }
 
     fn variables(&self, paging: Value) -> Value {
@@ -138,7 +142,11 @@ async fn walk(app: &TestApp, token: &str, list: &List) -> anyhow::Result<(Vec<St
             let p = page(app, token, list, json!({ "first": size, "after": after })).await?;
             assert!(!p.nodes.is_empty(), "{name}: empty page forward by {size}");
             assert!(p.nodes.len() <= size, "{name}: page too long");
-            assert_eq!(p.info["hasPreviousPage"], !after.is_null(), "{name}: by {size}");
+            assert_eq!(
+                p.info["hasPreviousPage"],
+                !after.is_null(),
+                "{name}: by {size}"
+            );
             assert_eq!(p.info["startCursor"], json!(p.cursors[0]), "{name}");
             assert_eq!(p.info["endCursor"], json!(p.cursors.last()), "{name}");
             assert_eq!(p.total, whole.total, "{name}: totalCount of a page");
@@ -156,7 +164,11 @@ async fn walk(app: &TestApp, token: &str, list: &List) -> anyhow::Result<(Vec<St
             let p = page(app, token, list, json!({ "last": size, "before": before })).await?;
             assert!(!p.nodes.is_empty(), "{name}: empty page backward by {size}");
             assert!(p.nodes.len() <= size, "{name}: page too long");
-            assert_eq!(p.info["hasNextPage"], !before.is_null(), "{name}: by {size}");
+            assert_eq!(
+                p.info["hasNextPage"],
+                !before.is_null(),
+                "{name}: by {size}"
+            );
             assert_eq!(p.info["startCursor"], json!(p.cursors[0]), "{name}");
             assert_eq!(p.info["endCursor"], json!(p.cursors.last()), "{name}");
             seen.splice(0..0, p.nodes);
@@ -170,7 +182,8 @@ async fn walk(app: &TestApp, token: &str, list: &List) -> anyhow::Result<(Vec<St
 
     // Between two cursors, from either end.
     let n = whole.cursors.len();
-    let between = json!({ "first": 100, "after": whole.cursors[0], "before": whole.cursors[n - 1] });
+    let between =
+        json!({ "first": 100, "after": whole.cursors[0], "before": whole.cursors[n - 1] });
     let p = page(app, token, list, between).await?;
     assert_eq!(p.nodes, whole.nodes[1..n - 1], "{name}: between");
     let between = json!({ "last": 100, "after": whole.cursors[0], "before": whole.cursors[n - 1] });
@@ -236,62 +249,78 @@ async fn seed(db: &DatabaseConnection) -> anyhow::Result<Seed> {
 
     let mut people = Vec::new();
     for i in 0..9 {
-        people.push(insert!(db, person {
-            organisation_id: org,
-            external_ref: None,
-            name: format!("P{i}"),
-            email: Some(format!("p{i}@pages.test")),
-            kind: if i % 2 == 0 { PersonKind::Learner } else { PersonKind::Tutor },
-            language: "en".into(),
-            time_zone: "UTC".into(),
-            created_at: now,
-        }));
+        people.push(insert!(
+            db,
+            person {
+                organisation_id: org,
+                external_ref: None,
+                name: format!("P{i}"),
+                email: Some(format!("p{i}@pages.test")),
+                kind: if i % 2 == 0 {
+                    PersonKind::Learner
+                } else {
+                    PersonKind::Tutor
+                },
+                language: "en".into(),
+                time_zone: "UTC".into(),
+                created_at: now,
+            }
+        ));
     }
     let mut questionnaires = Vec::new();
     for i in 0..4 {
-        questionnaires.push(insert!(db, questionnaire {
-            organisation_id: org,
-            key: format!("q{i}"),
-            version: 1,
-            title: format!("Q{i}"),
-            description: String::new(),
-            audience: Audience::Learners,
-            locked_at: Some(now),
-            created_at: now,
-        }));
+        questionnaires.push(insert!(
+            db,
+            questionnaire {
+                organisation_id: org,
+                key: format!("q{i}"),
+                version: 1,
+                title: format!("Q{i}"),
+                description: String::new(),
+                audience: Audience::Learners,
+                locked_at: Some(now),
+                created_at: now,
+            }
+        ));
     }
     let mut programmes = Vec::new();
     for i in 0..4 {
-        programmes.push(insert!(db, programme {
-            organisation_id: org,
-            name: format!("Programme {i}"),
-            description: String::new(),
-            starts_on: today,
-            ends_on: today + Duration::days(90),
-            goals: json!([]),
-            budget: 0.0,
-            currency: "EUR".into(),
-            expected_learners: 10,
-            created_at: now,
-        }));
+        programmes.push(insert!(
+            db,
+            programme {
+                organisation_id: org,
+                name: format!("Programme {i}"),
+                description: String::new(),
+                starts_on: today,
+                ends_on: today + Duration::days(90),
+                goals: json!([]),
+                budget: 0.0,
+                currency: "EUR".into(),
+                expected_learners: 10,
+                created_at: now,
+            }
+        ));
     }
     let programme = programmes[0].id;
     let mut campaigns = Vec::new();
     for i in 0..4 {
-        campaigns.push(insert!(db, campaign {
-            organisation_id: org,
-            questionnaire_id: questionnaires[0].id,
-            name: format!("Campaign {i}"),
-            opens_at: now - Duration::days(1),
-            closes_at: now + Duration::days(10),
-            reminder_offsets_hours: json!([]),
-            min_group_size: 3,
-            low_score_threshold: 0.5,
-            launched_at: None,
-            anonymity: Anonymity::Confidential,
-            programme_id: Some(programme),
-            created_at: now,
-        }));
+        campaigns.push(insert!(
+            db,
+            campaign {
+                organisation_id: org,
+                questionnaire_id: questionnaires[0].id,
+                name: format!("Campaign {i}"),
+                opens_at: now - Duration::days(1),
+                closes_at: now + Duration::days(10),
+                reminder_offsets_hours: json!([]),
+                min_group_size: 3,
+                low_score_threshold: 0.5,
+                launched_at: None,
+                anonymity: Anonymity::Confidential,
+                programme_id: Some(programme),
+                created_at: now,
+            }
+        ));
     }
     let (campaign, other_campaign) = (campaigns[0].id, campaigns[1].id);
 
@@ -300,349 +329,435 @@ async fn seed(db: &DatabaseConnection) -> anyhow::Result<Seed> {
     let answered = [t(5), None, t(9), t(5), None, t(5), t(9), None, t(1)];
     let mut invitations = Vec::new();
     for (i, (person, responded_at)) in people.iter().zip(answered).enumerate() {
-        invitations.push(insert!(db, invitation {
-            organisation_id: org,
-            campaign_id: campaign,
-            person_id: person.id,
-            token_nonce: format!("n{i}"),
-            token_hash: format!("h{i}"),
-            responded_at: responded_at,
-            opted_out_at: None,
-            created_at: now,
-        }));
+        invitations.push(insert!(
+            db,
+            invitation {
+                organisation_id: org,
+                campaign_id: campaign,
+                person_id: person.id,
+                token_nonce: format!("n{i}"),
+                token_hash: format!("h{i}"),
+                responded_at: responded_at,
+                opted_out_at: None,
+                created_at: now,
+            }
+        ));
     }
     for (i, person) in people.iter().take(3).enumerate() {
-        insert!(db, invitation {
-            organisation_id: org,
-            campaign_id: other_campaign,
-            person_id: person.id,
-            token_nonce: format!("o{i}"),
-            token_hash: format!("oh{i}"),
-            responded_at: None,
-            opted_out_at: None,
-            created_at: now,
-        });
+        insert!(
+            db,
+            invitation {
+                organisation_id: org,
+                campaign_id: other_campaign,
+                person_id: person.id,
+                token_nonce: format!("o{i}"),
+                token_hash: format!("oh{i}"),
+                responded_at: None,
+                opted_out_at: None,
+                created_at: now,
+            }
+        );
     }
     for (i, invitation) in invitations.iter().take(6).enumerate() {
-        insert!(db, email_message {
-            organisation_id: org,
-            key: format!("mail-{i}"),
-            campaign_id: Some(campaign),
-            invitation_id: Some(invitation.id),
-            step: Some(0),
-            recipient: format!("p{i}@pages.test"),
-            subject: "Check-in".into(),
-            status: if i == 2 { EmailStatus::Failed } else { EmailStatus::Sent },
-            error: None,
-            created_at: now,
-            claimed_at: None,
-            sent_at: Some(now),
-        });
+        insert!(
+            db,
+            email_message {
+                organisation_id: org,
+                key: format!("mail-{i}"),
+                campaign_id: Some(campaign),
+                invitation_id: Some(invitation.id),
+                step: Some(0),
+                recipient: format!("p{i}@pages.test"),
+                subject: "Check-in".into(),
+                status: if i == 2 {
+                    EmailStatus::Failed
+                } else {
+                    EmailStatus::Sent
+                },
+                error: None,
+                created_at: now,
+                claimed_at: None,
+                sent_at: Some(now),
+            }
+        );
     }
     for (i, person) in people.iter().take(7).enumerate() {
-        let source = if i == 3 { ResponseSource::Import } else { ResponseSource::Interview };
-        insert!(db, response {
-            organisation_id: org,
-            campaign_id: campaign,
-            invitation_id: None,
-            external_ref: None,
-            source: source,
-            attributes: json!({}),
-            digest: format!("d{i}"),
-            person_id: Some(person.id),
-            submitted_at: now,
-        });
+        let source = if i == 3 {
+            ResponseSource::Import
+        } else {
+            ResponseSource::Interview
+        };
+        insert!(
+            db,
+            response {
+                organisation_id: org,
+                campaign_id: campaign,
+                invitation_id: None,
+                external_ref: None,
+                source: source,
+                attributes: json!({}),
+                digest: format!("d{i}"),
+                person_id: Some(person.id),
+                submitted_at: now,
+            }
+        );
     }
     let mut reports = Vec::new();
     for version in 1..=5 {
-        reports.push(insert!(db, report {
-            organisation_id: org,
-            campaign_id: campaign,
-            version: version,
-            data: json!({}),
-            html: String::new(),
-            created_at: now,
-        }));
+        reports.push(insert!(
+            db,
+            report {
+                organisation_id: org,
+                campaign_id: campaign,
+                version: version,
+                data: json!({}),
+                html: String::new(),
+                created_at: now,
+            }
+        ));
     }
 
     for i in 0..5 {
-        insert!(db, suppression {
-            organisation_id: org,
-            address: format!("gone{i}@pages.test"),
-            reason: SuppressionReason::Manual,
-            detail: None,
-            created_by: None,
-            created_at: now,
-        });
-        insert!(db, dead_letter {
-            organisation_id: Some(org),
-            campaign_id: None,
-            kind: "send_invitations".into(),
-            payload: json!({}),
-            reason: "gave up".into(),
-            attempts: 3,
-            failed_at: now,
-        });
-        insert!(db, api_key {
-            organisation_id: org,
-            name: format!("key {i}"),
-            prefix: format!("pfx{i}"),
-            key_hash: format!("hash{i}"),
-            scopes: "read".into(),
-            created_by: user,
-            created_at: now,
-            expires_at: None,
-            revoked_at: None,
-            last_used_at: None,
-        });
+        insert!(
+            db,
+            suppression {
+                organisation_id: org,
+                address: format!("gone{i}@pages.test"),
+                reason: SuppressionReason::Manual,
+                detail: None,
+                created_by: None,
+                created_at: now,
+            }
+        );
+        insert!(
+            db,
+            dead_letter {
+                organisation_id: Some(org),
+                campaign_id: None,
+                kind: "send_invitations".into(),
+                payload: json!({}),
+                reason: "gave up".into(),
+                attempts: 3,
+                failed_at: now,
+            }
+        );
+        insert!(
+            db,
+            api_key {
+                organisation_id: org,
+                name: format!("key {i}"),
+                prefix: format!("pfx{i}"),
+                key_hash: format!("hash{i}"),
+                scopes: "read".into(),
+                created_by: user,
+                created_at: now,
+                expires_at: None,
+                revoked_at: None,
+                last_used_at: None,
+            }
+        );
     }
 
-    let role = insert!(db, tutor_role {
-        organisation_id: org,
-        programme_id: programme,
-        name: "Tutor".into(),
-        kind: RoleKind::Tutor,
-        functions: json!([]),
-        hourly_cost: 0.0,
-        expected_learners: 1,
-        expected_hours_per_month: 1.0,
-    });
-    let run = insert!(db, matching_run {
-        organisation_id: org,
-        programme_id: programme,
-        role_id: role.id,
-        status: RunStatus::Done,
-        weights: json!({}),
-        requested_by: user,
-        learners: 4,
-        proposed: 4,
-        total_score: 4.0,
-        ruled_out: json!([]),
-        error: None,
-        created_at: now,
-        finished_at: Some(now),
-    });
-    let standard = insert!(db, standard {
-        organisation_id: org,
-        programme_id: programme,
-        kind: StandardKind::FirstContactDays,
-        threshold: 7,
-        severity: Severity::Low,
-        description: String::new(),
-    });
+    let role = insert!(
+        db,
+        tutor_role {
+            organisation_id: org,
+            programme_id: programme,
+            name: "Tutor".into(),
+            kind: RoleKind::Tutor,
+            functions: json!([]),
+            hourly_cost: 0.0,
+            expected_learners: 1,
+            expected_hours_per_month: 1.0,
+        }
+    );
+    let run = insert!(
+        db,
+        matching_run {
+            organisation_id: org,
+            programme_id: programme,
+            role_id: role.id,
+            status: RunStatus::Done,
+            weights: json!({}),
+            requested_by: user,
+            learners: 4,
+            proposed: 4,
+            total_score: 4.0,
+            ruled_out: json!([]),
+            error: None,
+            created_at: now,
+            finished_at: Some(now),
+        }
+    );
+    let standard = insert!(
+        db,
+        standard {
+            organisation_id: org,
+            programme_id: programme,
+            kind: StandardKind::FirstContactDays,
+            threshold: 7,
+            severity: Severity::Low,
+            description: String::new(),
+        }
+    );
     let learners: Vec<_> = people.iter().step_by(2).collect();
     let tutors: Vec<_> = people.iter().skip(1).step_by(2).collect();
     let mut matchings = Vec::new();
     for (i, learner) in learners.iter().enumerate() {
         for tutor in tutors.iter().take(2) {
-            matchings.push(insert!(db, matching {
-                organisation_id: org,
-                programme_id: programme,
-                role_id: role.id,
-                learner_id: learner.id,
-                tutor_id: tutor.id,
-                run_id: (i % 3 != 2).then_some(run.id),
-                status: MatchingStatus::Proposed,
-                score: 1.0,
-                breakdown: json!({}),
-                decided_by: None,
-                reason: String::new(),
-                proposed_at: now,
-                activated_at: None,
-                ended_at: None,
-                updated_at: now,
-            }));
+            matchings.push(insert!(
+                db,
+                matching {
+                    organisation_id: org,
+                    programme_id: programme,
+                    role_id: role.id,
+                    learner_id: learner.id,
+                    tutor_id: tutor.id,
+                    run_id: (i % 3 != 2).then_some(run.id),
+                    status: MatchingStatus::Proposed,
+                    score: 1.0,
+                    breakdown: json!({}),
+                    decided_by: None,
+                    reason: String::new(),
+                    proposed_at: now,
+                    activated_at: None,
+                    ended_at: None,
+                    updated_at: now,
+                }
+            ));
         }
     }
     for (i, tutor) in tutors.iter().enumerate() {
-        insert!(db, tutor_profile {
-            organisation_id: org,
-            programme_id: programme,
-            person_id: tutor.id,
-            role_ids: json!([role.id]),
-            capacity: 3,
-            active_count: 0,
-            languages: json!(["en"]),
-            availability: json!([]),
-            modes: json!([]),
-            competences: json!([]),
-            updated_at: now,
-        });
-        for learner in learners.iter().take(2) {
-            insert!(db, matching_exclusion {
+        insert!(
+            db,
+            tutor_profile {
                 organisation_id: org,
                 programme_id: programme,
-                learner_id: learner.id,
-                tutor_id: tutor.id,
-                reason: format!("excluded {i}"),
-                created_by: user,
-                created_at: now,
-            });
+                person_id: tutor.id,
+                role_ids: json!([role.id]),
+                capacity: 3,
+                active_count: 0,
+                languages: json!(["en"]),
+                availability: json!([]),
+                modes: json!([]),
+                competences: json!([]),
+                updated_at: now,
+            }
+        );
+        for learner in learners.iter().take(2) {
+            insert!(
+                db,
+                matching_exclusion {
+                    organisation_id: org,
+                    programme_id: programme,
+                    learner_id: learner.id,
+                    tutor_id: tutor.id,
+                    reason: format!("excluded {i}"),
+                    created_by: user,
+                    created_at: now,
+                }
+            );
         }
     }
     for (i, m) in matchings.iter().take(5).enumerate() {
-        insert!(db, relation_alert {
-            organisation_id: org,
-            programme_id: programme,
-            matching_id: m.id,
-            standard_id: standard.id,
-            day: today - Duration::days(i as i64),
-            severity: Severity::Low,
-            message: format!("alert {i}"),
-            created_at: now,
-        });
+        insert!(
+            db,
+            relation_alert {
+                organisation_id: org,
+                programme_id: programme,
+                matching_id: m.id,
+                standard_id: standard.id,
+                day: today - Duration::days(i as i64),
+                severity: Severity::Low,
+                message: format!("alert {i}"),
+                created_at: now,
+            }
+        );
     }
-    let grid = insert!(db, analytical_grid {
-        organisation_id: org,
-        name: "Grid".into(),
-        description: String::new(),
-        definition: json!({ "criteria": [] }),
-        created_at: now,
-    });
-    for version in 1..=4 {
-        insert!(db, programme_report {
+    let grid = insert!(
+        db,
+        analytical_grid {
             organisation_id: org,
-            programme_id: programme,
-            grid_id: grid.id,
-            period_from: today - Duration::days(30),
-            period_to: today,
-            version: version,
-            data: json!({}),
-            html: String::new(),
-            csv: String::new(),
-            created_by: None,
+            name: "Grid".into(),
+            description: String::new(),
+            definition: json!({ "criteria": [] }),
             created_at: now,
-        });
+        }
+    );
+    for version in 1..=4 {
+        insert!(
+            db,
+            programme_report {
+                organisation_id: org,
+                programme_id: programme,
+                grid_id: grid.id,
+                period_from: today - Duration::days(30),
+                period_to: today,
+                version: version,
+                data: json!({}),
+                html: String::new(),
+                csv: String::new(),
+                created_by: None,
+                created_at: now,
+            }
+        );
     }
 
     let mut plans = Vec::new();
     for i in 0..4 {
-        plans.push(insert!(db, dissemination_plan {
-            organisation_id: org,
-            name: format!("Plan {i}"),
-            report_kind: ReportKind::Campaign,
-            report_id: reports[0].id,
-            created_by: None,
-            created_at: now,
-            started_at: None,
-            cancelled_at: None,
-        }));
+        plans.push(insert!(
+            db,
+            dissemination_plan {
+                organisation_id: org,
+                name: format!("Plan {i}"),
+                report_kind: ReportKind::Campaign,
+                report_id: reports[0].id,
+                created_by: None,
+                created_at: now,
+                started_at: None,
+                cancelled_at: None,
+            }
+        ));
     }
     let plan = plans[0].id;
-    let audience = insert!(db, dissemination_audience {
-        plan_id: plan,
-        position: 0,
-        kind: AudienceKind::Tutors,
-        channel: DisseminationChannel::EmailLink,
-        send_at: now,
-        link_lifetime_days: 30,
-        language: "en".into(),
-        recipients: json!([]),
-        link_nonce: "link".into(),
-        share_id: None,
-        done_at: None,
-    });
-    for i in 0..6 {
-        insert!(db, dissemination_delivery {
-            organisation_id: org,
+    let audience = insert!(
+        db,
+        dissemination_audience {
             plan_id: plan,
-            audience_id: audience.id,
-            member_key: format!("m{i}"),
-            address: format!("t{i}@pages.test"),
-            name: format!("T{i}"),
-            person_id: None,
+            position: 0,
+            kind: AudienceKind::Tutors,
+            channel: DisseminationChannel::EmailLink,
+            send_at: now,
+            link_lifetime_days: 30,
             language: "en".into(),
-            token_nonce: format!("dn{i}"),
-            token_hash: format!("dh{i}"),
-            email_key: format!("dk{i}"),
-            status: EmailStatus::Sent,
-            error: None,
-            expires_at: now + Duration::days(30),
-            created_at: now,
-            sent_at: Some(now),
-            first_opened_at: None,
-            open_count: 0,
-            revoked_at: None,
-        });
+            recipients: json!([]),
+            link_nonce: "link".into(),
+            share_id: None,
+            done_at: None,
+        }
+    );
+    for i in 0..6 {
+        insert!(
+            db,
+            dissemination_delivery {
+                organisation_id: org,
+                plan_id: plan,
+                audience_id: audience.id,
+                member_key: format!("m{i}"),
+                address: format!("t{i}@pages.test"),
+                name: format!("T{i}"),
+                person_id: None,
+                language: "en".into(),
+                token_nonce: format!("dn{i}"),
+                token_hash: format!("dh{i}"),
+                email_key: format!("dk{i}"),
+                status: EmailStatus::Sent,
+                error: None,
+                expires_at: now + Duration::days(30),
+                created_at: now,
+                sent_at: Some(now),
+                first_opened_at: None,
+                open_count: 0,
+                revoked_at: None,
+            }
+        );
     }
 
     let mut endpoints = Vec::new();
     for i in 0..4 {
-        endpoints.push(insert!(db, webhook_endpoint {
-            organisation_id: org,
-            url: format!("https://hooks{i}.example.org/in"),
-            description: String::new(),
-            event_types: json!(["campaign.launched"]),
-            secret_nonce: format!("s{i}"),
-            previous_secret_nonce: None,
-            previous_secret_until: None,
-            enabled: true,
-            created_by: None,
-            created_at: now,
-            disabled_at: None,
-        }));
+        endpoints.push(insert!(
+            db,
+            webhook_endpoint {
+                organisation_id: org,
+                url: format!("https://hooks{i}.example.org/in"),
+                description: String::new(),
+                event_types: json!(["campaign.launched"]),
+                secret_nonce: format!("s{i}"),
+                previous_secret_nonce: None,
+                previous_secret_until: None,
+                enabled: true,
+                created_by: None,
+                created_at: now,
+                disabled_at: None,
+            }
+        ));
     }
     let endpoint = endpoints[0].id;
     for i in 0..5 {
-        insert!(db, webhook_delivery {
-            organisation_id: org,
-            endpoint_id: endpoint,
-            event_id: format!("e{i}"),
-            event_type: "campaign.launched".into(),
-            payload: json!({}),
-            attempts: 1,
-            attempts_before_redelivery: 0,
-            status: WebhookStatus::Delivered,
-            last_status_code: Some(200),
-            last_error: None,
-            next_attempt_at: now,
-            claimed_until: None,
-            created_at: now,
-            last_attempt_at: Some(now),
-            delivered_at: Some(now),
-        });
+        insert!(
+            db,
+            webhook_delivery {
+                organisation_id: org,
+                endpoint_id: endpoint,
+                event_id: format!("e{i}"),
+                event_type: "campaign.launched".into(),
+                payload: json!({}),
+                attempts: 1,
+                attempts_before_redelivery: 0,
+                status: WebhookStatus::Delivered,
+                last_status_code: Some(200),
+                last_error: None,
+                next_attempt_at: now,
+                claimed_until: None,
+                created_at: now,
+                last_attempt_at: Some(now),
+                delivered_at: Some(now),
+            }
+        );
     }
 
-    let community = insert!(db, community {
-        organisation_id: org,
-        programme_id: programme,
-        name: "Circle".into(),
-        description: String::new(),
-        created_at: now,
-    });
-    for i in 0..5 {
-        insert!(db, community_post {
-            community_id: community.id,
-            author_user_id: user,
-            body: format!("post {i}"),
-            created_at: now,
-        });
-    }
-
-    let axis = insert!(db, support_axis {
-        organisation_id: org,
-        programme_id: programme,
-        name: "Method".into(),
-        kind: AxisKind::Methodology,
-        description: String::new(),
-        weight: 1.0,
-    });
-    let mut needs = Vec::new();
-    for (i, severity) in [3, 5, 3, 5, 1, 3, 2, 5, 1].into_iter().enumerate() {
-        needs.push(insert!(db, need {
+    let community = insert!(
+        db,
+        community {
             organisation_id: org,
             programme_id: programme,
-            axis_id: axis.id,
-            person_id: people[i].id,
-            severity: severity,
-            source: NeedSource::Coordinator,
-            status: NeedStatus::Open,
-            evidence: String::new(),
-            rule_id: None,
+            name: "Circle".into(),
+            description: String::new(),
             created_at: now,
-            updated_at: now,
-            set_by_hand: true,
-        }));
+        }
+    );
+    for i in 0..5 {
+        insert!(
+            db,
+            community_post {
+                community_id: community.id,
+                author_user_id: user,
+                body: format!("post {i}"),
+                created_at: now,
+            }
+        );
+    }
+
+    let axis = insert!(
+        db,
+        support_axis {
+            organisation_id: org,
+            programme_id: programme,
+            name: "Method".into(),
+            kind: AxisKind::Methodology,
+            description: String::new(),
+            weight: 1.0,
+        }
+    );
+    let mut needs = Vec::new();
+    for (i, severity) in [3, 5, 3, 5, 1, 3, 2, 5, 1].into_iter().enumerate() {
+        needs.push(insert!(
+            db,
+            need {
+                organisation_id: org,
+                programme_id: programme,
+                axis_id: axis.id,
+                person_id: people[i].id,
+                severity: severity,
+                source: NeedSource::Coordinator,
+                status: NeedStatus::Open,
+                evidence: String::new(),
+                rule_id: None,
+                created_at: now,
+                updated_at: now,
+                set_by_hand: true,
+            }
+        ));
     }
 
     Ok(Seed {
@@ -678,11 +793,36 @@ async fn every_connection_pages_both_ways_without_skipping_or_repeating() -> any
     let lists = [
         List::new("people", "people(ARGS) { PAGE }", "/people", json!({})),
         List::new("apiKeys", "apiKeys(ARGS) { PAGE }", "/apiKeys", json!({})),
-        List::new("questionnaires", "questionnaires(ARGS) { PAGE }", "/questionnaires", json!({})),
-        List::new("campaigns", "campaigns(ARGS) { PAGE }", "/campaigns", json!({})),
-        List::new("suppressions", "suppressions(ARGS) { PAGE }", "/suppressions", json!({})),
-        List::new("deadLetters", "deadLetters(ARGS) { PAGE }", "/deadLetters", json!({})),
-        List::new("programmes", "programmes(ARGS) { PAGE }", "/programmes", json!({})),
+        List::new(
+            "questionnaires",
+            "questionnaires(ARGS) { PAGE }",
+            "/questionnaires",
+            json!({}),
+        ),
+        List::new(
+            "campaigns",
+            "campaigns(ARGS) { PAGE }",
+            "/campaigns",
+            json!({}),
+        ),
+        List::new(
+            "suppressions",
+            "suppressions(ARGS) { PAGE }",
+            "/suppressions",
+            json!({}),
+        ),
+        List::new(
+            "deadLetters",
+            "deadLetters(ARGS) { PAGE }",
+            "/deadLetters",
+            json!({}),
+        ),
+        List::new(
+            "programmes",
+            "programmes(ARGS) { PAGE }",
+            "/programmes",
+            json!({}),
+        ),
         List::new(
             "tutorProfiles",
             "tutorProfiles(programmeId: $id, ARGS) { PAGE }",
@@ -796,7 +936,9 @@ async fn sorted_lists_page_through_ties_and_missing_keys() -> anyhow::Result<()>
         )
     };
     let needs = |order: &str| {
-        format!("node(id: $id) {{ ... on Programme {{ needs(ARGS, orderBy: {order}) {{ PAGE }} }} }}")
+        format!(
+            "node(id: $id) {{ ... on Programme {{ needs(ARGS, orderBy: {order}) {{ PAGE }} }} }}"
+        )
     };
     let oldest = List::new(
         "Campaign.invitations",
@@ -842,7 +984,10 @@ async fn sorted_lists_page_through_ties_and_missing_keys() -> anyhow::Result<()>
         (i.responded_at.is_none(), i.responded_at, i.id)
     };
     invitations.sort_by_key(answered_at);
-    assert_eq!(by_answer, shown("Invitation", invitations.iter().map(|i| i.id)));
+    assert_eq!(
+        by_answer,
+        shown("Invitation", invitations.iter().map(|i| i.id))
+    );
     let mut needs = seed.needs.clone();
     assert_eq!(needs_by_id, shown("Need", needs.iter().map(|n| n.id)));
     needs.sort_by_key(|n| (-n.severity, n.id));
@@ -886,8 +1031,7 @@ async fn total_count_costs_a_statement_only_when_asked_for() -> anyhow::Result<(
 }
 
 #[tokio::test]
-async fn lists_under_many_parents_cost_no_more_statements_than_under_two() -> anyhow::Result<()>
-{
+async fn lists_under_many_parents_cost_no_more_statements_than_under_two() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
     let token = app
         .account("pages", "admin@pages.test", entities::Role::Admin)
@@ -901,41 +1045,50 @@ async fn lists_under_many_parents_cost_no_more_statements_than_under_two() -> an
     let people = person::Entity::find().all(db).await?;
     // Twenty campaigns in all, each with a few invitations and reports.
     for c in 0..16 {
-        let made = insert!(db, campaign {
-            organisation_id: template.organisation_id,
-            questionnaire_id: template.questionnaire_id,
-            name: format!("More {c}"),
-            opens_at: template.opens_at,
-            closes_at: template.closes_at,
-            reminder_offsets_hours: json!([]),
-            min_group_size: 3,
-            low_score_threshold: 0.5,
-            launched_at: None,
-            anonymity: Anonymity::Confidential,
-            programme_id: None,
-            created_at: template.created_at,
-        });
-        for (i, person) in people.iter().take(c % 4 + 1).enumerate() {
-            insert!(db, invitation {
+        let made = insert!(
+            db,
+            campaign {
                 organisation_id: template.organisation_id,
-                campaign_id: made.id,
-                person_id: person.id,
-                token_nonce: format!("more{c}-{i}"),
-                token_hash: format!("morehash{c}-{i}"),
-                responded_at: None,
-                opted_out_at: None,
+                questionnaire_id: template.questionnaire_id,
+                name: format!("More {c}"),
+                opens_at: template.opens_at,
+                closes_at: template.closes_at,
+                reminder_offsets_hours: json!([]),
+                min_group_size: 3,
+                low_score_threshold: 0.5,
+                launched_at: None,
+                anonymity: Anonymity::Confidential,
+                programme_id: None,
                 created_at: template.created_at,
-            });
+            }
+        );
+        for (i, person) in people.iter().take(c % 4 + 1).enumerate() {
+            insert!(
+                db,
+                invitation {
+                    organisation_id: template.organisation_id,
+                    campaign_id: made.id,
+                    person_id: person.id,
+                    token_nonce: format!("more{c}-{i}"),
+                    token_hash: format!("morehash{c}-{i}"),
+                    responded_at: None,
+                    opted_out_at: None,
+                    created_at: template.created_at,
+                }
+            );
         }
         for version in 1..=(c % 3) as i32 {
-            insert!(db, report {
-                organisation_id: template.organisation_id,
-                campaign_id: made.id,
-                version: version,
-                data: json!({}),
-                html: String::new(),
-                created_at: template.created_at,
-            });
+            insert!(
+                db,
+                report {
+                    organisation_id: template.organisation_id,
+                    campaign_id: made.id,
+                    version: version,
+                    data: json!({}),
+                    html: String::new(),
+                    created_at: template.created_at,
+                }
+            );
         }
     }
     let query = r#"query($n: Int) { campaigns(first: $n) { edges { node { id
@@ -956,10 +1109,14 @@ async fn lists_under_many_parents_cost_no_more_statements_than_under_two() -> an
 
     assert!(statements[1] <= statements[0], "{statements:?}");
     // And each campaign got its own page.
-    let edges = answer["campaigns"]["edges"].as_array().cloned().unwrap_or_default();
+    let edges = answer["campaigns"]["edges"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(edges.len(), 20);
     for edge in edges {
-        let id = api::ids::decode(&api::ids::ID(edge["node"]["id"].as_str().unwrap_or_default().into()), "Campaign")?;
+        let shown_id = api::ids::ID(edge["node"]["id"].as_str().unwrap_or_default().into());
+        let id = api::ids::decode(&shown_id, "Campaign").map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let rows = invitation::Entity::find()
             .filter(invitation::Column::CampaignId.eq(id))
             .order_by_asc(invitation::Column::Id)
@@ -974,7 +1131,11 @@ async fn lists_under_many_parents_cost_no_more_statements_than_under_two() -> an
             .flatten()
             .map(|e| e["node"]["id"].as_str().unwrap_or_default().to_owned())
             .collect();
-        let expected: Vec<String> = rows.iter().take(2).map(|r| gid("Invitation", r.id)).collect();
+        let expected: Vec<String> = rows
+            .iter()
+            .take(2)
+            .map(|r| gid("Invitation", r.id))
+            .collect();
         assert_eq!(shown, expected);
         let reports = report::Entity::find()
             .filter(report::Column::CampaignId.eq(id))
@@ -989,7 +1150,10 @@ async fn lists_under_many_parents_cost_no_more_statements_than_under_two() -> an
             .collect();
         // The last two of a newest-first list: the two oldest, in list order.
         let n = reports.len();
-        let expected: Vec<String> = reports[n.saturating_sub(2)..].iter().map(|r| gid("Report", r.id)).collect();
+        let expected: Vec<String> = reports[n.saturating_sub(2)..]
+            .iter()
+            .map(|r| gid("Report", r.id))
+            .collect();
         assert_eq!(shown, expected);
         assert_eq!(edge["node"]["reports"]["totalCount"], n);
     }

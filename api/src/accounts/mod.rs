@@ -124,8 +124,8 @@ impl AccountQuery {
         before: Option<String>,
     ) -> Result<Page<Person>> {
         let caller = ctx.caller_in(MANAGERS)?;
-        let query =
-            person::Entity::find().filter(person::Column::OrganisationId.eq(caller.organisation_id));
+        let query = person::Entity::find()
+            .filter(person::Column::OrganisationId.eq(caller.organisation_id));
         let sort = Sort::by_id("people", person::Column::Id, sea_orm::Order::Asc);
         let page = PageArgs::new(first, after, last, before);
         Ok(keyset(&ctx.state().db, query, &sort, page, Person).await?)

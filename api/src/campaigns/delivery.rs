@@ -195,7 +195,11 @@ impl DeliveryQuery {
         Ok(id_page(
             &ctx.state().db,
             query,
-            Sort::by_id("suppressions", suppression::Column::Id, sea_orm::Order::Desc),
+            Sort::by_id(
+                "suppressions",
+                suppression::Column::Id,
+                sea_orm::Order::Desc,
+            ),
             PageArgs::new(first, after, last, before),
             Suppression,
         )

@@ -191,7 +191,9 @@ impl Programme {
             return Err(ApiError::bad_input("minSeverity must be from 1 to 5").into());
         }
         let list = NeedsOf {
-            axis: axis_id.map(|a| ids::decode(&a, "SupportAxis")).transpose()?,
+            axis: axis_id
+                .map(|a| ids::decode(&a, "SupportAxis"))
+                .transpose()?,
             status: status.map(Into::into),
             source: source.map(Into::into),
             min_severity,

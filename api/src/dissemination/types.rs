@@ -166,7 +166,14 @@ impl DisseminationPlan {
         before: Option<String>,
     ) -> Result<Page<DisseminationDelivery>> {
         let page = PageArgs::new(first, after, last, before);
-        nested_page(ctx, self.0.id, DeliveriesOfPlan, page, DisseminationDelivery).await
+        nested_page(
+            ctx,
+            self.0.id,
+            DeliveriesOfPlan,
+            page,
+            DisseminationDelivery,
+        )
+        .await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

@@ -668,6 +668,7 @@ impl EvaluationQuery {
     }
 
     /// A programme's reports, newest version first.
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn programme_reports(
         &self,
         ctx: &Context<'_>,
@@ -691,7 +692,11 @@ impl EvaluationQuery {
         Ok(id_page(
             &ctx.state().db,
             query,
-            Sort::by_id(format!("programmeReports@{programme_id}"), programme_report::Column::Id, sea_orm::Order::Desc),
+            Sort::by_id(
+                format!("programmeReports@{programme_id}"),
+                programme_report::Column::Id,
+                sea_orm::Order::Desc,
+            ),
             PageArgs::new(first, after, last, before),
             ProgrammeReport::new,
         )

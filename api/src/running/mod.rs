@@ -750,7 +750,11 @@ impl RunningQuery {
         Ok(id_page(
             &ctx.state().db,
             query,
-            Sort::by_id(format!("tutorProfiles@{id}"), tutor_profile::Column::Id, Order::Asc),
+            Sort::by_id(
+                format!("tutorProfiles@{id}"),
+                tutor_profile::Column::Id,
+                Order::Asc,
+            ),
             PageArgs::new(first, after, last, before),
             TutorProfile,
         )
@@ -759,6 +763,7 @@ impl RunningQuery {
 
     /// Matchings of a programme: coordinators see all of them, tutors the
     /// ones they tutor, learners their own.
+    #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn matchings(
         &self,
@@ -887,7 +892,11 @@ impl RunningQuery {
         Ok(id_page(
             &ctx.state().db,
             query,
-            Sort::by_id(format!("relationAlerts@{id}"), relation_alert::Column::Id, Order::Desc),
+            Sort::by_id(
+                format!("relationAlerts@{id}"),
+                relation_alert::Column::Id,
+                Order::Desc,
+            ),
             PageArgs::new(first, after, last, before),
             RelationAlert,
         )
@@ -913,7 +922,11 @@ impl RunningQuery {
         Ok(id_page(
             &ctx.state().db,
             query,
-            Sort::by_id(format!("matchingExclusions@{id}"), matching_exclusion::Column::Id, Order::Asc),
+            Sort::by_id(
+                format!("matchingExclusions@{id}"),
+                matching_exclusion::Column::Id,
+                Order::Asc,
+            ),
             PageArgs::new(first, after, last, before),
             MatchingExclusion,
         )

@@ -46,7 +46,11 @@ impl WebhookQuery {
         Ok(id_page(
             &ctx.state().db,
             query,
-            Sort::by_id("webhookEndpoints", endpoint::Column::Id, sea_orm::Order::Desc),
+            Sort::by_id(
+                "webhookEndpoints",
+                endpoint::Column::Id,
+                sea_orm::Order::Desc,
+            ),
             PageArgs::new(first, after, last, before),
             WebhookEndpoint,
         )
@@ -56,6 +60,7 @@ impl WebhookQuery {
     /// What was sent to one endpoint, newest first, with every attempt;
     /// `status` keeps one kind (`FAILED` to find what to redeliver).
     /// Admins and coordinators only.
+    #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn webhook_deliveries(
         &self,
@@ -79,7 +84,11 @@ impl WebhookQuery {
         Ok(id_page(
             db,
             query,
-            Sort::by_id(format!("webhookDeliveries@{}", found.id), delivery::Column::Id, sea_orm::Order::Desc),
+            Sort::by_id(
+                format!("webhookDeliveries@{}", found.id),
+                delivery::Column::Id,
+                sea_orm::Order::Desc,
+            ),
             PageArgs::new(first, after, last, before),
             WebhookDelivery,
         )
