@@ -19,7 +19,7 @@ use crate::auth::Caller;
 use crate::campaigns::types::Campaign;
 use crate::error::{ApiError, ApiResult};
 use crate::ids;
-use crate::pagination::{Page, PageArgs, Sort, id_page};
+use crate::pagination::{Page, PageArgs, Sort, keyset};
 use crate::state::ContextExt;
 
 const ADMINS: &[Role] = &[Role::Admin];
@@ -116,10 +116,10 @@ impl DeadLetterQuery {
     ) -> Result<Page<DeadLetter>> {
         let caller = ctx.caller_in(ADMINS)?;
         let query = dead_letter::Entity::find().filter(visible_to(caller));
-        Ok(id_page(
+        Ok(keyset(
             &ctx.state().db,
             query,
-            Sort::by_id("deadLetters", dead_letter::Column::Id, sea_orm::Order::Desc),
+            &Sort::by_id("deadLetters", dead_letter::Column::Id, sea_orm::Order::Desc),
             PageArgs::new(first, after, last, before),
             DeadLetter,
         )

@@ -459,21 +459,6 @@ where
     Ok(sort.connection(Slice::of(rows, &window), total, node))
 }
 
-/// One page of `query` in `order` of the `id` column.
-pub async fn id_page<E, T>(
-    db: &DatabaseConnection,
-    query: Select<E>,
-    sort: Sort<E>,
-    args: PageArgs,
-    node: impl Fn(E::Model) -> T,
-) -> Result<Page<T>, ApiError>
-where
-    E: EntityTrait,
-    T: OutputType,
-{
-    keyset(db, query, &sort, args, node).await
-}
-
 /// A list under each parent of a kind (a campaign's invitations…), read for
 /// many parents at once: a page of each in one statement.
 pub trait Nested: Clone + Eq + Hash + Send + Sync + 'static {

@@ -11,7 +11,7 @@ use sea_orm::{
 use crate::auth::MANAGERS;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::ids;
-use crate::pagination::{Nested, Page, PageArgs, Sort, id_page};
+use crate::pagination::{Nested, Page, PageArgs, Sort, keyset};
 use crate::state::ContextExt;
 
 /// Emails of a campaign by where they stand.
@@ -192,10 +192,10 @@ impl DeliveryQuery {
         let caller = ctx.caller_in(MANAGERS)?;
         let query = suppression::Entity::find()
             .filter(suppression::Column::OrganisationId.eq(caller.organisation_id));
-        Ok(id_page(
+        Ok(keyset(
             &ctx.state().db,
             query,
-            Sort::by_id(
+            &Sort::by_id(
                 "suppressions",
                 suppression::Column::Id,
                 sea_orm::Order::Desc,

@@ -14,7 +14,7 @@ use worker::dissemination::Recipient;
 use crate::auth::MANAGERS;
 use crate::error::ApiError;
 use crate::ids;
-use crate::pagination::{Page, PageArgs, Sort, id_page};
+use crate::pagination::{Page, PageArgs, Sort, keyset};
 use crate::state::ContextExt;
 use types::{AudienceKind, DisseminationChannel, DisseminationPlan};
 
@@ -38,10 +38,10 @@ impl DisseminationQuery {
         let caller = ctx.caller_in(MANAGERS)?;
         let query =
             plan::Entity::find().filter(plan::Column::OrganisationId.eq(caller.organisation_id));
-        Ok(id_page(
+        Ok(keyset(
             &ctx.state().db,
             query,
-            Sort::by_id("disseminationPlans", plan::Column::Id, sea_orm::Order::Desc),
+            &Sort::by_id("disseminationPlans", plan::Column::Id, sea_orm::Order::Desc),
             PageArgs::new(first, after, last, before),
             DisseminationPlan,
         )

@@ -15,7 +15,7 @@ use worker::programme_report::{Period, Request};
 use crate::auth::{MANAGERS, READERS};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::ids;
-use crate::pagination::{Page, PageArgs, Sort, id_page};
+use crate::pagination::{Page, PageArgs, Sort, keyset};
 use crate::state::ContextExt;
 
 pub mod demo_grid;
@@ -689,10 +689,10 @@ impl EvaluationQuery {
         let query = programme_report::Entity::find()
             .filter(programme_report::Column::OrganisationId.eq(caller.organisation_id))
             .filter(programme_report::Column::ProgrammeId.eq(programme_id));
-        Ok(id_page(
+        Ok(keyset(
             &ctx.state().db,
             query,
-            Sort::by_id(
+            &Sort::by_id(
                 format!("programmeReports@{programme_id}"),
                 programme_report::Column::Id,
                 sea_orm::Order::Desc,

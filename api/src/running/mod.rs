@@ -23,7 +23,7 @@ use crate::design::types::{
 use crate::error::ApiError;
 use crate::ids;
 use crate::loaders::{AxisById, InterventionById, PersonById, RoleById};
-use crate::pagination::{Page, PageArgs, Sort, id_page, nested_page};
+use crate::pagination::{Page, PageArgs, Sort, keyset, nested_page};
 use crate::state::ContextExt;
 use service::{Decision, SessionInput, Viewer, WindowInput, clock};
 
@@ -747,10 +747,10 @@ impl RunningQuery {
         let query = tutor_profile::Entity::find()
             .filter(tutor_profile::Column::OrganisationId.eq(caller.organisation_id))
             .filter(tutor_profile::Column::ProgrammeId.eq(id));
-        Ok(id_page(
+        Ok(keyset(
             &ctx.state().db,
             query,
-            Sort::by_id(
+            &Sort::by_id(
                 format!("tutorProfiles@{id}"),
                 tutor_profile::Column::Id,
                 Order::Asc,
@@ -793,10 +793,10 @@ impl RunningQuery {
             query =
                 query.filter(matching::Column::Status.eq(entities::MatchingStatus::from(status)));
         }
-        Ok(id_page(
+        Ok(keyset(
             db,
             query,
-            Sort::by_id(format!("matchings@{id}"), matching::Column::Id, Order::Asc),
+            &Sort::by_id(format!("matchings@{id}"), matching::Column::Id, Order::Asc),
             PageArgs::new(first, after, last, before),
             Matching,
         )
@@ -889,10 +889,10 @@ impl RunningQuery {
         let query = relation_alert::Entity::find()
             .filter(relation_alert::Column::OrganisationId.eq(caller.organisation_id))
             .filter(relation_alert::Column::ProgrammeId.eq(id));
-        Ok(id_page(
+        Ok(keyset(
             &ctx.state().db,
             query,
-            Sort::by_id(
+            &Sort::by_id(
                 format!("relationAlerts@{id}"),
                 relation_alert::Column::Id,
                 Order::Desc,
@@ -919,10 +919,10 @@ impl RunningQuery {
         let id = programme_of(ctx, caller, &programme_id).await?;
         let query = matching_exclusion::Entity::find()
             .filter(matching_exclusion::Column::ProgrammeId.eq(id));
-        Ok(id_page(
+        Ok(keyset(
             &ctx.state().db,
             query,
-            Sort::by_id(
+            &Sort::by_id(
                 format!("matchingExclusions@{id}"),
                 matching_exclusion::Column::Id,
                 Order::Asc,

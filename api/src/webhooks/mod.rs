@@ -13,7 +13,7 @@ use worker::webhooks::EventType;
 
 use crate::auth::MANAGERS;
 use crate::ids;
-use crate::pagination::{Page, PageArgs, Sort, id_page};
+use crate::pagination::{Page, PageArgs, Sort, keyset};
 use crate::state::ContextExt;
 use types::{WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint};
 
@@ -43,10 +43,10 @@ impl WebhookQuery {
         let caller = ctx.caller_in(MANAGERS)?;
         let query = endpoint::Entity::find()
             .filter(endpoint::Column::OrganisationId.eq(caller.organisation_id));
-        Ok(id_page(
+        Ok(keyset(
             &ctx.state().db,
             query,
-            Sort::by_id(
+            &Sort::by_id(
                 "webhookEndpoints",
                 endpoint::Column::Id,
                 sea_orm::Order::Desc,
@@ -81,10 +81,10 @@ impl WebhookQuery {
             query =
                 query.filter(delivery::Column::Status.eq(entities::WebhookStatus::from(status)));
         }
-        Ok(id_page(
+        Ok(keyset(
             db,
             query,
-            Sort::by_id(
+            &Sort::by_id(
                 format!("webhookDeliveries@{}", found.id),
                 delivery::Column::Id,
                 sea_orm::Order::Desc,
