@@ -19,7 +19,7 @@ use crate::auth::Caller;
 use crate::campaigns::types::Campaign;
 use crate::error::{ApiError, ApiResult};
 use crate::ids;
-use crate::pagination::{Page, id_page};
+use crate::pagination::{Page, PageArgs, Sort, keyset};
 use crate::state::ContextExt;
 
 const ADMINS: &[Role] = &[Role::Admin];
@@ -105,21 +105,22 @@ pub struct DeadLetterQuery;
 impl DeadLetterQuery {
     /// Jobs given up on, newest first: the organisation's, and the sweeps
     /// and checks that concern the whole installation. Admins only.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn dead_letters(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Page<DeadLetter>> {
         let caller = ctx.caller_in(ADMINS)?;
         let query = dead_letter::Entity::find().filter(visible_to(caller));
-        Ok(id_page(
+        Ok(keyset(
             &ctx.state().db,
             query,
-            (dead_letter::Column::Id, sea_orm::Order::Desc),
-            (first, after),
-            |r| r.id,
+            &Sort::by_id("deadLetters", dead_letter::Column::Id, sea_orm::Order::Desc),
+            PageArgs::new(first, after, last, before),
             DeadLetter,
         )
         .await?)

@@ -5,6 +5,7 @@
 mod auth;
 mod bad_input;
 mod browser;
+mod connections;
 mod dead_letters;
 mod delivery;
 mod demo_statistics;

@@ -3,12 +3,12 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::Utc;
 use entities::{PersonKind, Role, organisation, person, user_account};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::auth::{self, MANAGERS};
 use crate::error::{ApiError, Problem};
 use crate::ids;
-use crate::pagination::{Page, connection, page};
+use crate::pagination::{Page, PageArgs, Sort, keyset};
 use crate::state::ContextExt;
 
 /// A learner or tutor of the organisation.
@@ -114,24 +114,21 @@ impl AccountQuery {
     }
 
     /// People of the organisation, in creation order.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn people(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Page<Person>> {
         let caller = ctx.caller_in(MANAGERS)?;
-        let (size, after) = page(first, after)?;
-        let mut query = person::Entity::find()
-            .filter(person::Column::OrganisationId.eq(caller.organisation_id))
-            .order_by_asc(person::Column::Id)
-            .limit(size + 1);
-        if let Some(after) = after {
-            query = query.filter(person::Column::Id.gt(after));
-        }
-        let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
-        Ok(connection(rows, size, after, |r| r.id, Person))
+        let query = person::Entity::find()
+            .filter(person::Column::OrganisationId.eq(caller.organisation_id));
+        let sort = Sort::by_id("people", person::Column::Id, sea_orm::Order::Asc);
+        let page = PageArgs::new(first, after, last, before);
+        Ok(keyset(&ctx.state().db, query, &sort, page, Person).await?)
     }
 }
 

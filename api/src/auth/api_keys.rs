@@ -21,7 +21,7 @@ use worker::tokens::{hash_token, hex, random_token};
 
 use super::{Caller, Callers};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::pagination::{Page, id_page};
+use crate::pagination::{Page, PageArgs, Sort, keyset};
 
 /// How every key starts, so that a bearer value is recognised as one.
 pub const KEY_PREFIX: &str = "tpk_";
@@ -148,16 +148,15 @@ pub async fn create(
 pub async fn list<T: async_graphql::OutputType>(
     db: &DatabaseConnection,
     organisation_id: i64,
-    page: (Option<i32>, Option<String>),
+    page: PageArgs,
     node: impl Fn(api_key::Model) -> T,
 ) -> ApiResult<Page<T>> {
     let query = api_key::Entity::find().filter(api_key::Column::OrganisationId.eq(organisation_id));
-    id_page(
+    keyset(
         db,
         query,
-        (api_key::Column::Id, Order::Desc),
+        &Sort::by_id("apiKeys", api_key::Column::Id, Order::Desc),
         page,
-        |k| k.id,
         node,
     )
     .await

@@ -8,7 +8,7 @@ use super::api_keys::{self, Scope};
 use super::{ClientAddress, password_reset, sessions};
 use crate::error::ApiError;
 use crate::ids;
-use crate::pagination::Page;
+use crate::pagination::{Page, PageArgs};
 use crate::state::ContextExt;
 
 const ADMINS: &[Role] = &[Role::Admin];
@@ -152,16 +152,19 @@ pub struct AuthQuery;
 #[Object]
 impl AuthQuery {
     /// The organisation's API keys, newest first: admins only.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn api_keys(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Page<ApiKey>> {
         let caller = ctx.caller_in(ADMINS)?;
         let db = &ctx.state().db;
-        Ok(api_keys::list(db, caller.organisation_id, (first, after), ApiKey).await?)
+        let page = PageArgs::new(first, after, last, before);
+        Ok(api_keys::list(db, caller.organisation_id, page, ApiKey).await?)
     }
 }
 

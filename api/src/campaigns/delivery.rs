@@ -11,7 +11,7 @@ use sea_orm::{
 use crate::auth::MANAGERS;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::ids;
-use crate::pagination::{Page, id_page};
+use crate::pagination::{Nested, Page, PageArgs, Sort, keyset};
 use crate::state::ContextExt;
 
 /// Emails of a campaign by where they stand.
@@ -109,27 +109,30 @@ impl Email {
     }
 }
 
-/// A page of a campaign's email log, newest first, optionally of one status.
-pub async fn emails(
-    db: &DatabaseConnection,
-    campaign_id: i64,
-    status: Option<EmailStatus>,
-    page: (Option<i32>, Option<String>),
-) -> ApiResult<Page<Email>> {
-    let mut query =
-        email_message::Entity::find().filter(email_message::Column::CampaignId.eq(campaign_id));
-    if let Some(status) = status {
-        query = query.filter(email_message::Column::Status.eq(entities::EmailStatus::from(status)));
+/// The email logs of campaigns, newest first, optionally of one status.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct EmailsOf {
+    pub status: Option<entities::EmailStatus>,
+}
+
+impl Nested for EmailsOf {
+    type Entity = email_message::Entity;
+
+    fn parent(&self) -> email_message::Column {
+        email_message::Column::CampaignId
     }
-    id_page(
-        db,
-        query,
-        (email_message::Column::Id, sea_orm::Order::Desc),
-        page,
-        |e| e.id,
-        Email,
-    )
-    .await
+    fn rows(&self, parents: &[i64]) -> sea_orm::Select<email_message::Entity> {
+        let mut rows = email_message::Entity::find()
+            .filter(email_message::Column::CampaignId.is_in(parents.iter().copied()));
+        if let Some(status) = self.status {
+            rows = rows.filter(email_message::Column::Status.eq(status));
+        }
+        rows
+    }
+    fn sort(&self) -> Sort<email_message::Entity> {
+        let id = email_message::Column::Id;
+        Sort::by_id("Campaign.emails", id, sea_orm::Order::Desc)
+    }
 }
 
 /// Why an address is suppressed.
@@ -177,22 +180,27 @@ pub struct DeliveryQuery;
 impl DeliveryQuery {
     /// Addresses the organisation no longer writes to, newest first.
     /// Coordinators only.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn suppressions(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Page<Suppression>> {
         let caller = ctx.caller_in(MANAGERS)?;
         let query = suppression::Entity::find()
             .filter(suppression::Column::OrganisationId.eq(caller.organisation_id));
-        Ok(id_page(
+        Ok(keyset(
             &ctx.state().db,
             query,
-            (suppression::Column::Id, sea_orm::Order::Desc),
-            (first, after),
-            |r| r.id,
+            &Sort::by_id(
+                "suppressions",
+                suppression::Column::Id,
+                sea_orm::Order::Desc,
+            ),
+            PageArgs::new(first, after, last, before),
             Suppression,
         )
         .await?)

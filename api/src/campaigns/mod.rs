@@ -12,14 +12,14 @@ pub mod types;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject, Upload};
 use chrono::{DateTime, Utc};
 use entities::campaign;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use worker::Job;
 use worker::results::Value;
 
 use crate::auth::{MANAGERS, READERS};
 use crate::error::ApiError;
 use crate::ids;
-use crate::pagination::{Page, connection, page};
+use crate::pagination::{Page, PageArgs, Sort, keyset};
 use crate::questionnaires::types::Questionnaire;
 use crate::state::ContextExt;
 use types::Campaign;
@@ -37,24 +37,21 @@ pub struct CampaignQuery;
 #[Object]
 impl CampaignQuery {
     /// Campaigns of the caller's organisation, newest first.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn campaigns(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Page<Campaign>> {
         let caller = ctx.caller_in(READERS)?;
-        let (size, after) = page(first, after)?;
-        let mut query = campaign::Entity::find()
-            .filter(campaign::Column::OrganisationId.eq(caller.organisation_id))
-            .order_by_desc(campaign::Column::Id)
-            .limit(size + 1);
-        if let Some(after) = after {
-            query = query.filter(campaign::Column::Id.lt(after));
-        }
-        let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
-        Ok(connection(rows, size, after, |r| r.id, Campaign))
+        let query = campaign::Entity::find()
+            .filter(campaign::Column::OrganisationId.eq(caller.organisation_id));
+        let sort = Sort::by_id("campaigns", campaign::Column::Id, sea_orm::Order::Desc);
+        let page = PageArgs::new(first, after, last, before);
+        Ok(keyset(&ctx.state().db, query, &sort, page, Campaign).await?)
     }
 
     /// What the holder of an invitation link answers; no account needed.

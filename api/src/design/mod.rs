@@ -10,12 +10,12 @@ use std::collections::HashMap;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 use entities::programme;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::auth::{MANAGERS, READERS};
 use crate::error::ApiError;
 use crate::ids;
-use crate::pagination::{Page, connection, page};
+use crate::pagination::{Page, PageArgs, Sort, keyset};
 use crate::state::ContextExt;
 use types::{Amount, CostReport, CostScenario, Costs, ScenarioLine};
 use types::{
@@ -55,25 +55,22 @@ impl DesignQuery {
 
     /// Programmes of the organisation, newest first: every member may list
     /// them; personal and financial fields check roles of their own.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn programmes(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Page<Programme>> {
         let caller = ctx.caller()?;
 
-        let (size, after) = page(first, after)?;
-        let mut query = programme::Entity::find()
-            .filter(programme::Column::OrganisationId.eq(caller.organisation_id))
-            .order_by_desc(programme::Column::Id)
-            .limit(size + 1);
-        if let Some(after) = after {
-            query = query.filter(programme::Column::Id.lt(after));
-        }
-        let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
-        Ok(connection(rows, size, after, |r| r.id, Programme))
+        let query = programme::Entity::find()
+            .filter(programme::Column::OrganisationId.eq(caller.organisation_id));
+        let sort = Sort::by_id("programmes", programme::Column::Id, sea_orm::Order::Desc);
+        let page = PageArgs::new(first, after, last, before);
+        Ok(keyset(&ctx.state().db, query, &sort, page, Programme).await?)
     }
 }
 

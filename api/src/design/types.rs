@@ -5,21 +5,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entities::{
     intervention, need, need_rule, programme, support_axis, support_axis::Model as AxisModel,
 };
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::accounts::Person;
 use crate::auth::MANAGERS;
 use crate::error::ApiError;
 use crate::ids;
 use crate::loaders::{AxisById, PersonById};
-use crate::pagination::{SortCursor, sorted_connection, sorted_page};
-
-type SortedPage<T> = async_graphql::connection::Connection<
-    SortCursor,
-    T,
-    async_graphql::connection::EmptyFields,
-    async_graphql::connection::EmptyFields,
->;
+use crate::pagination::{Nested, Page, PageArgs, Sort, nested_page};
 use crate::state::ContextExt;
 
 macro_rules! mirror_enum {
@@ -55,7 +48,7 @@ mirror_enum!(
 mirror_enum!(NeedStatus <=> entities::NeedStatus { Open, Addressed, Closed });
 
 /// How needs are listed.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Debug, Default)]
 pub enum NeedOrder {
     /// In the order they were recorded.
     #[default]
@@ -179,74 +172,35 @@ impl Programme {
     }
     /// Learners' needs, filtered and sorted. Personal data: coordinators only.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn needs(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
         axis_id: Option<ID>,
         status: Option<NeedStatus>,
         source: Option<NeedSource>,
         min_severity: Option<i32>,
         #[graphql(default)] order_by: NeedOrder,
-    ) -> Result<SortedPage<Need>> {
+    ) -> Result<Page<Need>> {
         ctx.caller_in(MANAGERS)?;
         if min_severity.is_some_and(|m| !(1..=5).contains(&m)) {
             return Err(ApiError::bad_input("minSeverity must be from 1 to 5").into());
         }
-        let (size, after) = sorted_page(first, after)?;
-        let mut query = need::Entity::find()
-            .filter(need::Column::ProgrammeId.eq(self.0.id))
-            .limit(size + 1);
-        query = match order_by {
-            NeedOrder::Oldest => query.order_by_asc(need::Column::Id),
-            NeedOrder::MostSevere => query
-                .order_by_desc(need::Column::Severity)
-                .order_by_asc(need::Column::Id),
+        let list = NeedsOf {
+            axis: axis_id
+                .map(|a| ids::decode(&a, "SupportAxis"))
+                .transpose()?,
+            status: status.map(Into::into),
+            source: source.map(Into::into),
+            min_severity,
+            order: order_by,
         };
-        if let Some(after) = after {
-            query = match order_by {
-                NeedOrder::Oldest => query.filter(need::Column::Id.gt(after.id)),
-                // Past the cursor: less severe, or as severe and later.
-                NeedOrder::MostSevere => query.filter(
-                    Condition::any()
-                        .add(need::Column::Severity.lt(after.key))
-                        .add(
-                            Condition::all()
-                                .add(need::Column::Severity.eq(after.key))
-                                .add(need::Column::Id.gt(after.id)),
-                        ),
-                ),
-            };
-        }
-        if let Some(axis) = axis_id {
-            query = query.filter(need::Column::AxisId.eq(ids::decode(&axis, "SupportAxis")?));
-        }
-        if let Some(status) = status {
-            query = query.filter(need::Column::Status.eq(entities::NeedStatus::from(status)));
-        }
-        if let Some(source) = source {
-            query = query.filter(need::Column::Source.eq(entities::NeedSource::from(source)));
-        }
-        if let Some(min) = min_severity {
-            query = query.filter(need::Column::Severity.gte(min));
-        }
-        let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
-        let key = |n: &need::Model| match order_by {
-            NeedOrder::Oldest => 0,
-            NeedOrder::MostSevere => i64::from(n.severity),
-        };
-        Ok(sorted_connection(
-            rows,
-            size,
-            after.is_some(),
-            |n| SortCursor {
-                key: key(n),
-                id: n.id,
-            },
-            Need,
-        ))
+        let page = PageArgs::new(first, after, last, before);
+        nested_page(ctx, self.0.id, list, page, Need).await
     }
     /// Planned and actual costs, by axis, role, intervention and learner.
     #[graphql(complexity = 200)]
@@ -272,6 +226,52 @@ impl Programme {
         weights: Option<Vec<AxisWeightInput>>,
     ) -> Result<Priorities> {
         super::priorities(ctx, self.0.id, weights.unwrap_or_default()).await
+    }
+}
+
+/// The needs of programmes, filtered and sorted as asked.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct NeedsOf {
+    axis: Option<i64>,
+    status: Option<entities::NeedStatus>,
+    source: Option<entities::NeedSource>,
+    min_severity: Option<i32>,
+    order: NeedOrder,
+}
+
+impl Nested for NeedsOf {
+    type Entity = need::Entity;
+
+    fn parent(&self) -> need::Column {
+        need::Column::ProgrammeId
+    }
+    fn rows(&self, parents: &[i64]) -> sea_orm::Select<need::Entity> {
+        let mut rows =
+            need::Entity::find().filter(need::Column::ProgrammeId.is_in(parents.iter().copied()));
+        if let Some(axis) = self.axis {
+            rows = rows.filter(need::Column::AxisId.eq(axis));
+        }
+        if let Some(status) = self.status {
+            rows = rows.filter(need::Column::Status.eq(status));
+        }
+        if let Some(source) = self.source {
+            rows = rows.filter(need::Column::Source.eq(source));
+        }
+        if let Some(min) = self.min_severity {
+            rows = rows.filter(need::Column::Severity.gte(min));
+        }
+        rows
+    }
+    fn sort(&self) -> Sort<need::Entity> {
+        let id = (need::Column::Id, sea_orm::Order::Asc);
+        match self.order {
+            NeedOrder::Oldest => Sort::by_id("Programme.needs", id.0, id.1),
+            NeedOrder::MostSevere => Sort::by_key(
+                "Programme.needs.MOST_SEVERE",
+                (need::Column::Severity, sea_orm::Order::Desc),
+                id,
+            ),
+        }
     }
 }
 

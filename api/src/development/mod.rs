@@ -15,7 +15,7 @@ use crate::auth::{MANAGERS, READERS};
 use crate::error::ApiError;
 use crate::ids;
 use crate::loaders::PersonById;
-use crate::pagination::{Page, connection, page};
+use crate::pagination::{Page, PageArgs, nested_page};
 use crate::state::ContextExt;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -180,25 +180,24 @@ impl Community {
             .collect())
     }
     /// The thread, oldest first.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn posts(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Page<Post>> {
-        let (size, after) = page(first, after)?;
-        let mut query = community_post::Entity::find()
-            .filter(community_post::Column::CommunityId.eq(self.0.id))
-            .order_by_asc(community_post::Column::Id)
-            .limit(size + 1);
-        if let Some(after) = after {
-            query = query.filter(community_post::Column::Id.gt(after));
-        }
-        let rows = query.all(&ctx.state().db).await.map_err(ApiError::from)?;
-        Ok(connection(rows, size, after, |r| r.id, Post))
+        let page = PageArgs::new(first, after, last, before);
+        nested_page(ctx, self.0.id, PostsOf, page, Post).await
     }
 }
+
+crate::pagination::children_by_id!(
+    /// The posts of communities, for their threads.
+    PostsOf: community_post by CommunityId, "Community.posts", Asc
+);
 
 #[derive(SimpleObject)]
 pub struct Resource {

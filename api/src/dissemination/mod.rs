@@ -14,7 +14,7 @@ use worker::dissemination::Recipient;
 use crate::auth::MANAGERS;
 use crate::error::ApiError;
 use crate::ids;
-use crate::pagination::{Page, id_page};
+use crate::pagination::{Page, PageArgs, Sort, keyset};
 use crate::state::ContextExt;
 use types::{AudienceKind, DisseminationChannel, DisseminationPlan};
 
@@ -25,23 +25,24 @@ pub struct DisseminationQuery;
 impl DisseminationQuery {
     /// Dissemination plans of the caller's organisation, newest first.
     /// Coordinators only.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn dissemination_plans(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Page<DisseminationPlan>> {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         let caller = ctx.caller_in(MANAGERS)?;
         let query =
             plan::Entity::find().filter(plan::Column::OrganisationId.eq(caller.organisation_id));
-        Ok(id_page(
+        Ok(keyset(
             &ctx.state().db,
             query,
-            (plan::Column::Id, sea_orm::Order::Desc),
-            (first, after),
-            |p| p.id,
+            &Sort::by_id("disseminationPlans", plan::Column::Id, sea_orm::Order::Desc),
+            PageArgs::new(first, after, last, before),
             DisseminationPlan,
         )
         .await?)

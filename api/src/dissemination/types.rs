@@ -16,7 +16,7 @@ use crate::campaigns::shares::ReportShare;
 use crate::campaigns::types::Report;
 use crate::ids;
 use crate::loaders::{AudiencesOf, DeliveriesOf, PersonById, ReportById, ShareById};
-use crate::pagination::{Page, id_page};
+use crate::pagination::{Page, PageArgs, nested_page};
 use crate::state::ContextExt;
 
 /// Who an audience is.
@@ -156,25 +156,24 @@ impl DisseminationPlan {
     }
     /// One row per member of each `EMAIL_LINK` audience sent, in the order
     /// they were recorded.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn deliveries(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Page<DisseminationDelivery>> {
-        let query = delivery::Entity::find()
-            .filter(delivery::Column::PlanId.eq(self.0.id))
-            .filter(delivery::Column::OrganisationId.eq(self.0.organisation_id));
-        Ok(id_page(
-            &ctx.state().db,
-            query,
-            (delivery::Column::Id, sea_orm::Order::Asc),
-            (first, after),
-            |d| d.id,
+        let page = PageArgs::new(first, after, last, before);
+        nested_page(
+            ctx,
+            self.0.id,
+            DeliveriesOfPlan,
+            page,
             DisseminationDelivery,
         )
-        .await?)
+        .await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -317,3 +316,8 @@ impl DisseminationDelivery {
         self.0.revoked_at
     }
 }
+
+crate::pagination::children_by_id!(
+    /// The deliveries of dissemination plans, for their lists.
+    DeliveriesOfPlan: dissemination_delivery by PlanId, "DisseminationPlan.deliveries", Asc
+);

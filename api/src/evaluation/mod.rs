@@ -15,7 +15,7 @@ use worker::programme_report::{Period, Request};
 use crate::auth::{MANAGERS, READERS};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::ids;
-use crate::pagination::{Page, id_page};
+use crate::pagination::{Page, PageArgs, Sort, keyset};
 use crate::state::ContextExt;
 
 pub mod demo_grid;
@@ -668,12 +668,15 @@ impl EvaluationQuery {
     }
 
     /// A programme's reports, newest version first.
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn programme_reports(
         &self,
         ctx: &Context<'_>,
         programme_id: ID,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Page<ProgrammeReport>> {
         let caller = ctx.caller_in(READERS)?;
         let programme_id = ids::decode(&programme_id, "Programme")?;
@@ -686,12 +689,15 @@ impl EvaluationQuery {
         let query = programme_report::Entity::find()
             .filter(programme_report::Column::OrganisationId.eq(caller.organisation_id))
             .filter(programme_report::Column::ProgrammeId.eq(programme_id));
-        Ok(id_page(
+        Ok(keyset(
             &ctx.state().db,
             query,
-            (programme_report::Column::Id, sea_orm::Order::Desc),
-            (first, after),
-            |r| r.id,
+            &Sort::by_id(
+                format!("programmeReports@{programme_id}"),
+                programme_report::Column::Id,
+                sea_orm::Order::Desc,
+            ),
+            PageArgs::new(first, after, last, before),
             ProgrammeReport::new,
         )
         .await?)

@@ -6,11 +6,11 @@ pub mod types;
 
 use async_graphql::{Context, ID, Object, Result};
 use entities::questionnaire;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::auth::{MANAGERS, READERS};
 use crate::error::{ApiError, Problem};
-use crate::pagination::{Page, connection, page};
+use crate::pagination::{Page, PageArgs, Sort, keyset};
 use crate::state::ContextExt;
 use templates::Language;
 use types::{
@@ -34,27 +34,25 @@ pub struct QuestionnaireQuery;
 #[Object]
 impl QuestionnaireQuery {
     /// Questionnaires of the caller's organisation, newest first.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn questionnaires(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Page<Questionnaire>> {
         let caller = ctx.caller_in(READERS)?;
-        let (size, after) = page(first, after)?;
-        let mut query = questionnaire::Entity::find()
-            .filter(questionnaire::Column::OrganisationId.eq(caller.organisation_id))
-            .order_by_desc(questionnaire::Column::Id)
-            .limit(size + 1);
-        if let Some(after) = after {
-            query = query.filter(questionnaire::Column::Id.lt(after));
-        }
-        let rows = query
-            .all(&ctx.state().db)
-            .await
-            .map_err(crate::error::ApiError::from)?;
-        Ok(connection(rows, size, after, |r| r.id, Questionnaire))
+        let query = questionnaire::Entity::find()
+            .filter(questionnaire::Column::OrganisationId.eq(caller.organisation_id));
+        let sort = Sort::by_id(
+            "questionnaires",
+            questionnaire::Column::Id,
+            sea_orm::Order::Desc,
+        );
+        let page = PageArgs::new(first, after, last, before);
+        Ok(keyset(&ctx.state().db, query, &sort, page, Questionnaire).await?)
     }
 
     /// The built-in library of ready instruments, in `en` or `fr`.

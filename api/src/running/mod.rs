@@ -23,7 +23,7 @@ use crate::design::types::{
 use crate::error::ApiError;
 use crate::ids;
 use crate::loaders::{AxisById, InterventionById, PersonById, RoleById};
-use crate::pagination::{Page, id_page};
+use crate::pagination::{Page, PageArgs, Sort, keyset, nested_page};
 use crate::state::ContextExt;
 use service::{Decision, SessionInput, Viewer, WindowInput, clock};
 
@@ -613,25 +613,24 @@ impl MatchingRun {
         self.0.finished_at
     }
     /// The proposals of this run, whatever became of them.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn matchings(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Page<Matching>> {
-        let query = matching::Entity::find().filter(matching::Column::RunId.eq(self.0.id));
-        Ok(id_page(
-            &ctx.state().db,
-            query,
-            (matching::Column::Id, Order::Asc),
-            (first, after),
-            |m| m.id,
-            Matching,
-        )
-        .await?)
+        let page = PageArgs::new(first, after, last, before);
+        nested_page(ctx, self.0.id, MatchingsOfRun, page, Matching).await
     }
 }
+
+crate::pagination::children_by_id!(
+    /// The proposals of matching runs.
+    MatchingsOfRun: matching by RunId, "MatchingRun.matchings", Asc
+);
 
 /// A tutor as a candidate for one learner: the score, or what rules them out.
 #[derive(SimpleObject)]
@@ -733,25 +732,30 @@ impl MatchingExclusion {
 #[Object]
 impl RunningQuery {
     /// Tutor profiles of a programme.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn tutor_profiles(
         &self,
         ctx: &Context<'_>,
         programme_id: ID,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Page<TutorProfile>> {
         let caller = ctx.caller_in(MANAGERS)?;
         let id = programme_of(ctx, caller, &programme_id).await?;
         let query = tutor_profile::Entity::find()
             .filter(tutor_profile::Column::OrganisationId.eq(caller.organisation_id))
             .filter(tutor_profile::Column::ProgrammeId.eq(id));
-        Ok(id_page(
+        Ok(keyset(
             &ctx.state().db,
             query,
-            (tutor_profile::Column::Id, Order::Asc),
-            (first, after),
-            |p| p.id,
+            &Sort::by_id(
+                format!("tutorProfiles@{id}"),
+                tutor_profile::Column::Id,
+                Order::Asc,
+            ),
+            PageArgs::new(first, after, last, before),
             TutorProfile,
         )
         .await?)
@@ -759,7 +763,8 @@ impl RunningQuery {
 
     /// Matchings of a programme: coordinators see all of them, tutors the
     /// ones they tutor, learners their own.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn matchings(
         &self,
         ctx: &Context<'_>,
@@ -767,6 +772,8 @@ impl RunningQuery {
         status: Option<MatchingStatus>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Page<Matching>> {
         let caller = ctx.caller()?;
         let db = &ctx.state().db;
@@ -786,12 +793,11 @@ impl RunningQuery {
             query =
                 query.filter(matching::Column::Status.eq(entities::MatchingStatus::from(status)));
         }
-        Ok(id_page(
+        Ok(keyset(
             db,
             query,
-            (matching::Column::Id, Order::Asc),
-            (first, after),
-            |m| m.id,
+            &Sort::by_id(format!("matchings@{id}"), matching::Column::Id, Order::Asc),
+            PageArgs::new(first, after, last, before),
             Matching,
         )
         .await?)
@@ -868,50 +874,60 @@ impl RunningQuery {
     }
 
     /// Alerts raised on a programme's relations, newest first.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn relation_alerts(
         &self,
         ctx: &Context<'_>,
         programme_id: ID,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Page<RelationAlert>> {
         let caller = ctx.caller_in(MANAGERS)?;
         let id = programme_of(ctx, caller, &programme_id).await?;
         let query = relation_alert::Entity::find()
             .filter(relation_alert::Column::OrganisationId.eq(caller.organisation_id))
             .filter(relation_alert::Column::ProgrammeId.eq(id));
-        Ok(id_page(
+        Ok(keyset(
             &ctx.state().db,
             query,
-            (relation_alert::Column::Id, Order::Desc),
-            (first, after),
-            |a| a.id,
+            &Sort::by_id(
+                format!("relationAlerts@{id}"),
+                relation_alert::Column::Id,
+                Order::Desc,
+            ),
+            PageArgs::new(first, after, last, before),
             RelationAlert,
         )
         .await?)
     }
 
     /// Pairs ruled out of a programme's matching runs.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn matching_exclusions(
         &self,
         ctx: &Context<'_>,
         programme_id: ID,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Page<MatchingExclusion>> {
         use entities::matching_exclusion;
         let caller = ctx.caller_in(MANAGERS)?;
         let id = programme_of(ctx, caller, &programme_id).await?;
         let query = matching_exclusion::Entity::find()
             .filter(matching_exclusion::Column::ProgrammeId.eq(id));
-        Ok(id_page(
+        Ok(keyset(
             &ctx.state().db,
             query,
-            (matching_exclusion::Column::Id, Order::Asc),
-            (first, after),
-            |x| x.id,
+            &Sort::by_id(
+                format!("matchingExclusions@{id}"),
+                matching_exclusion::Column::Id,
+                Order::Asc,
+            ),
+            PageArgs::new(first, after, last, before),
             MatchingExclusion,
         )
         .await?)

@@ -13,7 +13,7 @@ use worker::webhooks::EventType;
 
 use crate::auth::MANAGERS;
 use crate::ids;
-use crate::pagination::{Page, id_page};
+use crate::pagination::{Page, PageArgs, Sort, keyset};
 use crate::state::ContextExt;
 use types::{WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint};
 
@@ -31,22 +31,27 @@ impl WebhookQuery {
 
     /// The organisation's webhook endpoints, newest first, disabled ones
     /// included. Admins and coordinators only.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn webhook_endpoints(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Page<WebhookEndpoint>> {
         let caller = ctx.caller_in(MANAGERS)?;
         let query = endpoint::Entity::find()
             .filter(endpoint::Column::OrganisationId.eq(caller.organisation_id));
-        Ok(id_page(
+        Ok(keyset(
             &ctx.state().db,
             query,
-            (endpoint::Column::Id, sea_orm::Order::Desc),
-            (first, after),
-            |e| e.id,
+            &Sort::by_id(
+                "webhookEndpoints",
+                endpoint::Column::Id,
+                sea_orm::Order::Desc,
+            ),
+            PageArgs::new(first, after, last, before),
             WebhookEndpoint,
         )
         .await?)
@@ -55,7 +60,8 @@ impl WebhookQuery {
     /// What was sent to one endpoint, newest first, with every attempt;
     /// `status` keeps one kind (`FAILED` to find what to redeliver).
     /// Admins and coordinators only.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn webhook_deliveries(
         &self,
         ctx: &Context<'_>,
@@ -63,6 +69,8 @@ impl WebhookQuery {
         status: Option<WebhookDeliveryStatus>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Page<WebhookDelivery>> {
         let caller = ctx.caller_in(MANAGERS)?;
         let id = ids::decode(&endpoint_id, "WebhookEndpoint")?;
@@ -73,12 +81,15 @@ impl WebhookQuery {
             query =
                 query.filter(delivery::Column::Status.eq(entities::WebhookStatus::from(status)));
         }
-        Ok(id_page(
+        Ok(keyset(
             db,
             query,
-            (delivery::Column::Id, sea_orm::Order::Desc),
-            (first, after),
-            |d| d.id,
+            &Sort::by_id(
+                format!("webhookDeliveries@{}", found.id),
+                delivery::Column::Id,
+                sea_orm::Order::Desc,
+            ),
+            PageArgs::new(first, after, last, before),
             WebhookDelivery,
         )
         .await?)
