@@ -260,6 +260,7 @@ async fn with_people_by_position(
             P::TimeZone,
             P::UserId,
             P::CreatedAt,
+            P::ErasedAt,
         ]);
     let rows = db
         .query_all_raw(sea_orm::QueryTrait::build(
@@ -291,6 +292,7 @@ async fn with_people_by_position(
                 time_zone: r.try_get_by_index(16)?,
                 user_id: r.try_get_by_index(17)?,
                 created_at: r.try_get_by_index(18)?,
+                erased_at: r.try_get_by_index(19)?,
             };
             Ok((invitation, Some(person)))
         })
