@@ -24,6 +24,7 @@ use crate::error::ApiError;
 use crate::evaluation::{EvaluationMutation, EvaluationQuery};
 use crate::questionnaires::types::{Item, Questionnaire};
 use crate::questionnaires::{QuestionnaireMutation, QuestionnaireQuery};
+use crate::rights::{RightsMutation, RightsQuery};
 use crate::running::{Matching, RunningMutation, RunningQuery};
 use crate::state::{AppState, ContextExt};
 use crate::webhooks::types::WebhookEndpoint;
@@ -190,6 +191,7 @@ pub struct Query(
     EvaluationQuery,
     DisseminationQuery,
     WebhookQuery,
+    RightsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -207,6 +209,7 @@ pub struct Mutation(
     EvaluationMutation,
     DisseminationMutation,
     WebhookMutation,
+    RightsMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

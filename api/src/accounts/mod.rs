@@ -39,6 +39,10 @@ impl Person {
     async fn external_ref(&self) -> Option<&str> {
         self.0.external_ref.as_deref()
     }
+    /// When the person was erased: their name and address are gone.
+    async fn erased_at(&self) -> Option<chrono::DateTime<Utc>> {
+        self.0.erased_at
+    }
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
