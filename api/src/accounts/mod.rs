@@ -304,13 +304,12 @@ impl MemberMutation {
             }
             None => None,
         };
-        let member = auth::add_member(
+        let member = auth::add_member_by(
             db,
             (&org.slug, &org.name),
-            &input.email,
-            &input.display_name,
-            &input.password,
+            (&input.email, &input.display_name, &input.password),
             role,
+            Some(&crate::audit::Actor::of(ctx)?),
         )
         .await?;
         if let Some(person) = person {

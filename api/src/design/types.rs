@@ -195,6 +195,13 @@ impl Programme {
         if min_severity.is_some_and(|m| !(1..=5).contains(&m)) {
             return Err(ApiError::bad_input("minSeverity must be from 1 to 5").into());
         }
+        crate::audit::staff_read(
+            ctx,
+            crate::audit::AuditAction::NeedsRead,
+            ("Programme", Some(self.0.id)),
+            serde_json::json!({}),
+        )
+        .await?;
         let (size, after) = sorted_page(first, after)?;
         let mut query = need::Entity::find()
             .filter(need::Column::ProgrammeId.eq(self.0.id))
