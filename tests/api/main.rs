@@ -5,6 +5,7 @@
 mod auth;
 mod bad_input;
 mod browser;
+mod data_rights;
 mod dead_letters;
 mod delivery;
 mod demo_statistics;
