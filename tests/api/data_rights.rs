@@ -478,3 +478,86 @@ async fn role_grants_api_keys_and_staff_reads_of_a_learners_records_are_audited(
     assert!(all.iter().all(|e| e["clientAddress"] == "127.0.0.1"));
     app.stop().await
 }
+
+/// Costs and priorities of a programme: figures that count a learner's
+/// needs and sessions, without the names they are shown under.
+const PROGRAMME_FIGURES: &str = r#"query($id: ID!) { node(id: $id) { ... on Programme {
+    costs { budget planned { total learners perLearner } actual { total learners perLearner
+      byAxis { amount } byLearner { id amount } } }
+    priorities { population axes { rank score prevalence meanSeverity learnersWithNeed } } } } }"#;
+
+#[tokio::test]
+async fn an_erased_learners_relation_keeps_its_figures_and_loses_its_words() -> anyhow::Result<()>
+{
+    let app = TestApp::spawn().await?;
+    let s = crate::running::scenario(&app, "care").await?;
+    let admin = app.account("care", "admin@care.test", Role::Admin).await?;
+    let learner = &s.learners[0];
+    app.ok(
+        "mutation($input: CreateNeedInput!) { createNeed(input: $input) { need { id } } }",
+        json!({ "input": { "axisId": s.method, "learnerId": learner, "severity": 4,
+            "source": "COORDINATOR", "evidence": "Told us of trouble at home" } }),
+        Some(&s.token),
+    )
+    .await?;
+    let matching = crate::running::pair_by_hand(&app, &s).await?;
+    app.ok(
+        "mutation($input: AddPlanGoalInput!) { addPlanGoal(input: $input) { id } }",
+        json!({ "input": { "matchingId": matching, "description": "Sleep before exams",
+            "measure": "Hours slept", "targetDate": "2027-01-31" } }),
+        Some(&s.token),
+    )
+    .await?;
+    app.ok(
+        "mutation($input: RecordSessionInput!) { recordSession(input: $input) { status } }",
+        json!({ "input": { "matchingId": matching, "interventionId": s.coaching,
+            "heldAt": Utc::now().to_rfc3339(), "minutes": 40, "attended": true,
+            "notes": "Spoke of the divorce at home." } }),
+        Some(&s.token),
+    )
+    .await?;
+    let plan = "query($id: ID!) { node(id: $id) { ... on Matching { reason learner { name }
+        plan { goals { description } } sessions { minutes notes } } } }";
+    let seen = app.ok(plan, json!({ "id": matching }), Some(&admin)).await?;
+    assert_eq!(seen["node"]["plan"]["goals"][0]["description"], "Sleep before exams");
+    let figures = || app.ok(PROGRAMME_FIGURES, json!({ "id": s.programme }), Some(&admin));
+    let before = figures().await?;
+    let node = &before["node"];
+    assert_eq!(node["costs"]["actual"]["total"], 10.0, "one session of 10: {before}");
+    assert_eq!(node["priorities"]["axes"][0]["learnersWithNeed"], 1);
+    let exported = app.ok(EXPORT, json!({ "id": learner }), Some(&admin)).await?;
+    let tables = &exported["exportPersonData"]["document"]["tables"];
+    for table in ["need", "matching", "matching_decision", "plan_goal", "plan_item"] {
+        assert!(tables[table].is_array(), "{table}");
+    }
+    assert_eq!(tables["need"][0]["evidence"], "Told us of trouble at home");
+    assert_eq!(tables["plan_goal"][0]["description"], "Sleep before exams");
+    assert_eq!(tables["tutoring_session"][0]["notes"], "Spoke of the divorce at home.");
+    assert_eq!(tables["session_participant"].as_array().map(Vec::len), Some(1));
+
+    let erased = app.ok(ERASE, json!({ "id": learner }), Some(&admin)).await?;
+
+    assert!(erased["erasePerson"]["textsCleared"].as_u64().unwrap() >= 4, "{erased}");
+    let after = figures().await?;
+    assert_eq!(after, before, "costs and priorities");
+    let seen = app.ok(plan, json!({ "id": matching }), Some(&admin)).await?;
+    let node = &seen["node"];
+    assert_eq!(node["learner"]["name"], "Erased person");
+    assert_eq!(node["reason"], "");
+    assert_eq!(node["plan"]["goals"][0]["description"], "[erased]");
+    assert_eq!(node["sessions"], json!([{ "minutes": 40, "notes": "" }]));
+    let text = app
+        .ok(EXPORT, json!({ "id": learner }), Some(&admin))
+        .await?
+        .to_string();
+    for word in ["trouble at home", "Sleep before", "divorce", "Asked for by", "l1@care"] {
+        assert!(!text.contains(word), "{word} in {text}");
+    }
+
+    // Each read of the plan by staff is on record.
+    let log = app
+        .ok(AUDIT, json!({ "action": "PLAN_READ", "target": matching }), Some(&admin))
+        .await?;
+    assert_eq!(events(&log).len(), 2);
+    app.stop().await
+}
