@@ -344,6 +344,12 @@ async fn an_erased_person_is_gone_by_name_and_address_but_their_answers_still_co
         .await?;
     assert_eq!(refused, "BAD_USER_INPUT");
 
+    // Their link no longer opens the questionnaire.
+    let mut mail = app.mail.messages();
+    mail.sort_by_key(|m| m.recipients.join(","));
+    let link = json!({ "input": { "token": mail[0].token().unwrap(), "answers": fixtures::answers(1.0) } });
+    assert_eq!(app.error_code(SUBMIT, link, None).await?, "NOT_FOUND");
+
     // No mail reaches the address again; the list holds only its hash.
     let reason = worker::suppression::is_suppressed(db, org, "Ada@Rights.test ").await?;
     assert_eq!(reason, Some(entities::SuppressionReason::Erased));
@@ -352,6 +358,29 @@ async fn an_erased_person_is_gone_by_name_and_address_but_their_answers_still_co
         .count(db)
         .await?;
     assert_eq!(plain, 0);
+    let sent = app.mail.messages().len();
+    let again = fixtures::learners(&app, &admin, &["ADA@rights.test"]).await?;
+    let questionnaire = fixtures::questionnaire(&app, &admin).await?;
+    let second = fixtures::campaign(&app, &admin, &questionnaire, CampaignSpec::default()).await?;
+    app.ok(
+        "mutation($input: InviteInput!) { inviteToCampaign(input: $input) { invited } }",
+        json!({ "input": { "campaignId": second, "personIds": again } }),
+        Some(&admin),
+    )
+    .await?;
+    app.ok(
+        "mutation($input: CampaignInput!) { launchCampaign(input: $input) { campaign { id } } }",
+        json!({ "input": { "campaignId": second } }),
+        Some(&admin),
+    )
+    .await?;
+    assert_eq!(app.jobs_done("send_invitations", 2).await?, 0);
+    assert_eq!(app.mail.messages().len(), sent, "no mail to the erased address");
+    let refused = email_message::Entity::find()
+        .filter(email_message::Column::Status.eq(entities::EmailStatus::Suppressed))
+        .count(db)
+        .await?;
+    assert_eq!(refused, 1);
 
     // Once is for good: a second erasure changes and records nothing.
     let again = app.ok(ERASE, json!({ "id": ada }), Some(&admin)).await?;

@@ -824,6 +824,15 @@ pub async fn erase(
         .filter(response_draft::Column::InvitationId.is_in(s.invitations.clone()))
         .exec(db)
         .await?;
+    // Their links open nothing any more: no token hashes to this.
+    invitation::Entity::update_many()
+        .col_expr(
+            invitation::Column::TokenHash,
+            Expr::cust("'erased:' || CAST(id AS TEXT)"),
+        )
+        .filter(invitation::Column::Id.is_in(s.invitations.clone()))
+        .exec(db)
+        .await?;
     texts(
         need::Entity::update_many()
             .col_expr(need::Column::Evidence, Expr::value(""))
