@@ -156,7 +156,7 @@ impl AuditEvent {
         let Some(user_id) = self.0.actor_user_id else {
             return Ok(None);
         };
-        Ok(ctx.loader().load_one(AccountName(user_id)).await?)
+        ctx.loader().load_one(AccountName(user_id)).await
     }
     /// The API key that acted, if one did.
     async fn api_key_id(&self) -> Option<ID> {

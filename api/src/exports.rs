@@ -128,7 +128,8 @@ pub async fn person(
             return Err(ApiError::NotFound("export"));
         }
         let person_id = ids::decode(&ID(id), "Person").map_err(|_| ApiError::NotFound("person"))?;
-        let client = crate::http::client_address(req, state.auth.settings.client_ip_header.as_deref());
+        let client =
+            crate::http::client_address(req, state.auth.settings.client_ip_header.as_deref());
         let actor = crate::audit::Actor::new(&caller, &client);
         let document = crate::rights::service::export(&state, &actor, person_id).await?;
         let body = serde_json::to_vec_pretty(&document).map_err(ApiError::internal)?;

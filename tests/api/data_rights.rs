@@ -51,7 +51,9 @@ fn every_column_that_looks_personal_is_listed_as_personal_or_not() -> anyhow::Re
     assert!(columns.len() > 300, "the entities were not found");
     let listed = |t: &str, c: &str| {
         PERSONAL_COLUMNS.contains(&(t, c))
-            || IMPERSONAL_COLUMNS.iter().any(|(it, ic, _)| (*it, *ic) == (t, c))
+            || IMPERSONAL_COLUMNS
+                .iter()
+                .any(|(it, ic, _)| (*it, *ic) == (t, c))
     };
 
     let unlisted: Vec<String> = columns
@@ -62,7 +64,11 @@ fn every_column_that_looks_personal_is_listed_as_personal_or_not() -> anyhow::Re
     let stale: Vec<String> = PERSONAL_COLUMNS
         .iter()
         .map(|(t, c)| (t.to_string(), c.to_string()))
-        .chain(IMPERSONAL_COLUMNS.iter().map(|(t, c, _)| (t.to_string(), c.to_string())))
+        .chain(
+            IMPERSONAL_COLUMNS
+                .iter()
+                .map(|(t, c, _)| (t.to_string(), c.to_string())),
+        )
         .filter(|tc| !columns.contains(tc))
         .map(|(t, c)| format!("{t}.{c}"))
         .collect();
@@ -75,9 +81,9 @@ fn every_column_that_looks_personal_is_listed_as_personal_or_not() -> anyhow::Re
     Ok(())
 }
 
-const PEOPLE: &str =
-    "query { people(first: 100) { edges { node { id name email erasedAt } } } }";
-const EXPORT: &str = "mutation($id: ID!) { exportPersonData(input: { personId: $id }) { document downloadPath } }";
+const PEOPLE: &str = "query { people(first: 100) { edges { node { id name email erasedAt } } } }";
+const EXPORT: &str =
+    "mutation($id: ID!) { exportPersonData(input: { personId: $id }) { document downloadPath } }";
 const ERASE: &str = "mutation($id: ID!) { erasePerson(input: { personId: $id }) {
     erased apiKeysRevoked sessionsEnded textsCleared person { id name email erasedAt } } }";
 const AUDIT: &str = "query($action: AuditAction, $target: ID) { auditLog(first: 50, action: $action, targetId: $target) {
@@ -97,7 +103,9 @@ const FIGURES: &str = r#"query($id: ID!) { node(id: $id) { ... on Campaign {
 /// learner has an account of their own. Returns the admin's token, the
 /// campaign, the learners and the first learner's token.
 async fn answered(app: &TestApp) -> anyhow::Result<(String, String, Vec<String>, String)> {
-    let admin = app.account("rights", "admin@rights.test", Role::Admin).await?;
+    let admin = app
+        .account("rights", "admin@rights.test", Role::Admin)
+        .await?;
     let questionnaire = fixtures::questionnaire(app, &admin).await?;
     let spec = CampaignSpec {
         min_group_size: 2,
@@ -154,7 +162,9 @@ async fn report(app: &TestApp, admin: &str, campaign: &str, n: u64) -> anyhow::R
 }
 
 async fn figures(app: &TestApp, admin: &str, campaign: &str) -> anyhow::Result<(Value, Value)> {
-    let data = app.ok(FIGURES, json!({ "id": campaign }), Some(admin)).await?;
+    let data = app
+        .ok(FIGURES, json!({ "id": campaign }), Some(admin))
+        .await?;
     let node = &data["node"];
     let mut report = node["reports"]["edges"][0]["node"].clone();
     let version = report["version"].take();
@@ -182,7 +192,10 @@ async fn an_export_holds_every_table_of_personal_data_and_is_audited() -> anyhow
     let keys: BTreeSet<&str> = tables.keys().map(String::as_str).collect();
     let wanted: BTreeSet<&str> = PERSONAL_COLUMNS.iter().map(|(t, _)| *t).collect();
     let missing: Vec<_> = wanted.difference(&keys).collect();
-    assert!(missing.is_empty(), "tables missing from the export: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "tables missing from the export: {missing:?}"
+    );
     let rows = |t: &str| tables[t].as_array().unwrap().clone();
     assert_eq!(rows("person")[0]["email"], "ada@rights.test");
     assert_eq!(rows("user_account")[0]["email"], "ada@rights.test");
@@ -241,27 +254,52 @@ async fn an_export_holds_every_table_of_personal_data_and_is_audited() -> anyhow
 #[tokio::test]
 async fn only_an_admin_of_the_organisation_exports_or_erases_a_person() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
-    let admin = app.account("rights", "admin@rights.test", Role::Admin).await?;
+    let admin = app
+        .account("rights", "admin@rights.test", Role::Admin)
+        .await?;
     let people = fixtures::learners(&app, &admin, &["ada@rights.test"]).await?;
     let coordinator = app
         .account("rights", "coord@rights.test", Role::Coordinator)
         .await?;
-    let stranger = app.account("other", "admin@other.test", Role::Admin).await?;
+    let stranger = app
+        .account("other", "admin@other.test", Role::Admin)
+        .await?;
     let ada = json!({ "id": people[0] });
 
     for op in [EXPORT, ERASE] {
-        assert_eq!(app.error_code(op, ada.clone(), Some(&coordinator)).await?, "FORBIDDEN");
-        assert_eq!(app.error_code(op, ada.clone(), None).await?, "UNAUTHENTICATED");
-        assert_eq!(app.error_code(op, ada.clone(), Some(&stranger)).await?, "NOT_FOUND");
+        assert_eq!(
+            app.error_code(op, ada.clone(), Some(&coordinator)).await?,
+            "FORBIDDEN"
+        );
+        assert_eq!(
+            app.error_code(op, ada.clone(), None).await?,
+            "UNAUTHENTICATED"
+        );
+        assert_eq!(
+            app.error_code(op, ada.clone(), Some(&stranger)).await?,
+            "NOT_FOUND"
+        );
         let bad = json!({ "id": "not-an-id" });
-        assert_eq!(app.error_code(op, bad, Some(&admin)).await?, "BAD_USER_INPUT");
+        assert_eq!(
+            app.error_code(op, bad, Some(&admin)).await?,
+            "BAD_USER_INPUT"
+        );
     }
-    for query in ["query { retentionPolicy { freeTextDays } }", "query { auditLog { edges { node { action } } } }"] {
-        assert_eq!(app.error_code(query, json!({}), Some(&coordinator)).await?, "FORBIDDEN");
+    for query in [
+        "query { retentionPolicy { freeTextDays } }",
+        "query { auditLog { edges { node { action } } } }",
+    ] {
+        assert_eq!(
+            app.error_code(query, json!({}), Some(&coordinator)).await?,
+            "FORBIDDEN"
+        );
     }
 
     let people = app.ok(PEOPLE, json!({}), Some(&admin)).await?;
-    assert_eq!(people["people"]["edges"][0]["node"]["name"], "Learner ada@rights.test");
+    assert_eq!(
+        people["people"]["edges"][0]["node"]["name"],
+        "Learner ada@rights.test"
+    );
     app.stop().await
 }
 
@@ -319,7 +357,10 @@ async fn an_erased_person_is_gone_by_name_and_address_but_their_answers_still_co
     assert!(!listed.contains("ada@rights.test") && !listed.contains("Learner ada"));
     let export = app.ok(EXPORT, json!({ "id": ada }), Some(&admin)).await?;
     let text = export.to_string();
-    assert!(!text.contains("ada@rights.test") && !text.contains("comment 0"), "{text}");
+    assert!(
+        !text.contains("ada@rights.test") && !text.contains("comment 0"),
+        "{text}"
+    );
     let comments = answer::Entity::find()
         .filter(answer::Column::TextValue.like("comment%"))
         .count(db)
@@ -335,12 +376,18 @@ async fn an_erased_person_is_gone_by_name_and_address_but_their_answers_still_co
 
     // The account is closed: its token and its password no longer work.
     assert_eq!(
-        app.error_code("query { viewer { email } }", json!({}), Some(&ada_token)).await?,
+        app.error_code("query { viewer { email } }", json!({}), Some(&ada_token))
+            .await?,
         "UNAUTHENTICATED"
     );
-    let sign_in = "mutation($e: String!, $p: String!) { signIn(input: {email: $e, password: $p}) { token } }";
+    let sign_in =
+        "mutation($e: String!, $p: String!) { signIn(input: {email: $e, password: $p}) { token } }";
     let refused = app
-        .error_code(sign_in, json!({ "e": "ada@rights.test", "p": tests::PASSWORD }), None)
+        .error_code(
+            sign_in,
+            json!({ "e": "ada@rights.test", "p": tests::PASSWORD }),
+            None,
+        )
         .await?;
     assert_eq!(refused, "BAD_USER_INPUT");
 
@@ -375,7 +422,11 @@ async fn an_erased_person_is_gone_by_name_and_address_but_their_answers_still_co
     )
     .await?;
     assert_eq!(app.jobs_done("send_invitations", 2).await?, 0);
-    assert_eq!(app.mail.messages().len(), sent, "no mail to the erased address");
+    assert_eq!(
+        app.mail.messages().len(),
+        sent,
+        "no mail to the erased address"
+    );
     let refused = email_message::Entity::find()
         .filter(email_message::Column::Status.eq(entities::EmailStatus::Suppressed))
         .count(db)
@@ -387,7 +438,11 @@ async fn an_erased_person_is_gone_by_name_and_address_but_their_answers_still_co
     assert_eq!(again["erasePerson"]["erased"], false);
     assert_eq!(again["erasePerson"]["person"]["name"], "Erased person");
     let log = app
-        .ok(AUDIT, json!({ "action": "PERSON_ERASED", "target": ada }), Some(&admin))
+        .ok(
+            AUDIT,
+            json!({ "action": "PERSON_ERASED", "target": ada }),
+            Some(&admin),
+        )
         .await?;
     assert_eq!(events(&log).len(), 1);
     app.stop().await
@@ -410,14 +465,30 @@ async fn the_retention_policy_clears_free_text_email_addresses_and_old_audit_eve
     let set = "mutation($input: SetRetentionPolicyInput!) { setRetentionPolicy(input: $input) {
         retentionPolicy { freeTextDays emailLogDays auditDays updatedAt } } }";
     let bad = json!({ "input": { "freeTextDays": 0, "auditDays": 40000 } });
-    assert_eq!(app.error_code(set, bad, Some(&admin)).await?, "BAD_USER_INPUT");
-    let unset = app.ok("query { retentionPolicy { freeTextDays updatedAt } }", json!({}), Some(&admin)).await?;
-    assert_eq!(unset["retentionPolicy"], json!({ "freeTextDays": null, "updatedAt": null }));
+    assert_eq!(
+        app.error_code(set, bad, Some(&admin)).await?,
+        "BAD_USER_INPUT"
+    );
+    let unset = app
+        .ok(
+            "query { retentionPolicy { freeTextDays updatedAt } }",
+            json!({}),
+            Some(&admin),
+        )
+        .await?;
+    assert_eq!(
+        unset["retentionPolicy"],
+        json!({ "freeTextDays": null, "updatedAt": null })
+    );
 
     let limits = json!({ "input": { "freeTextDays": 30, "emailLogDays": 10, "auditDays": 60 } });
     app.ok(set, limits, Some(&admin)).await?;
     let policy = app
-        .ok("query { retentionPolicy { freeTextDays emailLogDays auditDays } }", json!({}), Some(&admin))
+        .ok(
+            "query { retentionPolicy { freeTextDays emailLogDays auditDays } }",
+            json!({}),
+            Some(&admin),
+        )
         .await?;
     assert_eq!(
         policy["retentionPolicy"],
@@ -471,11 +542,21 @@ async fn the_retention_policy_clears_free_text_email_addresses_and_old_audit_eve
 async fn role_grants_api_keys_and_staff_reads_of_a_learners_records_are_audited()
 -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
-    let admin = app.account("rights", "admin@rights.test", Role::Admin).await?;
+    let admin = app
+        .account("rights", "admin@rights.test", Role::Admin)
+        .await?;
     let programme = fixtures::programme(&app, &admin).await?;
     let people = fixtures::learners(&app, &admin, &["ada@rights.test"]).await?;
 
-    fixtures::member(&app, &admin, "rights", "ada@rights.test", "LEARNER", &json!(people[0])).await?;
+    fixtures::member(
+        &app,
+        &admin,
+        "rights",
+        "ada@rights.test",
+        "LEARNER",
+        &json!(people[0]),
+    )
+    .await?;
     let key = app
         .ok(
             r#"mutation { createApiKey(input: { name: "sis", scopes: [READ] }) { key apiKey { id } } }"#,
@@ -484,10 +565,13 @@ async fn role_grants_api_keys_and_staff_reads_of_a_learners_records_are_audited(
         )
         .await?;
     let needs = "query($id: ID!) { node(id: $id) { ... on Programme { needs { edges { node { severity } } } } } }";
-    app.ok(needs, json!({ "id": programme }), Some(&admin)).await?;
-    let alerts = "query($id: ID!) { relationAlerts(programmeId: $id) { edges { node { message } } } }";
+    app.ok(needs, json!({ "id": programme }), Some(&admin))
+        .await?;
+    let alerts =
+        "query($id: ID!) { relationAlerts(programmeId: $id) { edges { node { message } } } }";
     let key_token = key["createApiKey"]["key"].as_str().unwrap();
-    app.ok(alerts, json!({ "id": programme }), Some(key_token)).await?;
+    app.ok(alerts, json!({ "id": programme }), Some(key_token))
+        .await?;
 
     let log = app.ok(AUDIT, json!({}), Some(&admin)).await?;
     let actions: Vec<String> = events(&log)
@@ -496,7 +580,12 @@ async fn role_grants_api_keys_and_staff_reads_of_a_learners_records_are_audited(
         .collect();
     assert_eq!(
         actions,
-        ["ALERTS_READ", "NEEDS_READ", "API_KEY_CREATED", "ROLE_GRANTED"],
+        [
+            "ALERTS_READ",
+            "NEEDS_READ",
+            "API_KEY_CREATED",
+            "ROLE_GRANTED"
+        ],
         "newest first: {log}"
     );
     let all = events(&log);
@@ -516,8 +605,7 @@ const PROGRAMME_FIGURES: &str = r#"query($id: ID!) { node(id: $id) { ... on Prog
     priorities { population axes { rank score prevalence meanSeverity learnersWithNeed } } } } }"#;
 
 #[tokio::test]
-async fn an_erased_learners_relation_keeps_its_figures_and_loses_its_words() -> anyhow::Result<()>
-{
+async fn an_erased_learners_relation_keeps_its_figures_and_loses_its_words() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
     let s = crate::running::scenario(&app, "care").await?;
     let admin = app.account("care", "admin@care.test", Role::Admin).await?;
@@ -547,29 +635,64 @@ async fn an_erased_learners_relation_keeps_its_figures_and_loses_its_words() -> 
     .await?;
     let plan = "query($id: ID!) { node(id: $id) { ... on Matching { reason learner { name }
         plan { goals { description } } sessions { minutes notes } } } }";
-    let seen = app.ok(plan, json!({ "id": matching }), Some(&admin)).await?;
-    assert_eq!(seen["node"]["plan"]["goals"][0]["description"], "Sleep before exams");
-    let figures = || app.ok(PROGRAMME_FIGURES, json!({ "id": s.programme }), Some(&admin));
+    let seen = app
+        .ok(plan, json!({ "id": matching }), Some(&admin))
+        .await?;
+    assert_eq!(
+        seen["node"]["plan"]["goals"][0]["description"],
+        "Sleep before exams"
+    );
+    let figures = || {
+        app.ok(
+            PROGRAMME_FIGURES,
+            json!({ "id": s.programme }),
+            Some(&admin),
+        )
+    };
     let before = figures().await?;
     let node = &before["node"];
-    assert_eq!(node["costs"]["actual"]["total"], 10.0, "one session of 10: {before}");
+    assert_eq!(
+        node["costs"]["actual"]["total"], 10.0,
+        "one session of 10: {before}"
+    );
     assert_eq!(node["priorities"]["axes"][0]["learnersWithNeed"], 1);
-    let exported = app.ok(EXPORT, json!({ "id": learner }), Some(&admin)).await?;
+    let exported = app
+        .ok(EXPORT, json!({ "id": learner }), Some(&admin))
+        .await?;
     let tables = &exported["exportPersonData"]["document"]["tables"];
-    for table in ["need", "matching", "matching_decision", "plan_goal", "plan_item"] {
+    for table in [
+        "need",
+        "matching",
+        "matching_decision",
+        "plan_goal",
+        "plan_item",
+    ] {
         assert!(tables[table].is_array(), "{table}");
     }
     assert_eq!(tables["need"][0]["evidence"], "Told us of trouble at home");
     assert_eq!(tables["plan_goal"][0]["description"], "Sleep before exams");
-    assert_eq!(tables["tutoring_session"][0]["notes"], "Spoke of the divorce at home.");
-    assert_eq!(tables["session_participant"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        tables["tutoring_session"][0]["notes"],
+        "Spoke of the divorce at home."
+    );
+    assert_eq!(
+        tables["session_participant"].as_array().map(Vec::len),
+        Some(1)
+    );
 
-    let erased = app.ok(ERASE, json!({ "id": learner }), Some(&admin)).await?;
+    let erased = app
+        .ok(ERASE, json!({ "id": learner }), Some(&admin))
+        .await?;
 
-    assert!(erased["erasePerson"]["textsCleared"].as_u64().unwrap() >= 4, "{erased}");
+    assert!(
+        erased["erasePerson"]["textsCleared"].as_u64().unwrap() >= 4,
+        "{erased}"
+    );
     let after = figures().await?;
     assert_eq!(after, before, "costs and priorities");
-    let seen = app.ok(plan, json!({ "id": matching }), Some(&admin)).await?;
+    let seen = app
+        .ok(plan, json!({ "id": matching }), Some(&admin))
+        .await?;
     let node = &seen["node"];
     assert_eq!(node["learner"]["name"], "Erased person");
     assert_eq!(node["reason"], "");
@@ -579,13 +702,23 @@ async fn an_erased_learners_relation_keeps_its_figures_and_loses_its_words() -> 
         .ok(EXPORT, json!({ "id": learner }), Some(&admin))
         .await?
         .to_string();
-    for word in ["trouble at home", "Sleep before", "divorce", "Asked for by", "l1@care"] {
+    for word in [
+        "trouble at home",
+        "Sleep before",
+        "divorce",
+        "Asked for by",
+        "l1@care",
+    ] {
         assert!(!text.contains(word), "{word} in {text}");
     }
 
     // Each read of the plan by staff is on record.
     let log = app
-        .ok(AUDIT, json!({ "action": "PLAN_READ", "target": matching }), Some(&admin))
+        .ok(
+            AUDIT,
+            json!({ "action": "PLAN_READ", "target": matching }),
+            Some(&admin),
+        )
         .await?;
     assert_eq!(events(&log).len(), 2);
     app.stop().await

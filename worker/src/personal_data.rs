@@ -133,7 +133,8 @@ pub fn looks_personal(column: &str) -> bool {
         "body",
         "text_value",
     ];
-    IDS.iter().any(|s| column == *s || column.ends_with(&format!("_{s}")))
+    IDS.iter()
+        .any(|s| column == *s || column.ends_with(&format!("_{s}")))
         || EXACT.contains(&column)
 }
 
@@ -549,9 +550,10 @@ pub async fn export(
         rows(
             training_completion::Entity::find()
                 .filter(training_completion::Column::PersonId.eq(person_id))
-                .filter(training_completion::Column::ModuleId.in_subquery(
-                    org_rows(entities::training_module::Entity, org),
-                ))
+                .filter(
+                    training_completion::Column::ModuleId
+                        .in_subquery(org_rows(entities::training_module::Entity, org)),
+                )
                 .all(db)
                 .await?,
         ),
@@ -928,7 +930,10 @@ pub async fn erase(
         .await?;
     dissemination_delivery::Entity::update_many()
         .col_expr(dissemination_delivery::Column::Address, Expr::value(gone))
-        .col_expr(dissemination_delivery::Column::Name, Expr::value(ERASED_NAME))
+        .col_expr(
+            dissemination_delivery::Column::Name,
+            Expr::value(ERASED_NAME),
+        )
         .filter(dissemination_delivery::Column::OrganisationId.eq(org))
         .filter(
             Condition::any()

@@ -331,7 +331,14 @@ pub async fn add_member(
     password: &str,
     role: Role,
 ) -> ApiResult<Caller> {
-    add_member_by(db, organisation, (email, display_name, password), role, None).await
+    add_member_by(
+        db,
+        organisation,
+        (email, display_name, password),
+        role,
+        None,
+    )
+    .await
 }
 
 /// [`add_member`], by a member whose act the audit log records with the

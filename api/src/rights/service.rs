@@ -17,10 +17,9 @@ use crate::state::AppState;
 #[instrument(skip_all, fields(person_id))]
 pub async fn export(state: &AppState, actor: &Actor, person_id: i64) -> ApiResult<Value> {
     let txn = worker::db::begin_write(&state.db).await?;
-    let document =
-        personal_data::export(&txn, actor.organisation_id, person_id, Utc::now())
-            .await?
-            .ok_or(ApiError::NotFound("person"))?;
+    let document = personal_data::export(&txn, actor.organisation_id, person_id, Utc::now())
+        .await?
+        .ok_or(ApiError::NotFound("person"))?;
     audit::record(
         &txn,
         actor,
