@@ -723,3 +723,52 @@ async fn an_erased_learners_relation_keeps_its_figures_and_loses_its_words() -> 
     assert_eq!(events(&log).len(), 2);
     app.stop().await
 }
+
+#[tokio::test]
+async fn an_erasure_stays_within_its_organisation() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let admin = app
+        .account("rights", "admin@rights.test", Role::Admin)
+        .await?;
+    let other = app
+        .account("other", "admin@other.test", Role::Admin)
+        .await?;
+    let here = fixtures::learners(&app, &admin, &["ada@rights.test"]).await?;
+    fixtures::learners(&app, &other, &["ada@rights.test"]).await?;
+    fixtures::member(
+        &app,
+        &admin,
+        "rights",
+        "ada@rights.test",
+        "LEARNER",
+        &json!(here[0]),
+    )
+    .await?;
+    // The same account is a member of the other organisation too.
+    app.account("other", "ada@rights.test", Role::Learner)
+        .await?;
+
+    app.ok(ERASE, json!({ "id": here[0] }), Some(&admin))
+        .await?;
+
+    let theirs = app.ok(PEOPLE, json!({}), Some(&other)).await?;
+    assert_eq!(
+        theirs["people"]["edges"][0]["node"]["email"],
+        "ada@rights.test"
+    );
+    let db = &app.state.db;
+    let orgs = entities::organisation::Entity::find().all(db).await?;
+    let org = |slug: &str| orgs.iter().find(|o| o.slug == slug).map(|o| o.id).unwrap();
+    let suppressed = |slug| worker::suppression::is_suppressed(db, org(slug), "ada@rights.test");
+    assert!(suppressed("rights").await?.is_some());
+    assert!(suppressed("other").await?.is_none());
+    // The account still signs in to the other organisation, not to this one.
+    let sign_in = "mutation($o: String) { signIn(input: {email: \"ada@rights.test\",
+        password: \"correct horse battery\", organisation: $o}) { token } }";
+    app.ok(sign_in, json!({ "o": "other" }), None).await?;
+    let refused = app
+        .error_code(sign_in, json!({ "o": "rights" }), None)
+        .await?;
+    assert_eq!(refused, "BAD_USER_INPUT");
+    app.stop().await
+}
