@@ -47,6 +47,7 @@ fn visible_to(caller: &Caller) -> Condition {
                     "reminder_sweep",
                     "monitor_relations",
                     "disseminate",
+                    "apply_retention",
                 ])),
         )
 }

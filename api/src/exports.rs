@@ -5,6 +5,8 @@
 //! - `GET /exports/campaigns/{campaign id}/results.xlsx[?table=…]`
 //! - `GET /exports/reports/{report id}/report.csv?table=recommendations`
 //! - `GET /exports/reports/{report id}/report.xlsx[?table=…]`
+//! - `GET /exports/people/{person id}/data.json`: every row about a
+//!   person, for admins only, recorded in the audit log
 //!
 //! They take the bearer token of the GraphQL endpoint and answer the roles
 //! that may read results there. Another organisation's campaign or report
@@ -107,6 +109,39 @@ pub async fn programme_report(
         let what = format!("{} report v{}", data.programme, data.version);
         let name = file_stem(&what, "programme-report", row.id);
         wanted.answer(worker::programme_render::tables(&data), &name)
+    };
+    answer.await.unwrap_or_else(refusal)
+}
+
+/// `GET /exports/people/{person id}/data.json`: what `exportPersonData`
+/// answers, as a file.
+#[handler]
+pub async fn person(
+    req: &Request,
+    Path((id, file)): Path<(String, String)>,
+    state: Data<&AppState>,
+) -> Response {
+    let answer = async {
+        let caller = signed_in(req, &state).await?;
+        caller.require(&[entities::Role::Admin])?;
+        if file != "data.json" {
+            return Err(ApiError::NotFound("export"));
+        }
+        let person_id = ids::decode(&ID(id), "Person").map_err(|_| ApiError::NotFound("person"))?;
+        let client =
+            crate::http::client_address(req, state.auth.settings.client_ip_header.as_deref());
+        let actor = crate::audit::Actor::new(&caller, &client);
+        let document = crate::rights::service::export(&state, &actor, person_id).await?;
+        let body = serde_json::to_vec_pretty(&document).map_err(ApiError::internal)?;
+        Ok(Response::builder()
+            .content_type("application/json")
+            .header(
+                "content-disposition",
+                format!("attachment; filename=\"person-{person_id}.json\""),
+            )
+            .header("cache-control", "no-store")
+            .header("x-content-type-options", "nosniff")
+            .body(body))
     };
     answer.await.unwrap_or_else(refusal)
 }

@@ -81,6 +81,7 @@ pub fn routes(
             "/exports/programme-reports/:id/:file",
             get(crate::exports::programme_report),
         )
+        .at("/exports/people/:id/:file", get(crate::exports::person))
         .at(
             "/respond/:token",
             get(pages::respond::show).post(pages::respond::post),

@@ -1,6 +1,7 @@
 //! The GraphQL API of the tutorial-system backend.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod campaigns;
@@ -22,6 +23,7 @@ pub mod metrics;
 pub mod pages;
 pub mod pagination;
 pub mod questionnaires;
+pub mod rights;
 pub mod running;
 pub mod schema;
 pub mod schema_diff;

@@ -22,6 +22,7 @@ use crate::error::ApiError;
 use crate::evaluation::{EvaluationMutation, EvaluationQuery};
 use crate::questionnaires::types::{Item, Questionnaire};
 use crate::questionnaires::{QuestionnaireMutation, QuestionnaireQuery};
+use crate::rights::{RightsMutation, RightsQuery};
 use crate::running::{Matching, RunningMutation, RunningQuery};
 use crate::state::{AppState, ContextExt};
 use crate::webhooks::types::WebhookEndpoint;
@@ -188,6 +189,7 @@ pub struct Query(
     EvaluationQuery,
     DisseminationQuery,
     WebhookQuery,
+    RightsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -205,6 +207,7 @@ pub struct Mutation(
     EvaluationMutation,
     DisseminationMutation,
     WebhookMutation,
+    RightsMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, crate::live::LiveSubscription>;

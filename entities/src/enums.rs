@@ -118,6 +118,8 @@ pub enum SuppressionReason {
     HardBounce,
     Complaint,
     Manual,
+    /// The person was erased: the address is kept only as its hash.
+    Erased,
 }
 
 /// How a response reached the system.

@@ -19,6 +19,9 @@ pub struct Model {
     /// The account this person signs in with, if any.
     pub user_id: Option<i64>,
     pub created_at: DateTimeUtc,
+    /// When the person was erased: their name, address and free text are
+    /// gone, their figures stay in the aggregates.
+    pub erased_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

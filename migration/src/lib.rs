@@ -24,6 +24,7 @@ mod m20261204_000019_dissemination;
 mod m20261204_000020_interviews;
 mod m20261205_000021_webhooks;
 mod m20261205_000022_auth;
+mod m20261205_000023_data_rights;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000020_interviews::Migration),
             Box::new(m20261205_000021_webhooks::Migration),
             Box::new(m20261205_000022_auth::Migration),
+            Box::new(m20261205_000023_data_rights::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@ mod auth;
 mod bad_input;
 mod browser;
 mod connections;
+mod data_rights;
 mod dead_letters;
 mod delivery;
 mod demo_statistics;

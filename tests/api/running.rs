@@ -13,10 +13,10 @@ use worker::Job;
 pub(crate) struct Scenario {
     pub(crate) token: String,
     pub(crate) programme: Value,
-    method: Value,
+    pub(crate) method: Value,
     wellbeing: Value,
     pub(crate) role: Value,
-    coaching: Value,
+    pub(crate) coaching: Value,
     pub(crate) learners: Vec<Value>,
     pub(crate) tutors: Vec<Value>,
 }

@@ -122,6 +122,9 @@ async fn target(db: &DatabaseConnection, job: &Job) -> (Option<i64>, Option<i64>
                 .map(|p| p.organisation_id);
             (organisation, None)
         }
+        Job::ApplyRetention {
+            organisation_id, ..
+        } => (*organisation_id, None),
         // Not an organisation's (a password reset: an account may belong
         // to several).
         Job::ReminderSweep { .. }

@@ -72,6 +72,13 @@ pub enum Job {
     DeliverWebhooks,
     /// Sends the link of a password reset request, if it names an account.
     SendPasswordReset { reset_id: i64 },
+    /// Removes what the retention policies (of one organisation, or of
+    /// all) no longer keep as of `at`.
+    ApplyRetention {
+        at: DateTime<Utc>,
+        #[serde(default)]
+        organisation_id: Option<i64>,
+    },
 }
 
 impl Job {
@@ -87,6 +94,7 @@ impl Job {
             Self::Disseminate { .. } => "disseminate",
             Self::DeliverWebhooks => "deliver_webhooks",
             Self::SendPasswordReset { .. } => "send_password_reset",
+            Self::ApplyRetention { .. } => "apply_retention",
         }
     }
 }
@@ -335,6 +343,15 @@ async fn run(ctx: &Context, job: &Job) -> Result<serde_json::Value, JobError> {
         Job::DeliverWebhooks => json(webhooks::deliver_due(ctx).await?),
         Job::SendPasswordReset { reset_id } => {
             json(crate::password_reset::send(ctx, *reset_id).await?)
+        }
+        Job::ApplyRetention {
+            at,
+            organisation_id,
+        } => {
+            // Late, it removes what is due now. Each statement stands on
+            // its own: a run cut short leaves the rest to the next one.
+            let at = (*at).max(Utc::now());
+            json(crate::retention::apply(&ctx.db, at, *organisation_id).await?)
         }
     };
     // Jobs that record events have this process's delivery loop send them
@@ -960,6 +977,16 @@ pub async fn run_workers(
         schedule.sweep_every,
         |at| Job::Disseminate { at, plan_id: None },
     ));
+    let retention = tokio::spawn(periodic_clock(
+        db.clone(),
+        queue.clone(),
+        RETENTION_CLOCK,
+        RETENTION_EVERY,
+        |at| Job::ApplyRetention {
+            at,
+            organisation_id: None,
+        },
+    ));
     let nightly = tokio::spawn(monitor_clock(db, queue, schedule.monitor_hour_utc));
     let result = monitor
         // A worker stops when its queue does (Redis restarting, the
@@ -977,6 +1004,7 @@ pub async fn run_workers(
         .await;
     clock.abort();
     dissemination.abort();
+    retention.abort();
     nightly.abort();
     // The delivery loop finishes the batch it is sending, within the grace
     // jobs get; what it leaves is taken over once its claims lapse.
@@ -997,6 +1025,9 @@ const SWEEP_CLOCK: &str = "reminder_sweep";
 const MONITOR_CLOCK: &str = "monitor_relations";
 /// The clock that sends dissemination plans on their dates.
 pub const DISSEMINATION_CLOCK: &str = "disseminate";
+/// The clock that applies retention policies, and how often it does.
+const RETENTION_CLOCK: &str = "apply_retention";
+const RETENTION_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Enqueues one job of `clock` (a reminder sweep, a dissemination run)
 /// per slot of `every` (slots start at multiples of `every` since the

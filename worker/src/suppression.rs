@@ -17,6 +17,12 @@ pub fn normalise(address: &str) -> String {
     address.trim().to_lowercase()
 }
 
+/// How the address of an erased person is kept: its SHA-256, so that mail
+/// to it is still refused while the address itself is gone.
+pub fn hashed(address: &str) -> String {
+    format!("sha256:{}", crate::tokens::hash_token(&normalise(address)))
+}
+
 /// Whether `organisation_id` must not write to `address`.
 pub async fn is_suppressed(
     db: &impl ConnectionTrait,
@@ -25,7 +31,7 @@ pub async fn is_suppressed(
 ) -> Result<Option<SuppressionReason>, DbErr> {
     Ok(suppression::Entity::find()
         .filter(suppression::Column::OrganisationId.eq(organisation_id))
-        .filter(suppression::Column::Address.eq(normalise(address)))
+        .filter(suppression::Column::Address.is_in([normalise(address), hashed(address)]))
         .one(db)
         .await?
         .map(|s| s.reason))
@@ -38,10 +44,18 @@ pub async fn suppressed_among(
     organisation_id: i64,
     addresses: &[String],
 ) -> Result<HashMap<String, String>, DbErr> {
-    let wanted: Vec<String> = addresses.iter().map(|a| normalise(a)).collect();
+    // Each address is looked up as itself and as its hash, which is all
+    // that is left of an erased person's.
+    let mut wanted: HashMap<String, String> = HashMap::new();
+    for address in addresses {
+        let plain = normalise(address);
+        wanted.insert(hashed(&plain), plain.clone());
+        wanted.insert(plain.clone(), plain);
+    }
+    let keys: Vec<String> = wanted.keys().cloned().collect();
     let mut out = HashMap::new();
     // Bounded lists: a statement carries a limited number of parameters.
-    for chunk in wanted.chunks(500) {
+    for chunk in keys.chunks(500) {
         for row in suppression::Entity::find()
             .filter(suppression::Column::OrganisationId.eq(organisation_id))
             .filter(suppression::Column::Address.is_in(chunk.iter().cloned()))
@@ -49,7 +63,9 @@ pub async fn suppressed_among(
             .await?
         {
             let reason = sea_orm::ActiveEnum::to_value(&row.reason);
-            out.insert(row.address, format!("suppressed: {reason}"));
+            if let Some(plain) = wanted.get(&row.address) {
+                out.insert(plain.clone(), format!("suppressed: {reason}"));
+            }
         }
     }
     Ok(out)

@@ -39,6 +39,10 @@ impl Person {
     async fn external_ref(&self) -> Option<&str> {
         self.0.external_ref.as_deref()
     }
+    /// When the person was erased: their name and address are gone.
+    async fn erased_at(&self) -> Option<chrono::DateTime<Utc>> {
+        self.0.erased_at
+    }
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -297,13 +301,12 @@ impl MemberMutation {
             }
             None => None,
         };
-        let member = auth::add_member(
+        let member = auth::add_member_by(
             db,
             (&org.slug, &org.name),
-            &input.email,
-            &input.display_name,
-            &input.password,
+            (&input.email, &input.display_name, &input.password),
             role,
+            Some(&crate::audit::Actor::of(ctx)?),
         )
         .await?;
         if let Some(person) = person {

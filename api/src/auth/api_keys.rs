@@ -95,10 +95,11 @@ pub struct NewKey {
 /// Longest key name.
 const MAX_NAME: usize = 200;
 
-/// Makes a key in the caller's organisation.
+/// Makes a key in the caller's organisation, recorded in the audit log.
 pub async fn create(
     db: &DatabaseConnection,
     caller: &Caller,
+    client: &super::ClientAddress,
     name: &str,
     scopes: &[Scope],
     expires_at: Option<DateTime<Utc>>,
@@ -128,6 +129,7 @@ pub async fn create(
     let mut names: Vec<&str> = scopes.iter().map(|s| s.name()).collect();
     names.sort_unstable();
     names.dedup();
+    let txn = worker::db::begin_write(db).await?;
     let row = api_key::Entity::insert(api_key::ActiveModel {
         organisation_id: Set(caller.organisation_id),
         name: Set(name.to_owned()),
@@ -139,8 +141,17 @@ pub async fn create(
         expires_at: Set(expires_at),
         ..Default::default()
     })
-    .exec_with_returning(db)
+    .exec_with_returning(&txn)
     .await?;
+    crate::audit::record(
+        &txn,
+        &crate::audit::Actor::new(caller, client),
+        crate::audit::AuditAction::ApiKeyCreated,
+        ("ApiKey", Some(row.id)),
+        serde_json::json!({ "scopes": row.scopes }),
+    )
+    .await?;
+    txn.commit().await?;
     Ok(NewKey { key, row })
 }
 

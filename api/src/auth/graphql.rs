@@ -265,6 +265,7 @@ impl AuthMutation {
         let made = api_keys::create(
             &ctx.state().db,
             caller,
+            &client(ctx),
             &input.name,
             &input.scopes,
             input.expires_at,

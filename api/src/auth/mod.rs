@@ -331,6 +331,25 @@ pub async fn add_member(
     password: &str,
     role: Role,
 ) -> ApiResult<Caller> {
+    add_member_by(
+        db,
+        organisation,
+        (email, display_name, password),
+        role,
+        None,
+    )
+    .await
+}
+
+/// [`add_member`], by a member whose act the audit log records with the
+/// membership.
+pub async fn add_member_by(
+    db: &DatabaseConnection,
+    organisation: (&str, &str),
+    (email, display_name, password): (&str, &str, &str),
+    role: Role,
+    by: Option<&crate::audit::Actor>,
+) -> ApiResult<Caller> {
     let (slug, name) = organisation;
     let email = normalise_email(email);
     let mut problems = Vec::new();
@@ -403,6 +422,17 @@ pub async fn add_member(
         ApiError::Conflict(_) => ApiError::Conflict("already a member of this organisation".into()),
         other => other,
     })?;
+    if let Some(actor) = by {
+        let role_name = sea_orm::ActiveEnum::to_value(&role);
+        crate::audit::record(
+            &txn,
+            actor,
+            crate::audit::AuditAction::RoleGranted,
+            ("Member", Some(user.id)),
+            serde_json::json!({ "role": role_name }),
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(Caller {
         user_id: user.id,

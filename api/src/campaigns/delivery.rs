@@ -147,6 +147,8 @@ pub enum Reason {
     Complaint,
     /// Added by a coordinator for another reason.
     Manual,
+    /// The person was erased; the address is kept only as its hash.
+    Erased,
 }
 
 /// An address the organisation no longer writes to.

@@ -190,6 +190,13 @@ impl Programme {
         if min_severity.is_some_and(|m| !(1..=5).contains(&m)) {
             return Err(ApiError::bad_input("minSeverity must be from 1 to 5").into());
         }
+        crate::audit::staff_read(
+            ctx,
+            crate::audit::AuditAction::NeedsRead,
+            ("Programme", Some(self.0.id)),
+            serde_json::json!({}),
+        )
+        .await?;
         let list = NeedsOf {
             axis: axis_id
                 .map(|a| ids::decode(&a, "SupportAxis"))

@@ -341,6 +341,13 @@ impl Matching {
     }
     /// The learner's tutoring plan within this relation.
     async fn plan(&self, ctx: &Context<'_>) -> Result<TutoringPlan> {
+        crate::audit::staff_read(
+            ctx,
+            crate::audit::AuditAction::PlanRead,
+            ("Matching", Some(self.0.id)),
+            serde_json::json!({}),
+        )
+        .await?;
         let db = &ctx.state().db;
         let goals = plan_goal::Entity::find()
             .filter(plan_goal::Column::MatchingId.eq(self.0.id))
@@ -886,6 +893,13 @@ impl RunningQuery {
     ) -> Result<Page<RelationAlert>> {
         let caller = ctx.caller_in(MANAGERS)?;
         let id = programme_of(ctx, caller, &programme_id).await?;
+        crate::audit::staff_read(
+            ctx,
+            crate::audit::AuditAction::AlertsRead,
+            ("Programme", Some(id)),
+            serde_json::json!({}),
+        )
+        .await?;
         let query = relation_alert::Entity::find()
             .filter(relation_alert::Column::OrganisationId.eq(caller.organisation_id))
             .filter(relation_alert::Column::ProgrammeId.eq(id));

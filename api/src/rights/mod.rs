@@ -1,0 +1,181 @@
+//! Data-protection rights of the people of an organisation: an export of
+//! everything about a person, their erasure, the retention policy and the
+//! audit log. Admins only.
+
+pub mod service;
+
+use async_graphql::{Context, ID, InputObject, Json, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entities::{Role, retention_policy};
+use serde_json::Value;
+
+use crate::accounts::Person;
+use crate::audit::{self, Actor, AuditAction, AuditEvent};
+use crate::ids;
+use crate::pagination::Page;
+use crate::state::ContextExt;
+
+/// Only admins exercise these rights on others' behalf.
+const ADMINS: &[Role] = &[Role::Admin];
+
+/// How long the organisation keeps what it no longer needs. A limit left
+/// out keeps that data for good.
+pub struct RetentionPolicy(Option<retention_policy::Model>);
+
+#[Object]
+impl RetentionPolicy {
+    /// Days after a campaign closes that its free-text answers, interview
+    /// notes and unsent drafts are kept. Free-text answers then read
+    /// `[erased]`: they still count as given.
+    async fn free_text_days(&self) -> Option<i32> {
+        self.0.as_ref().and_then(|p| p.free_text_days)
+    }
+    /// Days the address on the record of a sent email is kept.
+    async fn email_log_days(&self) -> Option<i32> {
+        self.0.as_ref().and_then(|p| p.email_log_days)
+    }
+    /// Days an audit event is kept.
+    async fn audit_days(&self) -> Option<i32> {
+        self.0.as_ref().and_then(|p| p.audit_days)
+    }
+    /// When the policy was last set; none while it never was.
+    async fn updated_at(&self) -> Option<DateTime<Utc>> {
+        self.0.as_ref().map(|p| p.updated_at)
+    }
+}
+
+#[derive(Default)]
+pub struct RightsQuery;
+
+#[Object]
+impl RightsQuery {
+    /// The organisation's retention policy. Admins only.
+    async fn retention_policy(&self, ctx: &Context<'_>) -> Result<RetentionPolicy> {
+        let caller = ctx.caller_in(ADMINS)?;
+        let row = service::policy(ctx.state(), caller.organisation_id).await?;
+        Ok(RetentionPolicy(row))
+    }
+
+    /// Sensitive reads and writes in the organisation, newest first,
+    /// optionally of one action or on one object. Admins only.
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        action: Option<AuditAction>,
+        target_id: Option<ID>,
+    ) -> Result<Page<AuditEvent>> {
+        let page = crate::pagination::PageArgs::new(first, after, last, before);
+        Ok(audit::log(ctx, page, action, target_id).await?)
+    }
+}
+
+#[derive(InputObject)]
+pub struct PersonRightsInput {
+    pub person_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct ExportPersonDataPayload {
+    /// Every row about the person, table by table (`tables.person`,
+    /// `tables.response`, `tables.answer`…); secrets and whole reports
+    /// are left out.
+    pub document: Json<Value>,
+    /// Where the same document downloads, with the bearer token.
+    pub download_path: String,
+}
+
+#[derive(SimpleObject)]
+pub struct ErasePersonPayload {
+    pub person: Person,
+    /// False when the person had been erased before: nothing changed.
+    pub erased: bool,
+    pub api_keys_revoked: u64,
+    pub sessions_ended: u64,
+    /// Free texts by or about the person that were replaced.
+    pub texts_cleared: u64,
+}
+
+#[derive(InputObject)]
+pub struct SetRetentionPolicyInput {
+    /// 1 to 36,500; null keeps for good.
+    pub free_text_days: Option<i32>,
+    pub email_log_days: Option<i32>,
+    pub audit_days: Option<i32>,
+}
+
+#[derive(SimpleObject)]
+pub struct SetRetentionPolicyPayload {
+    pub retention_policy: RetentionPolicy,
+}
+
+#[derive(Default)]
+pub struct RightsMutation;
+
+#[Object]
+impl RightsMutation {
+    /// Gathers every row about a person of the organisation: account,
+    /// profiles, needs, relations, plans, sessions, invitations, responses
+    /// and answers, emails, interviews, posts, alerts. Recorded in the
+    /// audit log. Admins only.
+    async fn export_person_data(
+        &self,
+        ctx: &Context<'_>,
+        input: PersonRightsInput,
+    ) -> Result<ExportPersonDataPayload> {
+        ctx.caller_in(ADMINS)?;
+        let person_id = ids::decode(&input.person_id, "Person")?;
+        let document = service::export(ctx.state(), &Actor::of(ctx)?, person_id).await?;
+        Ok(ExportPersonDataPayload {
+            document: Json(document),
+            download_path: format!("/exports/people/{}/data.json", input.person_id.as_str()),
+        })
+    }
+
+    /// Erases a person for good: their name, addresses and the free text
+    /// by or about them are replaced, their account closed (sessions
+    /// ended, API keys they made revoked) and their address suppressed,
+    /// kept only as a hash. Their answers still count: campaign results,
+    /// statistics and reports stay as they were. Erasing again changes
+    /// nothing. Admins only.
+    async fn erase_person(
+        &self,
+        ctx: &Context<'_>,
+        input: PersonRightsInput,
+    ) -> Result<ErasePersonPayload> {
+        ctx.caller_in(ADMINS)?;
+        let person_id = ids::decode(&input.person_id, "Person")?;
+        let (person, erased) = service::erase(ctx.state(), &Actor::of(ctx)?, person_id).await?;
+        Ok(ErasePersonPayload {
+            person: Person(person),
+            erased: erased.erased,
+            api_keys_revoked: erased.api_keys_revoked,
+            sessions_ended: erased.sessions_ended,
+            texts_cleared: erased.texts_cleared,
+        })
+    }
+
+    /// Sets how long the organisation keeps free text, email records and
+    /// audit events; the worker applies it every day. Admins only.
+    async fn set_retention_policy(
+        &self,
+        ctx: &Context<'_>,
+        input: SetRetentionPolicyInput,
+    ) -> Result<SetRetentionPolicyPayload> {
+        ctx.caller_in(ADMINS)?;
+        let limits = service::Limits {
+            free_text_days: input.free_text_days,
+            email_log_days: input.email_log_days,
+            audit_days: input.audit_days,
+        };
+        let row = service::set_policy(ctx.state(), &Actor::of(ctx)?, limits).await?;
+        Ok(SetRetentionPolicyPayload {
+            retention_policy: RetentionPolicy(Some(row)),
+        })
+    }
+}
