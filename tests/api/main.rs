@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth;
+mod authz_matrix;
 mod bad_input;
 mod browser;
 mod dead_letters;
