@@ -71,7 +71,9 @@ impl Fx {
 /// each in [`CALLERS`] order:
 /// `A` data and no error; `C` data, or CONFLICT once an earlier caller
 /// did what only one may; `F` FORBIDDEN; `U` UNAUTHENTICATED; `N`
-/// NOT_FOUND; `T` INVALID_TOKEN; `0` data, with the field null.
+/// NOT_FOUND; `T` INVALID_TOKEN; `B` BAD_USER_INPUT (an id of another
+/// organisation named in an input, refused as an unknown one is); `0`
+/// data, with the field null.
 struct Entry {
     field: &'static str,
     operation: &'static str,
@@ -155,7 +157,7 @@ fn id_at(value: &Value, path: &[&str]) -> String {
 fn entries() -> Vec<Entry> {
     vec![
         // Queries.
-        e("node", "query($id: ID!) { node(id: $id) { id ... on Matching { status } } }", "AAA0A00AU",
+        e("node", "query($id: ID!) { node(id: $id) { id ... on Matching { status } } }", "AAA0AF0AU",
             |fx, _| json!({ "id": fx.id("matching") })),
         e("node", "query($id: ID!) { node(id: $id) { id ... on Person { name } } }", "AAFFFF0AU",
             |fx, _| json!({ "id": fx.id("l1") })),
@@ -163,21 +165,32 @@ fn entries() -> Vec<Entry> {
             |fx, _| json!({ "id": fx.id("campaign") })),
         e("node", "query($id: ID!) { node(id: $id) { id ... on Programme { name } } }", "AAAAAA0AU",
             |fx, _| json!({ "id": fx.id("programme") })),
-        e("viewer", "{ viewer { email role } }", "AAAAAAAAU", none),
+        e("viewer", "{ viewer { email role } }", "AAAAAAAFU", none),
         e("people", "{ people(first: 50) { nodes { id name } } }", "AAFFFFAAU", none),
         e("apiKeys", "{ apiKeys(first: 50) { nodes { id name } } }", "AFFFFFAFU", none),
         e("questionnaires", "{ questionnaires(first: 50) { nodes { id title } } }", "AAFFFAAAU", none),
-        e("instrumentTemplates", "{ instrumentTemplates { key } }", "AAAAAAAAU", none),
+        e("instrumentTemplates", "{ instrumentTemplates { key } }", "AAFFFAAAU", none),
         e("campaigns", "{ campaigns(first: 50) { nodes { id name } } }", "AAFFFAAAU", none),
         e("respondentForm", "query($t: String!) { respondentForm(token: $t) { campaignName } }", "AAAAAAAAA",
             |fx, _| json!({ "t": fx.id("invitation-token") })),
         e("suppressions", "{ suppressions(first: 50) { nodes { address } } }", "AAFFFFAAU", none),
         e("deadLetters", "{ deadLetters(first: 50) { nodes { id kind } } }", "AFFFFFAFU", none),
-        e("tutorialGuide", "query($p: ID!) { tutorialGuide(programmeId: $p) { current { version } } }", "AAAAAFNAU", programme),
+        e("tutorialGuide", "query($p: ID!) { tutorialGuide(programmeId: $p) { current { version } } }", "AAAAAANAU", programme),
         e("programmes", "{ programmes(first: 50) { nodes { id name } } }", "AAAAAAAAU", none)
             .shows(|fx, c| if c == OTHER { vec![] } else { vec![fx.id("programme").into()] }),
-        e("myDevelopment", "query($p: ID!) { myDevelopment(programmeId: $p) { hours } }", "FFAAFFNFU", programme),
-        e("myCommunities", "{ myCommunities { id name } }", "FFAAFFFFU", none),
+        // A programme's personal and financial fields check roles of their own.
+        e("programmes", "{ programmes(first: 5) { nodes { needs(first: 50) { nodes { id learner { id } } } } } }", "AAFFFFAAU", none),
+        e("programmes", "{ programmes(first: 5) { nodes { tutorDevelopment { tutor { id } trainingHours } } } }", "AAFFFFAAU", none),
+        e("programmes", "{ programmes(first: 5) { nodes { communities { name resources { title } } } } }", "AAFFFAAAU", none),
+        // Regression: observers read who belonged to a community, and its thread.
+        e("programmes", "{ programmes(first: 5) { nodes { communities { members { id } } } } }", "AAFFFFAAU", none),
+        e("programmes", "{ programmes(first: 5) { nodes { communities { posts(first: 5) { nodes { author } } } } } }", "AAFFFFAAU", none),
+        e("programmes", "{ programmes(first: 5) { nodes { trainingModules { completions { tutor { id } } } } } }", "AAFFFFAAU", none),
+        e("programmes", "{ programmes(first: 5) { nodes { costs { budget budgetConsumed } } } }", "AAFFFAAAU", none),
+        e("programmes", "{ programmes(first: 5) { nodes { needRules { id } priorities { axes { axis { id } } } } } }", "AAFFFAAAU", none),
+        e("myDevelopment", "query($p: ID!) { myDevelopment(programmeId: $p) { tutor { id } trainingHours } }", "FFA00FFFU", programme),
+        e("myCommunities", "{ myCommunities { id name members { id } posts(first: 5) { nodes { author } } } }", "AAAAAAAFU", none)
+            .shows(|fx, c| if c == TUTOR { vec![fx.id("community").into(), fx.id("t1").into()] } else { vec![] }),
         e("tutorProfiles", "query($p: ID!) { tutorProfiles(programmeId: $p, first: 50) { nodes { tutor { id } } } }", "AAFFFFNAU", programme),
         e("matchings", "query($p: ID!) { matchings(programmeId: $p, first: 50) { nodes { id learner { id } tutor { id } } } }", "AAAAAFNAU", programme)
             .shows(|fx, c| match c {
@@ -193,7 +206,7 @@ fn entries() -> Vec<Entry> {
             |fx, _| json!({ "p": fx.id("programme"), "r": fx.id("role"), "l": fx.id("l3") })),
         e("relationAlerts", "query($p: ID!) { relationAlerts(programmeId: $p, first: 50) { nodes { id } } }", "AAFFFFNAU", programme),
         e("matchingExclusions", "query($p: ID!) { matchingExclusions(programmeId: $p, first: 50) { nodes { reason } } }", "AAFFFFNAU", programme),
-        e("myCalendarPath", "{ myCalendarPath }", "FFAAAFFFU", none),
+        e("myCalendarPath", "{ myCalendarPath }", "NNAAANNFU", none),
         e("analyticalGrids", "{ analyticalGrids { id name } }", "AAFFFAAAU", none),
         e("programmeReports", "query($p: ID!) { programmeReports(programmeId: $p, first: 5) { nodes { id } } }", "AAFFFANAU", programme),
         e("disseminationPlans", "{ disseminationPlans(first: 50) { nodes { id } } }", "AAFFFFAAU", none),
@@ -245,10 +258,10 @@ fn entries() -> Vec<Entry> {
             |fx, _| input(json!({ "token": fx.id("invitation-token"), "answers": fixtures::answers(4.0) }))).phase(1),
         e("saveResponseDraft", "mutation($i: SaveResponseDraftInput!) { saveResponseDraft(input: $i) { savedAt } }", "AAAAAAAAA",
             |fx, _| input(json!({ "token": fx.id("invitation-token"), "answers": [{ "item": "s1", "number": 3 }] }))),
-        e("recordInterview", "mutation($i: RecordInterviewInput!) { recordInterview(input: $i) { interview { id } } }", "AAAAFFNFU",
+        e("recordInterview", "mutation($i: RecordInterviewInput!) { recordInterview(input: $i) { interview { id } } }", "AAAAFFNAU",
             |fx, c| input(json!({ "campaignId": fx.id("guide-campaign"), "intervieweeId": fx.per("interviewee", c),
                 "answers": [{ "item": "rq1", "number": 4 }] }))),
-        e("editInterview", "mutation($i: EditInterviewInput!) { editInterview(input: $i) { interview { id } } }", "AAFFFFNFU",
+        e("editInterview", "mutation($i: EditInterviewInput!) { editInterview(input: $i) { interview { id } } }", "AAFFFFNAU",
             |fx, _| input(json!({ "interviewId": fx.id("interview"), "answers": [{ "item": "rq1", "number": 3 }] }))),
         e("shareReport", "mutation($i: ShareReportInput!) { shareReport(input: $i) { share { id } } }", "AAFFFFNAU",
             |fx, _| input(json!({ "reportId": fx.id("report"), "audience": "Board", "expiresAt": (Utc::now() + Duration::days(3)).to_rfc3339() }))),
@@ -276,17 +289,17 @@ fn entries() -> Vec<Entry> {
             |fx, c| input(json!({ "programmeId": fx.id("programme"), "name": format!("Axis {c}"), "kind": "SUBJECT", "weight": 1 }))),
         e("setSupportAxisWeight", "mutation($i: SetAxisWeightInput!) { setSupportAxisWeight(input: $i) { axis { id } } }", "AAFFFFNAU",
             |fx, _| input(json!({ "axisId": fx.id("axis"), "weight": 2 }))),
-        e("createNeed", "mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id } } }", "AAFFFFNAU",
-            |fx, _| input(json!({ "axisId": fx.id("axis"), "learnerId": fx.id("l3"), "severity": 2, "source": "COORDINATOR" }))),
-        e("stateNeed", "mutation($i: StateNeedInput!) { stateNeed(input: $i) { need { id } } }", "FFFFAFNFU",
+        e("createNeed", "mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id } } }", "ACFFFFNCU",
+            |fx, _| input(json!({ "axisId": fx.id("axis"), "learnerId": fx.id("l5"), "severity": 2, "source": "COORDINATOR" }))),
+        e("stateNeed", "mutation($i: StateNeedInput!) { stateNeed(input: $i) { need { id } } }", "FFFFAFFFU",
             |fx, _| input(json!({ "axisId": fx.id("axis"), "severity": 3 }))),
         e("updateNeed", "mutation($i: UpdateNeedInput!) { updateNeed(input: $i) { need { id } } }", "AAFFFFNAU",
             |fx, _| input(json!({ "needId": fx.id("need"), "severity": 4 }))),
-        e("createNeedRule", "mutation($i: CreateNeedRuleInput!) { createNeedRule(input: $i) { rule { id } } }", "AAFFFFNAU",
-            |fx, _| input(json!({ "axisId": fx.id("axis"), "campaignId": fx.id("campaign"), "scaleCode": "S", "direction": "BELOW", "threshold": 2 }))),
+        e("createNeedRule", "mutation($i: CreateNeedRuleInput!) { createNeedRule(input: $i) { rule { id } } }", "ACFFFFNCU",
+            |fx, _| input(json!({ "axisId": fx.id("axis-rule"), "campaignId": fx.id("campaign"), "scaleCode": "S", "direction": "BELOW", "threshold": 2 }))),
         e("applyNeedRule", "mutation($i: ApplyNeedRuleInput!) { applyNeedRule(input: $i) { assessed } }", "AAFFFFNAU",
             |fx, _| input(json!({ "ruleId": fx.id("need-rule") }))),
-        e("logSession", "mutation($i: LogSessionInput!) { logSession(input: $i) { sessionId } }", "AAAFFFNAU",
+        e("logSession", "mutation($i: LogSessionInput!) { logSession(input: $i) { sessionId } }", "AAFFFFNAU",
             |fx, _| input(json!({ "interventionId": fx.id("intervention"), "tutorId": fx.id("t1"), "heldAt": Utc::now().to_rfc3339(),
                 "minutes": 30, "participants": [{ "learnerId": fx.id("l1") }] }))),
         e("createTutorRole", "mutation($i: CreateTutorRoleInput!) { createTutorRole(input: $i) { role { id } } }", "AAFFFFNAU",
@@ -300,13 +313,13 @@ fn entries() -> Vec<Entry> {
                 "sessionsPerMonth": 1, "sessionMinutes": 60, "groupSize": 4, "sessionCost": 20 }))),
         e("createTrainingModule", "mutation($i: CreateTrainingModuleInput!) { createTrainingModule(input: $i) { module { id } } }", "AAFFFFNAU",
             |fx, _| input(json!({ "programmeId": fx.id("programme"), "title": "Listening", "hours": 2, "level": "BASIC" }))),
-        e("recordCompletion", "mutation($i: RecordCompletionInput!) { recordCompletion(input: $i) { module { id } } }", "AAFFFFNAU",
+        e("recordCompletion", "mutation($i: RecordCompletionInput!) { recordCompletion(input: $i) { module { id } } }", "ACFFFFNCU",
             |fx, _| input(json!({ "moduleId": fx.id("module"), "tutorId": fx.id("t1"), "completedOn": "2026-10-01" }))),
         e("createCommunity", "mutation($i: CreateCommunityInput!) { createCommunity(input: $i) { community { id } } }", "AAFFFFNAU",
             |fx, c| input(json!({ "programmeId": fx.id("programme"), "name": format!("Circle {c}") }))),
-        e("addCommunityMember", "mutation($i: CommunityMemberInput!) { addCommunityMember(input: $i) { community { id } } }", "AAFFFFNAU",
-            |fx, _| input(json!({ "communityId": fx.id("community"), "tutorId": fx.id("t2") }))),
-        e("addCommunityResource", "mutation($i: CommunityResourceInput!) { addCommunityResource(input: $i) { community { id } } }", "AAAFFFNAU",
+        e("addCommunityMember", "mutation($i: CommunityMemberInput!) { addCommunityMember(input: $i) { community { id } } }", "ACFFFFNCU",
+            |fx, _| input(json!({ "communityId": fx.id("community"), "tutorId": fx.id("t3") }))),
+        e("addCommunityResource", "mutation($i: CommunityResourceInput!) { addCommunityResource(input: $i) { community { id } } }", "AAFFFFNAU",
             |fx, _| input(json!({ "communityId": fx.id("community"), "title": "Guide", "url": "https://example.org/guide" }))),
         e("postToCommunity", "mutation($i: PostInput!) { postToCommunity(input: $i) { post { body } } }", "AAAFFFNAU",
             |fx, _| input(json!({ "communityId": fx.id("community"), "body": "Hello" }))),
@@ -316,10 +329,10 @@ fn entries() -> Vec<Entry> {
             |fx, _| input(json!({ "programmeId": fx.id("programme"), "tutorId": fx.id("t1"), "roleIds": [fx.id("role")], "capacity": 5, "languages": ["en"] }))),
         e("setLearnerProfile", "mutation($i: SetLearnerProfileInput!) { setLearnerProfile(input: $i) { languages } }", "AAFFAFNAU",
             |fx, _| input(json!({ "programmeId": fx.id("programme"), "learnerId": fx.id("l1"), "languages": ["en"] }))),
-        e("excludePair", "mutation($i: PairInput!) { excludePair(input: $i) }", "AAFFFFNAU",
+        e("excludePair", "mutation($i: PairInput!) { excludePair(input: $i) }", "ACFFFFNCU",
             |fx, _| input(json!({ "programmeId": fx.id("programme"), "learnerId": fx.id("l4"), "tutorId": fx.id("t2"), "reason": "Relatives" }))),
         e("liftExclusion", "mutation($i: LiftExclusionInput!) { liftExclusion(input: $i) }", "AAFFFFNAU",
-            |fx, _| input(json!({ "programmeId": fx.id("programme"), "learnerId": fx.id("l4"), "tutorId": fx.id("t2") }))).phase(1),
+            |fx, c| input(json!({ "programmeId": fx.id("programme"), "learnerId": fx.id("l4"), "tutorId": fx.per("excluded", c) }))),
         e("checkRelations", "mutation { checkRelations }", "AAFFFFAAU", none),
         e("runMatching", "mutation($i: RunMatchingInput!) { runMatching(input: $i) { id } }", "AAFFFFNAU",
             |fx, _| input(json!({ "programmeId": fx.id("programme"), "roleId": fx.id("role") }))).phase(2),
@@ -332,23 +345,23 @@ fn entries() -> Vec<Entry> {
         e("overrideMatching", "mutation($i: OverrideMatchingInput!) { overrideMatching(input: $i) { id } }", "ACFFFFNCU",
             |fx, _| input(json!({ "programmeId": fx.id("programme"), "roleId": fx.id("role"), "learnerId": fx.id("l5"),
                 "tutorId": fx.id("t1"), "reason": "Asked for" }))).phase(1),
-        e("addPlanGoal", "mutation($i: AddPlanGoalInput!) { addPlanGoal(input: $i) { id } }", "AAAFFFNFU",
+        e("addPlanGoal", "mutation($i: AddPlanGoalInput!) { addPlanGoal(input: $i) { id } }", "AAANFFNAU",
             |fx, _| input(json!({ "matchingId": fx.id("matching"), "description": "Read more", "measure": "Books", "targetDate": "2027-01-31" }))),
-        e("setPlanGoalStatus", "mutation($i: SetPlanGoalStatusInput!) { setPlanGoalStatus(input: $i) { id } }", "AAAFFFNFU",
+        e("setPlanGoalStatus", "mutation($i: SetPlanGoalStatusInput!) { setPlanGoalStatus(input: $i) { id } }", "AAANFFNAU",
             |fx, _| input(json!({ "goalId": fx.id("goal"), "status": "IN_PROGRESS" }))),
-        e("planIntervention", "mutation($i: PlanInterventionInput!) { planIntervention(input: $i) { id } }", "AAAFFFNFU",
+        e("planIntervention", "mutation($i: PlanInterventionInput!) { planIntervention(input: $i) { id } }", "AAANFFNAU",
             |fx, _| input(json!({ "matchingId": fx.id("matching"), "interventionId": fx.id("intervention"),
                 "startsOn": Utc::now().date_naive().to_string(), "everyDays": 14, "sessions": 6 }))),
-        e("scheduleSession", "mutation($i: ScheduleSessionInput!) { scheduleSession(input: $i) { id } }", "AAAFFFNFU",
+        e("scheduleSession", "mutation($i: ScheduleSessionInput!) { scheduleSession(input: $i) { id } }", "AAANFFNAU",
             |fx, _| input(json!({ "matchingId": fx.id("matching"), "interventionId": fx.id("intervention"),
                 "startsAt": (Utc::now() + Duration::days(3)).to_rfc3339(), "minutes": 30 }))),
-        e("recordSession", "mutation($i: RecordSessionInput!) { recordSession(input: $i) { id } }", "AAAFFFNFU",
+        e("recordSession", "mutation($i: RecordSessionInput!) { recordSession(input: $i) { id } }", "AAANFFNAU",
             |fx, _| input(json!({ "matchingId": fx.id("matching"), "interventionId": fx.id("intervention"),
                 "heldAt": Utc::now().to_rfc3339(), "minutes": 30, "attended": true }))),
-        e("cancelSession", "mutation($id: ID!) { cancelSession(sessionId: $id) { id status } }", "ACCFFFNFU",
+        e("cancelSession", "mutation($id: ID!) { cancelSession(sessionId: $id) { id status } }", "ACCNFFNCU",
             |fx, _| json!({ "id": fx.id("session-cancel") })).phase(1),
-        e("writeSessionNotes", "mutation($i: WriteSessionNotesInput!) { writeSessionNotes(input: $i) { id } }", "AAAFFFNFU",
-            |fx, _| input(json!({ "sessionId": fx.id("session"), "notes": "Went well." }))),
+        e("writeSessionNotes", "mutation($i: WriteSessionNotesInput!) { writeSessionNotes(input: $i) { id } }", "AAANFFNAU",
+            |fx, _| input(json!({ "sessionId": fx.id("held-session"), "notes": "Went well." }))),
 
         // Evaluating it.
         e("createAnalyticalGrid", "mutation($i: CreateAnalyticalGridInput!) { createAnalyticalGrid(input: $i) { id } }", "AAFFFFAAU",
@@ -358,15 +371,15 @@ fn entries() -> Vec<Entry> {
                 "from": (Utc::now().date_naive() - Duration::days(30)).to_string(), "to": Utc::now().date_naive().to_string() }))),
         e("decideRecommendation", "mutation($i: DecideRecommendationInput!) { decideRecommendation(input: $i) { id status } }", "AAFFFFNAU",
             |fx, _| input(json!({ "recommendationId": fx.id("recommendation"), "status": "ACCEPTED" }))),
-        e("createDisseminationPlan", "mutation($i: CreateDisseminationPlanInput!) { createDisseminationPlan(input: $i) { plan { id } } }", "AAFFFFNAU",
+        e("createDisseminationPlan", "mutation($i: CreateDisseminationPlanInput!) { createDisseminationPlan(input: $i) { plan { id } } }", "AAFFFFBAU",
             |fx, _| input(json!({ "name": "Board", "reportId": fx.id("report"), "audiences": [{ "kind": "COORDINATORS",
                 "channel": "EMAIL_LINK", "sendAt": (Utc::now() + Duration::days(5)).to_rfc3339(), "linkLifetimeDays": 7 }] }))),
         e("cancelDisseminationPlan", "mutation($i: DisseminationPlanInput!) { cancelDisseminationPlan(input: $i) { plan { id } } }", "ACFFFFNCU",
             |fx, _| input(json!({ "planId": fx.id("plan-cancel") }))).phase(1),
         e("sendDisseminationPlanNow", "mutation($i: DisseminationPlanInput!) { sendDisseminationPlanNow(input: $i) { plan { id } } }", "ACFFFFNCU",
             |fx, _| input(json!({ "planId": fx.id("plan-send") }))).phase(1),
-        e("revokeDisseminationLinks", "mutation($i: DisseminationPlanInput!) { revokeDisseminationLinks(input: $i) { plan { id } } }", "ACFFFFNCU",
-            |fx, _| input(json!({ "planId": fx.id("plan-send") }))).phase(2),
+        e("revokeDisseminationLinks", "mutation($i: DisseminationPlanInput!) { revokeDisseminationLinks(input: $i) { plan { id } } }", "AAFFFFNAU",
+            |fx, _| input(json!({ "planId": fx.id("plan-revoke") }))),
 
         // Webhooks.
         e("createWebhookEndpoint", "mutation($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { endpoint { id } } }", "AAFFFFAAU",
@@ -430,6 +443,9 @@ async fn fixture(app: &TestApp) -> anyhow::Result<Fx> {
     let role_input = |name: &str, kind: &str| {
         input(json!({ "programmeId": p, "name": name, "kind": kind, "functions": ["Follow up"], "hourlyCost": 30 }))
     };
+    let axis = ok(app, &coord, "mutation($i: CreateSupportAxisInput!) { createSupportAxis(input: $i) { axis { id } } }",
+        input(json!({ "programmeId": p, "name": "Wellbeing", "kind": "WELLBEING", "weight": 1 }))).await?;
+    ids.insert("axis-rule", id_at(&axis, &["createSupportAxis", "axis", "id"]));
     let create_role = "mutation($i: CreateTutorRoleInput!) { createTutorRole(input: $i) { role { id } } }";
     let role = ok(app, &coord, create_role, role_input("Tutor", "TUTOR")).await?;
     ids.insert("role", id_at(&role, &["createTutorRole", "role", "id"]));
@@ -446,6 +462,7 @@ async fn fixture(app: &TestApp) -> anyhow::Result<Fx> {
         .collect();
     people.push(json!({ "name": "Tutor One", "email": "t1@alpha.test", "kind": "TUTOR" }));
     people.push(json!({ "name": "Tutor Two", "email": "t2@alpha.test", "kind": "TUTOR" }));
+    people.push(json!({ "name": "Tutor Three", "kind": "TUTOR" }));
     for n in 0..CALLERS.len() {
         people.push(json!({ "name": format!("Interviewee {n}"), "kind": "LEARNER" }));
     }
@@ -456,10 +473,20 @@ async fn fixture(app: &TestApp) -> anyhow::Result<Fx> {
         .iter()
         .map(|p| p["id"].as_str().unwrap().to_owned())
         .collect();
-    for (name, id) in ["l1", "l2", "l3", "l4", "l5", "t1", "t2"].iter().zip(&made) {
+    for (name, id) in ["l1", "l2", "l3", "l4", "l5", "t1", "t2", "t3"].iter().zip(&made) {
         ids.insert(name, id.clone());
     }
-    let interviewees = made[7..].to_vec();
+    let interviewees = made[8..].to_vec();
+    let extra: Vec<Value> = (0..CALLERS.len())
+        .map(|n| json!({ "name": format!("Excluded tutor {n}"), "kind": "TUTOR" }))
+        .collect();
+    let extra = ok(app, &coord, CREATE_PEOPLE, input(json!({ "people": extra }))).await?;
+    let mut excluded = Vec::new();
+    for tutor in extra["createPeople"]["people"].as_array().unwrap() {
+        ok(app, &coord, "mutation($i: PairInput!) { excludePair(input: $i) }", input(json!({ "programmeId": p,
+            "learnerId": ids["l4"], "tutorId": tutor["id"], "reason": "Relatives" }))).await?;
+        excluded.push(id_at(tutor, &["id"]));
+    }
 
     // Tutor One tutors learner 1; Tutor Two mentors learner 2; learners
     // 3 and 4 have needs and get proposals; learner 5 is matched and ended.
@@ -510,6 +537,10 @@ async fn fixture(app: &TestApp) -> anyhow::Result<Fx> {
     let session = ok(app, &tutor, schedule, input(json!({ "matchingId": ids["matching"],
         "interventionId": ids["intervention"], "startsAt": at(4), "minutes": 45 }))).await?;
     ids.insert("session-cancel", id_at(&session, &["scheduleSession", "id"]));
+    let held = ok(app, &tutor, "mutation($i: RecordSessionInput!) { recordSession(input: $i) { id } }",
+        input(json!({ "matchingId": ids["matching"], "interventionId": ids["intervention"],
+            "heldAt": Utc::now().to_rfc3339(), "minutes": 30, "attended": true }))).await?;
+    ids.insert("held-session", id_at(&held, &["recordSession", "id"]));
 
     // Training and community.
     let module = ok(app, &coord, "mutation($i: CreateTrainingModuleInput!) { createTrainingModule(input: $i) { module { id } } }",
@@ -567,12 +598,16 @@ async fn fixture(app: &TestApp) -> anyhow::Result<Fx> {
     let share = ok(app, &coord, "mutation($i: ShareReportInput!) { shareReport(input: $i) { share { id } } }",
         input(json!({ "reportId": ids["report"], "audience": "Board", "expiresAt": at(3) }))).await?;
     ids.insert("share", id_at(&share, &["shareReport", "share", "id"]));
-    for name in ["plan-cancel", "plan-send"] {
+    for name in ["plan-cancel", "plan-send", "plan-revoke"] {
         let plan = ok(app, &coord, "mutation($i: CreateDisseminationPlanInput!) { createDisseminationPlan(input: $i) { plan { id } } }",
             input(json!({ "name": name, "reportId": ids["report"], "audiences": [{ "kind": "COORDINATORS",
                 "channel": "EMAIL_LINK", "sendAt": at(5), "linkLifetimeDays": 7 }] }))).await?;
         ids.insert(name, id_at(&plan, &["createDisseminationPlan", "plan", "id"]));
     }
+
+    ok(app, &coord, "mutation($i: DisseminationPlanInput!) { sendDisseminationPlanNow(input: $i) { plan { id } } }",
+        input(json!({ "planId": ids["plan-revoke"] }))).await?;
+    assert_eq!(app.jobs_done("disseminate", 1).await?, 0);
 
     // A need rule on the campaign's scale.
     let rule = ok(app, &coord, "mutation($i: CreateNeedRuleInput!) { createNeedRule(input: $i) { rule { id } } }",
@@ -625,6 +660,9 @@ async fn fixture(app: &TestApp) -> anyhow::Result<Fx> {
     // Per caller: dead letters, suppressed addresses, refresh tokens.
     let mut per_caller: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
     per_caller.insert("interviewee", interviewees);
+    per_caller.insert("excluded", excluded);
+    let campaign_id = api::ids::decode(&api::ids::ID(campaign.clone()), "Campaign")
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let mut letters = Vec::new();
     let mut suppressed = Vec::new();
     let mut refresh = Vec::new();
@@ -632,8 +670,8 @@ async fn fixture(app: &TestApp) -> anyhow::Result<Fx> {
         let letter = entities::dead_letter::Entity::insert(entities::dead_letter::ActiveModel {
             organisation_id: Set(Some(organisation_id)),
             campaign_id: Set(None),
-            kind: Set("check_relations".into()),
-            payload: Set(json!({ "kind": "check_relations" })),
+            kind: Set("aggregate_campaign".into()),
+            payload: Set(serde_json::to_value(worker::Job::AggregateCampaign { campaign_id })?),
             reason: Set("database error".into()),
             attempts: Set(5),
             failed_at: Set(Utc::now()),
@@ -766,6 +804,18 @@ async fn send(app: &TestApp, fx: &Fx, entry: &Entry, caller: usize) -> anyhow::R
     Ok(request.send().await?.json().await?)
 }
 
+/// Every string in `value`, ids among them.
+fn strings<'a>(value: &'a Value, found: &mut BTreeSet<&'a str>) {
+    match value {
+        Value::String(s) => {
+            found.insert(s);
+        }
+        Value::Array(items) => items.iter().for_each(|v| strings(v, found)),
+        Value::Object(fields) => fields.values().for_each(|v| strings(v, found)),
+        _ => {}
+    }
+}
+
 /// What went wrong with one answer, if anything.
 fn judge(fx: &Fx, entry: &Entry, caller: usize, expected: char, body: &Value) -> Option<String> {
     let code = body["errors"][0]["extensions"]["code"].as_str();
@@ -776,14 +826,17 @@ fn judge(fx: &Fx, entry: &Entry, caller: usize, expected: char, body: &Value) ->
         'U' => "UNAUTHENTICATED",
         'N' => "NOT_FOUND",
         'T' => "INVALID_TOKEN",
+        'B' => "BAD_USER_INPUT",
         'C' if code == Some("CONFLICT") => return None,
         'A' | 'C' if !has_errors && !data.is_null() => {
             let text = data.to_string();
-            if let Some(seen) = fx.hidden[caller].iter().find(|id| text.contains(id.as_str())) {
+            let mut found = BTreeSet::new();
+            strings(data, &mut found);
+            if let Some(seen) = fx.hidden[caller].iter().find(|id| found.contains(id.as_str())) {
                 return Some(format!("shows {seen}, hidden from it: {text}"));
             }
             let shows = entry.shows.map(|f| f(fx, caller)).unwrap_or_default();
-            if let Some(missing) = shows.iter().find(|id| !text.contains(id.as_str())) {
+            if let Some(missing) = shows.iter().find(|id| !found.contains(id.as_str())) {
                 return Some(format!("lacks {missing}, which it may see: {text}"));
             }
             return None;

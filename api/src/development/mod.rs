@@ -134,6 +134,18 @@ impl From<service::Development> for TutorDevelopment {
 /// A community of practice.
 pub struct Community(pub community::Model);
 
+impl Community {
+    /// Refuses those who may not read the community's members and thread.
+    async fn check_part(&self, ctx: &Context<'_>) -> Result<()> {
+        let caller = ctx.caller()?;
+        if service::may_take_part(&ctx.state().db, caller, self.0.id).await? {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden.into())
+        }
+    }
+}
+
 #[Object]
 impl Community {
     async fn id(&self) -> ID {
@@ -145,8 +157,10 @@ impl Community {
     async fn description(&self) -> &str {
         &self.0.description
     }
+    /// Its tutors. Coordinators and the community's own members only.
     async fn members(&self, ctx: &Context<'_>) -> Result<Vec<Person>> {
         let db = &ctx.state().db;
+        self.check_part(ctx).await?;
         let ids: Vec<i64> = community_member::Entity::find()
             .select_only()
             .column(community_member::Column::PersonId)
@@ -179,7 +193,8 @@ impl Community {
             })
             .collect())
     }
-    /// The thread, oldest first.
+    /// The thread, oldest first. Coordinators and the community's own
+    /// members only.
     #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn posts(
         &self,
@@ -187,6 +202,7 @@ impl Community {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<Post>> {
+        self.check_part(ctx).await?;
         let (size, after) = page(first, after)?;
         let mut query = community_post::Entity::find()
             .filter(community_post::Column::CommunityId.eq(self.0.id))
