@@ -24,5 +24,6 @@ mod privacy;
 mod programme_report;
 mod running;
 mod schema_contract;
+mod statement_count;
 mod templates;
 mod webhooks;
