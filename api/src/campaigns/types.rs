@@ -2,14 +2,14 @@
 
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entities::{campaign, campaign_result, invitation, person, report};
+use entities::{campaign, invitation, person, report};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use worker::report::ReportData;
 use worker::results::CampaignResults;
 
 use super::service::{self, Status};
 use crate::error::ApiError;
-use crate::loaders::{CountsOf, PersonById, QuestionnaireById};
+use crate::loaders::{CountsOf, DeliveryOf, PersonById, QuestionnaireById, ResultOf};
 use crate::pagination::{Page, connection, page};
 use crate::questionnaires::types::Questionnaire;
 use crate::state::ContextExt;
@@ -82,7 +82,8 @@ impl Campaign {
     /// Its emails by where they stand. Coordinators only.
     async fn delivery(&self, ctx: &Context<'_>) -> Result<super::delivery::DeliveryCounts> {
         ctx.caller_in(crate::auth::MANAGERS)?;
-        Ok(super::delivery::counts(&ctx.state().db, self.0.id).await?)
+        let counts = ctx.loader().load_one(DeliveryOf(self.0.id)).await?;
+        Ok(counts.unwrap_or_default())
     }
     /// Its email log, newest first: one entry per email, with its outcome.
     /// Coordinators only.
@@ -183,11 +184,7 @@ impl Campaign {
     /// or `breakdowns`.
     async fn results(&self, ctx: &Context<'_>) -> Result<Option<Results>> {
         ctx.caller_in(crate::auth::READERS)?;
-        let row = campaign_result::Entity::find()
-            .filter(campaign_result::Column::CampaignId.eq(self.0.id))
-            .one(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
+        let row = ctx.loader().load_one(ResultOf(self.0.id)).await?;
         let Some(row) = row else {
             return Ok(None);
         };

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{
-    intervention, need, need_rule, programme, support_axis, support_axis::Model as AxisModel,
+    intervention, need, need_rule, programme, support_axis::Model as AxisModel,
 };
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -11,7 +11,10 @@ use crate::accounts::Person;
 use crate::auth::MANAGERS;
 use crate::error::ApiError;
 use crate::ids;
-use crate::loaders::{AxisById, PersonById};
+use crate::loaders::{
+    AxesOf, AxisById, GuideVersionsOf, InterventionsOf, NeedRulesOf, PersonById, RoleById, RolesOf,
+    StandardsOf,
+};
 use crate::pagination::{SortCursor, sorted_connection, sorted_page};
 
 type SortedPage<T> = async_graphql::connection::Connection<
@@ -108,48 +111,25 @@ impl Programme {
         self.0.expected_learners
     }
     async fn axes(&self, ctx: &Context<'_>) -> Result<Vec<SupportAxis>> {
-        let rows = support_axis::Entity::find()
-            .filter(support_axis::Column::ProgrammeId.eq(self.0.id))
-            .order_by_asc(support_axis::Column::Id)
-            .all(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(rows.into_iter().map(SupportAxis).collect())
+        let rows = ctx.loader().load_one(AxesOf(self.0.id)).await?;
+        Ok(rows.unwrap_or_default().into_iter().map(SupportAxis).collect())
     }
     async fn interventions(&self, ctx: &Context<'_>) -> Result<Vec<Intervention>> {
-        let rows = intervention::Entity::find()
-            .filter(intervention::Column::ProgrammeId.eq(self.0.id))
-            .order_by_asc(intervention::Column::Id)
-            .all(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(rows.into_iter().map(Intervention).collect())
+        let rows = ctx.loader().load_one(InterventionsOf(self.0.id)).await?;
+        Ok(rows.unwrap_or_default().into_iter().map(Intervention).collect())
     }
     async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<TutorRole>> {
-        let rows = entities::tutor_role::Entity::find()
-            .filter(entities::tutor_role::Column::ProgrammeId.eq(self.0.id))
-            .order_by_asc(entities::tutor_role::Column::Id)
-            .all(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(rows.into_iter().map(TutorRole).collect())
+        let rows = ctx.loader().load_one(RolesOf(self.0.id)).await?;
+        Ok(rows.unwrap_or_default().into_iter().map(TutorRole).collect())
     }
     /// Every version of the tutorial guide, newest first.
     async fn guide_versions(&self, ctx: &Context<'_>) -> Result<Vec<GuideVersion>> {
-        let rows = entities::guide_version::Entity::find()
-            .filter(entities::guide_version::Column::ProgrammeId.eq(self.0.id))
-            .order_by_desc(entities::guide_version::Column::Version)
-            .all(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        let rows = ctx.loader().load_one(GuideVersionsOf(self.0.id)).await?;
+        Ok(rows.unwrap_or_default().into_iter().map(Into::into).collect())
     }
     async fn standards(&self, ctx: &Context<'_>) -> Result<Vec<Standard>> {
-        Ok(super::standards_of(&ctx.state().db, self.0.id)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        let rows = ctx.loader().load_one(StandardsOf(self.0.id)).await?;
+        Ok(rows.unwrap_or_default().into_iter().map(Into::into).collect())
     }
     async fn training_modules(
         &self,
@@ -169,13 +149,8 @@ impl Programme {
         crate::development::development_of(ctx, self.0.id).await
     }
     async fn need_rules(&self, ctx: &Context<'_>) -> Result<Vec<NeedRule>> {
-        let rows = need_rule::Entity::find()
-            .filter(need_rule::Column::ProgrammeId.eq(self.0.id))
-            .order_by_asc(need_rule::Column::Id)
-            .all(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(rows.into_iter().map(NeedRule).collect())
+        let rows = ctx.loader().load_one(NeedRulesOf(self.0.id)).await?;
+        Ok(rows.unwrap_or_default().into_iter().map(NeedRule).collect())
     }
     /// Learners' needs, filtered and sorted. Personal data: coordinators only.
     #[allow(clippy::too_many_arguments)]
@@ -412,10 +387,7 @@ impl Intervention {
         let Some(id) = self.0.role_id else {
             return Ok(None);
         };
-        let row = entities::tutor_role::Entity::find_by_id(id)
-            .one(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
+        let row = ctx.loader().load_one(RoleById(id)).await?;
         Ok(row.map(TutorRole))
     }
 }
