@@ -39,8 +39,6 @@ const MENTOR: usize = 3;
 const LEARNER: usize = 4;
 const OBSERVER: usize = 5;
 const OTHER: usize = 6;
-const KEY: usize = 7;
-const ANONYMOUS: usize = 8;
 
 /// What the fixture made: ids by name, tokens by caller, and the values
 /// some entries need one of per caller.
@@ -178,6 +176,16 @@ fn entries() -> Vec<Entry> {
             |fx, _| json!({ "id": fx.id("interview") })),
         e("node", "query($id: ID!) { node(id: $id) { id ... on Report { version } } }", "AAFFFA0AU",
             |fx, _| json!({ "id": fx.id("report") })),
+        e("node", "query($id: ID!) { node(id: $id) { id ... on Questionnaire { title } } }", "AAFFFA0AU",
+            |fx, _| json!({ "id": fx.id("questionnaire") })),
+        e("node", "query($id: ID!) { node(id: $id) { id ... on Item { code } } }", "AAFFFA0AU",
+            |fx, _| json!({ "id": fx.id("item") })),
+        e("node", "query($id: ID!) { node(id: $id) { id ... on Invitation { person { id } } } }", "AAFFFF0AU",
+            |fx, _| json!({ "id": fx.id("invitation") })),
+        e("node", "query($id: ID!) { node(id: $id) { id ... on DisseminationPlan { name } } }", "AAFFFF0AU",
+            |fx, _| json!({ "id": fx.id("plan-send") })),
+        e("node", "query($id: ID!) { node(id: $id) { id ... on WebhookEndpoint { url } } }", "AAFFFF0AU",
+            |fx, _| json!({ "id": fx.id("endpoint") })),
         e("instrumentTemplates", "{ instrumentTemplates { key } }", "AAFFFAAAU", none),
         e("campaigns", "{ campaigns(first: 50) { nodes { id name } } }", "AAFFFAAAU", none),
         e("respondentForm", "query($t: String!) { respondentForm(token: $t) { campaignName } }", "AAAAAAAAA",
@@ -196,6 +204,14 @@ fn entries() -> Vec<Entry> {
         e("programmes", "{ programmes(first: 5) { nodes { communities { posts(first: 5) { nodes { author } } } } } }", "AAFFFFAAU", none),
         e("programmes", "{ programmes(first: 5) { nodes { trainingModules { completions { tutor { id } } } } } }", "AAFFFFAAU", none),
         e("programmes", "{ programmes(first: 5) { nodes { costs { budget budgetConsumed } } } }", "AAFFFAAAU", none),
+        // Regression: tutors and learners read the programme's money.
+        e("programmes", "{ programmes(first: 5) { nodes { budget currency } } }", "AAFFFAAAU", none),
+        e("programmes", "{ programmes(first: 5) { nodes { roles { name hourlyCost } } } }", "AAFFFAAAU", none),
+        e("programmes", "{ programmes(first: 5) { nodes { interventions { name sessionCost } } } }", "AAFFFAAAU", none),
+        e("programmes", "{ programmes(first: 5) { nodes { roles { name } interventions { name axis { name } role { name } } axes { name } } } }", "AAAAAAAAU", none),
+        e("node", "query($p: ID!, $a: ID!) { node(id: $p) { ... on Programme { costScenario(axisId: $a, extraLearners: 3) { total } } } }", "AAFFFA0AU",
+            |fx, _| json!({ "p": fx.id("programme"), "a": fx.id("axis") })),
+        e("node", "query($p: ID!) { node(id: $p) { ... on Programme { priorities { population axes { learnersWithNeed } } } } }", "AAFFFA0AU", |fx, _| json!({ "p": fx.id("programme") })),
         e("programmes", "{ programmes(first: 5) { nodes { costs { actual { byLearner { id name } } planned { byLearner { id } } } } } }", "AAFFFAAAU", none),
         e("programmes", "{ programmes(first: 5) { nodes { needRules { id } priorities { axes { axis { id } } } } } }", "AAFFFAAAU", none),
         e("myDevelopment", "query($p: ID!) { myDevelopment(programmeId: $p) { tutor { id } trainingHours } }", "FFA00FFFU", programme),
@@ -417,6 +433,19 @@ fn cross_b(field: &'static str, operation: &'static str, vars: fn(&Fx, usize) ->
 
 fn cross_entries() -> Vec<Entry> {
     vec![
+        // The tutor, the mentor and the learner, with the other organisation's objects.
+        e("stateNeed", "mutation($i: StateNeedInput!) { stateNeed(input: $i) { need { id } } }", "----N----",
+            |fx, _| input(json!({ "axisId": fx.id("beta-axis"), "severity": 3 }))),
+        e("setLearnerProfile", "mutation($i: SetLearnerProfileInput!) { setLearnerProfile(input: $i) { languages } }", "----N----",
+            |fx, _| input(json!({ "programmeId": fx.id("beta-programme"), "learnerId": fx.id("l1"), "languages": ["en"] }))),
+        e("setTutorProfile", "mutation($i: SetTutorProfileInput!) { setTutorProfile(input: $i) { capacity } }", "--N------",
+            |fx, _| input(json!({ "programmeId": fx.id("beta-programme"), "tutorId": fx.id("t1"), "roleIds": [fx.id("beta-role")], "capacity": 5, "languages": ["en"] }))),
+        e("addPlanGoal", "mutation($i: AddPlanGoalInput!) { addPlanGoal(input: $i) { id } }", "--NNN----",
+            |fx, _| input(json!({ "matchingId": fx.id("beta-matching"), "description": "Read more", "measure": "Books", "targetDate": "2027-01-31" }))),
+        e("postToCommunity", "mutation($i: PostInput!) { postToCommunity(input: $i) { post { body } } }", "--NN-----",
+            |fx, _| input(json!({ "communityId": fx.id("beta-community"), "body": "Hello" }))),
+        e("matching", "query($id: ID!) { matching(id: $id) { id } }", "NNNNNFANU",
+            |fx, _| json!({ "id": fx.id("beta-matching") })),
         cross("inviteToCampaign", "mutation($i: InviteInput!) { inviteToCampaign(input: $i) { invited } }",
             |fx, _| input(json!({ "campaignId": fx.id("beta-campaign"), "personIds": [fx.id("l1")] }))),
         cross("addMember", "mutation($i: AddMemberInput!) { addMember(input: $i) { email } }",
@@ -672,6 +701,10 @@ async fn fixture(app: &TestApp) -> anyhow::Result<Fx> {
         .and_then(|m| m.token())
         .ok_or_else(|| anyhow::anyhow!("no invitation for learner 2"))?;
     ids.insert("invitation-token", invitation);
+    let listed = ok(app, &coord, "query($id: ID!) { node(id: $id) { ... on Campaign { invitations(first: 1) { nodes { id } }
+        questionnaire { items { id } } } } }", json!({ "id": campaign })).await?;
+    ids.insert("invitation", id_at(&listed, &["node", "invitations", "nodes", "0", "id"]));
+    ids.insert("item", id_at(&listed, &["node", "questionnaire", "items", "0", "id"]));
     for name in ["draft", "to-launch", "to-close"] {
         let c = fixtures::campaign(app, &coord, &questionnaire, spec()).await?;
         ids.insert(name, c);

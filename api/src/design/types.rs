@@ -8,7 +8,7 @@ use entities::{
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::accounts::Person;
-use crate::auth::MANAGERS;
+use crate::auth::{MANAGERS, READERS};
 use crate::error::ApiError;
 use crate::ids;
 use crate::loaders::{
@@ -99,8 +99,10 @@ impl Programme {
     async fn goals(&self) -> Vec<String> {
         serde_json::from_value(self.0.goals.clone()).unwrap_or_default()
     }
-    async fn budget(&self) -> f64 {
-        self.0.budget
+    /// Financial: admins, coordinators and observers only.
+    async fn budget(&self, ctx: &Context<'_>) -> Result<f64> {
+        ctx.caller_in(READERS)?;
+        Ok(self.0.budget)
     }
     /// ISO 4217 code of the budget and every cost.
     async fn currency(&self) -> &str {
@@ -370,9 +372,11 @@ impl Intervention {
     async fn group_size(&self) -> i32 {
         self.0.group_size
     }
-    /// Cost of one session, in the programme's currency.
-    async fn session_cost(&self) -> f64 {
-        self.0.session_cost
+    /// Cost of one session, in the programme's currency. Financial:
+    /// admins, coordinators and observers only.
+    async fn session_cost(&self, ctx: &Context<'_>) -> Result<f64> {
+        ctx.caller_in(READERS)?;
+        Ok(self.0.session_cost)
     }
     /// Months it runs.
     async fn duration_months(&self) -> f64 {
@@ -468,9 +472,11 @@ impl TutorRole {
     async fn functions(&self) -> Vec<String> {
         serde_json::from_value(self.0.functions.clone()).unwrap_or_default()
     }
-    /// Cost of one hour, in the programme's currency.
-    async fn hourly_cost(&self) -> f64 {
-        self.0.hourly_cost
+    /// Cost of one hour, in the programme's currency. Financial: admins,
+    /// coordinators and observers only.
+    async fn hourly_cost(&self, ctx: &Context<'_>) -> Result<f64> {
+        ctx.caller_in(READERS)?;
+        Ok(self.0.hourly_cost)
     }
     /// Learners one person in this role is expected to follow.
     async fn expected_learners(&self) -> i32 {
