@@ -605,3 +605,16 @@ impl Loader<DeliveryOf> for DbLoader {
             .collect())
     }
 }
+
+children_loader!(
+    /// Recommendations of a programme report version, in rule order.
+    RecommendationsOf => recommendation by ReportId.report_id, order [Position Asc]
+);
+children_loader!(
+    /// Links to a campaign report version, newest first.
+    SharesOf => report_share by ReportId.report_id, order [Id Desc]
+);
+by_id_loader!(
+    /// A programme report version, by id; callers check its organisation.
+    ProgrammeReportById => programme_report
+);

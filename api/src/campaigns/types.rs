@@ -9,7 +9,9 @@ use worker::results::CampaignResults;
 
 use super::service::{self, Status};
 use crate::error::ApiError;
-use crate::loaders::{CountsOf, DeliveryOf, PersonById, QuestionnaireById, ResultOf};
+use crate::loaders::{
+    CountsOf, DeliveryOf, PersonById, QuestionnaireById, ResultOf, SharesOf,
+};
 use crate::pagination::{Page, connection, page};
 use crate::questionnaires::types::Questionnaire;
 use crate::state::ContextExt;
@@ -653,13 +655,12 @@ impl Report {
     /// Links that show this version without an account, newest first.
     async fn shares(&self, ctx: &Context<'_>) -> Result<Vec<super::shares::ReportShare>> {
         ctx.caller_in(crate::auth::MANAGERS)?;
-        let rows = entities::report_share::Entity::find()
-            .filter(entities::report_share::Column::ReportId.eq(self.0.id))
-            .order_by_desc(entities::report_share::Column::Id)
-            .all(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(rows.into_iter().map(super::shares::ReportShare).collect())
+        let rows = ctx.loader().load_one(SharesOf(self.0.id)).await?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(super::shares::ReportShare)
+            .collect())
     }
     /// A self-contained HTML page with SVG charts.
     #[graphql(complexity = 50)]
