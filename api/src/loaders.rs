@@ -549,7 +549,10 @@ impl Loader<ResultOf> for DbLoader {
             .all(&self.db)
             .await
             .map_err(db_error)?;
-        Ok(rows.into_iter().map(|r| (ResultOf(r.campaign_id), r)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|r| (ResultOf(r.campaign_id), r))
+            .collect())
     }
 }
 

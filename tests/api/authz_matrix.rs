@@ -434,91 +434,316 @@ fn cross_b(field: &'static str, operation: &'static str, vars: fn(&Fx, usize) ->
 fn cross_entries() -> Vec<Entry> {
     vec![
         // The tutor, the mentor and the learner, with the other organisation's objects.
-        e("stateNeed", "mutation($i: StateNeedInput!) { stateNeed(input: $i) { need { id } } }", "----N----",
-            |fx, _| input(json!({ "axisId": fx.id("beta-axis"), "severity": 3 }))),
-        e("setLearnerProfile", "mutation($i: SetLearnerProfileInput!) { setLearnerProfile(input: $i) { languages } }", "----N----",
-            |fx, _| input(json!({ "programmeId": fx.id("beta-programme"), "learnerId": fx.id("l1"), "languages": ["en"] }))),
-        e("setTutorProfile", "mutation($i: SetTutorProfileInput!) { setTutorProfile(input: $i) { capacity } }", "--N------",
-            |fx, _| input(json!({ "programmeId": fx.id("beta-programme"), "tutorId": fx.id("t1"), "roleIds": [fx.id("beta-role")], "capacity": 5, "languages": ["en"] }))),
-        e("addPlanGoal", "mutation($i: AddPlanGoalInput!) { addPlanGoal(input: $i) { id } }", "--NNN----",
-            |fx, _| input(json!({ "matchingId": fx.id("beta-matching"), "description": "Read more", "measure": "Books", "targetDate": "2027-01-31" }))),
-        e("postToCommunity", "mutation($i: PostInput!) { postToCommunity(input: $i) { post { body } } }", "--NN-----",
-            |fx, _| input(json!({ "communityId": fx.id("beta-community"), "body": "Hello" }))),
-        e("matching", "query($id: ID!) { matching(id: $id) { id } }", "NNNNNFANU",
-            |fx, _| json!({ "id": fx.id("beta-matching") })),
-        cross("inviteToCampaign", "mutation($i: InviteInput!) { inviteToCampaign(input: $i) { invited } }",
-            |fx, _| input(json!({ "campaignId": fx.id("beta-campaign"), "personIds": [fx.id("l1")] }))),
-        cross("addMember", "mutation($i: AddMemberInput!) { addMember(input: $i) { email } }",
-            |fx, _| input(json!({ "email": "joiner@beta.test", "displayName": "Joiner", "role": "LEARNER",
-                "password": tests::PASSWORD, "personId": fx.id("l1") }))),
-        cross("createCampaign", "mutation($i: CreateCampaignInput!) { createCampaign(input: $i) { campaign { id } } }",
-            |fx, _| input(json!({ "questionnaireId": fx.id("beta-questionnaire"), "name": "Mixed", "programmeId": fx.id("programme"),
-                "opensAt": (Utc::now() + Duration::days(1)).to_rfc3339(), "closesAt": (Utc::now() + Duration::days(9)).to_rfc3339() }))),
-        cross("recordInterview", "mutation($i: RecordInterviewInput!) { recordInterview(input: $i) { interview { id } } }",
-            |fx, _| input(json!({ "campaignId": fx.id("beta-guide-campaign"), "intervieweeId": fx.id("l2"),
-                "answers": [{ "item": "rq1", "number": 4 }] }))),
-        cross("createNeed", "mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id } } }",
-            |fx, _| input(json!({ "axisId": fx.id("beta-axis"), "learnerId": fx.id("l1"), "severity": 2, "source": "COORDINATOR" }))),
-        cross("createNeedRule", "mutation($i: CreateNeedRuleInput!) { createNeedRule(input: $i) { rule { id } } }",
-            |fx, _| input(json!({ "axisId": fx.id("beta-axis"), "campaignId": fx.id("campaign"), "scaleCode": "S", "direction": "BELOW", "threshold": 2 }))),
-        cross("createIntervention", "mutation($i: CreateInterventionInput!) { createIntervention(input: $i) { intervention { id } } }",
-            |fx, _| input(json!({ "axisId": fx.id("beta-axis"), "roleId": fx.id("role"), "name": "Mixed", "format": "GROUP", "tool": "IN_PERSON",
-                "sessionsPerMonth": 1, "sessionMinutes": 60, "groupSize": 4, "sessionCost": 20 }))),
-        cross("logSession", "mutation($i: LogSessionInput!) { logSession(input: $i) { sessionId } }",
-            |fx, _| input(json!({ "interventionId": fx.id("beta-intervention"), "heldAt": Utc::now().to_rfc3339(),
-                "minutes": 30, "participants": [{ "learnerId": fx.id("l1") }] }))),
-        cross("logSession", "mutation($i: LogSessionInput!) { logSession(input: $i) { sessionId } }",
-            |fx, _| input(json!({ "interventionId": fx.id("beta-intervention"), "tutorId": fx.id("t1"), "heldAt": Utc::now().to_rfc3339(),
-                "minutes": 30, "participants": [{ "learnerId": fx.id("beta-learner") }] }))),
-        cross("recordCompletion", "mutation($i: RecordCompletionInput!) { recordCompletion(input: $i) { module { id } } }",
-            |fx, _| input(json!({ "moduleId": fx.id("beta-module"), "tutorId": fx.id("t1"), "completedOn": "2026-10-01" }))),
-        cross("addCommunityMember", "mutation($i: CommunityMemberInput!) { addCommunityMember(input: $i) { community { id } } }",
-            |fx, _| input(json!({ "communityId": fx.id("beta-community"), "tutorId": fx.id("t1") }))),
-        cross("setTutorProfile", "mutation($i: SetTutorProfileInput!) { setTutorProfile(input: $i) { capacity } }",
-            |fx, _| input(json!({ "programmeId": fx.id("beta-programme"), "tutorId": fx.id("t1"), "roleIds": [fx.id("beta-role")], "capacity": 5, "languages": ["en"] }))),
-        cross_b("setTutorProfile", "mutation($i: SetTutorProfileInput!) { setTutorProfile(input: $i) { capacity } }",
-            |fx, _| input(json!({ "programmeId": fx.id("beta-programme"), "tutorId": fx.id("beta-tutor"), "roleIds": [fx.id("role")], "capacity": 5, "languages": ["en"] }))),
-        cross_b("setTutorProfile", "mutation($i: SetTutorProfileInput!) { setTutorProfile(input: $i) { capacity } }",
-            |fx, _| input(json!({ "programmeId": fx.id("beta-programme"), "tutorId": fx.id("beta-tutor"), "roleIds": [fx.id("beta-role")], "capacity": 5,
-                "languages": ["en"], "competences": [{ "axisId": fx.id("axis"), "level": 3 }] }))),
-        cross("setLearnerProfile", "mutation($i: SetLearnerProfileInput!) { setLearnerProfile(input: $i) { languages } }",
-            |fx, _| input(json!({ "programmeId": fx.id("beta-programme"), "learnerId": fx.id("l1"), "languages": ["en"] }))),
-        cross("excludePair", "mutation($i: PairInput!) { excludePair(input: $i) }",
-            |fx, _| input(json!({ "programmeId": fx.id("beta-programme"), "learnerId": fx.id("l1"), "tutorId": fx.id("beta-tutor"), "reason": "Mixed" }))),
-        cross("excludePair", "mutation($i: PairInput!) { excludePair(input: $i) }",
-            |fx, _| input(json!({ "programmeId": fx.id("beta-programme"), "learnerId": fx.id("beta-learner"), "tutorId": fx.id("t1"), "reason": "Mixed" }))),
-        cross("overrideMatching", "mutation($i: OverrideMatchingInput!) { overrideMatching(input: $i) { id } }",
-            |fx, _| input(json!({ "programmeId": fx.id("beta-programme"), "roleId": fx.id("beta-role"), "learnerId": fx.id("l3"),
-                "tutorId": fx.id("beta-tutor"), "reason": "Mixed" }))),
-        cross("overrideMatching", "mutation($i: OverrideMatchingInput!) { overrideMatching(input: $i) { id } }",
-            |fx, _| input(json!({ "programmeId": fx.id("beta-programme"), "roleId": fx.id("beta-role"), "learnerId": fx.id("beta-learner"),
-                "tutorId": fx.id("t1"), "reason": "Mixed" }))),
-        cross("overrideMatching", "mutation($i: OverrideMatchingInput!) { overrideMatching(input: $i) { id } }",
-            |fx, _| input(json!({ "programmeId": fx.id("beta-programme"), "roleId": fx.id("role"), "learnerId": fx.id("beta-learner"),
-                "tutorId": fx.id("beta-tutor"), "reason": "Mixed" }))),
-        cross("runMatching", "mutation($i: RunMatchingInput!) { runMatching(input: $i) { id } }",
-            |fx, _| input(json!({ "programmeId": fx.id("beta-programme"), "roleId": fx.id("role") }))),
-        cross("matchingCandidates", "query($p: ID!, $r: ID!, $l: ID!) { matchingCandidates(programmeId: $p, roleId: $r, learnerId: $l) { tutor { id } } }",
-            |fx, _| json!({ "p": fx.id("beta-programme"), "r": fx.id("beta-role"), "l": fx.id("l3") })),
-        cross("matchingCandidates", "query($p: ID!, $r: ID!, $l: ID!) { matchingCandidates(programmeId: $p, roleId: $r, learnerId: $l) { tutor { id } } }",
-            |fx, _| json!({ "p": fx.id("beta-programme"), "r": fx.id("role"), "l": fx.id("beta-learner") })),
-        cross("liftExclusion", "mutation($i: LiftExclusionInput!) { liftExclusion(input: $i) }",
-            |fx, c| input(json!({ "programmeId": fx.id("beta-programme"), "learnerId": fx.id("l4"), "tutorId": fx.per("excluded", c) }))),
-        cross("planIntervention", "mutation($i: PlanInterventionInput!) { planIntervention(input: $i) { id } }",
-            |fx, _| input(json!({ "matchingId": fx.id("beta-matching"), "interventionId": fx.id("intervention"),
-                "startsOn": Utc::now().date_naive().to_string(), "everyDays": 14, "sessions": 6 }))),
-        cross("scheduleSession", "mutation($i: ScheduleSessionInput!) { scheduleSession(input: $i) { id } }",
-            |fx, _| input(json!({ "matchingId": fx.id("beta-matching"), "interventionId": fx.id("intervention"),
-                "startsAt": (Utc::now() + Duration::days(3)).to_rfc3339(), "minutes": 30 }))),
-        cross("recordSession", "mutation($i: RecordSessionInput!) { recordSession(input: $i) { id } }",
-            |fx, _| input(json!({ "matchingId": fx.id("beta-matching"), "interventionId": fx.id("intervention"),
-                "heldAt": Utc::now().to_rfc3339(), "minutes": 30, "attended": true }))),
-        cross("recordSession", "mutation($i: RecordSessionInput!) { recordSession(input: $i) { id } }",
-            |fx, _| input(json!({ "matchingId": fx.id("beta-matching"), "sessionId": fx.id("session"), "interventionId": fx.id("beta-intervention"),
-                "heldAt": Utc::now().to_rfc3339(), "minutes": 30, "attended": true }))),
-        cross("generateProgrammeReport", "mutation($i: GenerateProgrammeReportInput!) { generateProgrammeReport(input: $i) { queued } }",
-            |fx, _| input(json!({ "programmeId": fx.id("beta-programme"), "gridId": fx.id("grid"),
-                "from": (Utc::now().date_naive() - Duration::days(30)).to_string(), "to": Utc::now().date_naive().to_string() }))),
+        e(
+            "stateNeed",
+            "mutation($i: StateNeedInput!) { stateNeed(input: $i) { need { id } } }",
+            "----N----",
+            |fx, _| input(json!({ "axisId": fx.id("beta-axis"), "severity": 3 })),
+        ),
+        e(
+            "setLearnerProfile",
+            "mutation($i: SetLearnerProfileInput!) { setLearnerProfile(input: $i) { languages } }",
+            "----N----",
+            |fx, _| {
+                input(
+                    json!({ "programmeId": fx.id("beta-programme"), "learnerId": fx.id("l1"), "languages": ["en"] }),
+                )
+            },
+        ),
+        e(
+            "setTutorProfile",
+            "mutation($i: SetTutorProfileInput!) { setTutorProfile(input: $i) { capacity } }",
+            "--N------",
+            |fx, _| {
+                input(
+                    json!({ "programmeId": fx.id("beta-programme"), "tutorId": fx.id("t1"), "roleIds": [fx.id("beta-role")], "capacity": 5, "languages": ["en"] }),
+                )
+            },
+        ),
+        e(
+            "addPlanGoal",
+            "mutation($i: AddPlanGoalInput!) { addPlanGoal(input: $i) { id } }",
+            "--NNN----",
+            |fx, _| {
+                input(
+                    json!({ "matchingId": fx.id("beta-matching"), "description": "Read more", "measure": "Books", "targetDate": "2027-01-31" }),
+                )
+            },
+        ),
+        e(
+            "postToCommunity",
+            "mutation($i: PostInput!) { postToCommunity(input: $i) { post { body } } }",
+            "--NN-----",
+            |fx, _| input(json!({ "communityId": fx.id("beta-community"), "body": "Hello" })),
+        ),
+        e(
+            "matching",
+            "query($id: ID!) { matching(id: $id) { id } }",
+            "NNNNNFANU",
+            |fx, _| json!({ "id": fx.id("beta-matching") }),
+        ),
+        cross(
+            "inviteToCampaign",
+            "mutation($i: InviteInput!) { inviteToCampaign(input: $i) { invited } }",
+            |fx, _| {
+                input(json!({ "campaignId": fx.id("beta-campaign"), "personIds": [fx.id("l1")] }))
+            },
+        ),
+        cross(
+            "addMember",
+            "mutation($i: AddMemberInput!) { addMember(input: $i) { email } }",
+            |fx, _| {
+                input(
+                    json!({ "email": "joiner@beta.test", "displayName": "Joiner", "role": "LEARNER",
+                "password": tests::PASSWORD, "personId": fx.id("l1") }),
+                )
+            },
+        ),
+        cross(
+            "createCampaign",
+            "mutation($i: CreateCampaignInput!) { createCampaign(input: $i) { campaign { id } } }",
+            |fx, _| {
+                input(
+                    json!({ "questionnaireId": fx.id("beta-questionnaire"), "name": "Mixed", "programmeId": fx.id("programme"),
+                "opensAt": (Utc::now() + Duration::days(1)).to_rfc3339(), "closesAt": (Utc::now() + Duration::days(9)).to_rfc3339() }),
+                )
+            },
+        ),
+        cross(
+            "recordInterview",
+            "mutation($i: RecordInterviewInput!) { recordInterview(input: $i) { interview { id } } }",
+            |fx, _| {
+                input(
+                    json!({ "campaignId": fx.id("beta-guide-campaign"), "intervieweeId": fx.id("l2"),
+                "answers": [{ "item": "rq1", "number": 4 }] }),
+                )
+            },
+        ),
+        cross(
+            "createNeed",
+            "mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id } } }",
+            |fx, _| {
+                input(
+                    json!({ "axisId": fx.id("beta-axis"), "learnerId": fx.id("l1"), "severity": 2, "source": "COORDINATOR" }),
+                )
+            },
+        ),
+        cross(
+            "createNeedRule",
+            "mutation($i: CreateNeedRuleInput!) { createNeedRule(input: $i) { rule { id } } }",
+            |fx, _| {
+                input(
+                    json!({ "axisId": fx.id("beta-axis"), "campaignId": fx.id("campaign"), "scaleCode": "S", "direction": "BELOW", "threshold": 2 }),
+                )
+            },
+        ),
+        cross(
+            "createIntervention",
+            "mutation($i: CreateInterventionInput!) { createIntervention(input: $i) { intervention { id } } }",
+            |fx, _| {
+                input(
+                    json!({ "axisId": fx.id("beta-axis"), "roleId": fx.id("role"), "name": "Mixed", "format": "GROUP", "tool": "IN_PERSON",
+                "sessionsPerMonth": 1, "sessionMinutes": 60, "groupSize": 4, "sessionCost": 20 }),
+                )
+            },
+        ),
+        cross(
+            "logSession",
+            "mutation($i: LogSessionInput!) { logSession(input: $i) { sessionId } }",
+            |fx, _| {
+                input(
+                    json!({ "interventionId": fx.id("beta-intervention"), "heldAt": Utc::now().to_rfc3339(),
+                "minutes": 30, "participants": [{ "learnerId": fx.id("l1") }] }),
+                )
+            },
+        ),
+        cross(
+            "logSession",
+            "mutation($i: LogSessionInput!) { logSession(input: $i) { sessionId } }",
+            |fx, _| {
+                input(
+                    json!({ "interventionId": fx.id("beta-intervention"), "tutorId": fx.id("t1"), "heldAt": Utc::now().to_rfc3339(),
+                "minutes": 30, "participants": [{ "learnerId": fx.id("beta-learner") }] }),
+                )
+            },
+        ),
+        cross(
+            "recordCompletion",
+            "mutation($i: RecordCompletionInput!) { recordCompletion(input: $i) { module { id } } }",
+            |fx, _| {
+                input(
+                    json!({ "moduleId": fx.id("beta-module"), "tutorId": fx.id("t1"), "completedOn": "2026-10-01" }),
+                )
+            },
+        ),
+        cross(
+            "addCommunityMember",
+            "mutation($i: CommunityMemberInput!) { addCommunityMember(input: $i) { community { id } } }",
+            |fx, _| {
+                input(json!({ "communityId": fx.id("beta-community"), "tutorId": fx.id("t1") }))
+            },
+        ),
+        cross(
+            "setTutorProfile",
+            "mutation($i: SetTutorProfileInput!) { setTutorProfile(input: $i) { capacity } }",
+            |fx, _| {
+                input(
+                    json!({ "programmeId": fx.id("beta-programme"), "tutorId": fx.id("t1"), "roleIds": [fx.id("beta-role")], "capacity": 5, "languages": ["en"] }),
+                )
+            },
+        ),
+        cross_b(
+            "setTutorProfile",
+            "mutation($i: SetTutorProfileInput!) { setTutorProfile(input: $i) { capacity } }",
+            |fx, _| {
+                input(
+                    json!({ "programmeId": fx.id("beta-programme"), "tutorId": fx.id("beta-tutor"), "roleIds": [fx.id("role")], "capacity": 5, "languages": ["en"] }),
+                )
+            },
+        ),
+        cross_b(
+            "setTutorProfile",
+            "mutation($i: SetTutorProfileInput!) { setTutorProfile(input: $i) { capacity } }",
+            |fx, _| {
+                input(
+                    json!({ "programmeId": fx.id("beta-programme"), "tutorId": fx.id("beta-tutor"), "roleIds": [fx.id("beta-role")], "capacity": 5,
+                "languages": ["en"], "competences": [{ "axisId": fx.id("axis"), "level": 3 }] }),
+                )
+            },
+        ),
+        cross(
+            "setLearnerProfile",
+            "mutation($i: SetLearnerProfileInput!) { setLearnerProfile(input: $i) { languages } }",
+            |fx, _| {
+                input(
+                    json!({ "programmeId": fx.id("beta-programme"), "learnerId": fx.id("l1"), "languages": ["en"] }),
+                )
+            },
+        ),
+        cross(
+            "excludePair",
+            "mutation($i: PairInput!) { excludePair(input: $i) }",
+            |fx, _| {
+                input(
+                    json!({ "programmeId": fx.id("beta-programme"), "learnerId": fx.id("l1"), "tutorId": fx.id("beta-tutor"), "reason": "Mixed" }),
+                )
+            },
+        ),
+        cross(
+            "excludePair",
+            "mutation($i: PairInput!) { excludePair(input: $i) }",
+            |fx, _| {
+                input(
+                    json!({ "programmeId": fx.id("beta-programme"), "learnerId": fx.id("beta-learner"), "tutorId": fx.id("t1"), "reason": "Mixed" }),
+                )
+            },
+        ),
+        cross(
+            "overrideMatching",
+            "mutation($i: OverrideMatchingInput!) { overrideMatching(input: $i) { id } }",
+            |fx, _| {
+                input(
+                    json!({ "programmeId": fx.id("beta-programme"), "roleId": fx.id("beta-role"), "learnerId": fx.id("l3"),
+                "tutorId": fx.id("beta-tutor"), "reason": "Mixed" }),
+                )
+            },
+        ),
+        cross(
+            "overrideMatching",
+            "mutation($i: OverrideMatchingInput!) { overrideMatching(input: $i) { id } }",
+            |fx, _| {
+                input(
+                    json!({ "programmeId": fx.id("beta-programme"), "roleId": fx.id("beta-role"), "learnerId": fx.id("beta-learner"),
+                "tutorId": fx.id("t1"), "reason": "Mixed" }),
+                )
+            },
+        ),
+        cross(
+            "overrideMatching",
+            "mutation($i: OverrideMatchingInput!) { overrideMatching(input: $i) { id } }",
+            |fx, _| {
+                input(
+                    json!({ "programmeId": fx.id("beta-programme"), "roleId": fx.id("role"), "learnerId": fx.id("beta-learner"),
+                "tutorId": fx.id("beta-tutor"), "reason": "Mixed" }),
+                )
+            },
+        ),
+        cross(
+            "runMatching",
+            "mutation($i: RunMatchingInput!) { runMatching(input: $i) { id } }",
+            |fx, _| {
+                input(json!({ "programmeId": fx.id("beta-programme"), "roleId": fx.id("role") }))
+            },
+        ),
+        cross(
+            "matchingCandidates",
+            "query($p: ID!, $r: ID!, $l: ID!) { matchingCandidates(programmeId: $p, roleId: $r, learnerId: $l) { tutor { id } } }",
+            |fx, _| json!({ "p": fx.id("beta-programme"), "r": fx.id("beta-role"), "l": fx.id("l3") }),
+        ),
+        cross(
+            "matchingCandidates",
+            "query($p: ID!, $r: ID!, $l: ID!) { matchingCandidates(programmeId: $p, roleId: $r, learnerId: $l) { tutor { id } } }",
+            |fx, _| json!({ "p": fx.id("beta-programme"), "r": fx.id("role"), "l": fx.id("beta-learner") }),
+        ),
+        cross(
+            "liftExclusion",
+            "mutation($i: LiftExclusionInput!) { liftExclusion(input: $i) }",
+            |fx, c| {
+                input(
+                    json!({ "programmeId": fx.id("beta-programme"), "learnerId": fx.id("l4"), "tutorId": fx.per("excluded", c) }),
+                )
+            },
+        ),
+        cross(
+            "planIntervention",
+            "mutation($i: PlanInterventionInput!) { planIntervention(input: $i) { id } }",
+            |fx, _| {
+                input(
+                    json!({ "matchingId": fx.id("beta-matching"), "interventionId": fx.id("intervention"),
+                "startsOn": Utc::now().date_naive().to_string(), "everyDays": 14, "sessions": 6 }),
+                )
+            },
+        ),
+        cross(
+            "scheduleSession",
+            "mutation($i: ScheduleSessionInput!) { scheduleSession(input: $i) { id } }",
+            |fx, _| {
+                input(
+                    json!({ "matchingId": fx.id("beta-matching"), "interventionId": fx.id("intervention"),
+                "startsAt": (Utc::now() + Duration::days(3)).to_rfc3339(), "minutes": 30 }),
+                )
+            },
+        ),
+        cross(
+            "recordSession",
+            "mutation($i: RecordSessionInput!) { recordSession(input: $i) { id } }",
+            |fx, _| {
+                input(
+                    json!({ "matchingId": fx.id("beta-matching"), "interventionId": fx.id("intervention"),
+                "heldAt": Utc::now().to_rfc3339(), "minutes": 30, "attended": true }),
+                )
+            },
+        ),
+        cross(
+            "recordSession",
+            "mutation($i: RecordSessionInput!) { recordSession(input: $i) { id } }",
+            |fx, _| {
+                input(
+                    json!({ "matchingId": fx.id("beta-matching"), "sessionId": fx.id("session"), "interventionId": fx.id("beta-intervention"),
+                "heldAt": Utc::now().to_rfc3339(), "minutes": 30, "attended": true }),
+                )
+            },
+        ),
+        cross(
+            "generateProgrammeReport",
+            "mutation($i: GenerateProgrammeReportInput!) { generateProgrammeReport(input: $i) { queued } }",
+            |fx, _| {
+                input(
+                    json!({ "programmeId": fx.id("beta-programme"), "gridId": fx.id("grid"),
+                "from": (Utc::now().date_naive() - Duration::days(30)).to_string(), "to": Utc::now().date_naive().to_string() }),
+                )
+            },
+        ),
     ]
 }
 
@@ -552,7 +777,9 @@ const SIGN_IN: &str = "mutation($e: String!, $o: String) { signIn(input: {email:
 /// reports and endpoints, and signs every caller in.
 async fn fixture(app: &TestApp) -> anyhow::Result<Fx> {
     let mut ids: BTreeMap<&'static str, String> = BTreeMap::new();
-    let admin = app.account("alpha", "admin@alpha.test", Role::Admin).await?;
+    let admin = app
+        .account("alpha", "admin@alpha.test", Role::Admin)
+        .await?;
     let coord = app
         .account("alpha", "coord@alpha.test", Role::Coordinator)
         .await?;
@@ -566,24 +793,46 @@ async fn fixture(app: &TestApp) -> anyhow::Result<Fx> {
     // The programme: an axis, a tutor role and a mentor role, an intervention.
     let p = fixtures::programme(app, &coord).await?;
     ids.insert("programme", p.as_str().unwrap_or_default().to_owned());
-    let axis = ok(app, &coord, "mutation($i: CreateSupportAxisInput!) { createSupportAxis(input: $i) { axis { id } } }",
-        input(json!({ "programmeId": p, "name": "Method", "kind": "METHODOLOGY", "weight": 1 }))).await?;
+    let axis = ok(
+        app,
+        &coord,
+        "mutation($i: CreateSupportAxisInput!) { createSupportAxis(input: $i) { axis { id } } }",
+        input(json!({ "programmeId": p, "name": "Method", "kind": "METHODOLOGY", "weight": 1 })),
+    )
+    .await?;
     ids.insert("axis", id_at(&axis, &["createSupportAxis", "axis", "id"]));
     let role_input = |name: &str, kind: &str| {
-        input(json!({ "programmeId": p, "name": name, "kind": kind, "functions": ["Follow up"], "hourlyCost": 30 }))
+        input(
+            json!({ "programmeId": p, "name": name, "kind": kind, "functions": ["Follow up"], "hourlyCost": 30 }),
+        )
     };
-    let axis = ok(app, &coord, "mutation($i: CreateSupportAxisInput!) { createSupportAxis(input: $i) { axis { id } } }",
-        input(json!({ "programmeId": p, "name": "Wellbeing", "kind": "WELLBEING", "weight": 1 }))).await?;
-    ids.insert("axis-rule", id_at(&axis, &["createSupportAxis", "axis", "id"]));
-    let create_role = "mutation($i: CreateTutorRoleInput!) { createTutorRole(input: $i) { role { id } } }";
+    let axis = ok(
+        app,
+        &coord,
+        "mutation($i: CreateSupportAxisInput!) { createSupportAxis(input: $i) { axis { id } } }",
+        input(json!({ "programmeId": p, "name": "Wellbeing", "kind": "WELLBEING", "weight": 1 })),
+    )
+    .await?;
+    ids.insert(
+        "axis-rule",
+        id_at(&axis, &["createSupportAxis", "axis", "id"]),
+    );
+    let create_role =
+        "mutation($i: CreateTutorRoleInput!) { createTutorRole(input: $i) { role { id } } }";
     let role = ok(app, &coord, create_role, role_input("Tutor", "TUTOR")).await?;
     ids.insert("role", id_at(&role, &["createTutorRole", "role", "id"]));
     let mentor_role = ok(app, &coord, create_role, role_input("Mentor", "MENTOR")).await?;
-    ids.insert("mentor-role", id_at(&mentor_role, &["createTutorRole", "role", "id"]));
+    ids.insert(
+        "mentor-role",
+        id_at(&mentor_role, &["createTutorRole", "role", "id"]),
+    );
     let intervention = ok(app, &coord, "mutation($i: CreateInterventionInput!) { createIntervention(input: $i) { intervention { id } } }",
         input(json!({ "axisId": ids["axis"], "name": "Coaching", "format": "INDIVIDUAL", "tool": "VIDEO",
             "sessionsPerMonth": 2, "sessionMinutes": 45, "sessionCost": 10 }))).await?;
-    ids.insert("intervention", id_at(&intervention, &["createIntervention", "intervention", "id"]));
+    ids.insert(
+        "intervention",
+        id_at(&intervention, &["createIntervention", "intervention", "id"]),
+    );
 
     // People: five learners, two tutors, and nine interviewees.
     let mut people: Vec<Value> = (1..=5)
@@ -595,37 +844,66 @@ async fn fixture(app: &TestApp) -> anyhow::Result<Fx> {
     for n in 0..CALLERS.len() {
         people.push(json!({ "name": format!("Interviewee {n}"), "kind": "LEARNER" }));
     }
-    let made = ok(app, &coord, CREATE_PEOPLE, input(json!({ "people": people }))).await?;
+    let made = ok(
+        app,
+        &coord,
+        CREATE_PEOPLE,
+        input(json!({ "people": people })),
+    )
+    .await?;
     let made: Vec<String> = made["createPeople"]["people"]
         .as_array()
         .unwrap()
         .iter()
         .map(|p| p["id"].as_str().unwrap().to_owned())
         .collect();
-    for (name, id) in ["l1", "l2", "l3", "l4", "l5", "t1", "t2", "t3"].iter().zip(&made) {
+    for (name, id) in ["l1", "l2", "l3", "l4", "l5", "t1", "t2", "t3"]
+        .iter()
+        .zip(&made)
+    {
         ids.insert(name, id.clone());
     }
     let interviewees = made[8..].to_vec();
     let extra: Vec<Value> = (0..CALLERS.len())
         .map(|n| json!({ "name": format!("Excluded tutor {n}"), "kind": "TUTOR" }))
         .collect();
-    let extra = ok(app, &coord, CREATE_PEOPLE, input(json!({ "people": extra }))).await?;
+    let extra = ok(
+        app,
+        &coord,
+        CREATE_PEOPLE,
+        input(json!({ "people": extra })),
+    )
+    .await?;
     let mut excluded = Vec::new();
     for tutor in extra["createPeople"]["people"].as_array().unwrap() {
-        ok(app, &coord, "mutation($i: PairInput!) { excludePair(input: $i) }", input(json!({ "programmeId": p,
-            "learnerId": ids["l4"], "tutorId": tutor["id"], "reason": "Relatives" }))).await?;
+        ok(
+            app,
+            &coord,
+            "mutation($i: PairInput!) { excludePair(input: $i) }",
+            input(json!({ "programmeId": p,
+            "learnerId": ids["l4"], "tutorId": tutor["id"], "reason": "Relatives" })),
+        )
+        .await?;
         excluded.push(id_at(tutor, &["id"]));
     }
 
     // Tutor One tutors learner 1; Tutor Two mentors learner 2; learners
     // 3 and 4 have needs and get proposals; learner 5 is matched and ended.
     for (tutor, role) in [("t1", "role"), ("t2", "mentor-role")] {
-        ok(app, &coord, SET_TUTOR, input(json!({ "programmeId": p, "tutorId": ids[tutor],
-            "roleIds": [ids[role]], "capacity": 9, "languages": ["en"] }))).await?;
+        ok(
+            app,
+            &coord,
+            SET_TUTOR,
+            input(json!({ "programmeId": p, "tutorId": ids[tutor],
+            "roleIds": [ids[role]], "capacity": 9, "languages": ["en"] })),
+        )
+        .await?;
     }
     let pair = |ids: &BTreeMap<&str, String>, learner: &str, tutor: &str, role: &str| {
-        input(json!({ "programmeId": p, "roleId": ids[role], "learnerId": ids[learner],
-            "tutorId": ids[tutor], "reason": "Fits" }))
+        input(
+            json!({ "programmeId": p, "roleId": ids[role], "learnerId": ids[learner],
+            "tutorId": ids[tutor], "reason": "Fits" }),
+        )
     };
     let m1 = ok(app, &coord, OVERRIDE, pair(&ids, "l1", "t1", "role")).await?;
     ids.insert("matching", id_at(&m1, &["overrideMatching", "id"]));
@@ -634,8 +912,14 @@ async fn fixture(app: &TestApp) -> anyhow::Result<Fx> {
     let create_need = "mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id } } }";
     let mut need_ids = Vec::new();
     for learner in ["l1", "l3", "l4"] {
-        let need = ok(app, &coord, create_need, input(json!({ "axisId": ids["axis"], "learnerId": ids[learner],
-            "severity": 4, "source": "COORDINATOR" }))).await?;
+        let need = ok(
+            app,
+            &coord,
+            create_need,
+            input(json!({ "axisId": ids["axis"], "learnerId": ids[learner],
+            "severity": 4, "source": "COORDINATOR" })),
+        )
+        .await?;
         need_ids.push(id_at(&need, &["createNeed", "need", "id"]));
     }
     ids.insert("need", need_ids[0].clone());
@@ -650,9 +934,33 @@ async fn fixture(app: &TestApp) -> anyhow::Result<Fx> {
     ids.insert("matching-end", id_at(&m5, &["overrideMatching", "id"]));
 
     // Members: the tutor, the mentor and learner 1 sign in as themselves.
-    let tutor = fixtures::member(app, &admin, "alpha", "t1@alpha.test", "TUTOR", &json!(ids["t1"])).await?;
-    let mentor = fixtures::member(app, &admin, "alpha", "t2@alpha.test", "TUTOR", &json!(ids["t2"])).await?;
-    let learner = fixtures::member(app, &admin, "alpha", "l1@alpha.test", "LEARNER", &json!(ids["l1"])).await?;
+    let tutor = fixtures::member(
+        app,
+        &admin,
+        "alpha",
+        "t1@alpha.test",
+        "TUTOR",
+        &json!(ids["t1"]),
+    )
+    .await?;
+    let mentor = fixtures::member(
+        app,
+        &admin,
+        "alpha",
+        "t2@alpha.test",
+        "TUTOR",
+        &json!(ids["t2"]),
+    )
+    .await?;
+    let learner = fixtures::member(
+        app,
+        &admin,
+        "alpha",
+        "l1@alpha.test",
+        "LEARNER",
+        &json!(ids["l1"]),
+    )
+    .await?;
 
     // The relation's plan and sessions.
     let goal = ok(app, &tutor, "mutation($i: AddPlanGoalInput!) { addPlanGoal(input: $i) { id } }",
@@ -660,24 +968,57 @@ async fn fixture(app: &TestApp) -> anyhow::Result<Fx> {
     ids.insert("goal", id_at(&goal, &["addPlanGoal", "id"]));
     let schedule = "mutation($i: ScheduleSessionInput!) { scheduleSession(input: $i) { id } }";
     let at = |days: i64| (Utc::now() + Duration::days(days)).to_rfc3339();
-    let session = ok(app, &tutor, schedule, input(json!({ "matchingId": ids["matching"],
-        "interventionId": ids["intervention"], "startsAt": at(1), "minutes": 45 }))).await?;
+    let session = ok(
+        app,
+        &tutor,
+        schedule,
+        input(json!({ "matchingId": ids["matching"],
+        "interventionId": ids["intervention"], "startsAt": at(1), "minutes": 45 })),
+    )
+    .await?;
     ids.insert("session", id_at(&session, &["scheduleSession", "id"]));
-    let session = ok(app, &tutor, schedule, input(json!({ "matchingId": ids["matching"],
-        "interventionId": ids["intervention"], "startsAt": at(4), "minutes": 45 }))).await?;
-    ids.insert("session-cancel", id_at(&session, &["scheduleSession", "id"]));
-    let held = ok(app, &tutor, "mutation($i: RecordSessionInput!) { recordSession(input: $i) { id } }",
-        input(json!({ "matchingId": ids["matching"], "interventionId": ids["intervention"],
-            "heldAt": Utc::now().to_rfc3339(), "minutes": 30, "attended": true }))).await?;
+    let session = ok(
+        app,
+        &tutor,
+        schedule,
+        input(json!({ "matchingId": ids["matching"],
+        "interventionId": ids["intervention"], "startsAt": at(4), "minutes": 45 })),
+    )
+    .await?;
+    ids.insert(
+        "session-cancel",
+        id_at(&session, &["scheduleSession", "id"]),
+    );
+    let held = ok(
+        app,
+        &tutor,
+        "mutation($i: RecordSessionInput!) { recordSession(input: $i) { id } }",
+        input(
+            json!({ "matchingId": ids["matching"], "interventionId": ids["intervention"],
+            "heldAt": Utc::now().to_rfc3339(), "minutes": 30, "attended": true }),
+        ),
+    )
+    .await?;
     ids.insert("held-session", id_at(&held, &["recordSession", "id"]));
 
     // Training and community.
     let module = ok(app, &coord, "mutation($i: CreateTrainingModuleInput!) { createTrainingModule(input: $i) { module { id } } }",
         input(json!({ "programmeId": p, "title": "Basics", "hours": 3, "level": "BASIC" }))).await?;
-    ids.insert("module", id_at(&module, &["createTrainingModule", "module", "id"]));
-    let community = ok(app, &coord, "mutation($i: CreateCommunityInput!) { createCommunity(input: $i) { community { id } } }",
-        input(json!({ "programmeId": p, "name": "Tutors' circle" }))).await?;
-    ids.insert("community", id_at(&community, &["createCommunity", "community", "id"]));
+    ids.insert(
+        "module",
+        id_at(&module, &["createTrainingModule", "module", "id"]),
+    );
+    let community = ok(
+        app,
+        &coord,
+        "mutation($i: CreateCommunityInput!) { createCommunity(input: $i) { community { id } } }",
+        input(json!({ "programmeId": p, "name": "Tutors' circle" })),
+    )
+    .await?;
+    ids.insert(
+        "community",
+        id_at(&community, &["createCommunity", "community", "id"]),
+    );
     ok(app, &coord, "mutation($i: CommunityMemberInput!) { addCommunityMember(input: $i) { community { id } } }",
         input(json!({ "communityId": ids["community"], "tutorId": ids["t1"] }))).await?;
 
@@ -685,13 +1026,28 @@ async fn fixture(app: &TestApp) -> anyhow::Result<Fx> {
     // one to close; an interview guide's campaign.
     let questionnaire = fixtures::questionnaire(app, &coord).await?;
     ids.insert("questionnaire", questionnaire.clone());
-    let spec = || CampaignSpec { min_group_size: 1, ..CampaignSpec::default() };
+    let spec = || CampaignSpec {
+        min_group_size: 1,
+        ..CampaignSpec::default()
+    };
     let campaign = fixtures::campaign(app, &coord, &questionnaire, spec()).await?;
     ids.insert("campaign", campaign.clone());
     let invite = "mutation($i: InviteInput!) { inviteToCampaign(input: $i) { invited } }";
     let launch = "mutation($i: CampaignInput!) { launchCampaign(input: $i) { campaign { id } } }";
-    ok(app, &coord, invite, input(json!({ "campaignId": campaign, "personIds": [ids["l1"], ids["l2"]] }))).await?;
-    ok(app, &coord, launch, input(json!({ "campaignId": campaign }))).await?;
+    ok(
+        app,
+        &coord,
+        invite,
+        input(json!({ "campaignId": campaign, "personIds": [ids["l1"], ids["l2"]] })),
+    )
+    .await?;
+    ok(
+        app,
+        &coord,
+        launch,
+        input(json!({ "campaignId": campaign })),
+    )
+    .await?;
     assert_eq!(app.jobs_done("send_invitations", 1).await?, 0);
     let invitation = app
         .mail
@@ -701,41 +1057,93 @@ async fn fixture(app: &TestApp) -> anyhow::Result<Fx> {
         .and_then(|m| m.token())
         .ok_or_else(|| anyhow::anyhow!("no invitation for learner 2"))?;
     ids.insert("invitation-token", invitation);
-    let listed = ok(app, &coord, "query($id: ID!) { node(id: $id) { ... on Campaign { invitations(first: 1) { nodes { id } }
-        questionnaire { items { id } } } } }", json!({ "id": campaign })).await?;
-    ids.insert("invitation", id_at(&listed, &["node", "invitations", "nodes", "0", "id"]));
-    ids.insert("item", id_at(&listed, &["node", "questionnaire", "items", "0", "id"]));
+    let listed = ok(
+        app,
+        &coord,
+        "query($id: ID!) { node(id: $id) { ... on Campaign { invitations(first: 1) { nodes { id } }
+        questionnaire { items { id } } } } }",
+        json!({ "id": campaign }),
+    )
+    .await?;
+    ids.insert(
+        "invitation",
+        id_at(&listed, &["node", "invitations", "nodes", "0", "id"]),
+    );
+    ids.insert(
+        "item",
+        id_at(&listed, &["node", "questionnaire", "items", "0", "id"]),
+    );
     for name in ["draft", "to-launch", "to-close"] {
         let c = fixtures::campaign(app, &coord, &questionnaire, spec()).await?;
         ids.insert(name, c);
     }
-    ok(app, &coord, invite, input(json!({ "campaignId": ids["to-launch"], "personIds": [ids["l3"]] }))).await?;
+    ok(
+        app,
+        &coord,
+        invite,
+        input(json!({ "campaignId": ids["to-launch"], "personIds": [ids["l3"]] })),
+    )
+    .await?;
     let guide = ok(app, &coord, "mutation($i: CreateQuestionnaireFromTemplateInput!) { createQuestionnaireFromTemplate(input: $i) { questionnaire { id } } }",
         input(json!({ "key": "relationship-learner", "mode": "INTERVIEW_GUIDE" }))).await?;
-    let guide = id_at(&guide, &["createQuestionnaireFromTemplate", "questionnaire", "id"]);
+    let guide = id_at(
+        &guide,
+        &["createQuestionnaireFromTemplate", "questionnaire", "id"],
+    );
     let guide_campaign = fixtures::campaign(app, &coord, &guide, spec()).await?;
-    ok(app, &coord, invite, input(json!({ "campaignId": guide_campaign, "personIds": interviewees }))).await?;
-    ok(app, &coord, launch, input(json!({ "campaignId": guide_campaign }))).await?;
+    ok(
+        app,
+        &coord,
+        invite,
+        input(json!({ "campaignId": guide_campaign, "personIds": interviewees })),
+    )
+    .await?;
+    ok(
+        app,
+        &coord,
+        launch,
+        input(json!({ "campaignId": guide_campaign })),
+    )
+    .await?;
     let interview = ok(app, &coord, "mutation($i: RecordInterviewInput!) { recordInterview(input: $i) { interview { id } } }",
         input(json!({ "campaignId": guide_campaign, "intervieweeId": ids["l1"], "answers": [{ "item": "rq1", "number": 5 }] }))).await?;
-    ids.insert("interview", id_at(&interview, &["recordInterview", "interview", "id"]));
+    ids.insert(
+        "interview",
+        id_at(&interview, &["recordInterview", "interview", "id"]),
+    );
     ids.insert("guide-campaign", guide_campaign);
 
     // The campaign's report, a share of it and two dissemination plans.
-    ok(app, &coord, "mutation($i: CampaignInput!) { generateReport(input: $i) { campaign { id } } }",
-        input(json!({ "campaignId": campaign }))).await?;
+    ok(
+        app,
+        &coord,
+        "mutation($i: CampaignInput!) { generateReport(input: $i) { campaign { id } } }",
+        input(json!({ "campaignId": campaign })),
+    )
+    .await?;
     assert_eq!(app.jobs_done("generate_report", 1).await?, 0);
     let reports = ok(app, &coord, "query($id: ID!) { node(id: $id) { ... on Campaign { reports(first: 1) { nodes { id } } } } }",
         json!({ "id": campaign })).await?;
-    ids.insert("report", id_at(&reports, &["node", "reports", "nodes", "0", "id"]));
-    let share = ok(app, &coord, "mutation($i: ShareReportInput!) { shareReport(input: $i) { share { id } } }",
-        input(json!({ "reportId": ids["report"], "audience": "Board", "expiresAt": at(3) }))).await?;
+    ids.insert(
+        "report",
+        id_at(&reports, &["node", "reports", "nodes", "0", "id"]),
+    );
+    let share = ok(
+        app,
+        &coord,
+        "mutation($i: ShareReportInput!) { shareReport(input: $i) { share { id } } }",
+        input(json!({ "reportId": ids["report"], "audience": "Board", "expiresAt": at(3) })),
+    )
+    .await?;
     ids.insert("share", id_at(&share, &["shareReport", "share", "id"]));
     for name in ["plan-cancel", "plan-send", "plan-revoke"] {
         let plan = ok(app, &coord, "mutation($i: CreateDisseminationPlanInput!) { createDisseminationPlan(input: $i) { plan { id } } }",
             input(json!({ "name": name, "reportId": ids["report"], "audiences": [{ "kind": "COORDINATORS",
                 "channel": "EMAIL_LINK", "sendAt": at(5), "linkLifetimeDays": 7 }] }))).await?;
-        ids.insert(name, id_at(&plan, &["createDisseminationPlan", "plan", "id"]));
+        ids.insert(
+            name,
+            id_at(&plan, &["createDisseminationPlan", "plan", "id"]),
+        );
     }
 
     ok(app, &coord, "mutation($i: DisseminationPlanInput!) { sendDisseminationPlanNow(input: $i) { plan { id } } }",
@@ -748,8 +1156,13 @@ async fn fixture(app: &TestApp) -> anyhow::Result<Fx> {
     ids.insert("need-rule", id_at(&rule, &["createNeedRule", "rule", "id"]));
 
     // A programme report with one recommendation.
-    let grid = ok(app, &coord, "mutation($i: CreateAnalyticalGridInput!) { createAnalyticalGrid(input: $i) { id } }",
-        input(grid("Delivery"))).await?;
+    let grid = ok(
+        app,
+        &coord,
+        "mutation($i: CreateAnalyticalGridInput!) { createAnalyticalGrid(input: $i) { id } }",
+        input(grid("Delivery")),
+    )
+    .await?;
     ids.insert("grid", id_at(&grid, &["createAnalyticalGrid", "id"]));
     let today = Utc::now().date_naive();
     ok(app, &coord, "mutation($i: GenerateProgrammeReportInput!) { generateProgrammeReport(input: $i) { queued } }",
@@ -757,14 +1170,35 @@ async fn fixture(app: &TestApp) -> anyhow::Result<Fx> {
     assert_eq!(app.jobs_done("generate_programme_report", 1).await?, 0);
     let reports = ok(app, &coord, "query($p: ID!) { programmeReports(programmeId: $p, first: 1) { nodes { recommendations { id } } } }",
         json!({ "p": p })).await?;
-    ids.insert("recommendation", id_at(&reports, &["programmeReports", "nodes", "0", "recommendations", "0", "id"]));
+    ids.insert(
+        "recommendation",
+        id_at(
+            &reports,
+            &[
+                "programmeReports",
+                "nodes",
+                "0",
+                "recommendations",
+                "0",
+                "id",
+            ],
+        ),
+    );
 
     // Webhook endpoints and one delivery.
     let create_endpoint = "mutation($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { endpoint { id } } }";
     for name in ["endpoint", "endpoint-disable"] {
-        let endpoint = ok(app, &coord, create_endpoint,
-            input(json!({ "url": "http://127.0.0.1:9/hook", "events": ["alert.raised"] }))).await?;
-        ids.insert(name, id_at(&endpoint, &["createWebhookEndpoint", "endpoint", "id"]));
+        let endpoint = ok(
+            app,
+            &coord,
+            create_endpoint,
+            input(json!({ "url": "http://127.0.0.1:9/hook", "events": ["alert.raised"] })),
+        )
+        .await?;
+        ids.insert(
+            name,
+            id_at(&endpoint, &["createWebhookEndpoint", "endpoint", "id"]),
+        );
     }
     let endpoint_id = api::ids::decode(&api::ids::ID(ids["endpoint"].clone()), "WebhookEndpoint")
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
@@ -773,61 +1207,126 @@ async fn fixture(app: &TestApp) -> anyhow::Result<Fx> {
         .await?
         .map(|e| e.organisation_id)
         .unwrap_or_default();
-    let delivery = entities::webhook_delivery::Entity::insert(entities::webhook_delivery::ActiveModel {
-        organisation_id: Set(organisation_id),
-        endpoint_id: Set(endpoint_id),
-        event_id: Set("msg_matrix".into()),
-        event_type: Set("alert.raised".into()),
-        payload: Set(json!({ "type": "alert.raised" })),
-        attempts: Set(3),
-        attempts_before_redelivery: Set(0),
-        status: Set(entities::WebhookStatus::Failed),
-        next_attempt_at: Set(Utc::now()),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    })
-    .exec_with_returning(&app.state.db)
-    .await?;
-    ids.insert("delivery", api::ids::encode("WebhookDelivery", delivery.id).0);
+    let delivery =
+        entities::webhook_delivery::Entity::insert(entities::webhook_delivery::ActiveModel {
+            organisation_id: Set(organisation_id),
+            endpoint_id: Set(endpoint_id),
+            event_id: Set("msg_matrix".into()),
+            event_type: Set("alert.raised".into()),
+            payload: Set(json!({ "type": "alert.raised" })),
+            attempts: Set(3),
+            attempts_before_redelivery: Set(0),
+            status: Set(entities::WebhookStatus::Failed),
+            next_attempt_at: Set(Utc::now()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        })
+        .exec_with_returning(&app.state.db)
+        .await?;
+    ids.insert(
+        "delivery",
+        api::ids::encode("WebhookDelivery", delivery.id).0,
+    );
 
     // The other organisation's own programme, people, relation, campaigns,
     // community and module.
     let bp = fixtures::programme(app, &other).await?;
     ids.insert("beta-programme", bp.as_str().unwrap_or_default().to_owned());
-    let axis = ok(app, &other, "mutation($i: CreateSupportAxisInput!) { createSupportAxis(input: $i) { axis { id } } }",
-        input(json!({ "programmeId": bp, "name": "Method", "kind": "METHODOLOGY", "weight": 1 }))).await?;
-    ids.insert("beta-axis", id_at(&axis, &["createSupportAxis", "axis", "id"]));
-    let role = ok(app, &other, create_role, input(json!({ "programmeId": bp, "name": "Tutor", "kind": "TUTOR",
-        "functions": ["Follow up"], "hourlyCost": 30 }))).await?;
-    ids.insert("beta-role", id_at(&role, &["createTutorRole", "role", "id"]));
+    let axis = ok(
+        app,
+        &other,
+        "mutation($i: CreateSupportAxisInput!) { createSupportAxis(input: $i) { axis { id } } }",
+        input(json!({ "programmeId": bp, "name": "Method", "kind": "METHODOLOGY", "weight": 1 })),
+    )
+    .await?;
+    ids.insert(
+        "beta-axis",
+        id_at(&axis, &["createSupportAxis", "axis", "id"]),
+    );
+    let role = ok(
+        app,
+        &other,
+        create_role,
+        input(json!({ "programmeId": bp, "name": "Tutor", "kind": "TUTOR",
+        "functions": ["Follow up"], "hourlyCost": 30 })),
+    )
+    .await?;
+    ids.insert(
+        "beta-role",
+        id_at(&role, &["createTutorRole", "role", "id"]),
+    );
     let intervention = ok(app, &other, "mutation($i: CreateInterventionInput!) { createIntervention(input: $i) { intervention { id } } }",
         input(json!({ "axisId": ids["beta-axis"], "name": "Coaching", "format": "INDIVIDUAL", "tool": "VIDEO",
             "sessionsPerMonth": 2, "sessionMinutes": 45, "sessionCost": 10 }))).await?;
-    ids.insert("beta-intervention", id_at(&intervention, &["createIntervention", "intervention", "id"]));
+    ids.insert(
+        "beta-intervention",
+        id_at(&intervention, &["createIntervention", "intervention", "id"]),
+    );
     let made = ok(app, &other, CREATE_PEOPLE, input(json!({ "people": [
         { "name": "Beta learner", "kind": "LEARNER" }, { "name": "Beta tutor", "kind": "TUTOR" }] }))).await?;
-    ids.insert("beta-learner", id_at(&made, &["createPeople", "people", "0", "id"]));
-    ids.insert("beta-tutor", id_at(&made, &["createPeople", "people", "1", "id"]));
-    ok(app, &other, SET_TUTOR, input(json!({ "programmeId": bp, "tutorId": ids["beta-tutor"],
-        "roleIds": [ids["beta-role"]], "capacity": 9, "languages": ["en"] }))).await?;
-    let bm = ok(app, &other, OVERRIDE, input(json!({ "programmeId": bp, "roleId": ids["beta-role"],
-        "learnerId": ids["beta-learner"], "tutorId": ids["beta-tutor"], "reason": "Fits" }))).await?;
+    ids.insert(
+        "beta-learner",
+        id_at(&made, &["createPeople", "people", "0", "id"]),
+    );
+    ids.insert(
+        "beta-tutor",
+        id_at(&made, &["createPeople", "people", "1", "id"]),
+    );
+    ok(
+        app,
+        &other,
+        SET_TUTOR,
+        input(json!({ "programmeId": bp, "tutorId": ids["beta-tutor"],
+        "roleIds": [ids["beta-role"]], "capacity": 9, "languages": ["en"] })),
+    )
+    .await?;
+    let bm = ok(
+        app,
+        &other,
+        OVERRIDE,
+        input(json!({ "programmeId": bp, "roleId": ids["beta-role"],
+        "learnerId": ids["beta-learner"], "tutorId": ids["beta-tutor"], "reason": "Fits" })),
+    )
+    .await?;
     ids.insert("beta-matching", id_at(&bm, &["overrideMatching", "id"]));
     let bq = fixtures::questionnaire(app, &other).await?;
-    ids.insert("beta-campaign", fixtures::campaign(app, &other, &bq, spec()).await?);
+    ids.insert(
+        "beta-campaign",
+        fixtures::campaign(app, &other, &bq, spec()).await?,
+    );
     ids.insert("beta-questionnaire", bq);
     let guide = ok(app, &other, "mutation($i: CreateQuestionnaireFromTemplateInput!) { createQuestionnaireFromTemplate(input: $i) { questionnaire { id } } }",
         input(json!({ "key": "relationship-learner", "mode": "INTERVIEW_GUIDE" }))).await?;
-    let guide = id_at(&guide, &["createQuestionnaireFromTemplate", "questionnaire", "id"]);
+    let guide = id_at(
+        &guide,
+        &["createQuestionnaireFromTemplate", "questionnaire", "id"],
+    );
     let guide_campaign = fixtures::campaign(app, &other, &guide, spec()).await?;
-    ok(app, &other, launch, input(json!({ "campaignId": guide_campaign }))).await?;
+    ok(
+        app,
+        &other,
+        launch,
+        input(json!({ "campaignId": guide_campaign })),
+    )
+    .await?;
     ids.insert("beta-guide-campaign", guide_campaign);
-    let community = ok(app, &other, "mutation($i: CreateCommunityInput!) { createCommunity(input: $i) { community { id } } }",
-        input(json!({ "programmeId": bp, "name": "Circle" }))).await?;
-    ids.insert("beta-community", id_at(&community, &["createCommunity", "community", "id"]));
+    let community = ok(
+        app,
+        &other,
+        "mutation($i: CreateCommunityInput!) { createCommunity(input: $i) { community { id } } }",
+        input(json!({ "programmeId": bp, "name": "Circle" })),
+    )
+    .await?;
+    ids.insert(
+        "beta-community",
+        id_at(&community, &["createCommunity", "community", "id"]),
+    );
     let module = ok(app, &other, "mutation($i: CreateTrainingModuleInput!) { createTrainingModule(input: $i) { module { id } } }",
         input(json!({ "programmeId": bp, "title": "Basics", "hours": 3, "level": "BASIC" }))).await?;
-    ids.insert("beta-module", id_at(&module, &["createTrainingModule", "module", "id"]));
+    ids.insert(
+        "beta-module",
+        id_at(&module, &["createTrainingModule", "module", "id"]),
+    );
 
     // Per caller: dead letters, suppressed addresses, refresh tokens.
     let mut per_caller: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
@@ -843,7 +1342,9 @@ async fn fixture(app: &TestApp) -> anyhow::Result<Fx> {
             organisation_id: Set(Some(organisation_id)),
             campaign_id: Set(None),
             kind: Set("aggregate_campaign".into()),
-            payload: Set(serde_json::to_value(worker::Job::AggregateCampaign { campaign_id })?),
+            payload: Set(serde_json::to_value(worker::Job::AggregateCampaign {
+                campaign_id,
+            })?),
             reason: Set("database error".into()),
             attempts: Set(5),
             failed_at: Set(Utc::now()),
@@ -856,19 +1357,49 @@ async fn fixture(app: &TestApp) -> anyhow::Result<Fx> {
         ok(app, &coord, "mutation($i: SuppressAddressInput!) { suppressAddress(input: $i) { suppression { address } } }",
             input(json!({ "address": address, "reason": "OPT_OUT" }))).await?;
         suppressed.push(address);
-        let signed = app.ok(SIGN_IN, json!({ "e": "spare@alpha.test", "o": "alpha" }), None).await?;
-        refresh.push(signed["signIn"]["refreshToken"].as_str().unwrap_or_default().to_owned());
+        let signed = app
+            .ok(
+                SIGN_IN,
+                json!({ "e": "spare@alpha.test", "o": "alpha" }),
+                None,
+            )
+            .await?;
+        refresh.push(
+            signed["signIn"]["refreshToken"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        );
     }
     per_caller.insert("dead-letter", letters);
     per_caller.insert("suppressed", suppressed);
     per_caller.insert("refresh", refresh);
 
     // The API key, and a second one to revoke.
-    let create_key = "mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { key apiKey { id } } }";
-    let key = ok(app, &admin, create_key, input(json!({ "name": "CRM", "scopes": ["READ", "WRITE"] }))).await?;
-    let spare_key = ok(app, &admin, create_key, input(json!({ "name": "Old", "scopes": ["READ"] }))).await?;
-    ids.insert("spare-key", id_at(&spare_key, &["createApiKey", "apiKey", "id"]));
-    let key = key["createApiKey"]["key"].as_str().unwrap_or_default().to_owned();
+    let create_key =
+        "mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { key apiKey { id } } }";
+    let key = ok(
+        app,
+        &admin,
+        create_key,
+        input(json!({ "name": "CRM", "scopes": ["READ", "WRITE"] })),
+    )
+    .await?;
+    let spare_key = ok(
+        app,
+        &admin,
+        create_key,
+        input(json!({ "name": "Old", "scopes": ["READ"] })),
+    )
+    .await?;
+    ids.insert(
+        "spare-key",
+        id_at(&spare_key, &["createApiKey", "apiKey", "id"]),
+    );
+    let key = key["createApiKey"]["key"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
 
     // Second sessions, for the entries that end one.
     let mut spare = Vec::new();
@@ -881,7 +1412,9 @@ async fn fixture(app: &TestApp) -> anyhow::Result<Fx> {
         ("observer@alpha.test", "alpha"),
         ("admin@beta.test", "beta"),
     ] {
-        let signed = app.ok(SIGN_IN, json!({ "e": email, "o": org }), None).await?;
+        let signed = app
+            .ok(SIGN_IN, json!({ "e": email, "o": org }), None)
+            .await?;
         spare.push(signed["signIn"]["token"].as_str().map(str::to_owned));
     }
     spare.push(Some(key.clone()));
@@ -894,9 +1427,8 @@ async fn fixture(app: &TestApp) -> anyhow::Result<Fx> {
         .chain(per_caller["interviewee"].iter().cloned())
         .chain(per_caller["dead-letter"].iter().cloned())
         .collect();
-    let set = |names: &[&str]| -> BTreeSet<String> {
-        names.iter().map(|n| ids[n].clone()).collect()
-    };
+    let set =
+        |names: &[&str]| -> BTreeSet<String> { names.iter().map(|n| ids[n].clone()).collect() };
     let mut hidden = vec![BTreeSet::new(); CALLERS.len()];
     hidden[TUTOR] = set(&["l2", "matching2"]);
     hidden[MENTOR] = set(&["l1", "matching", "goal", "session"]);
@@ -934,8 +1466,15 @@ async fn root_fields(app: &TestApp, token: &str) -> anyhow::Result<BTreeSet<Stri
     .await?;
     let mut fields = BTreeSet::new();
     for (kind, at) in [("Query", "queryType"), ("Mutation", "mutationType")] {
-        for field in schema["__schema"][at]["fields"].as_array().into_iter().flatten() {
-            fields.insert(format!("{kind}.{}", field["name"].as_str().unwrap_or_default()));
+        for field in schema["__schema"][at]["fields"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            fields.insert(format!(
+                "{kind}.{}",
+                field["name"].as_str().unwrap_or_default()
+            ));
         }
     }
     Ok(fields)
@@ -1032,7 +1571,10 @@ fn judge(fx: &Fx, entry: &Entry, caller: usize, expected: char, body: &Value) ->
             let text = data.to_string();
             let mut found = BTreeSet::new();
             strings(data, &mut found);
-            if let Some(seen) = fx.hidden[caller].iter().find(|id| found.contains(id.as_str())) {
+            if let Some(seen) = fx.hidden[caller]
+                .iter()
+                .find(|id| found.contains(id.as_str()))
+            {
                 return Some(format!("shows {seen}, hidden from it: {text}"));
             }
             let shows = entry.shows.map(|f| f(fx, caller)).unwrap_or_default();
@@ -1066,7 +1608,10 @@ async fn every_root_field_answers_each_kind_of_caller_as_its_rule_says() -> anyh
     let covered: BTreeSet<&str> = entries.iter().map(|e| e.field).collect();
     let uncovered: Vec<&String> = fields
         .iter()
-        .filter(|f| !f.split_once('.').is_some_and(|(_, name)| covered.contains(name)))
+        .filter(|f| {
+            !f.split_once('.')
+                .is_some_and(|(_, name)| covered.contains(name))
+        })
         .collect();
     let unknown: Vec<&&str> = covered
         .iter()

@@ -54,7 +54,10 @@ async fn organisation(app: &TestApp, slug: &str, n: usize) -> anyhow::Result<Org
         json!({ "i": { "people": people } }),
     )
     .await?;
-    let made = made["createPeople"]["people"].as_array().cloned().unwrap_or_default();
+    let made = made["createPeople"]["people"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let (learners, tutors) = made.split_at(n);
     let learners: Vec<Value> = learners.iter().map(id).collect();
     let tutors: Vec<Value> = tutors.iter().map(id).collect();
@@ -78,8 +81,11 @@ async fn organisation(app: &TestApp, slug: &str, n: usize) -> anyhow::Result<Org
             json!({ "i": { "axisId": axis, "roleId": role, "name": "Coaching", "format": "INDIVIDUAL", "tool": "VIDEO",
                 "sessionsPerMonth": 2, "sessionMinutes": 45, "sessionCost": 10 } })).await?;
         let intervention = intervention["createIntervention"]["intervention"]["id"].clone();
-        q("mutation($i: PublishGuideInput!) { publishGuide(input: $i) { guide { version } } }",
-            json!({ "i": { "programmeId": p, "body": "Meet often." } })).await?;
+        q(
+            "mutation($i: PublishGuideInput!) { publishGuide(input: $i) { guide { version } } }",
+            json!({ "i": { "programmeId": p, "body": "Meet often." } }),
+        )
+        .await?;
         q("mutation($i: SetStandardInput!) { setStandard(input: $i) { standard { kind } } }",
             json!({ "i": { "programmeId": p, "kind": "FIRST_CONTACT_DAYS", "threshold": 7, "severity": "HIGH" } })).await?;
         let module = q("mutation($i: CreateTrainingModuleInput!) { createTrainingModule(input: $i) { module { id } } }",
@@ -93,8 +99,11 @@ async fn organisation(app: &TestApp, slug: &str, n: usize) -> anyhow::Result<Org
             json!({ "i": { "communityId": community, "tutorId": tutors[0] } })).await?;
         q("mutation($i: CommunityResourceInput!) { addCommunityResource(input: $i) { community { id } } }",
             json!({ "i": { "communityId": community, "title": "Guide", "url": "https://example.org/guide" } })).await?;
-        q("mutation($i: PostInput!) { postToCommunity(input: $i) { post { id } } }",
-            json!({ "i": { "communityId": community, "body": "Welcome" } })).await?;
+        q(
+            "mutation($i: PostInput!) { postToCommunity(input: $i) { post { id } } }",
+            json!({ "i": { "communityId": community, "body": "Welcome" } }),
+        )
+        .await?;
         programmes.push(p);
         axes.push(axis);
         roles.push(role);
@@ -119,35 +128,61 @@ async fn organisation(app: &TestApp, slug: &str, n: usize) -> anyhow::Result<Org
         q("mutation($i: PlanInterventionInput!) { planIntervention(input: $i) { id } }",
             json!({ "i": { "matchingId": m, "interventionId": interventions[0], "startsOn": Utc::now().date_naive().to_string(),
                 "everyDays": 14, "sessions": 6 } })).await?;
-        q("mutation($i: ScheduleSessionInput!) { scheduleSession(input: $i) { id } }",
+        q(
+            "mutation($i: ScheduleSessionInput!) { scheduleSession(input: $i) { id } }",
             json!({ "i": { "matchingId": m, "interventionId": interventions[0],
-                "startsAt": (Utc::now() + Duration::days(2)).to_rfc3339(), "minutes": 45 } })).await?;
+                "startsAt": (Utc::now() + Duration::days(2)).to_rfc3339(), "minutes": 45 } }),
+        )
+        .await?;
         q("mutation($i: RecordSessionInput!) { recordSession(input: $i) { id } }",
             json!({ "i": { "matchingId": m, "interventionId": interventions[0], "heldAt": Utc::now().to_rfc3339(),
                 "minutes": 30, "attended": true, "notes": "Fine" } })).await?;
-        q("mutation($i: PairInput!) { excludePair(input: $i) }",
+        q(
+            "mutation($i: PairInput!) { excludePair(input: $i) }",
             json!({ "i": { "programmeId": programme, "learnerId": learner,
-                "tutorId": tutors[(i + 1) % n], "reason": "Relatives" } })).await?;
-        let matching_id = api::ids::decode(&api::ids::ID(m.as_str().unwrap_or_default().to_owned()), "Matching")
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                "tutorId": tutors[(i + 1) % n], "reason": "Relatives" } }),
+        )
+        .await?;
+        let matching_id = api::ids::decode(
+            &api::ids::ID(m.as_str().unwrap_or_default().to_owned()),
+            "Matching",
+        )
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         alert(app, matching_id).await?;
     }
-    let tutor = fixtures::member(app, &admin, slug, &format!("t0@{slug}.test"), "TUTOR", &tutors[0]).await?;
+    let tutor = fixtures::member(
+        app,
+        &admin,
+        slug,
+        &format!("t0@{slug}.test"),
+        "TUTOR",
+        &tutors[0],
+    )
+    .await?;
 
     // n questionnaires, each with a campaign to every learner; the first
     // campaign's report.
     let mut campaigns = Vec::new();
     for _ in 0..n {
         let questionnaire = fixtures::questionnaire(app, &coord).await?;
-        let spec = fixtures::CampaignSpec { min_group_size: 1, ..Default::default() };
+        let spec = fixtures::CampaignSpec {
+            min_group_size: 1,
+            ..Default::default()
+        };
         let campaign = fixtures::campaign(app, &coord, &questionnaire, spec).await?;
-        q("mutation($i: InviteInput!) { inviteToCampaign(input: $i) { invited } }",
-            json!({ "i": { "campaignId": campaign, "personIds": learners } })).await?;
+        q(
+            "mutation($i: InviteInput!) { inviteToCampaign(input: $i) { invited } }",
+            json!({ "i": { "campaignId": campaign, "personIds": learners } }),
+        )
+        .await?;
         campaigns.push(campaign);
     }
     let campaign = campaigns[0].clone();
-    q("mutation($i: CampaignInput!) { generateReport(input: $i) { campaign { id } } }",
-        json!({ "i": { "campaignId": campaign } })).await?;
+    q(
+        "mutation($i: CampaignInput!) { generateReport(input: $i) { campaign { id } } }",
+        json!({ "i": { "campaignId": campaign } }),
+    )
+    .await?;
     let report = loop {
         let found = q("query($id: ID!) { node(id: $id) { ... on Campaign { reports(first: 1) { nodes { id } } } } }",
             json!({ "id": campaign })).await?;
@@ -161,15 +196,21 @@ async fn organisation(app: &TestApp, slug: &str, n: usize) -> anyhow::Result<Org
 
     // A programme report with a recommendation; n dissemination plans of
     // each report.
-    let grid = q("mutation($i: CreateAnalyticalGridInput!) { createAnalyticalGrid(input: $i) { id } }",
-        json!({ "i": crate::authz_matrix::grid("Delivery") })).await?;
+    let grid = q(
+        "mutation($i: CreateAnalyticalGridInput!) { createAnalyticalGrid(input: $i) { id } }",
+        json!({ "i": crate::authz_matrix::grid("Delivery") }),
+    )
+    .await?;
     let today = Utc::now().date_naive();
     q("mutation($i: GenerateProgrammeReportInput!) { generateProgrammeReport(input: $i) { queued } }",
         json!({ "i": { "programmeId": programme, "gridId": grid["createAnalyticalGrid"]["id"],
             "from": (today - Duration::days(30)).to_string(), "to": today.to_string() } })).await?;
     let programme_report = loop {
-        let found = q("query($p: ID!) { programmeReports(programmeId: $p, first: 1) { nodes { id } } }",
-            json!({ "p": programme })).await?;
+        let found = q(
+            "query($p: ID!) { programmeReports(programmeId: $p, first: 1) { nodes { id } } }",
+            json!({ "p": programme }),
+        )
+        .await?;
         if let Some(id) = found["programmeReports"]["nodes"][0]["id"].as_str() {
             break id.to_owned();
         }
@@ -187,14 +228,20 @@ async fn organisation(app: &TestApp, slug: &str, n: usize) -> anyhow::Result<Org
     // the first endpoint.
     let mut endpoint = String::new();
     for i in 1..n {
-        q("mutation($i: CreateAnalyticalGridInput!) { createAnalyticalGrid(input: $i) { id } }",
-            json!({ "i": crate::authz_matrix::grid(&format!("Grid {i}")) })).await?;
+        q(
+            "mutation($i: CreateAnalyticalGridInput!) { createAnalyticalGrid(input: $i) { id } }",
+            json!({ "i": crate::authz_matrix::grid(&format!("Grid {i}")) }),
+        )
+        .await?;
     }
     for i in 0..n {
         let created = q("mutation($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { endpoint { id } } }",
             json!({ "i": { "url": format!("https://hooks{i}.example.org/in"), "events": ["alert.raised"] } })).await?;
         if i == 0 {
-            endpoint = created["createWebhookEndpoint"]["endpoint"]["id"].as_str().unwrap_or_default().to_owned();
+            endpoint = created["createWebhookEndpoint"]["endpoint"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
         }
     }
     let endpoint_id = api::ids::decode(&api::ids::ID(endpoint.clone()), "WebhookEndpoint")
@@ -249,21 +296,22 @@ async fn rows(app: &TestApp, endpoint_id: i64, campaign_id: i64, n: usize) -> an
         .await?
         .ok_or_else(|| anyhow::anyhow!("no endpoint"))?;
     for i in 0..n {
-        let delivery = entities::webhook_delivery::Entity::insert(entities::webhook_delivery::ActiveModel {
-            organisation_id: Set(endpoint.organisation_id),
-            endpoint_id: Set(endpoint_id),
-            event_id: Set(format!("msg_{i}")),
-            event_type: Set("alert.raised".into()),
-            payload: Set(json!({ "type": "alert.raised" })),
-            attempts: Set(1),
-            attempts_before_redelivery: Set(0),
-            status: Set(entities::WebhookStatus::Failed),
-            next_attempt_at: Set(Utc::now()),
-            created_at: Set(Utc::now()),
-            ..Default::default()
-        })
-        .exec_with_returning(db)
-        .await?;
+        let delivery =
+            entities::webhook_delivery::Entity::insert(entities::webhook_delivery::ActiveModel {
+                organisation_id: Set(endpoint.organisation_id),
+                endpoint_id: Set(endpoint_id),
+                event_id: Set(format!("msg_{i}")),
+                event_type: Set("alert.raised".into()),
+                payload: Set(json!({ "type": "alert.raised" })),
+                attempts: Set(1),
+                attempts_before_redelivery: Set(0),
+                status: Set(entities::WebhookStatus::Failed),
+                next_attempt_at: Set(Utc::now()),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            })
+            .exec_with_returning(db)
+            .await?;
         entities::webhook_attempt::Entity::insert(entities::webhook_attempt::ActiveModel {
             delivery_id: Set(delivery.id),
             number: Set(1),
@@ -279,7 +327,9 @@ async fn rows(app: &TestApp, endpoint_id: i64, campaign_id: i64, n: usize) -> an
             organisation_id: Set(Some(endpoint.organisation_id)),
             campaign_id: Set(Some(campaign_id)),
             kind: Set("aggregate_campaign".into()),
-            payload: Set(serde_json::to_value(worker::Job::AggregateCampaign { campaign_id })?),
+            payload: Set(serde_json::to_value(worker::Job::AggregateCampaign {
+                campaign_id,
+            })?),
             reason: Set("database error".into()),
             attempts: Set(5),
             failed_at: Set(Utc::now()),
@@ -303,57 +353,134 @@ enum As {
 fn queries(org: &Org) -> Vec<(&'static str, As, &'static str, Value)> {
     let p = json!({ "p": org.programme });
     vec![
-        ("programmes with their design", As::Coordinator,
+        (
+            "programmes with their design",
+            As::Coordinator,
             r#"{ programmes(first: 50) { nodes { id name axes { id } roles { id name }
                 interventions { id axis { name } role { name } } guideVersions { version } standards { kind }
                 trainingModules { id completions { tutor { name } } } needRules { id axis { name } }
-                communities { id members { name } resources { title } } } } }"#, json!({})),
-        ("matchings with tutor, learner, plan and sessions", As::Coordinator,
+                communities { id members { name } resources { title } } } } }"#,
+            json!({}),
+        ),
+        (
+            "matchings with tutor, learner, plan and sessions",
+            As::Coordinator,
             r#"query($p: ID!) { matchings(programmeId: $p, first: 50) { nodes { id status
                 learner { id name } tutor { id name } role { name } decidedBy history { toStatus decidedBy }
                 plan { goals { id description } interventions { intervention { name } } }
-                sessions { id status intervention { name } attended } } } }"#, p.clone()),
-        ("matchings with their health", As::Coordinator,
+                sessions { id status intervention { name } attended } } } }"#,
+            p.clone(),
+        ),
+        (
+            "matchings with their health",
+            As::Coordinator,
             r#"query($p: ID!) { matchings(programmeId: $p, first: 50) { nodes { id
-                health { status sessionsHeld lastContact } } } }"#, p.clone()),
-        ("a tutor's own matchings", As::Tutor,
+                health { status sessionsHeld lastContact } } } }"#,
+            p.clone(),
+        ),
+        (
+            "a tutor's own matchings",
+            As::Tutor,
             r#"query($p: ID!) { matchings(programmeId: $p, first: 50) { nodes { id
-                learner { name } plan { goals { id } } sessions { id } } } }"#, p.clone()),
-        ("tutor profiles with roles and competences", As::Coordinator,
+                learner { name } plan { goals { id } } sessions { id } } } }"#,
+            p.clone(),
+        ),
+        (
+            "tutor profiles with roles and competences",
+            As::Coordinator,
             r#"query($p: ID!) { tutorProfiles(programmeId: $p, first: 50) { nodes { id
-                tutor { name } roles { name } competences { level axis { name } } activeLearners } } }"#, p.clone()),
-        ("needs with learner and axis", As::Coordinator,
+                tutor { name } roles { name } competences { level axis { name } } activeLearners } } }"#,
+            p.clone(),
+        ),
+        (
+            "needs with learner and axis",
+            As::Coordinator,
             r#"query($p: ID!) { node(id: $p) { ... on Programme { needs(first: 50) { nodes { id
-                learner { name } axis { name } } } } } }"#, p.clone()),
-        ("alerts with their relation", As::Coordinator,
+                learner { name } axis { name } } } } } }"#,
+            p.clone(),
+        ),
+        (
+            "alerts with their relation",
+            As::Coordinator,
             r#"query($p: ID!) { relationAlerts(programmeId: $p, first: 50) { nodes { id
-                matching { id learner { name } tutor { name } } } } }"#, p.clone()),
-        ("exclusions with their pair", As::Coordinator,
+                matching { id learner { name } tutor { name } } } } }"#,
+            p.clone(),
+        ),
+        (
+            "exclusions with their pair",
+            As::Coordinator,
             r#"query($p: ID!) { matchingExclusions(programmeId: $p, first: 50) { nodes {
-                learner { name } tutor { name } } } }"#, p.clone()),
-        ("campaigns with their questionnaire", As::Coordinator,
+                learner { name } tutor { name } } } }"#,
+            p.clone(),
+        ),
+        (
+            "campaigns with their questionnaire",
+            As::Coordinator,
             r#"{ campaigns(first: 50) { nodes { id name status invitationCount responseCount responseRate
-                delivery { sent } questionnaire { title items { code } scales { code } } } } }"#, json!({})),
-        ("questionnaires with items and scales", As::Coordinator,
-            r#"{ questionnaires(first: 50) { nodes { id title items { code } scales { code } } } }"#, json!({})),
-        ("people", As::Coordinator, r#"{ people(first: 50) { nodes { id name email } } }"#, json!({})),
-        ("analytical grids", As::Coordinator, r#"{ analyticalGrids { id name } }"#, json!({})),
-        ("webhook endpoints", As::Coordinator, r#"{ webhookEndpoints(first: 50) { nodes { id url events } } }"#, json!({})),
-        ("webhook deliveries with attempts", As::Coordinator,
+                delivery { sent } questionnaire { title items { code } scales { code } } } } }"#,
+            json!({}),
+        ),
+        (
+            "questionnaires with items and scales",
+            As::Coordinator,
+            r#"{ questionnaires(first: 50) { nodes { id title items { code } scales { code } } } }"#,
+            json!({}),
+        ),
+        (
+            "people",
+            As::Coordinator,
+            r#"{ people(first: 50) { nodes { id name email } } }"#,
+            json!({}),
+        ),
+        (
+            "analytical grids",
+            As::Coordinator,
+            r#"{ analyticalGrids { id name } }"#,
+            json!({}),
+        ),
+        (
+            "webhook endpoints",
+            As::Coordinator,
+            r#"{ webhookEndpoints(first: 50) { nodes { id url events } } }"#,
+            json!({}),
+        ),
+        (
+            "webhook deliveries with attempts",
+            As::Coordinator,
             r#"query($id: ID!) { webhookDeliveries(endpointId: $id, first: 50) { nodes { id attempts { statusCode } } } }"#,
-            json!({ "id": org.endpoint })),
-        ("dead letters with their campaign", As::Admin,
-            r#"{ deadLetters(first: 50) { nodes { id campaign { name } } } }"#, json!({})),
-        ("a campaign's invitations with their people", As::Coordinator,
+            json!({ "id": org.endpoint }),
+        ),
+        (
+            "dead letters with their campaign",
+            As::Admin,
+            r#"{ deadLetters(first: 50) { nodes { id campaign { name } } } }"#,
+            json!({}),
+        ),
+        (
+            "a campaign's invitations with their people",
+            As::Coordinator,
             r#"query($id: ID!) { node(id: $id) { ... on Campaign { invitations(first: 50) { nodes { id person { name } } } } } }"#,
-            json!({ "id": org.campaign })),
-        ("dissemination plans with their reports", As::Coordinator,
+            json!({ "id": org.campaign }),
+        ),
+        (
+            "dissemination plans with their reports",
+            As::Coordinator,
             r#"{ disseminationPlans(first: 50) { nodes { id status audiences { kind } deliveryCounts { sent }
-                report { version shares { id } } programmeReport { version recommendations { id text } } } } }"#, json!({})),
-        ("programme reports with their recommendations", As::Coordinator,
-            r#"query($p: ID!) { programmeReports(programmeId: $p, first: 50) { nodes { id recommendations { id } } } }"#, p.clone()),
-        ("a tutor's communities", As::Tutor,
-            r#"{ myCommunities { id name members { name } resources { title } } }"#, json!({})),
+                report { version shares { id } } programmeReport { version recommendations { id text } } } } }"#,
+            json!({}),
+        ),
+        (
+            "programme reports with their recommendations",
+            As::Coordinator,
+            r#"query($p: ID!) { programmeReports(programmeId: $p, first: 50) { nodes { id recommendations { id } } } }"#,
+            p.clone(),
+        ),
+        (
+            "a tutor's communities",
+            As::Tutor,
+            r#"{ myCommunities { id name members { name } resources { title } } }"#,
+            json!({}),
+        ),
     ]
 }
 
@@ -389,7 +516,9 @@ async fn lists_with_nested_relations_cost_as_many_statements_for_20_rows_as_for_
         let many = statements(&app, query, &large_vars, &token(&large)).await?;
         counts.push(format!("{name}: {few} for 2 rows, {many} for 20"));
         if many > few {
-            grown.push(format!("{name}: {few} statements for 2 rows, {many} for 20"));
+            grown.push(format!(
+                "{name}: {few} statements for 2 rows, {many} for 20"
+            ));
         }
     }
     assert!(

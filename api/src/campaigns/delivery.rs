@@ -6,9 +6,7 @@ use std::collections::HashMap;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::{dead_letter, email_message, suppression};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::auth::MANAGERS;
 use crate::error::{ApiError, ApiResult, Problem};

@@ -9,9 +9,7 @@ use worker::results::CampaignResults;
 
 use super::service::{self, Status};
 use crate::error::ApiError;
-use crate::loaders::{
-    CountsOf, DeliveryOf, PersonById, QuestionnaireById, ResultOf, SharesOf,
-};
+use crate::loaders::{CountsOf, DeliveryOf, PersonById, QuestionnaireById, ResultOf, SharesOf};
 use crate::pagination::{Page, connection, page};
 use crate::questionnaires::types::Questionnaire;
 use crate::state::ContextExt;

@@ -2,9 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use entities::{
-    intervention, need, need_rule, programme, support_axis::Model as AxisModel,
-};
+use entities::{intervention, need, need_rule, programme, support_axis::Model as AxisModel};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::accounts::Person;
@@ -114,24 +112,44 @@ impl Programme {
     }
     async fn axes(&self, ctx: &Context<'_>) -> Result<Vec<SupportAxis>> {
         let rows = ctx.loader().load_one(AxesOf(self.0.id)).await?;
-        Ok(rows.unwrap_or_default().into_iter().map(SupportAxis).collect())
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(SupportAxis)
+            .collect())
     }
     async fn interventions(&self, ctx: &Context<'_>) -> Result<Vec<Intervention>> {
         let rows = ctx.loader().load_one(InterventionsOf(self.0.id)).await?;
-        Ok(rows.unwrap_or_default().into_iter().map(Intervention).collect())
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(Intervention)
+            .collect())
     }
     async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<TutorRole>> {
         let rows = ctx.loader().load_one(RolesOf(self.0.id)).await?;
-        Ok(rows.unwrap_or_default().into_iter().map(TutorRole).collect())
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(TutorRole)
+            .collect())
     }
     /// Every version of the tutorial guide, newest first.
     async fn guide_versions(&self, ctx: &Context<'_>) -> Result<Vec<GuideVersion>> {
         let rows = ctx.loader().load_one(GuideVersionsOf(self.0.id)).await?;
-        Ok(rows.unwrap_or_default().into_iter().map(Into::into).collect())
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
     async fn standards(&self, ctx: &Context<'_>) -> Result<Vec<Standard>> {
         let rows = ctx.loader().load_one(StandardsOf(self.0.id)).await?;
-        Ok(rows.unwrap_or_default().into_iter().map(Into::into).collect())
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
     async fn training_modules(
         &self,

@@ -5,8 +5,7 @@ pub mod service;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{
-    community, community_member, community_post, person, training_completion,
-    training_module,
+    community, community_member, community_post, person, training_completion, training_module,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -93,7 +92,11 @@ impl TrainingModule {
     async fn completions(&self, ctx: &Context<'_>) -> Result<Vec<Completion>> {
         ctx.caller_in(MANAGERS)?;
         let rows = ctx.loader().load_one(CompletionsOf(self.0.id)).await?;
-        Ok(rows.unwrap_or_default().into_iter().map(Completion).collect())
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(Completion)
+            .collect())
     }
 }
 
@@ -137,7 +140,11 @@ impl Community {
     /// Its members' person ids.
     async fn member_ids(&self, ctx: &Context<'_>) -> Result<Vec<i64>> {
         let rows = ctx.loader().load_one(MembersOf(self.0.id)).await?;
-        Ok(rows.unwrap_or_default().iter().map(|m| m.person_id).collect())
+        Ok(rows
+            .unwrap_or_default()
+            .iter()
+            .map(|m| m.person_id)
+            .collect())
     }
 
     /// Refuses those who may not read the community's members and thread:
@@ -255,13 +262,21 @@ pub(crate) async fn modules_of(
 ) -> Result<Vec<TrainingModule>> {
     ctx.caller()?;
     let rows = ctx.loader().load_one(ModulesOf(programme_id)).await?;
-    Ok(rows.unwrap_or_default().into_iter().map(TrainingModule).collect())
+    Ok(rows
+        .unwrap_or_default()
+        .into_iter()
+        .map(TrainingModule)
+        .collect())
 }
 
 pub(crate) async fn communities_of(ctx: &Context<'_>, programme_id: i64) -> Result<Vec<Community>> {
     ctx.caller_in(READERS)?;
     let rows = ctx.loader().load_one(CommunitiesOf(programme_id)).await?;
-    Ok(rows.unwrap_or_default().into_iter().map(Community).collect())
+    Ok(rows
+        .unwrap_or_default()
+        .into_iter()
+        .map(Community)
+        .collect())
 }
 
 pub(crate) async fn development_of(
