@@ -297,7 +297,7 @@ impl Matching {
         let Some(user) = self.0.decided_by else {
             return Ok(None);
         };
-        Ok(ctx.loader().load_one(AccountName(user)).await?)
+        ctx.loader().load_one(AccountName(user)).await
     }
     /// Every decision on the matching, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<MatchingDecision>> {
