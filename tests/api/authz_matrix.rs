@@ -1656,7 +1656,7 @@ async fn every_root_field_answers_each_kind_of_caller_as_its_rule_says() -> anyh
     let mut answers = 0;
     for entry in &entries {
         assert_eq!(entry.expect.len(), CALLERS.len() - 1, "{}", entry.field);
-        for caller in 0..CALLERS.len() {
+        for (caller, name) in CALLERS.iter().enumerate() {
             let expected = expected(entry, caller);
             if expected == '-' {
                 continue;
@@ -1664,7 +1664,7 @@ async fn every_root_field_answers_each_kind_of_caller_as_its_rule_says() -> anyh
             let body = send(&app, &fx, entry, caller).await?;
             answers += 1;
             if let Some(wrong) = judge(&fx, entry, caller, expected, &body) {
-                mismatches.push(format!("{} as {}: {wrong}", entry.field, CALLERS[caller]));
+                mismatches.push(format!("{} as {name}: {wrong}", entry.field));
             } else if caller == OTHER && matches!(expected, 'N' | 'B') {
                 // Another organisation's object is refused as a missing one is.
                 let twin = Entry {
@@ -1675,8 +1675,8 @@ async fn every_root_field_answers_each_kind_of_caller_as_its_rule_says() -> anyh
                 let missing = send_vars(&app, &fx, &twin, caller, vars).await?;
                 if missing["errors"][0] != body["errors"][0] {
                     mismatches.push(format!(
-                        "{} as {}: {} for another organisation's object, {} for a missing one",
-                        entry.field, CALLERS[caller], body["errors"][0], missing["errors"][0]
+                        "{} as {name}: {} for another organisation's object, {} for a missing one",
+                        entry.field, body["errors"][0], missing["errors"][0]
                     ));
                 }
             }
