@@ -19,6 +19,7 @@ use crate::auth::Caller;
 use crate::campaigns::types::Campaign;
 use crate::error::{ApiError, ApiResult};
 use crate::ids;
+use crate::loaders::CampaignById;
 use crate::pagination::{Page, PageArgs, Sort, keyset};
 use crate::state::ContextExt;
 
@@ -90,12 +91,10 @@ impl DeadLetter {
             return Ok(None);
         };
         let caller = ctx.caller()?;
-        let found = campaign::Entity::find_by_id(id)
-            .filter(campaign::Column::OrganisationId.eq(caller.organisation_id))
-            .one(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(found.map(Campaign))
+        let found = ctx.loader().load_one(CampaignById(id)).await?;
+        Ok(found
+            .filter(|c| c.organisation_id == caller.organisation_id)
+            .map(Campaign))
     }
 }
 

@@ -352,3 +352,272 @@ impl Loader<AttemptsOf> for DbLoader {
         Ok(out)
     }
 }
+
+by_id_loader!(
+    /// A matching, by id; callers check its organisation.
+    MatchingById => matching
+);
+by_id_loader!(
+    /// A campaign, by id; callers check its organisation.
+    CampaignById => campaign
+);
+
+/// Loads the rows of `$entity` whose `$parent` column is among the keys,
+/// grouped by it, in the order given.
+macro_rules! children_loader {
+    (
+        $(#[$doc:meta])*
+        $key:ident => $entity:ident by $column:ident . $field:ident,
+        order [$($order:ident $dir:ident),+]
+    ) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct $key(pub i64);
+
+        impl Loader<$key> for DbLoader {
+            type Value = Vec<entities::$entity::Model>;
+            type Error = async_graphql::Error;
+
+            async fn load(&self, keys: &[$key]) -> LoadResult<$key, Self::Value> {
+                use entities::$entity;
+                let rows = $entity::Entity::find()
+                    .filter($entity::Column::$column.is_in(keys.iter().map(|k| k.0)))
+                    $(.order_by($entity::Column::$order, sea_orm::Order::$dir))+
+                    .all(&self.db)
+                    .await
+                    .map_err(db_error)?;
+                let mut out: HashMap<$key, Self::Value> = HashMap::new();
+                for row in rows {
+                    out.entry($key(row.$field)).or_default().push(row);
+                }
+                Ok(out)
+            }
+        }
+    };
+}
+
+children_loader!(
+    /// Support axes of a programme.
+    AxesOf => support_axis by ProgrammeId.programme_id, order [Id Asc]
+);
+children_loader!(
+    /// Interventions of a programme.
+    InterventionsOf => intervention by ProgrammeId.programme_id, order [Id Asc]
+);
+children_loader!(
+    /// Tutor roles of a programme.
+    RolesOf => tutor_role by ProgrammeId.programme_id, order [Id Asc]
+);
+children_loader!(
+    /// Versions of a programme's guide, newest first.
+    GuideVersionsOf => guide_version by ProgrammeId.programme_id, order [Version Desc]
+);
+children_loader!(
+    /// Standards of a programme.
+    StandardsOf => standard by ProgrammeId.programme_id, order [Id Asc]
+);
+children_loader!(
+    /// Training modules of a programme.
+    ModulesOf => training_module by ProgrammeId.programme_id, order [Id Asc]
+);
+children_loader!(
+    /// Communities of a programme.
+    CommunitiesOf => community by ProgrammeId.programme_id, order [Id Asc]
+);
+children_loader!(
+    /// Need rules of a programme.
+    NeedRulesOf => need_rule by ProgrammeId.programme_id, order [Id Asc]
+);
+children_loader!(
+    /// Completions of a training module.
+    CompletionsOf => training_completion by ModuleId.module_id, order [CompletedOn Asc, PersonId Asc]
+);
+children_loader!(
+    /// Members of a community.
+    MembersOf => community_member by CommunityId.community_id, order [PersonId Asc]
+);
+children_loader!(
+    /// Resources of a community.
+    ResourcesOf => community_resource by CommunityId.community_id, order [Id Asc]
+);
+children_loader!(
+    /// Decisions on a matching, oldest first.
+    DecisionsOf => matching_decision by MatchingId.matching_id, order [Id Asc]
+);
+children_loader!(
+    /// Goals of a matching's plan, by target date.
+    GoalsOf => plan_goal by MatchingId.matching_id, order [TargetDate Asc, Id Asc]
+);
+children_loader!(
+    /// Planned interventions of a matching's plan, by start.
+    PlanItemsOf => plan_item by MatchingId.matching_id, order [StartsOn Asc, Id Asc]
+);
+
+/// Sessions of a matching in time order, each with whether its learner
+/// came (none before it is recorded).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SessionsOf(pub i64);
+
+impl Loader<SessionsOf> for DbLoader {
+    type Value = Vec<(entities::tutoring_session::Model, Option<bool>)>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[SessionsOf]) -> LoadResult<SessionsOf, Self::Value> {
+        use entities::{session_participant, tutoring_session};
+        let sessions = tutoring_session::Entity::find()
+            .filter(tutoring_session::Column::MatchingId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(tutoring_session::Column::HeldAt)
+            .order_by_asc(tutoring_session::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        let came: HashMap<i64, bool> = session_participant::Entity::find()
+            .filter(session_participant::Column::SessionId.is_in(sessions.iter().map(|s| s.id)))
+            .all(&self.db)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(|p| (p.session_id, p.attended))
+            .collect();
+        let mut out: HashMap<SessionsOf, Self::Value> = HashMap::new();
+        for session in sessions {
+            let Some(matching) = session.matching_id else {
+                continue;
+            };
+            let attended = came.get(&session.id).copied();
+            out.entry(SessionsOf(matching))
+                .or_default()
+                .push((session, attended));
+        }
+        Ok(out)
+    }
+}
+
+/// Health of a matching against its programme's standards, as of now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct HealthOf(pub i64);
+
+impl Loader<HealthOf> for DbLoader {
+    type Value = worker::monitoring::Health;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[HealthOf]) -> LoadResult<HealthOf, Self::Value> {
+        use entities::{matching, standard};
+        use worker::monitoring::{self, Rule};
+        let now = chrono::Utc::now();
+        let matchings = matching::Entity::find()
+            .filter(matching::Column::Id.is_in(keys.iter().map(|k| k.0)))
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        let standards = standard::Entity::find()
+            .filter(standard::Column::ProgrammeId.is_in(matchings.iter().map(|m| m.programme_id)))
+            .order_by_asc(standard::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        let facts = monitoring::facts_of(&self.db, &matchings, now)
+            .await
+            .map_err(db_error)?;
+        Ok(matchings
+            .iter()
+            .map(|m| {
+                let rules: Vec<Rule> = standards
+                    .iter()
+                    .filter(|s| s.programme_id == m.programme_id)
+                    .map(Rule::from)
+                    .collect();
+                let facts = facts.get(&m.id).cloned().unwrap_or_default();
+                (HealthOf(m.id), monitoring::assess(&facts, &rules, now))
+            })
+            .collect())
+    }
+}
+
+/// The stored figures of a campaign.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ResultOf(pub i64);
+
+impl Loader<ResultOf> for DbLoader {
+    type Value = entities::campaign_result::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ResultOf]) -> LoadResult<ResultOf, Self::Value> {
+        use entities::campaign_result;
+        let rows = campaign_result::Entity::find()
+            .filter(campaign_result::Column::CampaignId.is_in(keys.iter().map(|k| k.0)))
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (ResultOf(r.campaign_id), r))
+            .collect())
+    }
+}
+
+/// The person an account is in an organisation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PersonOfUser {
+    pub organisation_id: i64,
+    pub user_id: i64,
+}
+
+impl Loader<PersonOfUser> for DbLoader {
+    type Value = person::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[PersonOfUser]) -> LoadResult<PersonOfUser, Self::Value> {
+        let rows = person::Entity::find()
+            .filter(person::Column::UserId.is_in(keys.iter().map(|k| k.user_id)))
+            .filter(person::Column::OrganisationId.is_in(keys.iter().map(|k| k.organisation_id)))
+            .order_by_asc(person::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let Some(user_id) = row.user_id else {
+                continue;
+            };
+            let key = PersonOfUser {
+                organisation_id: row.organisation_id,
+                user_id,
+            };
+            // The first, as `person_of_user` finds it.
+            out.entry(key).or_insert(row);
+        }
+        Ok(out)
+    }
+}
+
+/// Emails of a campaign by where they stand, and its dead letters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DeliveryOf(pub i64);
+
+impl Loader<DeliveryOf> for DbLoader {
+    type Value = crate::campaigns::delivery::DeliveryCounts;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[DeliveryOf]) -> LoadResult<DeliveryOf, Self::Value> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let counts = crate::campaigns::delivery::counts_of(&self.db, &ids).await?;
+        Ok(counts
+            .into_iter()
+            .map(|(id, c)| (DeliveryOf(id), c))
+            .collect())
+    }
+}
+
+children_loader!(
+    /// Recommendations of a programme report version, in rule order.
+    RecommendationsOf => recommendation by ReportId.report_id, order [Position Asc]
+);
+children_loader!(
+    /// Links to a campaign report version, newest first.
+    SharesOf => report_share by ReportId.report_id, order [Id Desc]
+);
+by_id_loader!(
+    /// A programme report version, by id; callers check its organisation.
+    ProgrammeReportById => programme_report
+);

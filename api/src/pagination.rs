@@ -539,7 +539,9 @@ impl<N: Nested> Loader<PageOf<N>> for DbLoader {
 
 impl DbLoader {
     /// The window of each parent's list, numbered within its parent by
-    /// `ROW_NUMBER()` so that one statement reads every page.
+    /// `ROW_NUMBER()` so that one statement reads every page. A single
+    /// parent's page is read as a root list's is: numbering would first
+    /// visit every row of the parent (SQLite does), for a page of a few.
     async fn pages<N: Nested>(
         &self,
         list: &N,
@@ -547,6 +549,16 @@ impl DbLoader {
         parents: &[i64],
     ) -> Result<Vec<Model<N>>, sea_orm::DbErr> {
         let sort = list.sort();
+        if let [_] = parents {
+            let mut query = list
+                .rows(parents)
+                .filter(sort.bounds(window))
+                .limit(window.size + 1);
+            for (expr, order) in sort.order(window.backward) {
+                QueryTrait::query(&mut query).order_by_expr(expr, order);
+            }
+            return query.all(&self.db).await;
+        }
         let mut rows = list.rows(parents).filter(sort.bounds(window)).into_query();
         let mut over = WindowStatement::partition_by((N::Entity::default(), list.parent()));
         for (expr, order) in sort.order(window.backward) {

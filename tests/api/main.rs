@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth;
+mod authz_matrix;
 mod bad_input;
 mod browser;
 mod connections;
@@ -26,5 +27,6 @@ mod privacy;
 mod programme_report;
 mod running;
 mod schema_contract;
+mod statement_count;
 mod templates;
 mod webhooks;

@@ -1,12 +1,12 @@
 //! Where the emails of a campaign stand, and the addresses an organisation
 //! no longer writes to.
 
+use std::collections::HashMap;
+
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::{dead_letter, email_message, suppression};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::auth::MANAGERS;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -15,7 +15,7 @@ use crate::pagination::{Nested, Page, PageArgs, Sort, keyset};
 use crate::state::ContextExt;
 
 /// Emails of a campaign by where they stand.
-#[derive(SimpleObject, Default, Debug, PartialEq, Eq)]
+#[derive(SimpleObject, Clone, Default, Debug, PartialEq, Eq)]
 pub struct DeliveryCounts {
     /// Recorded and being sent now, or cut short by a stop of the worker.
     pub pending: u64,
@@ -35,30 +35,60 @@ pub struct DeliveryCounts {
 /// Counts of a campaign's emails by status, one grouped query, and of its
 /// dead letters.
 pub async fn counts(db: &DatabaseConnection, campaign_id: i64) -> ApiResult<DeliveryCounts> {
-    let rows: Vec<(entities::EmailStatus, i64)> = email_message::Entity::find()
+    Ok(counts_of(db, &[campaign_id])
+        .await?
+        .remove(&campaign_id)
+        .unwrap_or_default())
+}
+
+/// [`counts`] of several campaigns, in two grouped queries whatever their
+/// number.
+pub async fn counts_of(
+    db: &DatabaseConnection,
+    campaign_ids: &[i64],
+) -> ApiResult<HashMap<i64, DeliveryCounts>> {
+    let emails: Vec<(Option<i64>, entities::EmailStatus, i64)> = email_message::Entity::find()
         .select_only()
+        .column(email_message::Column::CampaignId)
         .column(email_message::Column::Status)
         .column_as(email_message::Column::Id.count(), "n")
-        .filter(email_message::Column::CampaignId.eq(campaign_id))
+        .filter(email_message::Column::CampaignId.is_in(campaign_ids.iter().copied()))
+        .group_by(email_message::Column::CampaignId)
         .group_by(email_message::Column::Status)
         .into_tuple()
         .all(db)
         .await?;
-    let mut out = DeliveryCounts::default();
-    for (status, n) in rows {
+    let letters: Vec<(Option<i64>, i64)> = dead_letter::Entity::find()
+        .select_only()
+        .column(dead_letter::Column::CampaignId)
+        .column_as(dead_letter::Column::Id.count(), "n")
+        .filter(dead_letter::Column::CampaignId.is_in(campaign_ids.iter().copied()))
+        .group_by(dead_letter::Column::CampaignId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut out: HashMap<i64, DeliveryCounts> = campaign_ids
+        .iter()
+        .map(|id| (*id, DeliveryCounts::default()))
+        .collect();
+    for (campaign, status, n) in emails {
+        let Some(c) = campaign.and_then(|id| out.get_mut(&id)) else {
+            continue;
+        };
         let n = u64::try_from(n).unwrap_or(0);
         match status {
-            entities::EmailStatus::Pending => out.pending = n,
-            entities::EmailStatus::Sent => out.sent = n,
-            entities::EmailStatus::Failed => out.failed = n,
-            entities::EmailStatus::Suppressed => out.suppressed = n,
-            entities::EmailStatus::Deferred => out.deferred = n,
+            entities::EmailStatus::Pending => c.pending = n,
+            entities::EmailStatus::Sent => c.sent = n,
+            entities::EmailStatus::Failed => c.failed = n,
+            entities::EmailStatus::Suppressed => c.suppressed = n,
+            entities::EmailStatus::Deferred => c.deferred = n,
         }
     }
-    out.dead_lettered = dead_letter::Entity::find()
-        .filter(dead_letter::Column::CampaignId.eq(campaign_id))
-        .count(db)
-        .await?;
+    for (campaign, n) in letters {
+        if let Some(c) = campaign.and_then(|id| out.get_mut(&id)) {
+            c.dead_lettered = u64::try_from(n).unwrap_or(0);
+        }
+    }
     Ok(out)
 }
 

@@ -2,14 +2,14 @@
 
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entities::{campaign, campaign_result, invitation, report, response};
-use sea_orm::{ColumnTrait, EntityTrait, Order, QueryFilter, QueryOrder, Select};
+use entities::{campaign, invitation, report, response};
+use sea_orm::{ColumnTrait, EntityTrait, Order, QueryFilter, Select};
 use worker::report::ReportData;
 use worker::results::CampaignResults;
 
 use super::service::{self, Status};
 use crate::error::ApiError;
-use crate::loaders::{CountsOf, PersonById, QuestionnaireById};
+use crate::loaders::{CountsOf, DeliveryOf, PersonById, QuestionnaireById, ResultOf, SharesOf};
 use crate::pagination::{Nested, Page, PageArgs, Sort, nested_page};
 use crate::questionnaires::types::Questionnaire;
 use crate::state::ContextExt;
@@ -77,7 +77,8 @@ impl Campaign {
     /// Its emails by where they stand. Coordinators only.
     async fn delivery(&self, ctx: &Context<'_>) -> Result<super::delivery::DeliveryCounts> {
         ctx.caller_in(crate::auth::MANAGERS)?;
-        Ok(super::delivery::counts(&ctx.state().db, self.0.id).await?)
+        let counts = ctx.loader().load_one(DeliveryOf(self.0.id)).await?;
+        Ok(counts.unwrap_or_default())
     }
     /// Its email log, newest first: one entry per email, with its outcome.
     /// Coordinators only.
@@ -149,11 +150,7 @@ impl Campaign {
     /// or `breakdowns`.
     async fn results(&self, ctx: &Context<'_>) -> Result<Option<Results>> {
         ctx.caller_in(crate::auth::READERS)?;
-        let row = campaign_result::Entity::find()
-            .filter(campaign_result::Column::CampaignId.eq(self.0.id))
-            .one(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
+        let row = ctx.loader().load_one(ResultOf(self.0.id)).await?;
         let Some(row) = row else {
             return Ok(None);
         };
@@ -612,13 +609,12 @@ impl Report {
     /// Links that show this version without an account, newest first.
     async fn shares(&self, ctx: &Context<'_>) -> Result<Vec<super::shares::ReportShare>> {
         ctx.caller_in(crate::auth::MANAGERS)?;
-        let rows = entities::report_share::Entity::find()
-            .filter(entities::report_share::Column::ReportId.eq(self.0.id))
-            .order_by_desc(entities::report_share::Column::Id)
-            .all(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(rows.into_iter().map(super::shares::ReportShare).collect())
+        let rows = ctx.loader().load_one(SharesOf(self.0.id)).await?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(super::shares::ReportShare)
+            .collect())
     }
     /// A self-contained HTML page with SVG charts.
     #[graphql(complexity = 50)]

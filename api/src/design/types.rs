@@ -2,16 +2,17 @@
 
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use entities::{
-    intervention, need, need_rule, programme, support_axis, support_axis::Model as AxisModel,
-};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use entities::{intervention, need, need_rule, programme, support_axis::Model as AxisModel};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::accounts::Person;
-use crate::auth::MANAGERS;
+use crate::auth::{MANAGERS, READERS};
 use crate::error::ApiError;
 use crate::ids;
-use crate::loaders::{AxisById, PersonById};
+use crate::loaders::{
+    AxesOf, AxisById, GuideVersionsOf, InterventionsOf, NeedRulesOf, PersonById, RoleById, RolesOf,
+    StandardsOf,
+};
 use crate::pagination::{Nested, Page, PageArgs, Sort, nested_page};
 use crate::state::ContextExt;
 
@@ -89,8 +90,10 @@ impl Programme {
     async fn goals(&self) -> Vec<String> {
         serde_json::from_value(self.0.goals.clone()).unwrap_or_default()
     }
-    async fn budget(&self) -> f64 {
-        self.0.budget
+    /// Financial: admins, coordinators and observers only.
+    async fn budget(&self, ctx: &Context<'_>) -> Result<f64> {
+        ctx.caller_in(READERS)?;
+        Ok(self.0.budget)
     }
     /// ISO 4217 code of the budget and every cost.
     async fn currency(&self) -> &str {
@@ -101,45 +104,42 @@ impl Programme {
         self.0.expected_learners
     }
     async fn axes(&self, ctx: &Context<'_>) -> Result<Vec<SupportAxis>> {
-        let rows = support_axis::Entity::find()
-            .filter(support_axis::Column::ProgrammeId.eq(self.0.id))
-            .order_by_asc(support_axis::Column::Id)
-            .all(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(rows.into_iter().map(SupportAxis).collect())
+        let rows = ctx.loader().load_one(AxesOf(self.0.id)).await?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(SupportAxis)
+            .collect())
     }
     async fn interventions(&self, ctx: &Context<'_>) -> Result<Vec<Intervention>> {
-        let rows = intervention::Entity::find()
-            .filter(intervention::Column::ProgrammeId.eq(self.0.id))
-            .order_by_asc(intervention::Column::Id)
-            .all(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(rows.into_iter().map(Intervention).collect())
+        let rows = ctx.loader().load_one(InterventionsOf(self.0.id)).await?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(Intervention)
+            .collect())
     }
     async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<TutorRole>> {
-        let rows = entities::tutor_role::Entity::find()
-            .filter(entities::tutor_role::Column::ProgrammeId.eq(self.0.id))
-            .order_by_asc(entities::tutor_role::Column::Id)
-            .all(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(rows.into_iter().map(TutorRole).collect())
+        let rows = ctx.loader().load_one(RolesOf(self.0.id)).await?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(TutorRole)
+            .collect())
     }
     /// Every version of the tutorial guide, newest first.
     async fn guide_versions(&self, ctx: &Context<'_>) -> Result<Vec<GuideVersion>> {
-        let rows = entities::guide_version::Entity::find()
-            .filter(entities::guide_version::Column::ProgrammeId.eq(self.0.id))
-            .order_by_desc(entities::guide_version::Column::Version)
-            .all(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        let rows = ctx.loader().load_one(GuideVersionsOf(self.0.id)).await?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
     async fn standards(&self, ctx: &Context<'_>) -> Result<Vec<Standard>> {
-        Ok(super::standards_of(&ctx.state().db, self.0.id)
-            .await?
+        let rows = ctx.loader().load_one(StandardsOf(self.0.id)).await?;
+        Ok(rows
+            .unwrap_or_default()
             .into_iter()
             .map(Into::into)
             .collect())
@@ -162,13 +162,8 @@ impl Programme {
         crate::development::development_of(ctx, self.0.id).await
     }
     async fn need_rules(&self, ctx: &Context<'_>) -> Result<Vec<NeedRule>> {
-        let rows = need_rule::Entity::find()
-            .filter(need_rule::Column::ProgrammeId.eq(self.0.id))
-            .order_by_asc(need_rule::Column::Id)
-            .all(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(rows.into_iter().map(NeedRule).collect())
+        let rows = ctx.loader().load_one(NeedRulesOf(self.0.id)).await?;
+        Ok(rows.unwrap_or_default().into_iter().map(NeedRule).collect())
     }
     /// Learners' needs, filtered and sorted. Personal data: coordinators only.
     #[allow(clippy::too_many_arguments)]
@@ -402,9 +397,11 @@ impl Intervention {
     async fn group_size(&self) -> i32 {
         self.0.group_size
     }
-    /// Cost of one session, in the programme's currency.
-    async fn session_cost(&self) -> f64 {
-        self.0.session_cost
+    /// Cost of one session, in the programme's currency. Financial:
+    /// admins, coordinators and observers only.
+    async fn session_cost(&self, ctx: &Context<'_>) -> Result<f64> {
+        ctx.caller_in(READERS)?;
+        Ok(self.0.session_cost)
     }
     /// Months it runs.
     async fn duration_months(&self) -> f64 {
@@ -419,10 +416,7 @@ impl Intervention {
         let Some(id) = self.0.role_id else {
             return Ok(None);
         };
-        let row = entities::tutor_role::Entity::find_by_id(id)
-            .one(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
+        let row = ctx.loader().load_one(RoleById(id)).await?;
         Ok(row.map(TutorRole))
     }
 }
@@ -503,9 +497,11 @@ impl TutorRole {
     async fn functions(&self) -> Vec<String> {
         serde_json::from_value(self.0.functions.clone()).unwrap_or_default()
     }
-    /// Cost of one hour, in the programme's currency.
-    async fn hourly_cost(&self) -> f64 {
-        self.0.hourly_cost
+    /// Cost of one hour, in the programme's currency. Financial: admins,
+    /// coordinators and observers only.
+    async fn hourly_cost(&self, ctx: &Context<'_>) -> Result<f64> {
+        ctx.caller_in(READERS)?;
+        Ok(self.0.hourly_cost)
     }
     /// Learners one person in this role is expected to follow.
     async fn expected_learners(&self) -> i32 {

@@ -5,16 +5,18 @@ pub mod service;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{
-    community, community_member, community_post, community_resource, person, training_completion,
-    training_module,
+    community, community_member, community_post, person, training_completion, training_module,
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::accounts::Person;
 use crate::auth::{MANAGERS, READERS};
 use crate::error::ApiError;
 use crate::ids;
-use crate::loaders::PersonById;
+use crate::loaders::{
+    AccountName, CommunitiesOf, CompletionsOf, MembersOf, ModulesOf, PersonById, PersonOfUser,
+    ResourcesOf,
+};
 use crate::pagination::{Page, PageArgs, nested_page};
 use crate::state::ContextExt;
 
@@ -89,12 +91,12 @@ impl TrainingModule {
     /// Tutors who completed it. Coordinators only.
     async fn completions(&self, ctx: &Context<'_>) -> Result<Vec<Completion>> {
         ctx.caller_in(MANAGERS)?;
-        let rows = training_completion::Entity::find()
-            .filter(training_completion::Column::ModuleId.eq(self.0.id))
-            .all(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(rows.into_iter().map(Completion).collect())
+        let rows = ctx.loader().load_one(CompletionsOf(self.0.id)).await?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(Completion)
+            .collect())
     }
 }
 
@@ -134,6 +136,35 @@ impl From<service::Development> for TutorDevelopment {
 /// A community of practice.
 pub struct Community(pub community::Model);
 
+impl Community {
+    /// Its members' person ids.
+    async fn member_ids(&self, ctx: &Context<'_>) -> Result<Vec<i64>> {
+        let rows = ctx.loader().load_one(MembersOf(self.0.id)).await?;
+        Ok(rows
+            .unwrap_or_default()
+            .iter()
+            .map(|m| m.person_id)
+            .collect())
+    }
+
+    /// Refuses those who may not read the community's members and thread:
+    /// see [`service::may_take_part`], here with batched loads.
+    async fn check_part(&self, ctx: &Context<'_>, members: &[i64]) -> Result<()> {
+        let caller = ctx.caller()?;
+        if caller.may(MANAGERS) {
+            return Ok(());
+        }
+        let me = PersonOfUser {
+            organisation_id: caller.organisation_id,
+            user_id: caller.own_account()?,
+        };
+        match ctx.loader().load_one(me).await? {
+            Some(me) if members.contains(&me.id) => Ok(()),
+            _ => Err(ApiError::Forbidden.into()),
+        }
+    }
+}
+
 #[Object]
 impl Community {
     async fn id(&self) -> ID {
@@ -145,32 +176,22 @@ impl Community {
     async fn description(&self) -> &str {
         &self.0.description
     }
+    /// Its tutors. Coordinators and the community's own members only.
     async fn members(&self, ctx: &Context<'_>) -> Result<Vec<Person>> {
-        let db = &ctx.state().db;
-        let ids: Vec<i64> = community_member::Entity::find()
-            .select_only()
-            .column(community_member::Column::PersonId)
-            .filter(community_member::Column::CommunityId.eq(self.0.id))
-            .into_tuple()
-            .all(db)
-            .await
-            .map_err(ApiError::from)?;
-        let people = person::Entity::find()
-            .filter(person::Column::Id.is_in(ids))
-            .order_by_asc(person::Column::Name)
-            .all(db)
-            .await
-            .map_err(ApiError::from)?;
+        let ids = self.member_ids(ctx).await?;
+        self.check_part(ctx, &ids).await?;
+        let found = ctx
+            .loader()
+            .load_many(ids.iter().map(|id| PersonById(*id)))
+            .await?;
+        let mut people: Vec<person::Model> = found.into_values().collect();
+        people.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
         Ok(people.into_iter().map(Person).collect())
     }
     async fn resources(&self, ctx: &Context<'_>) -> Result<Vec<Resource>> {
-        let rows = community_resource::Entity::find()
-            .filter(community_resource::Column::CommunityId.eq(self.0.id))
-            .order_by_asc(community_resource::Column::Id)
-            .all(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
+        let rows = ctx.loader().load_one(ResourcesOf(self.0.id)).await?;
         Ok(rows
+            .unwrap_or_default()
             .into_iter()
             .map(|r| Resource {
                 title: r.title,
@@ -179,7 +200,8 @@ impl Community {
             })
             .collect())
     }
-    /// The thread, oldest first.
+    /// The thread, oldest first. Coordinators and the community's own
+    /// members only.
     #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn posts(
         &self,
@@ -189,6 +211,8 @@ impl Community {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Page<Post>> {
+        let ids = self.member_ids(ctx).await?;
+        self.check_part(ctx, &ids).await?;
         let page = PageArgs::new(first, after, last, before);
         nested_page(ctx, self.0.id, PostsOf, page, Post).await
     }
@@ -221,11 +245,11 @@ impl Post {
     }
     /// The author's display name.
     async fn author(&self, ctx: &Context<'_>) -> Result<String> {
-        let user = entities::user_account::Entity::find_by_id(self.0.author_user_id)
-            .one(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(user.map(|u| u.display_name).unwrap_or_default())
+        let name = ctx
+            .loader()
+            .load_one(AccountName(self.0.author_user_id))
+            .await?;
+        Ok(name.unwrap_or_default())
     }
 }
 
@@ -236,24 +260,22 @@ pub(crate) async fn modules_of(
     programme_id: i64,
 ) -> Result<Vec<TrainingModule>> {
     ctx.caller()?;
-    let rows = training_module::Entity::find()
-        .filter(training_module::Column::ProgrammeId.eq(programme_id))
-        .order_by_asc(training_module::Column::Id)
-        .all(&ctx.state().db)
-        .await
-        .map_err(ApiError::from)?;
-    Ok(rows.into_iter().map(TrainingModule).collect())
+    let rows = ctx.loader().load_one(ModulesOf(programme_id)).await?;
+    Ok(rows
+        .unwrap_or_default()
+        .into_iter()
+        .map(TrainingModule)
+        .collect())
 }
 
 pub(crate) async fn communities_of(ctx: &Context<'_>, programme_id: i64) -> Result<Vec<Community>> {
     ctx.caller_in(READERS)?;
-    let rows = community::Entity::find()
-        .filter(community::Column::ProgrammeId.eq(programme_id))
-        .order_by_asc(community::Column::Id)
-        .all(&ctx.state().db)
-        .await
-        .map_err(ApiError::from)?;
-    Ok(rows.into_iter().map(Community).collect())
+    let rows = ctx.loader().load_one(CommunitiesOf(programme_id)).await?;
+    Ok(rows
+        .unwrap_or_default()
+        .into_iter()
+        .map(Community)
+        .collect())
 }
 
 pub(crate) async fn development_of(

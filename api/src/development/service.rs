@@ -284,6 +284,26 @@ pub async fn add_resource(
     .await?)
 }
 
+/// Whether the caller reads a community's members and thread and posts
+/// to it: coordinators always, a tutor in a community they belong to.
+/// Observers read of a community its name and resources, nothing personal.
+pub async fn may_take_part(
+    db: &DatabaseConnection,
+    caller: &crate::auth::Caller,
+    community_id: i64,
+) -> ApiResult<bool> {
+    if caller.may(crate::auth::MANAGERS) {
+        return Ok(true);
+    }
+    let Some(me) = person_of_user(db, caller.organisation_id, caller.own_account()?).await? else {
+        return Ok(false);
+    };
+    Ok(community_member::Entity::find_by_id((community_id, me.id))
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// Posts to a community's thread. Coordinators may always post; a tutor
 /// only in a community they belong to.
 pub async fn post(
@@ -302,18 +322,8 @@ pub async fn post(
         return Err(ApiError::invalid(problems));
     }
     let community = find_community(db, caller.organisation_id, community_id).await?;
-    if !caller.may(crate::auth::MANAGERS) {
-        let me = person_of_user(db, caller.organisation_id, caller.user_id).await?;
-        let member = match me {
-            Some(me) => community_member::Entity::find_by_id((community.id, me.id))
-                .one(db)
-                .await?
-                .is_some(),
-            None => false,
-        };
-        if !member {
-            return Err(ApiError::Forbidden);
-        }
+    if !may_take_part(db, caller, community.id).await? {
+        return Err(ApiError::Forbidden);
     }
     Ok(community_post::ActiveModel {
         community_id: Set(community.id),

@@ -6,7 +6,6 @@ use entities::{
     EmailStatus as Stored, dissemination_audience as audience, dissemination_delivery as delivery,
     dissemination_plan as plan,
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use worker::dissemination::{link_path, recipients};
 use worker::tokens::report_link_token;
 
@@ -93,11 +92,11 @@ impl DisseminationPlan {
         if self.0.report_kind != entities::ReportKind::Programme {
             return Ok(None);
         }
-        let found = entities::programme_report::Entity::find_by_id(self.0.report_id)
-            .filter(entities::programme_report::Column::OrganisationId.eq(self.0.organisation_id))
-            .one(&ctx.state().db)
-            .await
-            .map_err(crate::error::ApiError::from)?;
+        let found = ctx
+            .loader()
+            .load_one(crate::loaders::ProgrammeReportById(self.0.report_id))
+            .await?
+            .filter(|r| r.organisation_id == self.0.organisation_id);
         Ok(found.map(crate::evaluation::ProgrammeReport::new))
     }
     async fn status(&self, ctx: &Context<'_>) -> Result<DisseminationStatus> {

@@ -479,12 +479,11 @@ impl ProgrammeReport {
     /// The recommendations of this version with the coordinators'
     /// decisions, rejected ones included, most urgent first.
     async fn recommendations(&self, ctx: &Context<'_>) -> Result<Vec<Recommendation>> {
-        let mut rows = recommendation::Entity::find()
-            .filter(recommendation::Column::ReportId.eq(self.row.id))
-            .order_by_asc(recommendation::Column::Position)
-            .all(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
+        let mut rows = ctx
+            .loader()
+            .load_one(crate::loaders::RecommendationsOf(self.row.id))
+            .await?
+            .unwrap_or_default();
         rows.sort_by_key(|r| {
             (
                 worker::programme_report::priority_rank(&r.priority),

@@ -10,7 +10,7 @@ use entities::{
     learner_profile, matching, matching_run, plan_goal, plan_item, relation_alert, tutor_profile,
     tutoring_session,
 };
-use sea_orm::{ColumnTrait, EntityTrait, Order, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, Order, QueryFilter};
 use worker::matching::{self as engine, Weights};
 use worker::monitoring::{Health, HealthStatus as EngineHealth};
 use worker::running::{self, Competence as StoredCompetence};
@@ -22,7 +22,10 @@ use crate::design::types::{
 };
 use crate::error::ApiError;
 use crate::ids;
-use crate::loaders::{AxisById, InterventionById, PersonById, RoleById};
+use crate::loaders::{
+    AccountName, AxisById, DecisionsOf, GoalsOf, HealthOf, InterventionById, MatchingById,
+    PersonById, PlanItemsOf, RoleById, SessionsOf,
+};
 use crate::pagination::{Page, PageArgs, Sort, keyset, nested_page};
 use crate::state::ContextExt;
 use service::{Decision, SessionInput, Viewer, WindowInput, clock};
@@ -294,37 +297,27 @@ impl Matching {
         let Some(user) = self.0.decided_by else {
             return Ok(None);
         };
-        let account = entities::user_account::Entity::find_by_id(user)
-            .one(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(account.map(|a| a.display_name))
+        ctx.loader().load_one(AccountName(user)).await
     }
     /// Every decision on the matching, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<MatchingDecision>> {
-        let db = &ctx.state().db;
-        let rows = entities::matching_decision::Entity::find()
-            .filter(entities::matching_decision::Column::MatchingId.eq(self.0.id))
-            .order_by_asc(entities::matching_decision::Column::Id)
-            .all(db)
-            .await
-            .map_err(ApiError::from)?;
-        let names: std::collections::HashMap<i64, String> = entities::user_account::Entity::find()
-            .filter(
-                entities::user_account::Column::Id.is_in(rows.iter().filter_map(|r| r.decided_by)),
-            )
-            .all(db)
-            .await
-            .map_err(ApiError::from)?
-            .into_iter()
-            .map(|u| (u.id, u.display_name))
-            .collect();
+        let rows = ctx
+            .loader()
+            .load_one(DecisionsOf(self.0.id))
+            .await?
+            .unwrap_or_default();
+        let names = ctx
+            .loader()
+            .load_many(rows.iter().filter_map(|r| r.decided_by).map(AccountName))
+            .await?;
         Ok(rows
             .into_iter()
             .map(|r| MatchingDecision {
                 from_status: r.from_status.map(Into::into),
                 to_status: r.to_status.into(),
-                decided_by: r.decided_by.and_then(|u| names.get(&u).cloned()),
+                decided_by: r
+                    .decided_by
+                    .and_then(|u| names.get(&AccountName(u)).cloned()),
                 reason: r.reason,
                 decided_at: r.decided_at,
             })
@@ -348,47 +341,22 @@ impl Matching {
             serde_json::json!({}),
         )
         .await?;
-        let db = &ctx.state().db;
-        let goals = plan_goal::Entity::find()
-            .filter(plan_goal::Column::MatchingId.eq(self.0.id))
-            .order_by_asc(plan_goal::Column::TargetDate)
-            .order_by_asc(plan_goal::Column::Id)
-            .all(db)
-            .await
-            .map_err(ApiError::from)?;
-        let items = plan_item::Entity::find()
-            .filter(plan_item::Column::MatchingId.eq(self.0.id))
-            .order_by_asc(plan_item::Column::StartsOn)
-            .order_by_asc(plan_item::Column::Id)
-            .all(db)
-            .await
-            .map_err(ApiError::from)?;
+        let (goals, items) = futures::try_join!(
+            ctx.loader().load_one(GoalsOf(self.0.id)),
+            ctx.loader().load_one(PlanItemsOf(self.0.id)),
+        )?;
+        let (goals, items) = (goals.unwrap_or_default(), items.unwrap_or_default());
         Ok(TutoringPlan {
             goals: goals.into_iter().map(PlanGoal).collect(),
             interventions: items.into_iter().map(PlannedIntervention).collect(),
         })
     }
     async fn sessions(&self, ctx: &Context<'_>) -> Result<Vec<Session>> {
-        let db = &ctx.state().db;
-        let sessions = service::sessions_of(db, self.0.id).await?;
-        let came: std::collections::HashMap<i64, bool> =
-            entities::session_participant::Entity::find()
-                .filter(
-                    entities::session_participant::Column::SessionId
-                        .is_in(sessions.iter().map(|s| s.id)),
-                )
-                .all(db)
-                .await
-                .map_err(ApiError::from)?
-                .into_iter()
-                .map(|p| (p.session_id, p.attended))
-                .collect();
+        let sessions = ctx.loader().load_one(SessionsOf(self.0.id)).await?;
         Ok(sessions
+            .unwrap_or_default()
             .into_iter()
-            .map(|s| {
-                let attended = came.get(&s.id).copied();
-                Session::new(s, attended)
-            })
+            .map(|(s, attended)| Session::new(s, attended))
             .collect())
     }
     /// Health against the guide's standards, as of now; only active
@@ -398,9 +366,8 @@ impl Matching {
         if self.0.status != entities::MatchingStatus::Active {
             return Ok(None);
         }
-        Ok(Some(RelationHealth(
-            service::health(&ctx.state().db, &self.0).await?,
-        )))
+        let health = ctx.loader().load_one(HealthOf(self.0.id)).await?;
+        Ok(health.map(RelationHealth))
     }
 }
 
@@ -658,8 +625,12 @@ impl RelationAlert {
         ids::encode("RelationAlert", self.0.id)
     }
     async fn matching(&self, ctx: &Context<'_>) -> Result<Matching> {
-        let m = service::find_matching(&ctx.state().db, self.0.organisation_id, self.0.matching_id)
-            .await?;
+        let m = ctx
+            .loader()
+            .load_one(MatchingById(self.0.matching_id))
+            .await?
+            .filter(|m| m.organisation_id == self.0.organisation_id)
+            .ok_or(ApiError::NotFound("matching"))?;
         Ok(Matching(m))
     }
     async fn day(&self) -> NaiveDate {
