@@ -429,7 +429,7 @@ fn entries() -> Vec<Entry> {
             |fx, _| input(json!({ "endpointId": fx.id("endpoint-disable") }))).phase(1),
         e("rotateWebhookSecret", "mutation($i: WebhookEndpointInput!) { rotateWebhookSecret(input: $i) { endpoint { id } } }", "AAFFFFNAU",
             |fx, _| input(json!({ "endpointId": fx.id("endpoint") }))),
-        e("redeliverWebhook", "mutation($i: RedeliverWebhookInput!) { redeliverWebhook(input: $i) { delivery { id } } }", "AAFFFFNAU",
+        e("redeliverWebhook", "mutation($i: RedeliverWebhookInput!) { redeliverWebhook(input: $i) { delivery { id } } }", "ACFFFFNCU",
             |fx, _| input(json!({ "deliveryId": fx.id("delivery") }))),
     ]
 }

@@ -215,6 +215,15 @@ pub async fn edit(
     let checked = service::check_answers(&items, raw)?;
 
     let txn = worker::db::begin_write(db).await?;
+    // Blank totals are rebuilt from every response by the next aggregation.
+    // The totals are locked first, as aggregation locks them: taken in the
+    // other order, an aggregation under way and this edit would each hold
+    // what the other waits for.
+    campaign_accumulator::Entity::update_many()
+        .col_expr(campaign_accumulator::Column::Data, Expr::value(""))
+        .filter(campaign_accumulator::Column::CampaignId.eq(c.id))
+        .exec(&txn)
+        .await?;
     entities::answer::Entity::delete_many()
         .filter(entities::answer::Column::ResponseId.eq(interview.id))
         .exec(&txn)
@@ -234,12 +243,6 @@ pub async fn edit(
         .col_expr(response::Column::Notes, Expr::value(notes(new_notes)))
         .col_expr(response::Column::Folded, Expr::value(false))
         .filter(response::Column::Id.eq(interview.id))
-        .exec(&txn)
-        .await?;
-    // Blank totals are rebuilt from every response by the next aggregation.
-    campaign_accumulator::Entity::update_many()
-        .col_expr(campaign_accumulator::Column::Data, Expr::value(""))
-        .filter(campaign_accumulator::Column::CampaignId.eq(c.id))
         .exec(&txn)
         .await?;
     txn.commit().await?;
