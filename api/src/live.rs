@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{Context, Data, ID, Result, SimpleObject, Subscription};
 use async_graphql_poem::{GraphQLProtocol, GraphQLWebSocket};
 use chrono::Utc;
@@ -32,11 +33,11 @@ use worker::live::Signal;
 use crate::auth::{Caller, MANAGERS, READERS};
 use crate::campaigns::service;
 use crate::campaigns::types::CampaignStatus;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::ids;
 use crate::loaders::{CountsOf, DbLoader};
 use crate::running::RelationAlert;
-use crate::schema::Schemas;
+use crate::schema::{AppSchema, Schemas};
 use crate::state::{AppState, ContextExt};
 
 /// Longest a subscription goes without reading afresh and checking its
@@ -82,7 +83,10 @@ pub async fn serve(
 ) -> impl IntoResponse {
     // A connection's caller is known only at `connection_init`: its
     // operations all run with the scope check of API keys.
-    let schema = schemas.keys.clone();
+    let schema = Subscriptions {
+        schema: schemas.keys.clone(),
+        introspection: state.introspection,
+    };
     let state = state.clone();
     let header_token = crate::http::bearer(req).map(str::to_owned);
     let client = crate::http::client_address(req, state.auth.settings.client_ip_header.as_deref());
@@ -93,7 +97,7 @@ pub async fn serve(
             let init_state = state.clone();
             let served = GraphQLWebSocket::new(stream, schema, protocol)
                 .on_connection_init(move |payload| async move {
-                    let token = payload_token(&payload).or(header_token);
+                    let token = payload_token(&payload)?.or(header_token);
                     connection_data(&init_state, token, client).await
                 })
                 .keepalive_timeout(Some(Duration::from_secs(30)))
@@ -105,17 +109,129 @@ pub async fn serve(
         })
 }
 
-/// The token of a `connection_init` payload: `authorization` (or
-/// `Authorization`) as `Bearer <token>`, or a bare `token`.
-fn payload_token(payload: &serde_json::Value) -> Option<String> {
-    let text = |key: &str| payload.get(key).and_then(serde_json::Value::as_str);
-    if let Some(value) = text("authorization").or_else(|| text("Authorization")) {
-        let (scheme, token) = value.split_once(' ')?;
-        return scheme
-            .eq_ignore_ascii_case("bearer")
-            .then(|| token.trim().to_owned());
+/// What a WebSocket connection runs: subscriptions only, refused as HTTP
+/// refuses them when too large, too deep or too wide, with a code on every
+/// error. Queries and mutations go over HTTP, where each request checks its
+/// token; over a long-lived connection they would outlive a sign-out.
+#[derive(Clone)]
+struct Subscriptions {
+    schema: AppSchema,
+    introspection: bool,
+}
+
+impl Subscriptions {
+    /// Why `request` is not run over WebSocket, if it is not.
+    fn refusal(&self, request: &mut async_graphql::Request) -> Option<(Code, String)> {
+        if let Err(message) = crate::limits::check_length(&request.query) {
+            return Some((Code::BadUserInput, message));
+        }
+        let name = request.operation_name.clone();
+        // A document that does not parse is left to the schema, which says why.
+        let doc = request.parsed_query().ok()?;
+        if let Err(message) = crate::limits::check(doc) {
+            return Some((Code::BadUserInput, message));
+        }
+        if !self.introspection && crate::limits::introspects(doc) {
+            let message = "introspection is turned off on this server";
+            return Some((Code::Forbidden, message.to_owned()));
+        }
+        let operation = match &doc.operations {
+            DocumentOperations::Single(op) => Some(&op.node),
+            DocumentOperations::Multiple(ops) => match &name {
+                Some(name) => ops.get(name.as_str()).map(|op| &op.node),
+                None if ops.len() == 1 => ops.values().next().map(|op| &op.node),
+                None => None,
+            },
+        };
+        match operation.map(|op| op.ty) {
+            Some(OperationType::Subscription) | None => None,
+            Some(_) => Some((
+                Code::BadUserInput,
+                "only subscriptions are served over WebSocket: send queries and mutations over HTTP"
+                    .to_owned(),
+            )),
+        }
     }
-    text("token").map(str::to_owned)
+}
+
+impl async_graphql::Executor for Subscriptions {
+    async fn execute(&self, request: async_graphql::Request) -> async_graphql::Response {
+        let mut request = request;
+        if let Some((code, message)) = self.refusal(&mut request) {
+            return refused(code, message);
+        }
+        with_codes(self.schema.execute(request).await)
+    }
+
+    fn execute_stream(
+        &self,
+        request: async_graphql::Request,
+        session_data: Option<Arc<Data>>,
+    ) -> futures::stream::BoxStream<'static, async_graphql::Response> {
+        use futures::StreamExt;
+        let mut request = request;
+        if let Some((code, message)) = self.refusal(&mut request) {
+            return futures::stream::once(async move { refused(code, message) }).boxed();
+        }
+        self.schema
+            .execute_stream_with_session_data(request, session_data.unwrap_or_default())
+            .map(with_codes)
+            .boxed()
+    }
+}
+
+fn refused(code: Code, message: String) -> async_graphql::Response {
+    let mut error = async_graphql::ServerError::new(message, None);
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code.as_str());
+    async_graphql::Response::from_errors(vec![error])
+}
+
+/// Errors raised before a resolver runs (syntax, validation, limits) are
+/// the client's to fix: they carry `BAD_USER_INPUT`, as over HTTP.
+fn with_codes(mut response: async_graphql::Response) -> async_graphql::Response {
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", Code::BadUserInput.as_str());
+        }
+    }
+    response
+}
+
+/// The token of a `connection_init` payload: `authorization` (or
+/// `Authorization`) as `Bearer <token>`, or a bare `token`; none in an
+/// empty payload. Anything else there is refused, as a token that is not
+/// valid is, rather than taken for an anonymous caller.
+fn payload_token(payload: &serde_json::Value) -> Result<Option<String>, ApiError> {
+    use serde_json::Value;
+    let fields = match payload {
+        Value::Null => return Ok(None),
+        Value::Object(fields) => fields,
+        _ => return Err(ApiError::Unauthenticated),
+    };
+    let given = ["authorization", "Authorization", "token"]
+        .iter()
+        .find_map(|key| fields.get(*key).map(|value| (*key, value)));
+    let Some((key, value)) = given else {
+        return Ok(None);
+    };
+    let text = value.as_str().ok_or(ApiError::Unauthenticated)?;
+    let token = if key == "token" {
+        text
+    } else {
+        match text.split_once(' ') {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token,
+            _ => return Err(ApiError::Unauthenticated),
+        }
+    };
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(ApiError::Unauthenticated);
+    }
+    Ok(Some(token.to_owned()))
 }
 
 /// What the connection's operations run with: its caller, if signed in.

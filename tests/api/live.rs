@@ -400,3 +400,59 @@ async fn clients_of_the_older_subscriptions_transport_protocol_are_served_too() 
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn queries_and_mutations_go_over_http_and_the_socket_refuses_them() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let (coordinator, campaign, _) = fixtures::launched(&app, &["en"]).await?;
+    let mut socket = Socket::open(&app, Some(&coordinator)).await?;
+    socket
+        .subscribe("q", "{ people(first: 1) { totalCount } }", json!({}))
+        .await?;
+    assert_eq!(socket.error_code("q").await?, "BAD_USER_INPUT");
+    socket
+        .subscribe("m", "mutation { signOut { sessionsEnded } }", json!({}))
+        .await?;
+    assert_eq!(socket.error_code("m").await?, "BAD_USER_INPUT");
+    // Still signed in: the refused mutation did not run.
+    app.ok("{ viewer { email } }", json!({}), Some(&coordinator))
+        .await?;
+
+    // The limits of HTTP hold here too, with their codes.
+    let aliases: String = (0..150).map(|i| format!("a{i}: status ")).collect();
+    let wide =
+        format!("subscription($id: ID!) {{ campaignProgress(campaignId: $id) {{ {aliases} }} }}");
+    socket
+        .subscribe("w", &wide, json!({ "id": campaign }))
+        .await?;
+    assert_eq!(socket.error_code("w").await?, "BAD_USER_INPUT");
+    socket
+        .subscribe(
+            "v",
+            "subscription { campaignProgress { status } }",
+            json!({}),
+        )
+        .await?;
+    assert_eq!(socket.error_code("v").await?, "BAD_USER_INPUT");
+
+    // A malformed sign-in is refused as a wrong token is, not taken for
+    // an anonymous caller.
+    for payload in [
+        json!({ "authorization": "Basic dXNlcjpwYXNz" }),
+        json!({ "authorization": "Bearer " }),
+        json!({ "authorization": 42 }),
+        json!("Bearer something"),
+    ] {
+        let mut refused = Socket::connect(&app).await?;
+        refused
+            .send(json!({ "type": "connection_init", "payload": payload }))
+            .await?;
+        let answer = refused.receive().await;
+        assert!(
+            answer.as_ref().is_err()
+                || answer.as_ref().is_ok_and(|m| m["type"] != "connection_ack"),
+            "{payload}: {answer:?}"
+        );
+    }
+    Ok(())
+}
