@@ -220,14 +220,7 @@ fn operation_label(request: &mut async_graphql::Request) -> String {
     let Ok(doc) = request.parsed_query() else {
         return "graphql".into();
     };
-    let operation = match &doc.operations {
-        DocumentOperations::Single(op) => Some(&op.node),
-        DocumentOperations::Multiple(ops) => match &operation_name {
-            Some(name) => ops.get(name.as_str()).map(|op| &op.node),
-            None => ops.values().next().map(|op| &op.node),
-        },
-    };
-    let Some(operation) = operation else {
+    let Some(operation) = operation(doc, operation_name.as_deref()) else {
         return "graphql".into();
     };
     let kind = match operation.ty {
@@ -375,12 +368,7 @@ async fn graphql(
     if let Some((code, message)) = refused(&mut batch, state.introspection) {
         return match batch {
             BatchRequest::Single(_) => {
-                let mut error = async_graphql::ServerError::new(message, None);
-                error
-                    .extensions
-                    .get_or_insert_with(Default::default)
-                    .set("code", code.as_str());
-                let refused = async_graphql::Response::from_errors(vec![error]);
+                let refused = coded(code, message);
                 let mut response = encode(BatchResponse::Single(refused), modern);
                 if modern {
                     response.set_status(code.status());
@@ -481,19 +469,52 @@ fn refused(batch: &mut BatchRequest, introspection: bool) -> Option<(Code, Strin
         BatchRequest::Single(r) => vec![r],
         BatchRequest::Batch(rs) => rs.iter_mut().collect(),
     };
-    requests.into_iter().find_map(|r| {
-        if let Err(message) = crate::limits::check_length(&r.query) {
-            return Some((Code::BadUserInput, message));
-        }
-        let doc = r.parsed_query().ok()?;
-        if let Err(message) = crate::limits::check(doc) {
-            return Some((Code::BadUserInput, message));
-        }
-        (!introspection && crate::limits::introspects(doc)).then(|| {
-            let message = "introspection is turned off on this server; its schema is published as schema.graphql";
-            (Code::Forbidden, message.to_owned())
-        })
+    requests.into_iter().find_map(|r| refusal(r, introspection))
+}
+
+/// Why `request` is refused before it runs, if it is; over HTTP and over
+/// WebSocket alike.
+pub(crate) fn refusal(
+    request: &mut async_graphql::Request,
+    introspection: bool,
+) -> Option<(Code, String)> {
+    if let Err(message) = crate::limits::check_length(&request.query) {
+        return Some((Code::BadUserInput, message));
+    }
+    let doc = request.parsed_query().ok()?;
+    if let Err(message) = crate::limits::check(doc) {
+        return Some((Code::BadUserInput, message));
+    }
+    (!introspection && crate::limits::introspects(doc)).then(|| {
+        let message =
+            "introspection is turned off on this server; its schema is published as schema.graphql";
+        (Code::Forbidden, message.to_owned())
     })
+}
+
+/// An answer of one error with `code`.
+pub(crate) fn coded(code: Code, message: String) -> async_graphql::Response {
+    let mut error = async_graphql::ServerError::new(message, None);
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code.as_str());
+    async_graphql::Response::from_errors(vec![error])
+}
+
+/// The operation of `doc` a request named `name` runs: the only one, or
+/// the one named (the first when several are unnamed).
+pub(crate) fn operation<'a>(
+    doc: &'a async_graphql::parser::types::ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'a async_graphql::parser::types::OperationDefinition> {
+    match &doc.operations {
+        DocumentOperations::Single(op) => Some(&op.node),
+        DocumentOperations::Multiple(ops) => match name {
+            Some(name) => ops.get(name).map(|op| &op.node),
+            None => ops.values().next().map(|op| &op.node),
+        },
+    }
 }
 
 /// The media type of the GraphQL over HTTP specification.
@@ -575,7 +596,7 @@ fn attach(
 
 /// Errors raised before our resolvers run (syntax, validation, limits)
 /// carry no code of ours: they are the client's to fix.
-fn with_codes(response: &mut async_graphql::Response) {
+pub(crate) fn with_codes(response: &mut async_graphql::Response) {
     for error in &mut response.errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if extensions.get("code").is_none() {
@@ -606,7 +627,11 @@ pub(crate) fn client_address(req: &Request, header: Option<&str>) -> ClientAddre
 
 /// The bearer token of the `Authorization` header.
 pub(crate) fn bearer(req: &Request) -> Option<&str> {
-    let value = req.header("authorization")?;
+    bearer_token(req.header("authorization")?)
+}
+
+/// The token of an `Authorization` value, `Bearer <token>`.
+pub(crate) fn bearer_token(value: &str) -> Option<&str> {
     let (scheme, token) = value.split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")

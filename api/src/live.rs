@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::parser::types::OperationType;
 use async_graphql::{Context, Data, ID, Result, SimpleObject, Subscription};
 use async_graphql_poem::{GraphQLProtocol, GraphQLWebSocket};
 use chrono::Utc;
@@ -34,6 +34,7 @@ use crate::auth::{Caller, MANAGERS, READERS};
 use crate::campaigns::service;
 use crate::campaigns::types::CampaignStatus;
 use crate::error::{ApiError, Code};
+use crate::http::{coded, with_codes};
 use crate::ids;
 use crate::loaders::{CountsOf, DbLoader};
 use crate::running::RelationAlert;
@@ -122,28 +123,13 @@ struct Subscriptions {
 impl Subscriptions {
     /// Why `request` is not run over WebSocket, if it is not.
     fn refusal(&self, request: &mut async_graphql::Request) -> Option<(Code, String)> {
-        if let Err(message) = crate::limits::check_length(&request.query) {
-            return Some((Code::BadUserInput, message));
+        if let Some(refused) = crate::http::refusal(request, self.introspection) {
+            return Some(refused);
         }
         let name = request.operation_name.clone();
         // A document that does not parse is left to the schema, which says why.
         let doc = request.parsed_query().ok()?;
-        if let Err(message) = crate::limits::check(doc) {
-            return Some((Code::BadUserInput, message));
-        }
-        if !self.introspection && crate::limits::introspects(doc) {
-            let message = "introspection is turned off on this server";
-            return Some((Code::Forbidden, message.to_owned()));
-        }
-        let operation = match &doc.operations {
-            DocumentOperations::Single(op) => Some(&op.node),
-            DocumentOperations::Multiple(ops) => match &name {
-                Some(name) => ops.get(name.as_str()).map(|op| &op.node),
-                None if ops.len() == 1 => ops.values().next().map(|op| &op.node),
-                None => None,
-            },
-        };
-        match operation.map(|op| op.ty) {
+        match crate::http::operation(doc, name.as_deref()).map(|op| op.ty) {
             Some(OperationType::Subscription) | None => None,
             Some(_) => Some((
                 Code::BadUserInput,
@@ -158,9 +144,11 @@ impl async_graphql::Executor for Subscriptions {
     async fn execute(&self, request: async_graphql::Request) -> async_graphql::Response {
         let mut request = request;
         if let Some((code, message)) = self.refusal(&mut request) {
-            return refused(code, message);
+            return coded(code, message);
         }
-        with_codes(self.schema.execute(request).await)
+        let mut response = self.schema.execute(request).await;
+        with_codes(&mut response);
+        response
     }
 
     fn execute_stream(
@@ -171,34 +159,16 @@ impl async_graphql::Executor for Subscriptions {
         use futures::StreamExt;
         let mut request = request;
         if let Some((code, message)) = self.refusal(&mut request) {
-            return futures::stream::once(async move { refused(code, message) }).boxed();
+            return futures::stream::once(async move { coded(code, message) }).boxed();
         }
         self.schema
             .execute_stream_with_session_data(request, session_data.unwrap_or_default())
-            .map(with_codes)
+            .map(|mut response| {
+                with_codes(&mut response);
+                response
+            })
             .boxed()
     }
-}
-
-fn refused(code: Code, message: String) -> async_graphql::Response {
-    let mut error = async_graphql::ServerError::new(message, None);
-    error
-        .extensions
-        .get_or_insert_with(Default::default)
-        .set("code", code.as_str());
-    async_graphql::Response::from_errors(vec![error])
-}
-
-/// Errors raised before a resolver runs (syntax, validation, limits) are
-/// the client's to fix: they carry `BAD_USER_INPUT`, as over HTTP.
-fn with_codes(mut response: async_graphql::Response) -> async_graphql::Response {
-    for error in &mut response.errors {
-        let extensions = error.extensions.get_or_insert_with(Default::default);
-        if extensions.get("code").is_none() {
-            extensions.set("code", Code::BadUserInput.as_str());
-        }
-    }
-    response
 }
 
 /// The token of a `connection_init` payload: `authorization` (or
@@ -220,14 +190,10 @@ fn payload_token(payload: &serde_json::Value) -> Result<Option<String>, ApiError
     };
     let text = value.as_str().ok_or(ApiError::Unauthenticated)?;
     let token = if key == "token" {
-        text
+        text.trim()
     } else {
-        match text.split_once(' ') {
-            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token,
-            _ => return Err(ApiError::Unauthenticated),
-        }
+        crate::http::bearer_token(text).ok_or(ApiError::Unauthenticated)?
     };
-    let token = token.trim();
     if token.is_empty() {
         return Err(ApiError::Unauthenticated);
     }
