@@ -4,16 +4,13 @@
 //! when. A write's event is recorded in the write's own transaction, so
 //! neither is kept without the other.
 
-use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
-use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
 use entities::{Role, audit_event};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
-
-use crate::loaders::DbLoader;
 
 use crate::auth::{Caller, ClientAddress};
 use crate::error::ApiResult;
@@ -130,6 +127,10 @@ pub async fn record(
 /// Records a read of a learner's records by staff: coordinators, admins,
 /// observers and API keys. Tutors and learners reading their own
 /// relations are not staff reads.
+///
+/// Within a request served over HTTP the read joins the request's
+/// [`StaffReads`], written once the request has run; elsewhere it is
+/// written at once.
 pub async fn staff_read(
     ctx: &Context<'_>,
     action: AuditAction,
@@ -145,49 +146,77 @@ pub async fn staff_read(
         action,
         kind: target.0.to_owned(),
         target: target.1,
-        detail: detail.to_string(),
+        detail,
     };
-    ctx.loader().load_one(read).await.map_err(|e| {
-        crate::error::ApiError::internal(anyhow::anyhow!("audit event not stored: {}", e.message))
-    })?;
-    Ok(())
+    match ctx.data_opt::<StaffReads>() {
+        Some(reads) => {
+            reads.push(read);
+            Ok(())
+        }
+        None => StaffReads::write(&ctx.state().db, vec![read]).await,
+    }
 }
 
-/// A staff read to record. The reads of one request are written together,
-/// in one statement, however many objects a list shows.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct StaffRead {
+/// A staff read to record.
+#[derive(Clone, Debug, PartialEq)]
+struct StaffRead {
     actor: Actor,
     action: AuditAction,
     kind: String,
     target: Option<i64>,
-    /// The detail, as JSON text.
-    detail: String,
+    detail: Value,
 }
 
-impl Loader<StaffRead> for DbLoader {
-    type Value = ();
-    type Error = async_graphql::Error;
+/// The staff reads of one request. They are written together, in one
+/// statement, after the request has run, however many objects its lists
+/// showed; the same read made twice is written once.
+#[derive(Clone, Default)]
+pub struct StaffReads(Arc<Mutex<Vec<StaffRead>>>);
 
-    async fn load(&self, reads: &[StaffRead]) -> Result<HashMap<StaffRead, ()>, Self::Error> {
+impl StaffReads {
+    fn push(&self, read: StaffRead) {
+        let mut reads = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if !reads.contains(&read) {
+            reads.push(read);
+        }
+    }
+
+    /// Whether the request made any staff read.
+    pub fn is_empty(&self) -> bool {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).is_empty()
+    }
+
+    /// Writes the reads of all `requests` in one statement and empties
+    /// them.
+    pub async fn flush(db: &impl ConnectionTrait, requests: &[StaffReads]) -> ApiResult<()> {
+        let reads: Vec<StaffRead> = requests
+            .iter()
+            .flat_map(|r| std::mem::take(&mut *r.0.lock().unwrap_or_else(|e| e.into_inner())))
+            .collect();
+        Self::write(db, reads).await
+    }
+
+    async fn write(db: &impl ConnectionTrait, reads: Vec<StaffRead>) -> ApiResult<()> {
+        if reads.is_empty() {
+            return Ok(());
+        }
         let now = Utc::now();
-        let rows = reads.iter().map(|r| audit_event::ActiveModel {
+        let rows = reads.into_iter().map(|r| audit_event::ActiveModel {
             organisation_id: Set(r.actor.organisation_id),
             actor_user_id: Set(Some(r.actor.user_id)),
             actor_api_key_id: Set(r.actor.api_key_id),
             action: Set(r.action.key().to_owned()),
-            target_kind: Set(r.kind.clone()),
+            target_kind: Set(r.kind),
             target_id: Set(r.target),
-            detail: Set(serde_json::from_str(&r.detail).unwrap_or(Value::Null)),
-            client_address: Set(r.actor.client.clone()),
+            detail: Set(r.detail),
+            client_address: Set(r.actor.client),
             created_at: Set(now),
             ..Default::default()
         });
         audit_event::Entity::insert_many(rows)
-            .exec_without_returning(&self.db)
-            .await
-            .map_err(|e| async_graphql::Error::from(crate::error::ApiError::from(e)))?;
-        Ok(reads.iter().map(|r| (r.clone(), ())).collect())
+            .exec_without_returning(db)
+            .await?;
+        Ok(())
     }
 }
 

@@ -22,6 +22,7 @@ use poem::web::{Data, Html};
 use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler};
 use tracing::Instrument;
 
+use crate::audit::StaffReads;
 use crate::auth::{Caller, ClientAddress};
 use crate::error::Code;
 use crate::loaders::DbLoader;
@@ -384,10 +385,11 @@ async fn graphql(
     };
     let client = client_address(req, state.auth.settings.client_ip_header.as_deref());
     let schema = schemas.of(caller.as_ref()).clone();
-    let batch = attach(batch, caller, client, &state.db);
+    let (batch, reads) = attach(batch, caller, client, &state.db);
 
     let limit = state.request_timeout;
     let (mut response, cut) = execute(&schema, batch, limit).await;
+    record_reads(&state.db, &reads, &mut response).await;
     if cut {
         tracing::warn!(
             %operation,
@@ -571,26 +573,61 @@ fn encode(response: BatchResponse, graphql_response: bool) -> Response {
     http
 }
 
-/// Gives each request its caller, its client's address and its own
-/// batching loader.
+/// Gives each request its caller, its client's address, its own batching
+/// loader and its own record of staff reads, returned in the order of the
+/// requests.
 fn attach(
     batch: BatchRequest,
     caller: Option<Caller>,
     client: ClientAddress,
     db: &sea_orm::DatabaseConnection,
-) -> BatchRequest {
+) -> (BatchRequest, Vec<StaffReads>) {
     let sign_in = SignInBudget::default();
-    let with = |mut r: async_graphql::Request| {
+    let mut reads = Vec::new();
+    let mut with = |mut r: async_graphql::Request| {
         if let Some(caller) = caller.clone() {
             r = r.data(caller);
         }
+        let staff_reads = StaffReads::default();
+        reads.push(staff_reads.clone());
         r.data(sign_in.clone())
             .data(client.clone())
+            .data(staff_reads)
             .data(DataLoader::new(DbLoader { db: db.clone() }, tokio::spawn))
     };
-    match batch {
+    let batch = match batch {
         BatchRequest::Single(r) => BatchRequest::Single(with(r)),
         BatchRequest::Batch(rs) => BatchRequest::Batch(rs.into_iter().map(with).collect()),
+    };
+    (batch, reads)
+}
+
+/// Writes the staff reads the requests made, in one statement. Should that
+/// fail, no answer that made one is given: each becomes an `INTERNAL`
+/// error, so nothing audited is read without its record.
+async fn record_reads(
+    db: &sea_orm::DatabaseConnection,
+    reads: &[StaffReads],
+    response: &mut BatchResponse,
+) {
+    let made: Vec<bool> = reads.iter().map(|r| !r.is_empty()).collect();
+    let Err(error) = StaffReads::flush(db, reads).await else {
+        return;
+    };
+    tracing::error!(
+        ?error,
+        "staff reads not recorded; their answers are withheld"
+    );
+    let withheld = || coded(Code::Internal, "internal error".to_owned());
+    match response {
+        BatchResponse::Single(r) => *r = withheld(),
+        BatchResponse::Batch(rs) => {
+            for (r, made) in rs.iter_mut().zip(made) {
+                if made {
+                    *r = withheld();
+                }
+            }
+        }
     }
 }
 

@@ -166,6 +166,62 @@ impl Schema {
     }
 }
 
+/// Every type, field, argument, input field and enum value of `sdl` that
+/// has no description, as `Type`, `Type.field`, `Type.field(argument)` or
+/// `Enum.VALUE`, in the order of the document.
+pub fn undocumented(sdl: &str) -> Result<Vec<String>, String> {
+    let described =
+        |d: &Option<Positioned<String>>| d.as_ref().is_some_and(|d| !d.node.trim().is_empty());
+    let mut missing = Vec::new();
+    for definition in parse_schema(sdl).map_err(|e| e.to_string())?.definitions {
+        let TypeSystemDefinition::Type(t) = definition else {
+            continue;
+        };
+        let t = t.node;
+        let name = t.name.node.as_str();
+        if !described(&t.description) {
+            missing.push(name.to_owned());
+        }
+        let fields = match &t.kind {
+            TypeKind::Object(o) => &o.fields[..],
+            TypeKind::Interface(i) => &i.fields[..],
+            _ => &[],
+        };
+        for field in fields {
+            let field = &field.node;
+            if !described(&field.description) {
+                missing.push(format!("{name}.{}", field.name.node));
+            }
+            for argument in &field.arguments {
+                if !described(&argument.node.description) {
+                    missing.push(format!(
+                        "{name}.{}({})",
+                        field.name.node, argument.node.name.node
+                    ));
+                }
+            }
+        }
+        match &t.kind {
+            TypeKind::InputObject(i) => {
+                for field in &i.fields {
+                    if !described(&field.node.description) {
+                        missing.push(format!("{name}.{}", field.node.name.node));
+                    }
+                }
+            }
+            TypeKind::Enum(e) => {
+                for value in &e.values {
+                    if !described(&value.node.description) {
+                        missing.push(format!("{name}.{}", value.node.value.node));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(missing)
+}
+
 fn kind_name(kind: &TypeKind) -> &'static str {
     match kind {
         TypeKind::Scalar => "scalar",

@@ -24,6 +24,19 @@ fn the_schema_matches_the_committed_sdl() {
     }
 }
 
+/// Client developers read the schema as its reference: every type, field,
+/// argument, input field and enum value says what it is.
+#[test]
+fn every_part_of_the_schema_is_described() {
+    let missing = api::schema_diff::undocumented(&api::schema::sdl()).expect("the schema parses");
+    assert!(
+        missing.is_empty(),
+        "{} parts of the schema have no description (a doc comment, or `desc` for an argument):\n{}",
+        missing.len(),
+        missing.join("\n")
+    );
+}
+
 /// The committed schema of `SCHEMA_BASE_REF` (the commit before by default),
 /// if git can show it: absent in a shallow clone or a first commit.
 fn base_schema() -> Option<(String, String)> {
