@@ -90,7 +90,7 @@ impl Programme {
         self.0.starts_on
     }
     /// Last day of the programme, included; never before `startsOn`.
-    /// Sessions are logged only between the two.
+    /// `logSession` takes only sessions held between the two.
     async fn ends_on(&self) -> NaiveDate {
         self.0.ends_on
     }
@@ -549,7 +549,7 @@ pub struct AxisPriority {
 pub struct InterventionPriority {
     /// The intervention ranked.
     pub intervention: Intervention,
-    /// 1 is the best value; equal scores share a rank.
+    /// 1 is the highest score; equal scores share a rank.
     pub rank: u64,
     /// axis score ÷ cost per learner and month
     pub score: f64,
