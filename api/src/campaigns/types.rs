@@ -628,21 +628,30 @@ impl Report {
     }
 }
 
+/// How urgent a recommendation of a campaign report is; reports list the
+/// most urgent first.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum Priority {
+    /// Most urgent: listed first.
     High,
+    /// Listed after the high ones.
     Medium,
+    /// Least urgent: listed last.
     Low,
 }
 
 /// What to do, and the figure that says so.
 #[derive(SimpleObject)]
 pub struct Recommendation {
+    /// How urgent it is.
     pub priority: Priority,
     /// The rule that fired, stable for clients.
     pub rule: String,
     /// The scale or item concerned.
     pub subject: Option<String>,
+    /// What to do, in English.
     pub text: String,
+    /// The figures that triggered it, such as a response rate against its
+    /// threshold.
     pub evidence: String,
 }

@@ -272,53 +272,80 @@ pub(crate) async fn priorities(
     })
 }
 
+/// A new programme: its period, goals and budget. Every problem is
+/// reported at once as BAD_USER_INPUT, by field.
 #[derive(InputObject)]
 pub struct CreateProgrammeInput {
+    /// Name, 1 to 200 characters on one line.
     pub name: String,
+    /// What the programme is about, at most 10,000 characters.
     #[graphql(default)]
     pub description: String,
+    /// First day of the programme.
     pub starts_on: NaiveDate,
+    /// Last day, included; not before `startsOn`.
     pub ends_on: NaiveDate,
+    /// At most 50 goals, each 1 to 500 characters on one line.
     #[graphql(default)]
     pub goals: Vec<String>,
+    /// Budget in `currency`, from 0 (none) to 10^12.
     pub budget: f64,
     /// ISO 4217 code, e.g. EUR.
     pub currency: String,
+    /// Learners expected, 0 to 10,000,000: the base of need prevalence and
+    /// of the planned cost per learner.
     #[graphql(default)]
     pub expected_learners: i32,
 }
 
+/// A new support axis of a programme.
 #[derive(InputObject)]
 pub struct CreateSupportAxisInput {
+    /// Global ID of the programme; NOT_FOUND outside the caller's
+    /// organisation.
     pub programme_id: ID,
+    /// Name, 1 to 200 characters on one line.
     pub name: String,
+    /// What the axis is about.
     pub kind: AxisKind,
+    /// What the axis covers, at most 10,000 characters.
     #[graphql(default)]
     pub description: String,
     /// 0 to 10.
     pub weight: f64,
 }
 
+/// A new weight for a support axis.
 #[derive(InputObject)]
 pub struct SetAxisWeightInput {
+    /// Global ID of the axis; NOT_FOUND outside the caller's organisation.
     pub axis_id: ID,
+    /// The weight, from 0 to 10; BAD_USER_INPUT otherwise.
     pub weight: f64,
 }
 
+/// A learner's need, recorded by a coordinator.
 #[derive(InputObject)]
 pub struct CreateNeedInput {
+    /// Global ID of the support axis; the need belongs to its programme.
     pub axis_id: ID,
+    /// Global ID of a person who is a learner (BAD_USER_INPUT for anyone
+    /// else). CONFLICT if they have a need on the axis from this source.
     pub learner_id: ID,
     /// 1 to 5.
     pub severity: i32,
     /// COORDINATOR, INTERVIEW or LEARNER; questionnaire needs come from rules.
     pub source: NeedSource,
+    /// Why the need is recorded, at most 10,000 characters.
     #[graphql(default)]
     pub evidence: String,
 }
 
+/// A need the signed-in learner states. Stating one again on the same
+/// axis updates it and opens it again.
 #[derive(InputObject)]
 pub struct StateNeedInput {
+    /// Global ID of the support axis.
     pub axis_id: ID,
     /// 1 (mild) to 5 (severe).
     pub severity: i32,
@@ -327,37 +354,61 @@ pub struct StateNeedInput {
     pub note: String,
 }
 
+/// Changes to a need; fields left null stay as they are.
 #[derive(InputObject)]
 pub struct UpdateNeedInput {
+    /// Global ID of the need; NOT_FOUND outside the caller's organisation.
     pub need_id: ID,
+    /// New severity, 1 (mild) to 5 (severe). Once set here, applying the
+    /// need rule again no longer changes the learner's questionnaire need.
     pub severity: Option<i32>,
+    /// New status; only open needs count in the priorities.
     pub status: Option<NeedStatus>,
 }
 
+/// A rule deriving needs on an axis from a campaign's scale scores.
 #[derive(InputObject)]
 pub struct CreateNeedRuleInput {
+    /// Global ID of the support axis; CONFLICT if it has a rule already.
     pub axis_id: ID,
+    /// Global ID of a campaign of a learners' questionnaire
+    /// (BAD_USER_INPUT otherwise).
     pub campaign_id: ID,
+    /// Code of a scale of the campaign's questionnaire whose items all
+    /// have points.
     pub scale_code: String,
+    /// Whether scores below or above the threshold signal a need.
     pub direction: RuleDirection,
     /// Strictly inside the scale's range.
     pub threshold: f64,
 }
 
+/// The need rule to apply.
 #[derive(InputObject)]
 pub struct ApplyNeedRuleInput {
+    /// Global ID of the rule; NOT_FOUND outside the caller's organisation.
     pub rule_id: ID,
 }
 
+/// A new intervention in the catalogue of an axis's programme. Every
+/// problem of the figures is reported at once as BAD_USER_INPUT.
 #[derive(InputObject)]
 pub struct CreateInterventionInput {
+    /// Global ID of the support axis it serves.
     pub axis_id: ID,
+    /// Name, 1 to 200 characters on one line.
     pub name: String,
+    /// What happens in it, at most 10,000 characters.
     #[graphql(default)]
     pub description: String,
+    /// One learner per session, or a group; INDIVIDUAL needs `groupSize` 1.
     pub format: InterventionFormat,
+    /// How tutor and learners communicate; the mode of logged sessions
+    /// that give none.
     pub tool: CommunicationTool,
+    /// Sessions a month, more than 0 and at most 100; fractions allowed.
     pub sessions_per_month: f64,
+    /// Length of one session in minutes, 1 to 1440.
     pub session_minutes: i32,
     /// Learners per session; 1 for individual interventions.
     #[graphql(default = 1)]
@@ -374,102 +425,154 @@ pub struct CreateInterventionInput {
     pub planned_learners: i32,
 }
 
+/// A learner expected at a logged session.
 #[derive(InputObject)]
 pub struct ParticipantInput {
+    /// Global ID of a learner of the organisation; NOT_FOUND for anyone
+    /// else.
     pub learner_id: ID,
+    /// False for a learner who did not come; only those who came share
+    /// the session's cost.
     #[graphql(default = true)]
     pub attended: bool,
 }
 
+/// A session of an intervention that was held, with its learners.
 #[derive(InputObject)]
 pub struct LogSessionInput {
+    /// Global ID of the intervention; NOT_FOUND outside the caller's
+    /// organisation.
     pub intervention_id: ID,
     /// The tutor or mentor who held it.
     pub tutor_id: Option<ID>,
+    /// When it was held: not in the future, and within the programme's
+    /// dates (BAD_USER_INPUT otherwise).
     pub held_at: chrono::DateTime<chrono::Utc>,
     /// 1 to 1440.
     pub minutes: i32,
     /// Defaults to the intervention's communication tool.
     pub mode: Option<CommunicationTool>,
+    /// Session notes, at most 10,000 characters; notes that are not blank
+    /// count as written when the session is logged.
     #[graphql(default)]
     pub notes: String,
+    /// The learners, at least one, none twice, at most the intervention's
+    /// group size.
     pub participants: Vec<ParticipantInput>,
 }
 
+/// The session logged.
 #[derive(SimpleObject)]
 pub struct LogSessionPayload {
+    /// Global ID of the new session.
     pub session_id: ID,
 }
 
+/// A new tutor role of a programme.
 #[derive(InputObject)]
 pub struct CreateTutorRoleInput {
+    /// Global ID of the programme; NOT_FOUND outside the caller's
+    /// organisation.
     pub programme_id: ID,
+    /// Name, 1 to 200 characters on one line.
     pub name: String,
+    /// Tutor, mentor, peer tutor or methodology tutor.
     pub kind: RoleKind,
     /// What the role does, one function per entry.
     pub functions: Vec<String>,
+    /// Cost of one hour in the programme's currency, 0 to 100,000; it
+    /// prices the sessions of the interventions the role delivers.
     pub hourly_cost: f64,
+    /// Learners one person in the role follows, 0 to 100,000.
     #[graphql(default)]
     pub expected_learners: i32,
+    /// Hours a month one person in the role gives, 0 to 744.
     #[graphql(default)]
     pub expected_hours_per_month: f64,
 }
 
+/// A new version of a programme's tutorial guide.
 #[derive(InputObject)]
 pub struct PublishGuideInput {
+    /// Global ID of the programme; NOT_FOUND outside the caller's
+    /// organisation.
     pub programme_id: ID,
     /// The guide's text, Markdown.
     pub body: String,
 }
 
+/// The standard of one kind for a programme.
 #[derive(InputObject)]
 pub struct SetStandardInput {
+    /// Global ID of the programme; NOT_FOUND outside the caller's
+    /// organisation.
     pub programme_id: ID,
+    /// What the standard checks; it replaces the programme's standard of
+    /// this kind.
     pub kind: StandardKind,
     /// Days or hours, as the kind says; at least 1.
     pub threshold: Option<i32>,
+    /// Severity of the alerts raised when a relation breaches it.
     pub severity: Severity,
+    /// The standard in words, at most 2,000 characters.
     #[graphql(default)]
     pub description: String,
 }
 
+/// The tutor role created.
 #[derive(SimpleObject)]
 pub struct TutorRolePayload {
+    /// The new role.
     pub role: TutorRole,
 }
 
+/// The guide version published.
 #[derive(SimpleObject)]
 pub struct GuidePayload {
+    /// The new version, now the current one.
     pub guide: GuideVersion,
 }
 
+/// The standard as now set.
 #[derive(SimpleObject)]
 pub struct StandardPayload {
+    /// The programme's standard of the kind set.
     pub standard: Standard,
 }
 
+/// The programme created.
 #[derive(SimpleObject)]
 pub struct ProgrammePayload {
+    /// The new programme.
     pub programme: Programme,
 }
 
+/// The support axis created or changed.
 #[derive(SimpleObject)]
 pub struct SupportAxisPayload {
+    /// The axis as now stored.
     pub axis: SupportAxis,
 }
 
+/// The need created or changed.
 #[derive(SimpleObject)]
 pub struct NeedPayload {
+    /// The need as now stored.
     pub need: Need,
 }
 
+/// The need rule created.
 #[derive(SimpleObject)]
 pub struct NeedRulePayload {
+    /// The new rule, not yet applied.
     pub rule: NeedRule,
 }
 
+/// What applying a need rule did. Each identified respondent's latest
+/// response counts; needs whose severity a coordinator set stay as set.
 #[derive(SimpleObject)]
 pub struct ApplyNeedRulePayload {
+    /// The rule, with `appliedAt` now set.
     pub rule: NeedRule,
     /// Identified respondents with a score on the scale.
     pub assessed: u64,
@@ -477,8 +580,10 @@ pub struct ApplyNeedRulePayload {
     pub flagged: u64,
 }
 
+/// The intervention created.
 #[derive(SimpleObject)]
 pub struct InterventionPayload {
+    /// The new intervention.
     pub intervention: Intervention,
 }
 

@@ -30,17 +30,26 @@ pub const LAST_YEAR: i32 = 2200;
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "worker::grid::Level", name = "ScoreLevel")]
 pub enum Level {
+    /// The lowest level; for a criterion or the total, a score below 50.
     Insufficient,
+    /// For a criterion or the total, a score from 50 to below 70.
     Acceptable,
+    /// For a criterion or the total, a score from 70 to below 85.
     Good,
+    /// The highest level; for a criterion or the total, 85 or more.
     Excellent,
 }
 
+/// How urgent a recommendation of a programme report is; reports list the
+/// most urgent first.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "worker::grid::Priority", name = "RecommendationPriority")]
 pub enum Priority {
+    /// Most urgent: listed first.
     High,
+    /// Listed after the high ones.
     Medium,
+    /// Least urgent: listed last.
     Low,
 }
 
@@ -66,17 +75,24 @@ pub enum SourceKind {
     TrainingHoursPerTutor,
 }
 
+/// What an indicator reads: a kind of figure and, for some kinds, the code
+/// of the scale or item read.
 #[derive(SimpleObject, InputObject, Clone)]
 #[graphql(input_name = "IndicatorSourceInput")]
 pub struct IndicatorSource {
+    /// The kind of figure. SCALE_MEAN, ITEM_MEAN and NPS read a `code`;
+    /// the other kinds take none.
     pub kind: SourceKind,
     /// The scale or item code, for the kinds that read one.
     pub code: Option<String>,
 }
 
+/// A range of an indicator's values, and the level and score a value in
+/// it gets.
 #[derive(SimpleObject, InputObject, Clone)]
 #[graphql(input_name = "BandInput")]
 pub struct Band {
+    /// Level of a value in the band.
     pub level: Level,
     /// Lowest value of the band, included; none: no lower end.
     pub from: Option<f64>,
@@ -86,26 +102,42 @@ pub struct Band {
     pub score: f64,
 }
 
+/// A figure read from the programme's data over the report's period, and
+/// scored by the band its value falls in.
 #[derive(SimpleObject, InputObject, Clone)]
 #[graphql(input_name = "IndicatorInput")]
 pub struct Indicator {
+    /// Code unique in the grid among criteria and indicators; rules name
+    /// it as their `subject`.
     pub code: String,
+    /// Name shown in reports.
     pub name: String,
     /// Weight within its criterion.
     #[graphql(default = 1.0)]
     pub weight: f64,
+    /// What the indicator reads.
     pub source: IndicatorSource,
+    /// 1 to 50 bands that neither overlap nor leave a gap; a value in no
+    /// band leaves the indicator unscored.
     pub bands: Vec<Band>,
 }
 
+/// A weighted part of a grid, scored as the weighted mean of its
+/// indicators' scores.
 #[derive(SimpleObject, InputObject, Clone)]
 #[graphql(input_name = "CriterionInput")]
 pub struct Criterion {
+    /// Code unique in the grid among criteria and indicators; rules name
+    /// it as their `subject`.
     pub code: String,
+    /// Name shown in reports.
     pub name: String,
+    /// What the criterion assesses; may be empty.
     #[graphql(default)]
     pub description: String,
+    /// Weight in the grid's total, above 0 and at most 1000.
     pub weight: f64,
+    /// Its indicators, 1 to 50, in the order given.
     pub indicators: Vec<Indicator>,
 }
 
@@ -116,10 +148,14 @@ pub struct Criterion {
 pub struct Rule {
     /// Code of a criterion or an indicator.
     pub subject: String,
+    /// The levels of the subject that trigger the recommendation; at
+    /// least one.
     pub levels: Vec<Level>,
+    /// Priority of the recommendation proposed.
     pub priority: Priority,
     /// Who should act: coordinators, tutors, management…
     pub audience: String,
+    /// Wording of the recommendation proposed.
     pub text: String,
 }
 
@@ -230,8 +266,6 @@ fn definition(criteria: &[Criterion], rules: &[Rule]) -> ApiResult<grid::Definit
     }
 }
 
-/// Weighted criteria with indicators and bands, and the rules that turn
-/// levels into recommendations. Reusable across programmes and periods.
 pub struct AnalyticalGrid {
     row: analytical_grid::Model,
     def: grid::Definition,
@@ -245,20 +279,28 @@ impl AnalyticalGrid {
     }
 }
 
+/// Weighted criteria with indicators and bands, and the rules that turn
+/// levels into recommendations. Reusable across programmes and periods.
 #[Object]
 impl AnalyticalGrid {
+    /// Global ID of the grid; give it as `gridId` to
+    /// `generateProgrammeReport`.
     async fn id(&self) -> ID {
         ids::encode("AnalyticalGrid", self.row.id)
     }
+    /// Name of the grid, unique in the organisation.
     async fn name(&self) -> &str {
         &self.row.name
     }
+    /// What the grid evaluates; may be empty.
     async fn description(&self) -> &str {
         &self.row.description
     }
+    /// When the grid was created (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.row.created_at
     }
+    /// Its criteria, in the order given.
     async fn criteria(&self) -> Vec<Criterion> {
         self.def
             .criteria
@@ -291,6 +333,7 @@ impl AnalyticalGrid {
             })
             .collect()
     }
+    /// Its rules, in the order given.
     async fn rules(&self) -> Vec<Rule> {
         self.def
             .rules
@@ -309,47 +352,67 @@ impl AnalyticalGrid {
 /// An indicator's value in a report, its level and score, and what it rests on.
 #[derive(SimpleObject)]
 pub struct IndicatorScore {
+    /// The indicator's code in the grid.
     pub code: String,
+    /// The indicator's name in the grid.
     pub name: String,
     /// What the value is.
     pub source: String,
+    /// The figure read over the period; null without data to read.
     pub value: Option<f64>,
     /// Answers, invitations or relations the value rests on.
     pub n: u64,
     /// How the value was computed: the evidence.
     pub basis: String,
+    /// Level of the band the value falls in; null when unscored.
     pub level: Option<Level>,
+    /// Score out of 100 of that band; null when the value is missing or
+    /// falls in no band.
     pub score: Option<f64>,
     /// The value in the period before.
     pub previous: Option<f64>,
 }
 
+/// A criterion's score in a programme report, with its indicators'.
 #[derive(SimpleObject)]
 pub struct CriterionScore {
+    /// The criterion's code in the grid.
     pub code: String,
+    /// The criterion's name in the grid.
     pub name: String,
+    /// Weight of the criterion in the report's total.
     pub weight: f64,
     /// Weighted mean of the indicators scored, out of 100.
     pub score: Option<f64>,
+    /// Level of the score; null when no indicator is scored.
     pub level: Option<Level>,
+    /// Its score over the period before; null when unscored then.
     pub previous_score: Option<f64>,
+    /// Its indicators' scores, in the grid's order.
     pub indicators: Vec<IndicatorScore>,
 }
 
+/// Where a coordinator's decision on a recommendation stands.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entities::RecommendationStatus")]
 pub enum RecommendationDecision {
+    /// Proposed by a grid rule, or put back; shown in the report.
     Proposed,
+    /// Accepted; shown in the report, marked as accepted.
     Accepted,
+    /// Rejected; left out of the report's page, CSV and shared links, but
+    /// still listed in `ProgrammeReport.recommendations`.
     Rejected,
 }
 
-/// A recommendation of a programme report: proposed by a grid rule with
-/// its evidence, then edited and decided by a coordinator.
 pub struct Recommendation(recommendation::Model);
 
+/// A recommendation of a programme report: proposed by a grid rule with
+/// its evidence, then edited and decided by a coordinator.
 #[Object(name = "ProgrammeRecommendation")]
 impl Recommendation {
+    /// Global ID of the recommendation; give it as `recommendationId` to
+    /// `decideRecommendation`.
     async fn id(&self) -> ID {
         ids::encode("Recommendation", self.0.id)
     }
@@ -357,6 +420,7 @@ impl Recommendation {
     async fn rule(&self) -> &str {
         &self.0.rule
     }
+    /// Its priority, as the rule gave it or a coordinator changed it.
     async fn priority(&self) -> Priority {
         match self.0.priority.as_str() {
             "high" => Priority::High,
@@ -364,9 +428,11 @@ impl Recommendation {
             _ => Priority::Low,
         }
     }
+    /// Who should act, as the rule gave it or a coordinator edited it.
     async fn audience(&self) -> &str {
         &self.0.audience
     }
+    /// Its wording, as the rule gave it or a coordinator edited it.
     async fn text(&self) -> &str {
         &self.0.text
     }
@@ -374,16 +440,16 @@ impl Recommendation {
     async fn evidence(&self) -> Json<serde_json::Value> {
         Json(self.0.evidence.clone())
     }
+    /// The coordinator's decision.
     async fn status(&self) -> RecommendationDecision {
         self.0.status.into()
     }
+    /// When it was last decided (UTC); null while never decided.
     async fn decided_at(&self) -> Option<DateTime<Utc>> {
         self.0.decided_at
     }
 }
 
-/// A grid applied to a programme over a period; each generation is a new
-/// version.
 pub struct ProgrammeReport {
     row: programme_report::Model,
     data: Result<worker::programme_report::ReportData, String>,
@@ -402,29 +468,41 @@ impl ProgrammeReport {
     }
 }
 
+/// A grid applied to a programme over a period; each generation is a new
+/// version.
 #[Object]
 impl ProgrammeReport {
+    /// Global ID of this report version.
     async fn id(&self) -> ID {
         ids::encode("ProgrammeReport", self.row.id)
     }
+    /// Version number within the programme, from 1; each report generated
+    /// for the programme adds one, whatever its grid or period.
     async fn version(&self) -> i32 {
         self.row.version
     }
+    /// First day of the period evaluated.
     async fn period_from(&self) -> NaiveDate {
         self.row.period_from
     }
+    /// Last day of the period evaluated, included.
     async fn period_to(&self) -> NaiveDate {
         self.row.period_to
     }
+    /// First day of the period before, of the same length, that the trends
+    /// compare with.
     async fn previous_period_from(&self) -> Result<NaiveDate> {
         Ok(self.parsed()?.previous_period.from)
     }
+    /// Last day of the period before: the day before `periodFrom`.
     async fn previous_period_to(&self) -> Result<NaiveDate> {
         Ok(self.parsed()?.previous_period.to)
     }
+    /// Name of the analytical grid applied, as it was then.
     async fn grid(&self) -> Result<&str> {
         Ok(&self.parsed()?.grid)
     }
+    /// When the report was generated (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.row.created_at
     }
@@ -432,12 +510,17 @@ impl ProgrammeReport {
     async fn total_score(&self) -> Result<Option<f64>> {
         Ok(self.parsed()?.scored.total)
     }
+    /// Level of the total score; null when no criterion is scored.
     async fn level(&self) -> Result<Option<Level>> {
         Ok(self.parsed()?.scored.level.map(Into::into))
     }
+    /// Total score of the same grid over the period before, out of 100;
+    /// null when nothing could be scored then.
     async fn previous_total_score(&self) -> Result<Option<f64>> {
         Ok(self.parsed()?.previous.total)
     }
+    /// Each criterion's score, in the grid's order, with its score over
+    /// the period before.
     async fn criteria(&self) -> Result<Vec<CriterionScore>> {
         let data = self.parsed()?;
         let previous = |code: &str| data.trends.iter().find(|t| t.code == code);
@@ -502,19 +585,33 @@ impl ProgrammeReport {
     }
 }
 
+/// A new analytical grid, checked as a whole: BAD_USER_INPUT names every
+/// problem by its path, CONFLICT says the name is taken.
 #[derive(InputObject)]
 pub struct CreateAnalyticalGridInput {
+    /// Name, 1 to 200 characters on one line, unique in the organisation.
     pub name: String,
+    /// What the grid evaluates, at most 2,000 characters.
     #[graphql(default)]
     pub description: String,
+    /// 1 to 50 criteria; codes of criteria and indicators are unique in
+    /// the grid.
     pub criteria: Vec<Criterion>,
+    /// At most 50 rules, each naming a criterion or indicator code.
     #[graphql(default)]
     pub rules: Vec<Rule>,
 }
 
+/// The programme, grid and period of a report to generate. The period
+/// must have begun, cover at most 1,098 days and fall within the years
+/// 1900 to 2200 (BAD_USER_INPUT otherwise).
 #[derive(InputObject)]
 pub struct GenerateProgrammeReportInput {
+    /// Global ID of the programme; NOT_FOUND outside the caller's
+    /// organisation.
     pub programme_id: ID,
+    /// Global ID of the analytical grid to apply; NOT_FOUND outside the
+    /// caller's organisation.
     pub grid_id: ID,
     /// First day of the period, included.
     pub from: NaiveDate,
@@ -523,16 +620,25 @@ pub struct GenerateProgrammeReportInput {
     pub to: NaiveDate,
 }
 
+/// A coordinator's decision on a recommendation, with edits; fields left
+/// null stay as they are.
 #[derive(InputObject)]
 pub struct DecideRecommendationInput {
+    /// Global ID of the recommendation; NOT_FOUND outside the caller's
+    /// organisation.
     pub recommendation_id: ID,
+    /// The decision; it replaces any earlier one.
     pub status: RecommendationDecision,
     /// New wording, if edited.
     pub text: Option<String>,
+    /// New priority, if changed; it moves the recommendation in the
+    /// report's order.
     pub priority: Option<Priority>,
+    /// New audience, 1 to 200 characters on one line, if edited.
     pub audience: Option<String>,
 }
 
+/// Acknowledges a programme report request.
 #[derive(SimpleObject)]
 pub struct GenerateProgrammeReportPayload {
     /// True once the report is queued; it appears in `programmeReports`

@@ -6,11 +6,13 @@ use entities::{item, questionnaire, scale};
 use crate::loaders::{ItemsOf, ScalesOf};
 use crate::state::ContextExt;
 
-/// A versioned questionnaire.
 pub struct Questionnaire(pub questionnaire::Model);
 
+/// A version of a questionnaire: its items and scales, frozen once a
+/// campaign uses it.
 #[Object]
 impl Questionnaire {
+    /// Global ID of this version; use with `node(id:)`.
     pub async fn id(&self) -> ID {
         super::global_id(self.0.id)
     }
@@ -18,15 +20,19 @@ impl Questionnaire {
     async fn key(&self) -> &str {
         &self.0.key
     }
+    /// Version number under its key, from 1.
     async fn version(&self) -> i32 {
         self.0.version
     }
+    /// Title shown to respondents.
     async fn title(&self) -> &str {
         &self.0.title
     }
+    /// Text shown to respondents above the items; may be empty.
     async fn description(&self) -> &str {
         &self.0.description
     }
+    /// Who answers it.
     async fn audience(&self) -> Audience {
         self.0.audience.into()
     }
@@ -47,6 +53,7 @@ impl Questionnaire {
             .unwrap_or_default();
         Ok(items.into_iter().map(Item).collect())
     }
+    /// Its scales in the order given, each with its items' codes.
     async fn scales(&self, ctx: &Context<'_>) -> Result<Vec<Scale>> {
         let scales = ctx
             .loader()
@@ -72,11 +79,12 @@ impl Questionnaire {
     }
 }
 
-/// One question.
 pub struct Item(pub item::Model);
 
+/// One question of a questionnaire.
 #[Object]
 impl Item {
+    /// Global ID of the item; use with `node(id:)`.
     pub async fn id(&self) -> ID {
         crate::ids::encode("Item", self.0.id)
     }
@@ -84,9 +92,11 @@ impl Item {
     async fn code(&self) -> &str {
         &self.0.code
     }
+    /// The question as respondents read it.
     async fn prompt(&self) -> &str {
         &self.0.prompt
     }
+    /// The kind of answer it takes.
     async fn kind(&self) -> ItemKind {
         self.0.kind.into()
     }
@@ -102,12 +112,16 @@ impl Item {
     async fn reverse_keyed(&self) -> bool {
         self.0.reverse_keyed
     }
+    /// Smallest answer a NUMBER item accepts; null for no lower bound.
     async fn min(&self) -> Option<f64> {
         self.0.min_value
     }
+    /// Largest answer a NUMBER item accepts; null for no upper bound.
     async fn max(&self) -> Option<f64> {
         self.0.max_value
     }
+    /// Whether a submitted response must answer it; drafts may leave it
+    /// out.
     async fn required(&self) -> bool {
         self.0.required
     }
@@ -139,7 +153,9 @@ impl Scale {
 /// Who answers a questionnaire.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum Audience {
+    /// The programme's learners.
     Learners,
+    /// The programme's tutors and mentors.
     Tutors,
 }
 
@@ -203,6 +219,7 @@ pub enum ItemKind {
     Number,
     /// Net promoter: an integer from 0 to 10.
     Nps,
+    /// Text of up to 10,000 characters; a blank answer counts as missing.
     FreeText,
 }
 
@@ -233,53 +250,76 @@ impl From<ItemKind> for entities::ItemKind {
     }
 }
 
+/// An item of a new questionnaire.
 #[derive(InputObject, Clone)]
 pub struct ItemInput {
+    /// Code unique within the questionnaire, 1 to 100 characters on one
+    /// line; answers and imports name the item by it.
     pub code: String,
+    /// The question, 1 to 2,000 characters on one line.
     pub prompt: String,
+    /// The kind of answer it takes.
     pub kind: ItemKind,
     /// Required for Likert items: 2 to 11.
     pub points: Option<i32>,
     /// Likert anchors (one per point, optional) or choice options (required).
     #[graphql(default)]
     pub labels: Vec<String>,
+    /// Score it as points + 1 − answer in its scale; Likert items only.
     #[graphql(default)]
     pub reverse_keyed: bool,
+    /// Smallest answer of a NUMBER item; null for none. Not above `max`.
     pub min: Option<f64>,
+    /// Largest answer of a NUMBER item; null for none.
     pub max: Option<f64>,
+    /// Whether a submitted response must answer it.
     #[graphql(default)]
     pub required: bool,
     /// Code of the scale this item belongs to.
     pub scale: Option<String>,
 }
 
+/// A scale of a new questionnaire: the items naming its code are scored
+/// together.
 #[derive(InputObject, Clone)]
 pub struct ScaleInput {
+    /// Code unique within the questionnaire, 1 to 100 characters on one
+    /// line; items give it as their `scale`.
     pub code: String,
+    /// Name shown in results, 1 to 200 characters on one line.
     pub name: String,
     /// False for scales where a high score is the bad end (stress, anxiety).
     #[graphql(default = true)]
     pub higher_is_better: bool,
 }
 
+/// A new questionnaire, or the next version of one. Every problem is
+/// reported at once as BAD_USER_INPUT, by its path in the input.
 #[derive(InputObject)]
 pub struct CreateQuestionnaireInput {
     /// Stable key; reusing one creates its next version.
     pub key: String,
+    /// Title shown to respondents, 1 to 200 characters on one line.
     pub title: String,
+    /// Text shown above the items, at most 10,000 characters.
     #[graphql(default)]
     pub description: String,
+    /// Who answers it.
     pub audience: Audience,
     /// An interview guide is answered by an interviewer with `recordInterview`.
     #[graphql(default)]
     pub mode: QuestionnaireMode,
+    /// The items in order: 1 to 1000, codes unique.
     pub items: Vec<ItemInput>,
+    /// The scales items may belong to, codes unique.
     #[graphql(default)]
     pub scales: Vec<ScaleInput>,
 }
 
+/// The questionnaire created.
 #[derive(SimpleObject)]
 pub struct CreateQuestionnairePayload {
+    /// The new version, not yet locked by a campaign.
     pub questionnaire: Questionnaire,
 }
 
@@ -316,8 +356,11 @@ impl From<super::templates::Construct> for Construct {
 pub struct InstrumentTemplate {
     /// Stable key, given to `createQuestionnaireFromTemplate`.
     pub key: String,
+    /// Name in the chosen language; the questionnaire's title by default.
     pub name: String,
+    /// What it measures and for whom, in the chosen language.
     pub description: String,
+    /// What the instrument measures.
     pub construct: Construct,
     /// Who answers it.
     pub audience: Audience,
@@ -334,18 +377,24 @@ pub struct InstrumentTemplate {
 pub struct InstrumentScale {
     /// Code shared by parallel instruments, such as `RQ`.
     pub code: String,
+    /// Name in the template's language.
     pub name: String,
     /// Whether a high score is the good end of the scale.
     pub higher_is_better: bool,
+    /// Its items, in order.
     pub items: Vec<InstrumentItem>,
 }
 
 /// An item of a template.
 #[derive(SimpleObject, Clone)]
 pub struct InstrumentItem {
+    /// Code of the item, unique in the template.
     pub code: String,
+    /// The question, in the template's language.
     pub prompt: String,
+    /// The kind of answer it takes.
     pub kind: ItemKind,
+    /// Points of a Likert item; null for other kinds.
     pub points: Option<i32>,
     /// Likert anchors, one per point, or the options of a choice item.
     pub labels: Vec<String>,
@@ -401,6 +450,7 @@ impl InstrumentTemplate {
     }
 }
 
+/// A questionnaire made from a template of the built-in library.
 #[derive(InputObject)]
 pub struct CreateQuestionnaireFromTemplateInput {
     /// The template's key, as `instrumentTemplates` lists it.
