@@ -228,9 +228,9 @@ async fn person(ctx: &Context<'_>, id: i64) -> Result<Person> {
     Ok(Person(p.ok_or(ApiError::NotFound("person"))?))
 }
 
-/// A tutor's competence on a support axis, 1–5.
 pub struct Competence(StoredCompetence);
 
+/// A tutor's competence on a support axis, 1–5.
 #[Object]
 impl Competence {
     /// The support axis of the programme the competence is on.
@@ -253,9 +253,9 @@ pub struct CompetenceInput {
     pub level: i32,
 }
 
-/// A tutor's profile in a programme.
 pub struct TutorProfile(tutor_profile::Model);
 
+/// A tutor's profile in a programme.
 #[Object]
 impl TutorProfile {
     /// Global ID of the profile.
@@ -318,9 +318,9 @@ impl TutorProfile {
     }
 }
 
-/// What a learner brings to matching besides their needs.
 pub struct LearnerProfile(learner_profile::Model);
 
+/// What a learner brings to matching besides their needs.
 #[Object]
 impl LearnerProfile {
     /// The learner the profile describes.
@@ -366,10 +366,10 @@ fn contributions(list: Vec<engine::Contribution>) -> Vec<ScoreContribution> {
         .collect()
 }
 
-/// A learner and a tutor in a role, with the score that proposed them and
-/// the latest decision.
 pub struct Matching(pub matching::Model);
 
+/// A learner and a tutor in a role, with the score that proposed them and
+/// the latest decision.
 #[Object]
 impl Matching {
     /// Global ID of the matching; use with `matching(id:)`.
@@ -521,9 +521,9 @@ pub struct TutoringPlan {
     pub interventions: Vec<PlannedIntervention>,
 }
 
-/// A goal of a tutoring plan, with its target date and progress.
 pub struct PlanGoal(plan_goal::Model);
 
+/// A goal of a tutoring plan, with its target date and progress.
 #[Object]
 impl PlanGoal {
     /// Global ID of the goal; use with `setPlanGoalStatus`.
@@ -548,9 +548,9 @@ impl PlanGoal {
     }
 }
 
-/// An intervention of the catalogue planned for the learner.
 pub struct PlannedIntervention(plan_item::Model);
 
+/// An intervention of the catalogue planned for the learner.
 #[Object]
 impl PlannedIntervention {
     /// Global ID of this item of the plan.
@@ -580,7 +580,6 @@ impl PlannedIntervention {
     }
 }
 
-/// A session of a relation: scheduled, held or cancelled.
 pub struct Session(tutoring_session::Model, Option<bool>);
 
 impl Session {
@@ -590,6 +589,7 @@ impl Session {
     }
 }
 
+/// A session of a relation: scheduled, held or cancelled.
 #[Object]
 impl Session {
     /// Global ID of the session; use with `recordSession`, `cancelSession`
@@ -650,9 +650,9 @@ pub struct StandardBreach {
     pub message: String,
 }
 
-/// How a relation is doing against the guide's standards.
 pub struct RelationHealth(Health);
 
+/// How a relation is doing against the guide's standards.
 #[Object]
 impl RelationHealth {
     /// The verdict drawn from the breaches.
@@ -708,9 +708,9 @@ pub struct RuledOut {
     pub pairs: u64,
 }
 
-/// One run of the matching engine over a programme role.
 pub struct MatchingRun(matching_run::Model);
 
+/// One run of the matching engine over a programme role.
 #[Object]
 impl MatchingRun {
     /// Global ID of the run; poll `matchingRun(id:)` until it is done.
@@ -801,9 +801,9 @@ pub struct Candidate {
     pub breakdown: Vec<ScoreContribution>,
 }
 
-/// A breach of a standard, raised once per matching, standard and day.
 pub struct RelationAlert(pub(crate) relation_alert::Model);
 
+/// A breach of a standard, raised once per matching, standard and day.
 #[Object]
 impl RelationAlert {
     /// Global ID of the alert.
@@ -884,9 +884,9 @@ async fn programme_of(
     Ok(programme.id)
 }
 
-/// A pair a coordinator ruled out of matching.
 pub struct MatchingExclusion(entities::matching_exclusion::Model);
 
+/// A pair a coordinator ruled out of matching.
 #[Object]
 impl MatchingExclusion {
     /// The learner of the excluded pair.
