@@ -202,11 +202,11 @@ impl DisseminationPlan {
 /// Emails of a plan by where they stand.
 #[derive(SimpleObject, Default)]
 pub struct DisseminationCounts {
-    /// Emails not tried yet.
+    /// Emails waiting to be sent.
     pub pending: u64,
     /// Emails the mail server accepted.
     pub sent: u64,
-    /// Emails the mail server refused; they are not tried again.
+    /// Emails that could not be delivered.
     pub failed: u64,
     /// Emails not sent because the address is on the suppression list.
     pub suppressed: u64,

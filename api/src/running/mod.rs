@@ -398,8 +398,8 @@ impl Matching {
         self.0.run_id.map(|id| ids::encode("MatchingRun", id))
     }
     /// The pair's score, the sum of the breakdown's points. A pairing by
-    /// hand is scored with the default weights, or 0 when the learner had no
-    /// open need.
+    /// hand is scored as a run would with the default weights, or 0 when it
+    /// could not be (e.g. the learner has no open need).
     async fn score(&self) -> f64 {
         self.0.score
     }
@@ -1251,7 +1251,8 @@ pub struct OverrideMatchingInput {
 /// A goal to add to the plan of an active matching.
 #[derive(InputObject)]
 pub struct AddPlanGoalInput {
-    /// Global ID of an active matching the caller tutors or coordinates.
+    /// Global ID of a matching the caller tutors or coordinates; CONFLICT
+    /// unless it is active.
     pub matching_id: ID,
     /// What the learner is to reach; not blank, at most 10,000 characters.
     pub description: String,
@@ -1273,7 +1274,8 @@ pub struct SetPlanGoalStatusInput {
 /// An intervention to plan for an active matching, as a series of sessions.
 #[derive(InputObject)]
 pub struct PlanInterventionInput {
-    /// Global ID of an active matching the caller tutors or coordinates.
+    /// Global ID of a matching the caller tutors or coordinates; CONFLICT
+    /// unless it is active.
     pub matching_id: ID,
     /// Global ID of an intervention of the matching's programme.
     pub intervention_id: ID,
@@ -1289,7 +1291,8 @@ pub struct PlanInterventionInput {
 /// A session to schedule ahead for an active matching.
 #[derive(InputObject)]
 pub struct ScheduleSessionInput {
-    /// Global ID of an active matching the caller tutors or coordinates.
+    /// Global ID of a matching the caller tutors or coordinates; CONFLICT
+    /// unless it is active.
     pub matching_id: ID,
     /// Global ID of the intervention of the programme the session delivers.
     pub intervention_id: ID,
@@ -1304,7 +1307,8 @@ pub struct ScheduleSessionInput {
 /// A session that took place in an active matching.
 #[derive(InputObject)]
 pub struct RecordSessionInput {
-    /// Global ID of an active matching the caller tutors or coordinates.
+    /// Global ID of a matching the caller tutors or coordinates; CONFLICT
+    /// unless it is active.
     pub matching_id: ID,
     /// The scheduled session this was; none for one logged afterwards.
     pub session_id: Option<ID>,
