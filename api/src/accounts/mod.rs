@@ -79,10 +79,16 @@ impl From<Role> for MemberRole {
 /// The signed-in user in the organisation of their token.
 #[derive(SimpleObject)]
 pub struct Viewer {
+    /// The address the account signs in with.
     pub email: String,
+    /// The name the account shows to others.
     pub display_name: String,
+    /// The name of the organisation the token is for.
     pub organisation_name: String,
+    /// The organisation's unique short name (lower-case letters, digits and
+    /// dashes); `signIn` takes it as `organisation`.
     pub organisation_slug: String,
+    /// What the account may do in that organisation.
     pub role: MemberRole,
 }
 

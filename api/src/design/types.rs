@@ -17,10 +17,14 @@ use crate::pagination::{Nested, Page, PageArgs, Sort, nested_page};
 use crate::state::ContextExt;
 
 macro_rules! mirror_enum {
-    ($(#[$doc:meta])* $name:ident <=> $db:path { $($variant:ident),+ $(,)? }) => {
+    (
+        $(#[$doc:meta])* $name:ident <=> $db:path {
+            $($(#[$vdoc:meta])* $variant:ident),+ $(,)?
+        }
+    ) => {
         $(#[$doc])*
         #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $($(#[$vdoc])* $variant),+ }
 
         impl From<$db> for $name {
             fn from(v: $db) -> Self {
@@ -40,13 +44,46 @@ pub(crate) use mirror_enum;
 
 mirror_enum!(
     /// What a support axis is about.
-    AxisKind <=> entities::AxisKind { Methodology, Subject, Wellbeing, Orientation, DigitalSkills, Other }
+    AxisKind <=> entities::AxisKind {
+        /// Study methods, organisation and learning to learn.
+        Methodology,
+        /// A subject of the curriculum, such as mathematics.
+        Subject,
+        /// Wellbeing, motivation and personal difficulties.
+        Wellbeing,
+        /// Guidance on choices of studies and career.
+        Orientation,
+        /// Using digital tools and platforms.
+        DigitalSkills,
+        /// Any other area.
+        Other,
+    }
 );
 mirror_enum!(
     /// Where a need was found; `LEARNER` means stated by the learner.
-    NeedSource <=> entities::NeedSource { Questionnaire, Interview, Coordinator, Learner }
+    NeedSource <=> entities::NeedSource {
+        /// Found by a need rule in a campaign's questionnaire answers.
+        Questionnaire,
+        /// Found in an interview.
+        Interview,
+        /// Recorded by a coordinator.
+        Coordinator,
+        /// Stated by the learner themselves.
+        Learner,
+    }
 );
-mirror_enum!(NeedStatus <=> entities::NeedStatus { Open, Addressed, Closed });
+mirror_enum!(
+    /// Whether a need still calls for support.
+    NeedStatus <=> entities::NeedStatus {
+        /// To be met: counts in the priorities and makes the learner a
+        /// candidate for matching.
+        Open,
+        /// Met by the support given; no longer counted.
+        Addressed,
+        /// Closed for another reason; no longer counted.
+        Closed,
+    }
+);
 
 /// How needs are listed.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Debug, Default)]
@@ -59,12 +96,38 @@ pub enum NeedOrder {
 }
 mirror_enum!(
     /// Which side of the threshold signals a need.
-    RuleDirection <=> entities::RuleDirection { Below, Above }
+    RuleDirection <=> entities::RuleDirection {
+        /// A score under the threshold signals a need.
+        Below,
+        /// A score over the threshold signals a need.
+        Above,
+    }
 );
-mirror_enum!(InterventionFormat <=> entities::InterventionFormat { Individual, Group });
+mirror_enum!(
+    /// Whether an intervention's sessions are for one learner or a group.
+    InterventionFormat <=> entities::InterventionFormat {
+        /// One learner per session: the group size is 1.
+        Individual,
+        /// Several learners per session, up to the group size.
+        Group,
+    }
+);
 mirror_enum!(
     /// How tutor and learner communicate.
-    CommunicationTool <=> entities::CommunicationTool { InPerson, Video, Chat, Forum, Phone, Email }
+    CommunicationTool <=> entities::CommunicationTool {
+        /// Face to face.
+        InPerson,
+        /// A video call.
+        Video,
+        /// Written chat.
+        Chat,
+        /// Posts on a discussion forum.
+        Forum,
+        /// A phone call.
+        Phone,
+        /// Email.
+        Email,
+    }
 );
 
 pub struct Programme(pub programme::Model);
@@ -578,11 +641,30 @@ pub struct Priorities {
 
 mirror_enum!(
     /// The kind of a tutor role.
-    RoleKind <=> entities::RoleKind { Tutor, Mentor, PeerTutor, MethodologyTutor }
+    RoleKind <=> entities::RoleKind {
+        /// Academic, structured, measurable support.
+        Tutor,
+        /// Informal support and wellbeing.
+        Mentor,
+        /// A fellow learner who tutors others.
+        PeerTutor,
+        /// Support with study methods and organisation.
+        MethodologyTutor,
+    }
 );
 mirror_enum!(
     /// What a standard measures: its threshold is in days or hours, as named.
-    StandardKind <=> entities::StandardKind { FirstContactDays, SessionIntervalDays, NotesWithinHours, ReplyWithinHours }
+    StandardKind <=> entities::StandardKind {
+        /// A first session within N days of the matching becoming active.
+        FirstContactDays,
+        /// A session at least every N days.
+        SessionIntervalDays,
+        /// Notes within N hours of a held session.
+        NotesWithinHours,
+        /// A reply to a learner within N hours; not checked, as no message
+        /// log is kept.
+        ReplyWithinHours,
+    }
 );
 mirror_enum!(Severity <=> entities::Severity { Low, Medium, High });
 

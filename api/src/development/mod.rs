@@ -20,10 +20,14 @@ use crate::loaders::{
 use crate::pagination::{Page, PageArgs, nested_page};
 use crate::state::ContextExt;
 
+/// How advanced a training module is.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum TrainingLevel {
+    /// For tutors starting out.
     Basic,
+    /// For tutors with some practice.
     Intermediate,
+    /// For experienced tutors.
     Advanced,
 }
 
@@ -50,9 +54,13 @@ impl From<TrainingLevel> for entities::TrainingLevel {
 /// A tutor's level from training plus tutoring hours: under 10, 50, 150, more.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum TutorLevel {
+    /// Under 10 hours.
     Novice,
+    /// 10 to under 50 hours.
     Practitioner,
+    /// 50 to under 150 hours.
     Experienced,
+    /// 150 hours or more.
     Expert,
 }
 
@@ -68,23 +76,29 @@ impl From<worker::design::TutorLevel> for TutorLevel {
     }
 }
 
-/// A training module for tutors.
 pub struct TrainingModule(pub training_module::Model);
 
+/// A training module for tutors.
 #[Object]
 impl TrainingModule {
+    /// Global ID of the module; use with `recordCompletion`.
     async fn id(&self) -> ID {
         ids::encode("TrainingModule", self.0.id)
     }
+    /// The module's title.
     async fn title(&self) -> &str {
         &self.0.title
     }
+    /// What the module covers; may be empty.
     async fn description(&self) -> &str {
         &self.0.description
     }
+    /// Length in hours; each completion adds them to the tutor's training
+    /// hours.
     async fn hours(&self) -> f64 {
         self.0.hours
     }
+    /// How advanced the module is.
     async fn level(&self) -> TrainingLevel {
         self.0.level.into()
     }
@@ -102,12 +116,15 @@ impl TrainingModule {
 
 pub struct Completion(pub training_completion::Model);
 
+/// A tutor's completion of a training module.
 #[Object]
 impl Completion {
+    /// The tutor who completed the module.
     async fn tutor(&self, ctx: &Context<'_>) -> Result<Person> {
         let p = ctx.loader().load_one(PersonById(self.0.person_id)).await?;
         Ok(Person(p.ok_or(ApiError::NotFound("person"))?))
     }
+    /// The day the tutor completed it.
     async fn completed_on(&self) -> NaiveDate {
         self.0.completed_on
     }
@@ -116,9 +133,13 @@ impl Completion {
 /// A tutor's hours and the level they give.
 #[derive(SimpleObject)]
 pub struct TutorDevelopment {
+    /// The tutor.
     pub tutor: Person,
+    /// Hours of the programme's training modules the tutor completed.
     pub training_hours: f64,
+    /// Hours of the tutor's held sessions in the programme.
     pub tutoring_hours: f64,
+    /// The level the training and tutoring hours add up to.
     pub level: TutorLevel,
 }
 
@@ -133,7 +154,6 @@ impl From<service::Development> for TutorDevelopment {
     }
 }
 
-/// A community of practice.
 pub struct Community(pub community::Model);
 
 impl Community {
@@ -165,14 +185,18 @@ impl Community {
     }
 }
 
+/// A community of practice.
 #[Object]
 impl Community {
+    /// Global ID of the community.
     async fn id(&self) -> ID {
         ids::encode("Community", self.0.id)
     }
+    /// The community's name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// What the community is for; may be empty.
     async fn description(&self) -> &str {
         &self.0.description
     }
@@ -188,6 +212,8 @@ impl Community {
         people.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
         Ok(people.into_iter().map(Person).collect())
     }
+    /// Links shared with the community, oldest first; readable by anyone
+    /// who can see the community.
     async fn resources(&self, ctx: &Context<'_>) -> Result<Vec<Resource>> {
         let rows = ctx.loader().load_one(ResourcesOf(self.0.id)).await?;
         Ok(rows
@@ -206,9 +232,15 @@ impl Community {
     async fn posts(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Rows from the start, or after `after`: at most 100; 20 when \
+                          neither `first` nor `last` is given. Not with `last`.")]
         first: Option<i32>,
+        #[graphql(desc = "Cursor of a row from a page of this list: the rows after it.")]
         after: Option<String>,
+        #[graphql(desc = "Rows from the end, or before `before`: at most 100. Not with \
+                          `first`.")]
         last: Option<i32>,
+        #[graphql(desc = "Cursor of a row from a page of this list: the rows before it.")]
         before: Option<String>,
     ) -> Result<Page<Post>> {
         let ids = self.member_ids(ctx).await?;
@@ -223,23 +255,31 @@ crate::pagination::children_by_id!(
     PostsOf: community_post by CommunityId, "Community.posts", Asc
 );
 
+/// A link shared with a community of practice.
 #[derive(SimpleObject)]
 pub struct Resource {
+    /// What the link is.
     pub title: String,
+    /// An http or https address.
     pub url: String,
+    /// When a coordinator added it.
     pub added_at: DateTime<Utc>,
 }
 
 pub struct Post(pub community_post::Model);
 
+/// A message in a community's thread.
 #[Object]
 impl Post {
+    /// Global ID of the post.
     async fn id(&self) -> ID {
         ids::encode("Post", self.0.id)
     }
+    /// The message, as plain text.
     async fn body(&self) -> &str {
         &self.0.body
     }
+    /// When it was posted.
     async fn posted_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -337,62 +377,95 @@ impl DevelopmentQuery {
     }
 }
 
+/// A training module to add to a programme.
 #[derive(InputObject)]
 pub struct CreateTrainingModuleInput {
+    /// Global ID of the programme.
     pub programme_id: ID,
+    /// Not blank, at most 200 characters, on one line.
     pub title: String,
+    /// What it covers, at most 10,000 characters; empty by default.
     #[graphql(default)]
     pub description: String,
+    /// Length in hours: more than 0, at most 1000.
     pub hours: f64,
+    /// How advanced it is.
     pub level: TrainingLevel,
 }
 
+/// A tutor's completion of a module, recorded once.
 #[derive(InputObject)]
 pub struct RecordCompletionInput {
+    /// Global ID of the training module.
     pub module_id: ID,
+    /// Global ID of a tutor of the organisation; CONFLICT when the
+    /// completion is already recorded.
     pub tutor_id: ID,
+    /// The day of completion; not in the future.
     pub completed_on: NaiveDate,
 }
 
+/// A community of practice to open in a programme.
 #[derive(InputObject)]
 pub struct CreateCommunityInput {
+    /// Global ID of the programme.
     pub programme_id: ID,
+    /// Not blank, at most 200 characters, on one line.
     pub name: String,
+    /// What it is for, at most 10,000 characters; empty by default.
     #[graphql(default)]
     pub description: String,
 }
 
+/// A tutor to add to a community.
 #[derive(InputObject)]
 pub struct CommunityMemberInput {
+    /// Global ID of the community.
     pub community_id: ID,
+    /// Global ID of a tutor of the organisation; CONFLICT when already a
+    /// member.
     pub tutor_id: ID,
 }
 
+/// A link to share with a community.
 #[derive(InputObject)]
 pub struct CommunityResourceInput {
+    /// Global ID of the community.
     pub community_id: ID,
+    /// What the link is: not blank, at most 200 characters.
     pub title: String,
+    /// An http or https address, at most 2,000 characters.
     pub url: String,
 }
 
+/// A message for a community's thread.
 #[derive(InputObject)]
 pub struct PostInput {
+    /// Global ID of the community; FORBIDDEN unless the caller coordinates
+    /// or is a member.
     pub community_id: ID,
+    /// Plain text, not blank, at most 10,000 characters.
     pub body: String,
 }
 
+/// The training module created or completed.
 #[derive(SimpleObject)]
 pub struct TrainingModulePayload {
+    /// The module, as it stands after the change.
     pub module: TrainingModule,
 }
 
+/// The community created or changed.
 #[derive(SimpleObject)]
 pub struct CommunityPayload {
+    /// The community, as it stands after the change.
     pub community: Community,
 }
 
+/// The post made.
 #[derive(SimpleObject)]
 pub struct PostPayload {
+    /// The new post, last in the thread.
     pub post: Post,
 }
 

@@ -52,14 +52,19 @@ impl DisseminationQuery {
 /// An address outside the organisation's people.
 #[derive(InputObject)]
 pub struct RecipientInput {
+    /// The name to address the email to: not blank, at most 200
+    /// characters.
     pub name: String,
+    /// A valid email address.
     pub email: String,
 }
 
 /// One audience of a plan.
 #[derive(InputObject)]
 pub struct DisseminationAudienceInput {
+    /// Who the audience is.
     pub kind: AudienceKind,
+    /// How it gets the report; a programme report goes by `EMAIL_LINK` only.
     pub channel: DisseminationChannel,
     /// When the audience gets the report; the worker sends it on the
     /// first run at or after this time.
@@ -76,8 +81,10 @@ pub struct DisseminationAudienceInput {
     pub recipients: Vec<RecipientInput>,
 }
 
+/// A plan to send a report version to audiences.
 #[derive(InputObject)]
 pub struct CreateDisseminationPlanInput {
+    /// A name for coordinators: not blank, at most 200 characters.
     pub name: String,
     /// The report version to send.
     pub report_id: ID,
@@ -85,13 +92,18 @@ pub struct CreateDisseminationPlanInput {
     pub audiences: Vec<DisseminationAudienceInput>,
 }
 
+/// The dissemination plan to act on.
 #[derive(InputObject)]
 pub struct DisseminationPlanInput {
+    /// Global ID of a plan of the caller's organisation; NOT_FOUND
+    /// otherwise.
     pub plan_id: ID,
 }
 
+/// The dissemination plan created or changed.
 #[derive(SimpleObject)]
 pub struct DisseminationPlanPayload {
+    /// The plan, as it stands after the change.
     pub plan: DisseminationPlan,
 }
 

@@ -59,18 +59,21 @@ pub enum DisseminationStatus {
     /// Every audience sent, but some emails failed or went to suppressed
     /// addresses.
     PartlyFailed,
+    /// Called off before anything was sent; nothing will be.
     Cancelled,
 }
 
-/// A dissemination plan: a report version, its audiences, and each
-/// member's delivery.
 pub struct DisseminationPlan(pub plan::Model);
 
+/// A dissemination plan: a report version, its audiences, and each
+/// member's delivery.
 #[Object]
 impl DisseminationPlan {
+    /// Global ID of the plan; use with the plan's mutations.
     pub async fn id(&self) -> ID {
         ids::encode("DisseminationPlan", self.0.id)
     }
+    /// The name coordinators gave the plan.
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -99,6 +102,7 @@ impl DisseminationPlan {
             .filter(|r| r.organisation_id == self.0.organisation_id);
         Ok(found.map(crate::evaluation::ProgrammeReport::new))
     }
+    /// Where the plan stands, worked out from its audiences and emails.
     async fn status(&self, ctx: &Context<'_>) -> Result<DisseminationStatus> {
         if self.0.cancelled_at.is_some() {
             return Ok(DisseminationStatus::Cancelled);
@@ -128,6 +132,7 @@ impl DisseminationPlan {
             DisseminationStatus::Sent
         })
     }
+    /// The plan's audiences, in the order they were given.
     async fn audiences(&self, ctx: &Context<'_>) -> Result<Vec<DisseminationAudience>> {
         let rows = ctx
             .loader()
@@ -159,9 +164,15 @@ impl DisseminationPlan {
     async fn deliveries(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Rows from the start, or after `after`: at most 100; 20 when \
+                          neither `first` nor `last` is given. Not with `last`.")]
         first: Option<i32>,
+        #[graphql(desc = "Cursor of a row from a page of this list: the rows after it.")]
         after: Option<String>,
+        #[graphql(desc = "Rows from the end, or before `before`: at most 100. Not with \
+                          `first`.")]
         last: Option<i32>,
+        #[graphql(desc = "Cursor of a row from a page of this list: the rows before it.")]
         before: Option<String>,
     ) -> Result<Page<DisseminationDelivery>> {
         let page = PageArgs::new(first, after, last, before);
@@ -174,6 +185,7 @@ impl DisseminationPlan {
         )
         .await
     }
+    /// When the plan was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -181,6 +193,7 @@ impl DisseminationPlan {
     async fn started_at(&self) -> Option<DateTime<Utc>> {
         self.0.started_at
     }
+    /// When the plan was called off; null unless `CANCELLED`.
     async fn cancelled_at(&self) -> Option<DateTime<Utc>> {
         self.0.cancelled_at
     }
@@ -189,9 +202,13 @@ impl DisseminationPlan {
 /// Emails of a plan by where they stand.
 #[derive(SimpleObject, Default)]
 pub struct DisseminationCounts {
+    /// Emails waiting to be sent.
     pub pending: u64,
+    /// Emails the mail server accepted.
     pub sent: u64,
+    /// Emails that could not be delivered.
     pub failed: u64,
+    /// Emails not sent because the address is on the suppression list.
     pub suppressed: u64,
     /// Waiting for the mail server; the next run tries again.
     pub deferred: u64,
@@ -202,27 +219,35 @@ pub struct DisseminationCounts {
 /// An address listed with an audience.
 #[derive(SimpleObject)]
 pub struct Recipient {
+    /// The name the email is addressed to.
     pub name: String,
+    /// The email address.
     pub email: String,
 }
 
-/// One audience of a plan.
 pub struct DisseminationAudience(pub audience::Model);
 
+/// One audience of a plan.
 #[Object]
 impl DisseminationAudience {
+    /// Global ID of the audience; deliveries name it in `audienceId`.
     async fn id(&self) -> ID {
         ids::encode("DisseminationAudience", self.0.id)
     }
+    /// Who the audience is.
     async fn kind(&self) -> AudienceKind {
         self.0.kind.into()
     }
+    /// How the audience gets the report.
     async fn channel(&self) -> DisseminationChannel {
         self.0.channel.into()
     }
+    /// When the audience is due: the worker sends it on its first run at
+    /// or after this time. `sendDisseminationPlanNow` moves it to now.
     async fn send_at(&self) -> DateTime<Utc> {
         self.0.send_at
     }
+    /// Days each link works after it is sent, 1–365.
     async fn link_lifetime_days(&self) -> i32 {
         self.0.link_lifetime_days
     }
@@ -263,20 +288,25 @@ impl DisseminationAudience {
     }
 }
 
-/// One member of an audience: the email sent and the use of the link.
 pub struct DisseminationDelivery(pub delivery::Model);
 
+/// One member of an audience: the email sent and the use of the link.
 #[Object]
 impl DisseminationDelivery {
+    /// Global ID of the delivery.
     async fn id(&self) -> ID {
         ids::encode("DisseminationDelivery", self.0.id)
     }
+    /// Global ID of the audience the member belongs to; see the plan's
+    /// `audiences`.
     async fn audience_id(&self) -> ID {
         ids::encode("DisseminationAudience", self.0.audience_id)
     }
+    /// The email address written to.
     async fn address(&self) -> &str {
         &self.0.address
     }
+    /// The member's name, as the email addresses them.
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -290,6 +320,7 @@ impl DisseminationDelivery {
             .filter(|p| p.organisation_id == self.0.organisation_id)
             .map(Person))
     }
+    /// Where the email stands.
     async fn status(&self) -> EmailStatus {
         self.0.status.into()
     }
@@ -297,6 +328,7 @@ impl DisseminationDelivery {
     async fn error(&self) -> Option<&str> {
         self.0.error.as_deref()
     }
+    /// When the mail server accepted the email; null until then.
     async fn sent_at(&self) -> Option<DateTime<Utc>> {
         self.0.sent_at
     }
@@ -304,6 +336,7 @@ impl DisseminationDelivery {
     async fn expires_at(&self) -> DateTime<Utc> {
         self.0.expires_at
     }
+    /// When the personal link was first opened; null while never opened.
     async fn first_opened_at(&self) -> Option<DateTime<Utc>> {
         self.0.first_opened_at
     }
@@ -311,6 +344,8 @@ impl DisseminationDelivery {
     async fn open_count(&self) -> i32 {
         self.0.open_count
     }
+    /// When `revokeDisseminationLinks` ended the personal link; null while
+    /// it is not revoked.
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {
         self.0.revoked_at
     }

@@ -32,44 +32,133 @@ use service::{Decision, SessionInput, Viewer, WindowInput, clock};
 
 mirror_enum!(
     /// Where a matching stands. Matchings are kept for good: ended ones are archived.
-    MatchingStatus <=> entities::MatchingStatus { Proposed, Active, Ended, Rejected, Withdrawn }
+    MatchingStatus <=> entities::MatchingStatus {
+        /// Proposed by a matching run; awaits a coordinator's decision.
+        Proposed,
+        /// Accepted, or paired by hand: the relation runs and holds one of
+        /// the tutor's places.
+        Active,
+        /// Was active until a coordinator ended it; kept with its plan and
+        /// sessions.
+        Ended,
+        /// A coordinator turned the proposal down; later runs do not propose
+        /// the pair again.
+        Rejected,
+        /// Left undecided and replaced: by a later run, an exclusion of the
+        /// pair, a change of the tutor's roles or a coordinator's pairing.
+        Withdrawn,
+    }
 );
 mirror_enum!(
     /// Where a matching run stands.
-    RunStatus <=> entities::RunStatus { Queued, Running, Done, Failed }
+    RunStatus <=> entities::RunStatus {
+        /// Waiting for the worker: large programmes are matched in the
+        /// background.
+        Queued,
+        /// The engine is proposing.
+        Running,
+        /// Finished: its proposals are stored as `PROPOSED` matchings.
+        Done,
+        /// Stopped by an error, given in `error`.
+        Failed,
+    }
 );
 mirror_enum!(
     /// Progress of a goal of a tutoring plan.
-    GoalStatus <=> entities::GoalStatus { Planned, InProgress, Achieved, Dropped }
+    GoalStatus <=> entities::GoalStatus {
+        /// Set but not started; every new goal starts here.
+        Planned,
+        /// Being worked on.
+        InProgress,
+        /// Reached, as its measure shows.
+        Achieved,
+        /// Given up; it stays on the plan for the record.
+        Dropped,
+    }
 );
 mirror_enum!(
     /// Whether a session is ahead, took place or was called off.
-    SessionStatus <=> entities::SessionStatus { Scheduled, Held, Cancelled }
+    SessionStatus <=> entities::SessionStatus {
+        /// Planned ahead; in both people's calendars.
+        Scheduled,
+        /// Took place, with the learner's attendance and the notes.
+        Held,
+        /// Called off, by hand or because the matching ended; kept on record.
+        Cancelled,
+    }
 );
 mirror_enum!(
     /// What a pair's score is made of.
-    MatchingCriterion <=> engine::Criterion { AxisFit, Severity, Availability, Mode, Continuity, LoadBalance }
+    MatchingCriterion <=> engine::Criterion {
+        /// The tutor's competence (1–5, as 0–1) on the axes of the learner's
+        /// open needs, each need counting by its severity.
+        AxisFit,
+        /// The severity of the learner's most severe open need, as 0–1: the
+        /// learners in greatest need are served first.
+        Severity,
+        /// Share of the learner's available time when the tutor is free too;
+        /// 1 when either gave no windows.
+        Availability,
+        /// 1 when they share a communication mode or either listed none,
+        /// else 0.
+        Mode,
+        /// 1 when the tutor had an ended matching with the learner in the
+        /// programme, else 0.
+        Continuity,
+        /// Share of the tutor's capacity still free before this matching.
+        LoadBalance,
+    }
 );
 mirror_enum!(
     /// Why a pair cannot be proposed.
     MatchingConstraint <=> engine::Constraint {
-        SelfMatch, NotAccepting, Full, AlreadyActive, Excluded, Rejected, NoSharedLanguage, NoCommonAvailability
+        /// Learner and tutor are the same person.
+        SelfMatch,
+        /// The tutor's capacity is 0.
+        NotAccepting,
+        /// The tutor has as many active learners as their capacity.
+        Full,
+        /// The pair is already active in this role.
+        AlreadyActive,
+        /// A coordinator excluded the pair (`excludePair`).
+        Excluded,
+        /// A coordinator rejected the pair when it was proposed before.
+        Rejected,
+        /// The tutor works in none of the learner's languages.
+        NoSharedLanguage,
+        /// Both gave availability windows and none overlap.
+        NoCommonAvailability,
     }
 );
 mirror_enum!(
     /// How a tutorial relation is doing against the guide's standards.
-    HealthStatus <=> EngineHealth { Healthy, AtRisk, Inactive }
+    HealthStatus <=> EngineHealth {
+        /// No standard is breached.
+        Healthy,
+        /// At least one standard is breached.
+        AtRisk,
+        /// No first contact within the first-contact standard, or no session
+        /// for twice the session interval.
+        Inactive,
+    }
 );
 
 /// A day of the week.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum Weekday {
+    /// Monday, the first day of the week.
     Monday,
+    /// Tuesday.
     Tuesday,
+    /// Wednesday.
     Wednesday,
+    /// Thursday.
     Thursday,
+    /// Friday.
     Friday,
+    /// Saturday.
     Saturday,
+    /// Sunday, the last day of the week.
     Sunday,
 }
 
@@ -91,6 +180,7 @@ fn day_number(day: Weekday) -> u8 {
 #[derive(SimpleObject, InputObject, Clone)]
 #[graphql(input_name = "AvailabilityWindowInput")]
 pub struct AvailabilityWindow {
+    /// The day the window recurs on, every week.
     pub weekday: Weekday,
     /// Start, `HH:MM`.
     pub from: String,
@@ -138,38 +228,46 @@ async fn person(ctx: &Context<'_>, id: i64) -> Result<Person> {
     Ok(Person(p.ok_or(ApiError::NotFound("person"))?))
 }
 
-/// A tutor's competence on a support axis, 1–5.
 pub struct Competence(StoredCompetence);
 
+/// A tutor's competence on a support axis, 1–5.
 #[Object]
 impl Competence {
+    /// The support axis of the programme the competence is on.
     async fn axis(&self, ctx: &Context<'_>) -> Result<SupportAxis> {
         let axis = ctx.loader().load_one(AxisById(self.0.axis_id)).await?;
         Ok(SupportAxis(axis.ok_or(ApiError::NotFound("axis"))?))
     }
+    /// 1 (basic) to 5 (expert).
     async fn level(&self) -> i32 {
         self.0.level
     }
 }
 
+/// A tutor's competence on one support axis of the programme.
 #[derive(InputObject)]
 pub struct CompetenceInput {
+    /// Global ID of a support axis of the profile's programme, listed once.
     pub axis_id: ID,
     /// 1 (basic) to 5 (expert).
     pub level: i32,
 }
 
-/// A tutor's profile in a programme.
 pub struct TutorProfile(tutor_profile::Model);
 
+/// A tutor's profile in a programme.
 #[Object]
 impl TutorProfile {
+    /// Global ID of the profile.
     async fn id(&self) -> ID {
         ids::encode("TutorProfile", self.0.id)
     }
+    /// The tutor the profile describes.
     async fn tutor(&self, ctx: &Context<'_>) -> Result<Person> {
         person(ctx, self.0.person_id).await
     }
+    /// The programme's tutor roles the tutor may be matched in; set by
+    /// coordinators.
     async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<TutorRole>> {
         let ids: Vec<i64> = running::list(&self.0.role_ids).map_err(ApiError::internal)?;
         let found = ctx
@@ -181,6 +279,8 @@ impl TutorProfile {
             .filter_map(|id| found.get(&RoleById(*id)).cloned().map(TutorRole))
             .collect())
     }
+    /// The tutor's levels on support axes of the programme, set by
+    /// coordinators; an axis not listed counts as level 0 in matching.
     async fn competences(&self) -> Result<Vec<Competence>> {
         Ok(running::list(&self.0.competences)
             .map_err(ApiError::internal)?
@@ -192,6 +292,7 @@ impl TutorProfile {
     async fn capacity(&self) -> i32 {
         self.0.capacity
     }
+    /// Whether the capacity is above 0, so that runs may propose the tutor.
     async fn accepting(&self) -> bool {
         self.0.capacity > 0
     }
@@ -199,34 +300,43 @@ impl TutorProfile {
     async fn active_learners(&self) -> i32 {
         self.0.active_count
     }
+    /// Language tags the tutor works in, lower case, such as `en` or `pt-br`.
     async fn languages(&self) -> Result<Vec<String>> {
         stored_languages(&self.0.languages)
     }
+    /// Weekly windows the tutor is free in; empty means any time.
     async fn availability(&self) -> Result<Vec<AvailabilityWindow>> {
         stored_windows(&self.0.availability)
     }
+    /// Ways the tutor works with learners; empty means any.
     async fn modes(&self) -> Result<Vec<CommunicationTool>> {
         stored_modes(&self.0.modes)
     }
+    /// When the profile was last set.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
 }
 
-/// What a learner brings to matching besides their needs.
 pub struct LearnerProfile(learner_profile::Model);
 
+/// What a learner brings to matching besides their needs.
 #[Object]
 impl LearnerProfile {
+    /// The learner the profile describes.
     async fn learner(&self, ctx: &Context<'_>) -> Result<Person> {
         person(ctx, self.0.person_id).await
     }
+    /// Language tags the learner can work in, lower case; empty means the
+    /// language of the learner's person record.
     async fn languages(&self) -> Result<Vec<String>> {
         stored_languages(&self.0.languages)
     }
+    /// Weekly windows the learner is free in; empty means any time.
     async fn availability(&self) -> Result<Vec<AvailabilityWindow>> {
         stored_windows(&self.0.availability)
     }
+    /// Ways the learner prefers to work; empty means any.
     async fn modes(&self) -> Result<Vec<CommunicationTool>> {
         stored_modes(&self.0.modes)
     }
@@ -235,10 +345,13 @@ impl LearnerProfile {
 /// One criterion's share of a score: `points = weight × value`.
 #[derive(SimpleObject)]
 pub struct ScoreContribution {
+    /// The criterion this share is for.
     pub criterion: MatchingCriterion,
     /// How well the pair does on the criterion, 0–1.
     pub value: f64,
+    /// The criterion's weight in the run, 0–10.
     pub weight: f64,
+    /// `weight × value`: what the criterion adds to the score.
     pub points: f64,
 }
 
@@ -253,24 +366,29 @@ fn contributions(list: Vec<engine::Contribution>) -> Vec<ScoreContribution> {
         .collect()
 }
 
-/// A learner and a tutor in a role, with the score that proposed them and
-/// the latest decision.
 pub struct Matching(pub matching::Model);
 
+/// A learner and a tutor in a role, with the score that proposed them and
+/// the latest decision.
 #[Object]
 impl Matching {
+    /// Global ID of the matching; use with `matching(id:)`.
     pub async fn id(&self) -> ID {
         ids::encode("Matching", self.0.id)
     }
+    /// Where the matching stands; changes with each decision.
     async fn status(&self) -> MatchingStatus {
         self.0.status.into()
     }
+    /// The learner of the pair.
     async fn learner(&self, ctx: &Context<'_>) -> Result<Person> {
         person(ctx, self.0.learner_id).await
     }
+    /// The tutor of the pair.
     async fn tutor(&self, ctx: &Context<'_>) -> Result<Person> {
         person(ctx, self.0.tutor_id).await
     }
+    /// The tutor role the tutor supports the learner in.
     async fn role(&self, ctx: &Context<'_>) -> Result<TutorRole> {
         let role = ctx.loader().load_one(RoleById(self.0.role_id)).await?;
         Ok(TutorRole(role.ok_or(ApiError::NotFound("tutor role"))?))
@@ -279,6 +397,9 @@ impl Matching {
     async fn run_id(&self) -> Option<ID> {
         self.0.run_id.map(|id| ids::encode("MatchingRun", id))
     }
+    /// The pair's score, the sum of the breakdown's points. A pairing by
+    /// hand is scored as a run would with the default weights, or 0 when it
+    /// could not be (e.g. the learner has no open need).
     async fn score(&self) -> f64 {
         self.0.score
     }
@@ -323,12 +444,15 @@ impl Matching {
             })
             .collect())
     }
+    /// When a run proposed the pair, or a coordinator paired them.
     async fn proposed_at(&self) -> DateTime<Utc> {
         self.0.proposed_at
     }
+    /// When the matching became active; null if it never was.
     async fn activated_at(&self) -> Option<DateTime<Utc>> {
         self.0.activated_at
     }
+    /// When a coordinator ended it; null unless `ENDED`.
     async fn ended_at(&self) -> Option<DateTime<Utc>> {
         self.0.ended_at
     }
@@ -351,6 +475,7 @@ impl Matching {
             interventions: items.into_iter().map(PlannedIntervention).collect(),
         })
     }
+    /// Every session of the relation, whatever its status, in time order.
     async fn sessions(&self, ctx: &Context<'_>) -> Result<Vec<Session>> {
         let sessions = ctx.loader().load_one(SessionsOf(self.0.id)).await?;
         Ok(sessions
@@ -376,27 +501,36 @@ impl Matching {
 pub struct MatchingDecision {
     /// None when the decision created the matching.
     pub from_status: Option<MatchingStatus>,
+    /// The status the decision moved the matching to.
     pub to_status: MatchingStatus,
     /// The account's display name; none for a matching run.
     pub decided_by: Option<String>,
+    /// Why, as the coordinator gave it or as the system wrote it for a
+    /// withdrawal; may be empty for an acceptance.
     pub reason: String,
+    /// When the decision was taken.
     pub decided_at: DateTime<Utc>,
 }
 
 /// The plan of a learner within a relation.
 #[derive(SimpleObject)]
 pub struct TutoringPlan {
+    /// The plan's goals, by target date.
     pub goals: Vec<PlanGoal>,
+    /// The interventions planned, by start date.
     pub interventions: Vec<PlannedIntervention>,
 }
 
 pub struct PlanGoal(plan_goal::Model);
 
+/// A goal of a tutoring plan, with its target date and progress.
 #[Object]
 impl PlanGoal {
+    /// Global ID of the goal; use with `setPlanGoalStatus`.
     async fn id(&self) -> ID {
         ids::encode("PlanGoal", self.0.id)
     }
+    /// What the learner is to reach.
     async fn description(&self) -> &str {
         &self.0.description
     }
@@ -404,22 +538,26 @@ impl PlanGoal {
     async fn measure(&self) -> &str {
         &self.0.measure
     }
+    /// The day the goal should be reached by, within the programme.
     async fn target_date(&self) -> NaiveDate {
         self.0.target_date
     }
+    /// Progress, as the tutor or a coordinator last set it.
     async fn status(&self) -> GoalStatus {
         self.0.status.into()
     }
 }
 
-/// An intervention of the catalogue planned for the learner.
 pub struct PlannedIntervention(plan_item::Model);
 
+/// An intervention of the catalogue planned for the learner.
 #[Object]
 impl PlannedIntervention {
+    /// Global ID of this item of the plan.
     async fn id(&self) -> ID {
         ids::encode("PlannedIntervention", self.0.id)
     }
+    /// The intervention of the programme's catalogue that is planned.
     async fn intervention(&self, ctx: &Context<'_>) -> Result<Intervention> {
         let i = ctx
             .loader()
@@ -427,18 +565,21 @@ impl PlannedIntervention {
             .await?;
         Ok(Intervention(i.ok_or(ApiError::NotFound("intervention"))?))
     }
+    /// The day of the first session.
     async fn starts_on(&self) -> NaiveDate {
         self.0.starts_on
     }
+    /// Days between two sessions, 1–365.
     async fn every_days(&self) -> i32 {
         self.0.every_days
     }
+    /// How many sessions are planned, 1–200; health compares those due to
+    /// date with the sessions held.
     async fn sessions(&self) -> i32 {
         self.0.sessions
     }
 }
 
-/// A session of a relation: scheduled, held or cancelled.
 pub struct Session(tutoring_session::Model, Option<bool>);
 
 impl Session {
@@ -448,11 +589,15 @@ impl Session {
     }
 }
 
+/// A session of a relation: scheduled, held or cancelled.
 #[Object]
 impl Session {
+    /// Global ID of the session; use with `recordSession`, `cancelSession`
+    /// and `writeSessionNotes`.
     async fn id(&self) -> ID {
         ids::encode("Session", self.0.id)
     }
+    /// Whether it is ahead, took place or was called off.
     async fn status(&self) -> SessionStatus {
         self.0.status.into()
     }
@@ -460,12 +605,15 @@ impl Session {
     async fn starts_at(&self) -> DateTime<Utc> {
         self.0.held_at
     }
+    /// Length in minutes, 1–1440.
     async fn minutes(&self) -> i32 {
         self.0.minutes
     }
+    /// How tutor and learner meet: as given, else the intervention's tool.
     async fn mode(&self) -> CommunicationTool {
         self.0.mode.into()
     }
+    /// The intervention of the programme's catalogue the session delivers.
     async fn intervention(&self, ctx: &Context<'_>) -> Result<Intervention> {
         let i = ctx
             .loader()
@@ -473,9 +621,12 @@ impl Session {
             .await?;
         Ok(Intervention(i.ok_or(ApiError::NotFound("intervention"))?))
     }
+    /// The tutor's notes on the session; empty until written.
     async fn notes(&self) -> &str {
         &self.0.notes
     }
+    /// When the notes were last written; null while there are none. The
+    /// notes standard is checked against it.
     async fn notes_written_at(&self) -> Option<DateTime<Utc>> {
         self.0.notes_at
     }
@@ -488,26 +639,35 @@ impl Session {
 /// A breached standard.
 #[derive(SimpleObject)]
 pub struct StandardBreach {
+    /// Global ID of the guide's standard that is breached.
     pub standard_id: ID,
+    /// What the standard measures.
     pub kind: StandardKind,
+    /// The severity the standard carries.
     pub severity: Severity,
+    /// What is wrong, in English, with the figures: e.g. days since the
+    /// last session.
     pub message: String,
 }
 
-/// How a relation is doing against the guide's standards.
 pub struct RelationHealth(Health);
 
+/// How a relation is doing against the guide's standards.
 #[Object]
 impl RelationHealth {
+    /// The verdict drawn from the breaches.
     async fn status(&self) -> HealthStatus {
         self.0.status.into()
     }
+    /// When the first held session took place; null before any.
     async fn first_contact(&self) -> Option<DateTime<Utc>> {
         self.0.first_contact
     }
+    /// When the latest held session took place; null before any.
     async fn last_contact(&self) -> Option<DateTime<Utc>> {
         self.0.last_contact
     }
+    /// Sessions of the relation held so far.
     async fn sessions_held(&self) -> i64 {
         self.0.sessions_held
     }
@@ -515,6 +675,7 @@ impl RelationHealth {
     async fn sessions_planned_to_date(&self) -> i64 {
         self.0.sessions_planned_to_date
     }
+    /// Sessions the plan's interventions schedule in all.
     async fn sessions_planned(&self) -> i64 {
         self.0.sessions_planned
     }
@@ -523,6 +684,7 @@ impl RelationHealth {
     async fn satisfaction(&self) -> Option<f64> {
         self.0.satisfaction
     }
+    /// Standards of the guide the relation breaches now; empty when healthy.
     async fn breaches(&self) -> Vec<StandardBreach> {
         self.0
             .breaches
@@ -540,18 +702,22 @@ impl RelationHealth {
 /// Pairs ruled out by one constraint in a run.
 #[derive(SimpleObject)]
 pub struct RuledOut {
+    /// The first constraint each of these pairs failed.
     pub constraint: MatchingConstraint,
+    /// How many learner–tutor pairs it ruled out.
     pub pairs: u64,
 }
 
-/// One run of the matching engine over a programme role.
 pub struct MatchingRun(matching_run::Model);
 
+/// One run of the matching engine over a programme role.
 #[Object]
 impl MatchingRun {
+    /// Global ID of the run; poll `matchingRun(id:)` until it is done.
     async fn id(&self) -> ID {
         ids::encode("MatchingRun", self.0.id)
     }
+    /// Where the run stands.
     async fn status(&self) -> RunStatus {
         self.0.status.into()
     }
@@ -559,6 +725,7 @@ impl MatchingRun {
     async fn learners(&self) -> i32 {
         self.0.learners
     }
+    /// Matchings the run proposed; 0 until it is done.
     async fn proposed(&self) -> i32 {
         self.0.proposed
     }
@@ -566,6 +733,8 @@ impl MatchingRun {
     async fn total_score(&self) -> f64 {
         self.0.total_score
     }
+    /// Pairs ruled out, counted by the first constraint each failed, in the
+    /// order constraints are checked; only constraints that ruled out a pair.
     async fn ruled_out(&self) -> Vec<RuledOut> {
         let counts: std::collections::BTreeMap<engine::Constraint, u64> =
             serde_json::from_value(self.0.ruled_out.clone()).unwrap_or_default();
@@ -577,12 +746,16 @@ impl MatchingRun {
             })
             .collect()
     }
+    /// Why the run failed; null unless `FAILED`.
     async fn error(&self) -> Option<&str> {
         self.0.error.as_deref()
     }
+    /// When the run was asked for.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When the run was done; null while queued or running, and when it
+    /// failed.
     async fn finished_at(&self) -> Option<DateTime<Utc>> {
         self.0.finished_at
     }
@@ -591,9 +764,15 @@ impl MatchingRun {
     async fn matchings(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Rows from the start, or after `after`: at most 100; 20 when \
+                          neither `first` nor `last` is given. Not with `last`.")]
         first: Option<i32>,
+        #[graphql(desc = "Cursor of a row from a page of this list: the rows after it.")]
         after: Option<String>,
+        #[graphql(desc = "Rows from the end, or before `before`: at most 100. Not with \
+                          `first`.")]
         last: Option<i32>,
+        #[graphql(desc = "Cursor of a row from a page of this list: the rows before it.")]
         before: Option<String>,
     ) -> Result<Page<Matching>> {
         let page = PageArgs::new(first, after, last, before);
@@ -609,21 +788,29 @@ crate::pagination::children_by_id!(
 /// A tutor as a candidate for one learner: the score, or what rules them out.
 #[derive(SimpleObject)]
 pub struct Candidate {
+    /// A tutor with a profile in the role.
     pub tutor: Person,
+    /// Whether a run could propose the pair: no constraint rules it out.
     pub eligible: bool,
+    /// The first constraint the pair fails; null when eligible.
     pub ruled_out_by: Option<MatchingConstraint>,
+    /// The pair's score, the sum of the breakdown's points; null when ruled
+    /// out.
     pub score: Option<f64>,
+    /// Each criterion's share of the score; empty when ruled out.
     pub breakdown: Vec<ScoreContribution>,
 }
 
-/// A breach of a standard, raised once per matching, standard and day.
 pub struct RelationAlert(pub(crate) relation_alert::Model);
 
+/// A breach of a standard, raised once per matching, standard and day.
 #[Object]
 impl RelationAlert {
+    /// Global ID of the alert.
     async fn id(&self) -> ID {
         ids::encode("RelationAlert", self.0.id)
     }
+    /// The relation that breached the standard.
     async fn matching(&self, ctx: &Context<'_>) -> Result<Matching> {
         let m = ctx
             .loader()
@@ -633,12 +820,15 @@ impl RelationAlert {
             .ok_or(ApiError::NotFound("matching"))?;
         Ok(Matching(m))
     }
+    /// The day (UTC) the check found the breach.
     async fn day(&self) -> NaiveDate {
         self.0.day
     }
+    /// The severity the breached standard carries.
     async fn severity(&self) -> Severity {
         self.0.severity.into()
     }
+    /// What is wrong, in English, with the figures.
     async fn message(&self) -> &str {
         &self.0.message
     }
@@ -647,11 +837,17 @@ impl RelationAlert {
 /// Weights of the matching criteria, each 0–10; unset ones keep their default.
 #[derive(InputObject, Default)]
 pub struct WeightsInput {
+    /// Weight of `AXIS_FIT`; 4 by default.
     pub axis_fit: Option<f64>,
+    /// Weight of `SEVERITY`; 2 by default.
     pub severity: Option<f64>,
+    /// Weight of `AVAILABILITY`; 1.5 by default.
     pub availability: Option<f64>,
+    /// Weight of `MODE`; 1 by default.
     pub mode: Option<f64>,
+    /// Weight of `CONTINUITY`; 1 by default.
     pub continuity: Option<f64>,
+    /// Weight of `LOAD_BALANCE`; 0.5 by default.
     pub load_balance: Option<f64>,
 }
 
@@ -688,20 +884,24 @@ async fn programme_of(
     Ok(programme.id)
 }
 
-/// A pair a coordinator ruled out of matching.
 pub struct MatchingExclusion(entities::matching_exclusion::Model);
 
+/// A pair a coordinator ruled out of matching.
 #[Object]
 impl MatchingExclusion {
+    /// The learner of the excluded pair.
     async fn learner(&self, ctx: &Context<'_>) -> Result<Person> {
         person(ctx, self.0.learner_id).await
     }
+    /// The tutor of the excluded pair.
     async fn tutor(&self, ctx: &Context<'_>) -> Result<Person> {
         person(ctx, self.0.tutor_id).await
     }
+    /// Why the coordinator excluded the pair.
     async fn reason(&self) -> &str {
         &self.0.reason
     }
+    /// When the pair was excluded.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -934,10 +1134,18 @@ impl RunningQuery {
     }
 }
 
+/// A tutor's whole profile in a programme; it replaces the one stored. A
+/// tutor may change only their languages, availability and modes.
 #[derive(InputObject)]
 pub struct SetTutorProfileInput {
+    /// Global ID of the programme.
     pub programme_id: ID,
+    /// Global ID of a person of the organisation who is a tutor; NOT_FOUND
+    /// otherwise.
     pub tutor_id: ID,
+    /// Global IDs of the programme's tutor roles, at least one, each once. A
+    /// role the tutor has active learners in cannot be left out; undecided
+    /// proposals in a role left out are withdrawn.
     pub role_ids: Vec<ID>,
     /// Most learners at once; 0 means not accepting.
     pub capacity: i32,
@@ -949,112 +1157,187 @@ pub struct SetTutorProfileInput {
     /// Empty means any mode.
     #[graphql(default)]
     pub modes: Vec<CommunicationTool>,
+    /// Levels on the programme's support axes, one per axis; none by
+    /// default.
     #[graphql(default)]
     pub competences: Vec<CompetenceInput>,
 }
 
+/// What a learner brings to matching in a programme; it replaces the one
+/// stored.
 #[derive(InputObject)]
 pub struct SetLearnerProfileInput {
+    /// Global ID of the programme.
     pub programme_id: ID,
+    /// Global ID of a person of the organisation who is a learner;
+    /// NOT_FOUND otherwise.
     pub learner_id: ID,
     /// Empty means the learner's own language.
     #[graphql(default)]
     pub languages: Vec<String>,
+    /// Weekly windows the learner is free in, at most 28, not overlapping;
+    /// empty (the default) means any time.
     #[graphql(default)]
     pub availability: Vec<AvailabilityWindow>,
+    /// Preferred ways of working; empty (the default) means any.
     #[graphql(default)]
     pub modes: Vec<CommunicationTool>,
 }
 
+/// A learner–tutor pair to rule out of a programme's matching runs.
 #[derive(InputObject)]
 pub struct PairInput {
+    /// Global ID of the programme.
     pub programme_id: ID,
+    /// Global ID of the learner (a person of the organisation).
     pub learner_id: ID,
+    /// Global ID of the tutor (a person of the organisation).
     pub tutor_id: ID,
+    /// Why the pair is excluded; required, kept with the exclusion.
     pub reason: String,
 }
 
+/// The excluded pair to let runs propose again.
 #[derive(InputObject)]
 pub struct LiftExclusionInput {
+    /// Global ID of the programme.
     pub programme_id: ID,
+    /// Global ID of the learner of the pair.
     pub learner_id: ID,
+    /// Global ID of the tutor of the pair; NOT_FOUND when the pair is not
+    /// excluded.
     pub tutor_id: ID,
 }
 
+/// The programme role to match, and the weights to score pairs with.
 #[derive(InputObject)]
 pub struct RunMatchingInput {
+    /// Global ID of the programme.
     pub programme_id: ID,
+    /// Global ID of one of the programme's tutor roles; NOT_FOUND otherwise.
     pub role_id: ID,
+    /// Weights of the criteria; the defaults when null.
     pub weights: Option<WeightsInput>,
 }
 
+/// The matching to decide on, and why.
 #[derive(InputObject)]
 pub struct DecideMatchingInput {
+    /// Global ID of the matching. CONFLICT when it is not in the status the
+    /// decision starts from (`PROPOSED` to accept or reject, `ACTIVE` to end).
     pub matching_id: ID,
     /// Required to reject or end; optional to accept.
     #[graphql(default)]
     pub reason: String,
 }
 
+/// A coordinator's own pairing. Languages, availability and scores do not
+/// bind it; exclusions, the tutor's capacity and one active matching per
+/// learner and role do (CONFLICT).
 #[derive(InputObject)]
 pub struct OverrideMatchingInput {
+    /// Global ID of the programme.
     pub programme_id: ID,
+    /// Global ID of one of the programme's tutor roles.
     pub role_id: ID,
+    /// Global ID of the learner.
     pub learner_id: ID,
+    /// Global ID of a tutor whose profile has the role; NOT_FOUND otherwise.
     pub tutor_id: ID,
+    /// Why the coordinator pairs them; required.
     pub reason: String,
 }
 
+/// A goal to add to the plan of an active matching.
 #[derive(InputObject)]
 pub struct AddPlanGoalInput {
+    /// Global ID of a matching the caller tutors or coordinates; CONFLICT
+    /// unless it is active.
     pub matching_id: ID,
+    /// What the learner is to reach; not blank, at most 10,000 characters.
     pub description: String,
+    /// How reaching it is measured; not blank, at most 10,000 characters.
     pub measure: String,
+    /// The day to reach it by, within the programme's dates.
     pub target_date: NaiveDate,
 }
 
+/// A new status for a goal of a plan.
 #[derive(InputObject)]
 pub struct SetPlanGoalStatusInput {
+    /// Global ID of the goal; its matching must be active.
     pub goal_id: ID,
+    /// The new status; any status may follow any other.
     pub status: GoalStatus,
 }
 
+/// An intervention to plan for an active matching, as a series of sessions.
 #[derive(InputObject)]
 pub struct PlanInterventionInput {
+    /// Global ID of a matching the caller tutors or coordinates; CONFLICT
+    /// unless it is active.
     pub matching_id: ID,
+    /// Global ID of an intervention of the matching's programme.
     pub intervention_id: ID,
+    /// Day of the first session: from the start of the relation to the end
+    /// of the programme.
     pub starts_on: NaiveDate,
+    /// Days between sessions, 1–365.
     pub every_days: i32,
+    /// Number of sessions, 1–200; the last must fall within the programme.
     pub sessions: i32,
 }
 
+/// A session to schedule ahead for an active matching.
 #[derive(InputObject)]
 pub struct ScheduleSessionInput {
+    /// Global ID of a matching the caller tutors or coordinates; CONFLICT
+    /// unless it is active.
     pub matching_id: ID,
+    /// Global ID of the intervention of the programme the session delivers.
     pub intervention_id: ID,
+    /// When it starts: in the future, and ending by the programme's end.
     pub starts_at: DateTime<Utc>,
+    /// Length in minutes, 1–1440.
     pub minutes: i32,
     /// The intervention's tool unless given.
     pub mode: Option<CommunicationTool>,
 }
 
+/// A session that took place in an active matching.
 #[derive(InputObject)]
 pub struct RecordSessionInput {
+    /// Global ID of a matching the caller tutors or coordinates; CONFLICT
+    /// unless it is active.
     pub matching_id: ID,
     /// The scheduled session this was; none for one logged afterwards.
     pub session_id: Option<ID>,
+    /// Global ID of the intervention of the programme the session delivered.
     pub intervention_id: ID,
+    /// When it took place: not in the future, and not before the relation
+    /// began.
     pub held_at: DateTime<Utc>,
+    /// Length in minutes, 1–1440.
     pub minutes: i32,
+    /// How they met; unless given, the scheduled session's mode, or the
+    /// intervention's tool for a new one.
     pub mode: Option<CommunicationTool>,
+    /// Whether the learner came.
     pub attended: bool,
+    /// The tutor's notes, at most 10,000 characters; empty (the default)
+    /// leaves them to `writeSessionNotes`.
     #[graphql(default)]
     pub notes: String,
 }
 
+/// Notes for a held session.
 #[derive(InputObject)]
 pub struct WriteSessionNotesInput {
+    /// Global ID of a held session of a relation the caller tutors or
+    /// coordinates; the relation may have ended since.
     pub session_id: ID,
+    /// The notes, replacing any before; not blank, at most 10,000
+    /// characters.
     pub notes: String,
 }
 
