@@ -14,6 +14,8 @@ use crate::state::ContextExt;
 /// A learner or tutor of the organisation.
 pub struct Person(pub person::Model);
 
+/// A learner or tutor of the organisation: coordinators and admins read
+/// people.
 #[Object]
 impl Person {
     /// Global ID of the person; use with `node(id:)` and wherever a
