@@ -116,14 +116,10 @@ impl DeadLetterQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        #[graphql(desc = "Cursor of an edge: the page starts just after it.")] after: Option<
-            String,
-        >,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
         #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        #[graphql(desc = "Cursor of an edge: the page ends just before it.")] before: Option<
-            String,
-        >,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<DeadLetter>> {
         let caller = ctx.caller_in(ADMINS)?;
         let query = dead_letter::Entity::find().filter(visible_to(caller));
@@ -155,9 +151,7 @@ impl DeadLetterMutation {
     async fn retry_dead_letter(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Global ID of the dead letter; one already retried, or not visible to the caller, is NOT_FOUND."
-        )]
+        #[graphql(desc = "Global ID of the dead letter; NOT_FOUND once it has been retried.")]
         id: ID,
     ) -> Result<RetryDeadLetterPayload> {
         let caller = ctx.caller_in(ADMINS)?;

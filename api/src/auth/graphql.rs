@@ -187,14 +187,10 @@ impl AuthQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        #[graphql(desc = "Cursor of an edge: the page starts just after it.")] after: Option<
-            String,
-        >,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
         #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        #[graphql(desc = "Cursor of an edge: the page ends just before it.")] before: Option<
-            String,
-        >,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<ApiKey>> {
         let caller = ctx.caller_in(ADMINS)?;
         let db = &ctx.state().db;

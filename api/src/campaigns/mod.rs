@@ -43,14 +43,10 @@ impl CampaignQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        #[graphql(desc = "Cursor of an edge: the page starts just after it.")] after: Option<
-            String,
-        >,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
         #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        #[graphql(desc = "Cursor of an edge: the page ends just before it.")] before: Option<
-            String,
-        >,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<Campaign>> {
         let caller = ctx.caller_in(READERS)?;
         let query = campaign::Entity::find()
@@ -650,9 +646,7 @@ impl CampaignMutation {
     async fn launch_campaign(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "The campaign to launch; a closed one is CONFLICT, one already launched is returned as it is."
-        )]
+        #[graphql(desc = "The campaign; a closed one is CONFLICT, a launched one stays as it is.")]
         input: CampaignInput,
     ) -> Result<CampaignPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
@@ -752,7 +746,8 @@ impl CampaignMutation {
     async fn record_interview(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The campaign, the interviewee, the coded answers and the notes.")] input: RecordInterviewInput,
+        #[graphql(desc = "The campaign, the interviewee, the coded answers and the notes.")]
+        input: RecordInterviewInput,
     ) -> Result<InterviewPayload> {
         let caller = ctx.caller()?;
         let new = interviews::NewInterview {

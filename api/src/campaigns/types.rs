@@ -97,19 +97,16 @@ impl Campaign {
     async fn emails(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only emails in this state; all when omitted.")] status: Option<
-            super::delivery::EmailStatus,
-        >,
+        #[graphql(
+            desc = "Only the emails in this state, such as `FAILED`; every email when omitted."
+        )]
+        status: Option<super::delivery::EmailStatus>,
         #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        #[graphql(desc = "Cursor of an edge: the page starts just after it.")] after: Option<
-            String,
-        >,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
         #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        #[graphql(desc = "Cursor of an edge: the page ends just before it.")] before: Option<
-            String,
-        >,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<super::delivery::Email>> {
         ctx.caller_in(crate::auth::MANAGERS)?;
         let list = super::delivery::EmailsOf {
@@ -131,14 +128,10 @@ impl Campaign {
         ctx: &Context<'_>,
         #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        #[graphql(desc = "Cursor of an edge: the page starts just after it.")] after: Option<
-            String,
-        >,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
         #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        #[graphql(desc = "Cursor of an edge: the page ends just before it.")] before: Option<
-            String,
-        >,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
         #[graphql(default)]
         #[graphql(desc = "The order of the list; `OLDEST` by default.")]
         order_by: InvitationOrder,
@@ -156,14 +149,10 @@ impl Campaign {
         ctx: &Context<'_>,
         #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        #[graphql(desc = "Cursor of an edge: the page starts just after it.")] after: Option<
-            String,
-        >,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
         #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        #[graphql(desc = "Cursor of an edge: the page ends just before it.")] before: Option<
-            String,
-        >,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<super::interviews::Interview>> {
         ctx.caller_in(crate::auth::MANAGERS)?;
         let questionnaire_id = self.0.questionnaire_id;
@@ -206,14 +195,10 @@ impl Campaign {
         ctx: &Context<'_>,
         #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        #[graphql(desc = "Cursor of an edge: the page starts just after it.")] after: Option<
-            String,
-        >,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
         #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        #[graphql(desc = "Cursor of an edge: the page ends just before it.")] before: Option<
-            String,
-        >,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<Report>> {
         ctx.caller_in(crate::auth::READERS)?;
         let page = PageArgs::new(first, after, last, before);

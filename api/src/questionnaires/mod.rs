@@ -40,14 +40,10 @@ impl QuestionnaireQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        #[graphql(desc = "Cursor of an edge: the page starts just after it.")] after: Option<
-            String,
-        >,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
         #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        #[graphql(desc = "Cursor of an edge: the page ends just before it.")] before: Option<
-            String,
-        >,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<Questionnaire>> {
         let caller = ctx.caller_in(READERS)?;
         let query = questionnaire::Entity::find()
@@ -105,7 +101,7 @@ impl QuestionnaireMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(
-            desc = "The template's key, the language, a title and whether it is an interview guide."
+            desc = "The template, the language, a title and whether it is an interview guide."
         )]
         input: CreateQuestionnaireFromTemplateInput,
     ) -> Result<CreateQuestionnairePayload> {

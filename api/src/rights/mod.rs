@@ -67,17 +67,14 @@ impl RightsQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        #[graphql(desc = "Cursor of an edge: the page starts just after it.")] after: Option<
-            String,
-        >,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
         #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        #[graphql(desc = "Cursor of an edge: the page ends just before it.")] before: Option<
-            String,
-        >,
-        #[graphql(desc = "Only events of this action; all when omitted.")] action: Option<
-            AuditAction,
-        >,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
+        #[graphql(
+            desc = "Only the events of this action, such as `PERSON_ERASED`; all when omitted."
+        )]
+        action: Option<AuditAction>,
         #[graphql(desc = "Only events on this object, by its global ID (a person, a matching…).")]
         target_id: Option<ID>,
     ) -> Result<Page<AuditEvent>> {

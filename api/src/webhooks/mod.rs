@@ -37,14 +37,10 @@ impl WebhookQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        #[graphql(desc = "Cursor of an edge: the page starts just after it.")] after: Option<
-            String,
-        >,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
         #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        #[graphql(desc = "Cursor of an edge: the page ends just before it.")] before: Option<
-            String,
-        >,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<WebhookEndpoint>> {
         let caller = ctx.caller_in(MANAGERS)?;
         let query = endpoint::Entity::find()
@@ -73,19 +69,14 @@ impl WebhookQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Global ID of the endpoint; one of another organisation is NOT_FOUND.")]
         endpoint_id: ID,
-        #[graphql(desc = "Only deliveries in this state; all when omitted.")] status: Option<
-            WebhookDeliveryStatus,
-        >,
+        #[graphql(desc = "Only the deliveries in this state, such as `FAILED`; all when omitted.")]
+        status: Option<WebhookDeliveryStatus>,
         #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        #[graphql(desc = "Cursor of an edge: the page starts just after it.")] after: Option<
-            String,
-        >,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
         #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        #[graphql(desc = "Cursor of an edge: the page ends just before it.")] before: Option<
-            String,
-        >,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<WebhookDelivery>> {
         let caller = ctx.caller_in(MANAGERS)?;
         let id = ids::decode(&endpoint_id, "WebhookEndpoint")?;
@@ -221,7 +212,8 @@ impl WebhookMutation {
     async fn rotate_webhook_secret(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The endpoint; a rotation racing another is CONFLICT: try again.")] input: WebhookEndpointInput,
+        #[graphql(desc = "The endpoint; a rotation racing another is CONFLICT: try again.")]
+        input: WebhookEndpointInput,
     ) -> Result<RotateWebhookSecretPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
         let id = ids::decode(&input.endpoint_id, "WebhookEndpoint")?;
