@@ -751,9 +751,8 @@ impl RunningQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Global ID of the programme; one of another organisation is NOT_FOUND.")]
         programme_id: ID,
-        #[graphql(desc = "Only the matchings in this state; all when omitted.")] status: Option<
-            MatchingStatus,
-        >,
+        #[graphql(desc = "Only the matchings in this state, such as `ACTIVE`; all when omitted.")]
+        status: Option<MatchingStatus>,
         #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
         #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
