@@ -477,7 +477,19 @@ mirror_enum!(
     /// What a standard measures: its threshold is in days or hours, as named.
     StandardKind <=> entities::StandardKind { FirstContactDays, SessionIntervalDays, NotesWithinHours, ReplyWithinHours }
 );
-mirror_enum!(Severity <=> entities::Severity { Low, Medium, High });
+/// How serious a breach of a standard is, as set on the standard; its
+/// breaches and alerts carry it. The levels are for people to sort by: the
+/// system treats them alike.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entities::Severity")]
+pub enum Severity {
+    /// Minor: worth noting.
+    Low,
+    /// To follow up soon.
+    Medium,
+    /// To act on at once.
+    High,
+}
 
 /// A tutor role: what it does, what an hour costs, the load expected.
 pub struct TutorRole(pub entities::tutor_role::Model);
