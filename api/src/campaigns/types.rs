@@ -132,8 +132,7 @@ impl Campaign {
         #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
         #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
-        #[graphql(default)]
-        #[graphql(desc = "The order of the list; `OLDEST` by default.")]
+        #[graphql(default, desc = "The order of the list; `OLDEST` by default.")]
         order_by: InvitationOrder,
     ) -> Result<Page<Invitation>> {
         ctx.caller_in(crate::auth::MANAGERS)?;
