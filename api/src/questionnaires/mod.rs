@@ -61,8 +61,10 @@ impl QuestionnaireQuery {
     async fn instrument_templates(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default_with = "String::from(\"en\")")]
-        #[graphql(desc = "`en` or `fr`: the language of the prompts and labels.")]
+        #[graphql(
+            default_with = "String::from(\"en\")",
+            desc = "`en` or `fr`: the language of the prompts and labels."
+        )]
         language: String,
     ) -> Result<Vec<InstrumentTemplate>> {
         ctx.caller_in(READERS)?;
