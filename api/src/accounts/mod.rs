@@ -14,8 +14,8 @@ use crate::state::ContextExt;
 /// A learner or tutor of the organisation.
 pub struct Person(pub person::Model);
 
-/// A learner or tutor of the organisation: coordinators and admins read
-/// people.
+/// A learner or tutor of the organisation, whether or not they have an
+/// account.
 #[Object]
 impl Person {
     /// Global ID of the person; use with `node(id:)` and wherever a
@@ -65,16 +65,17 @@ pub enum PersonRole {
 /// A member's role.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum MemberRole {
-    /// Everything a coordinator may do, and managing members and API keys.
+    /// Everything a coordinator may do, plus members, API keys, dead letters,
+    /// the audit log and data-protection rights.
     Admin,
     /// Designs and runs programmes, campaigns and matchings; reads everything
     /// of the organisation.
     Coordinator,
-    /// Sees their own learners, matchings and sessions; linked to a tutor
-    /// person.
+    /// Sees the matchings, plans and sessions they tutor, once linked to a
+    /// tutor person.
     Tutor,
-    /// Sees their own plan, tutor and questionnaires; linked to a learner
-    /// person.
+    /// Sees their own matchings and plan and states their needs, once linked
+    /// to a learner person.
     Learner,
     /// Reads results and reports, nothing personal.
     Observer,
