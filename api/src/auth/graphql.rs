@@ -19,7 +19,7 @@ pub struct SignInInput {
     /// The account's address; case and surrounding spaces are ignored.
     pub email: String,
     /// The account's password. A wrong address and a wrong password get
-    /// the same refusal.
+    /// the same refusal, BAD_USER_INPUT.
     pub password: String,
     /// Organisation to act in, by slug; the first membership if omitted.
     pub organisation: Option<String>,
