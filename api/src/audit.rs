@@ -223,8 +223,11 @@ impl StaffReads {
 /// One event of the audit log.
 pub struct AuditEvent(pub audit_event::Model);
 
+/// One event of the audit log: who did what, to what, from where and
+/// when. Admins only.
 #[Object]
 impl AuditEvent {
+    /// Global ID of the event.
     async fn id(&self) -> ID {
         ids::encode("AuditEvent", self.0.id)
     }
@@ -263,6 +266,7 @@ impl AuditEvent {
     async fn client_address(&self) -> &str {
         &self.0.client_address
     }
+    /// When it was done (UTC).
     async fn at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

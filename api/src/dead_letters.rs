@@ -57,8 +57,12 @@ fn visible_to(caller: &Caller) -> Condition {
 /// its data does not read), or failed for a passing reason on every attempt.
 pub struct DeadLetter(pub dead_letter::Model);
 
+/// A background job given up on: it failed for good (its target is gone,
+/// its data does not read), or failed for a passing reason on every attempt.
+/// Admins only.
 #[Object]
 impl DeadLetter {
+    /// Global ID of the dead letter, as `retryDeadLetter` takes it.
     async fn id(&self) -> ID {
         ids::encode("DeadLetter", self.0.id)
     }
@@ -78,6 +82,7 @@ impl DeadLetter {
     async fn attempts(&self) -> i32 {
         self.0.attempts
     }
+    /// When the job was given up on (UTC).
     async fn failed_at(&self) -> DateTime<Utc> {
         self.0.failed_at
     }
@@ -109,10 +114,12 @@ impl DeadLetterQuery {
     async fn dead_letters(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<DeadLetter>> {
         let caller = ctx.caller_in(ADMINS)?;
         let query = dead_letter::Entity::find().filter(visible_to(caller));
@@ -127,6 +134,7 @@ impl DeadLetterQuery {
     }
 }
 
+/// A dead letter whose job was queued again.
 #[derive(SimpleObject)]
 pub struct RetryDeadLetterPayload {
     /// The dead letter as it was; it is removed and its job queued again.
@@ -140,7 +148,12 @@ pub struct DeadLetterMutation;
 impl DeadLetterMutation {
     /// Queues a dead letter's job again and removes the letter: if the job
     /// fails again, it comes back as a new one. Admins only.
-    async fn retry_dead_letter(&self, ctx: &Context<'_>, id: ID) -> Result<RetryDeadLetterPayload> {
+    async fn retry_dead_letter(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ID of the dead letter; NOT_FOUND once it has been retried.")]
+        id: ID,
+    ) -> Result<RetryDeadLetterPayload> {
         let caller = ctx.caller_in(ADMINS)?;
         let id = ids::decode(&id, "DeadLetter")?;
         Ok(RetryDeadLetterPayload {

@@ -315,8 +315,11 @@ impl Watch {
 /// A campaign's figures at one moment.
 #[derive(SimpleObject, Clone, Debug, PartialEq)]
 pub struct CampaignProgress {
+    /// Global ID of the campaign.
     pub campaign_id: ID,
+    /// Whether the campaign is in draft, open or closed, at this moment.
     pub status: CampaignStatus,
+    /// Invitations made so far.
     pub invitation_count: u64,
     /// Invitations answered.
     pub answered_count: u64,
@@ -330,6 +333,9 @@ pub struct CampaignProgress {
 #[derive(Default)]
 pub struct LiveSubscription;
 
+/// Live updates, served over WebSocket at `/graphql/ws` (protocol
+/// `graphql-transport-ws`, or the older `graphql-ws`); queries and mutations
+/// go over HTTP.
 #[Subscription(name = "Subscription")]
 impl LiveSubscription {
     /// A campaign's invitation and response figures: at once, then each
@@ -337,6 +343,7 @@ impl LiveSubscription {
     async fn campaign_progress(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Global ID of the campaign; one of another organisation is NOT_FOUND.")]
         campaign_id: ID,
     ) -> Result<impl Stream<Item = Result<CampaignProgress>> + use<>> {
         let watch = Watch::begin(ctx, READERS)?;
@@ -369,6 +376,7 @@ impl LiveSubscription {
     async fn relation_alerts(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Global ID of the programme; one of another organisation is NOT_FOUND.")]
         programme_id: ID,
     ) -> Result<impl Stream<Item = Result<RelationAlert>> + use<>> {
         let watch = Watch::begin(ctx, MANAGERS)?;

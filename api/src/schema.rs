@@ -37,7 +37,12 @@ pub const MAX_COMPLEXITY: usize = 2_000;
 
 /// An object with a global ID.
 #[derive(Interface)]
-#[graphql(field(name = "id", ty = "ID"))]
+#[graphql(field(
+    name = "id",
+    ty = "ID",
+    desc = "Global ID of the object: opaque, stable, and the same in every field that \
+            names it; `node(id:)` finds the object again."
+))]
 pub enum Node {
     Campaign(Campaign),
     Questionnaire(Questionnaire),
@@ -58,7 +63,14 @@ pub struct NodeQuery;
 #[Object]
 impl NodeQuery {
     /// Any object by its global ID, within the caller's organisation.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "A global ID from any `id` field; one of another organisation gives null."
+        )]
+        id: ID,
+    ) -> Result<Option<Node>> {
         let caller = ctx.caller()?;
         let (kind, id) = crate::ids::decode_any(&id)?;
         let db = &ctx.state().db;
@@ -174,6 +186,8 @@ impl NodeQuery {
     }
 }
 
+/// What a client may read: each field says who may. Long lists are
+/// connections, read a page at a time.
 #[derive(MergedObject, Default)]
 pub struct Query(
     NodeQuery,
@@ -192,6 +206,10 @@ pub struct Query(
     RightsQuery,
 );
 
+/// What a client may change. A refusal carries a stable `code` in the
+/// error's extensions: `BAD_USER_INPUT` (with `problems`, each field at
+/// fault), `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`, `UNAUTHENTICATED`,
+/// `RATE_LIMITED`…
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     AuthMutation,
@@ -279,10 +297,89 @@ fn base(
     .limit_complexity(MAX_COMPLEXITY)
     // A misspelt field gets no hint at the names around it.
     .disable_suggestions();
+    builder = describe_connections(builder);
     if !introspection {
         builder = builder.disable_introspection();
     }
     builder
+}
+
+/// The descriptions of the connection types, which async-graphql makes
+/// without one. The field that returns a connection says its order.
+fn describe_connections(
+    builder: async_graphql::SchemaBuilder<Query, Mutation, crate::live::LiveSubscription>,
+) -> async_graphql::SchemaBuilder<Query, Mutation, crate::live::LiveSubscription> {
+    use crate::pagination::Page;
+    builder
+        .override_output_type_description::<Page<crate::auth::graphql::ApiKey>>(
+            "A page of the organisation's API keys; `totalCount` counts them all.",
+        )
+        .override_output_type_description::<Page<crate::audit::AuditEvent>>(
+            "A page of the audit log; `totalCount` counts the events that match.",
+        )
+        .override_output_type_description::<Page<Campaign>>(
+            "A page of campaigns; `totalCount` counts them all.",
+        )
+        .override_output_type_description::<Page<crate::dead_letters::DeadLetter>>(
+            "A page of the jobs given up on; `totalCount` counts them all.",
+        )
+        .override_output_type_description::<Page<crate::dissemination::types::DisseminationDelivery>>(
+            "A page of a dissemination plan's deliveries; `totalCount` counts them all.",
+        )
+        .override_output_type_description::<Page<DisseminationPlan>>(
+            "A page of dissemination plans; `totalCount` counts them all.",
+        )
+        .override_output_type_description::<Page<crate::campaigns::delivery::Email>>(
+            "A page of a campaign's email log; `totalCount` counts the emails that match.",
+        )
+        .override_output_type_description::<Page<Interview>>(
+            "A page of a campaign's interviews; `totalCount` counts them all.",
+        )
+        .override_output_type_description::<Page<Invitation>>(
+            "A page of a campaign's invitations; `totalCount` counts them all.",
+        )
+        .override_output_type_description::<Page<Matching>>(
+            "A page of matchings; `totalCount` counts those that match.",
+        )
+        .override_output_type_description::<Page<crate::running::MatchingExclusion>>(
+            "A page of the pairs ruled out of matching; `totalCount` counts them all.",
+        )
+        .override_output_type_description::<Page<crate::design::types::Need>>(
+            "A page of learners' needs; `totalCount` counts those that match.",
+        )
+        .override_output_type_description::<Page<Person>>(
+            "A page of the organisation's people; `totalCount` counts them all.",
+        )
+        .override_output_type_description::<Page<crate::development::Post>>(
+            "A page of a community's posts; `totalCount` counts them all.",
+        )
+        .override_output_type_description::<Page<Programme>>(
+            "A page of programmes; `totalCount` counts them all.",
+        )
+        .override_output_type_description::<Page<crate::evaluation::ProgrammeReport>>(
+            "A page of a programme's reports; `totalCount` counts them all.",
+        )
+        .override_output_type_description::<Page<Questionnaire>>(
+            "A page of questionnaires; `totalCount` counts them all.",
+        )
+        .override_output_type_description::<Page<crate::running::RelationAlert>>(
+            "A page of alerts raised on relations; `totalCount` counts them all.",
+        )
+        .override_output_type_description::<Page<Report>>(
+            "A page of a campaign's report versions; `totalCount` counts them all.",
+        )
+        .override_output_type_description::<Page<crate::campaigns::delivery::Suppression>>(
+            "A page of the suppression list; `totalCount` counts the addresses on it.",
+        )
+        .override_output_type_description::<Page<crate::running::TutorProfile>>(
+            "A page of a programme's tutor profiles; `totalCount` counts them all.",
+        )
+        .override_output_type_description::<Page<crate::webhooks::types::WebhookDelivery>>(
+            "A page of an endpoint's webhook deliveries; `totalCount` counts those that match.",
+        )
+        .override_output_type_description::<Page<WebhookEndpoint>>(
+            "A page of webhook endpoints; `totalCount` counts them all.",
+        )
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.

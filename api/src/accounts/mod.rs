@@ -14,17 +14,25 @@ use crate::state::ContextExt;
 /// A learner or tutor of the organisation.
 pub struct Person(pub person::Model);
 
+/// A learner or tutor of the organisation, whether or not they have an
+/// account.
 #[Object]
 impl Person {
+    /// Global ID of the person; use with `node(id:)` and wherever a
+    /// `personId` is asked.
     pub async fn id(&self) -> ID {
         ids::encode("Person", self.0.id)
     }
+    /// Full name as given; `Erased person` once the person is erased.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// Address that campaign invitations and reminders go to; null when none
+    /// was given or the person was erased.
     async fn email(&self) -> Option<&str> {
         self.0.email.as_deref()
     }
+    /// Whether the person takes part as a learner or as a tutor.
     async fn kind(&self) -> PersonRole {
         match self.0.kind {
             PersonKind::Learner => PersonRole::Learner,
@@ -45,19 +53,31 @@ impl Person {
     }
 }
 
+/// The part a person plays in the organisation's programmes.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum PersonRole {
+    /// Receives tutoring or mentoring.
     Learner,
+    /// Gives tutoring or mentoring.
     Tutor,
 }
 
 /// A member's role.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum MemberRole {
+    /// Everything a coordinator may do, plus members, API keys, dead letters,
+    /// the audit log and data-protection rights.
     Admin,
+    /// Designs and runs programmes, campaigns and matchings; reads everything
+    /// of the organisation.
     Coordinator,
+    /// Sees the matchings, plans and sessions they tutor, once linked to a
+    /// tutor person.
     Tutor,
+    /// Sees their own matchings and plan and states their needs, once linked
+    /// to a learner person.
     Learner,
+    /// Reads results and reports, nothing personal.
     Observer,
     /// The role of API keys; never given to a member.
     Integration,
@@ -128,10 +148,12 @@ impl AccountQuery {
     async fn people(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<Person>> {
         let caller = ctx.caller_in(MANAGERS)?;
         let query = person::Entity::find()
@@ -142,25 +164,37 @@ impl AccountQuery {
     }
 }
 
+/// A learner or tutor to add to the organisation.
 #[derive(InputObject)]
 pub struct PersonInput {
+    /// Full name: 1 to 200 characters, without control characters.
     pub name: String,
+    /// Address for invitations and reminders; optional.
     pub email: Option<String>,
+    /// Whether the person is a learner or a tutor.
     pub kind: PersonRole,
+    /// Language of the emails sent to the person (BCP 47, e.g. `en`, `fr`).
     #[graphql(default_with = "String::from(\"en\")")]
     pub language: String,
+    /// Name from the IANA time zone database, e.g. `Europe/Paris`.
     #[graphql(default_with = "String::from(\"UTC\")")]
     pub time_zone: String,
+    /// Identifier in the organisation's own systems: at most 200 characters.
     pub external_ref: Option<String>,
 }
 
+/// People to add in one call: at most 1,000, all or none.
 #[derive(InputObject)]
 pub struct CreatePeopleInput {
+    /// The people; every invalid field is reported at once, as
+    /// `people[i].field`.
     pub people: Vec<PersonInput>,
 }
 
+/// The people just added.
 #[derive(SimpleObject)]
 pub struct CreatePeoplePayload {
+    /// The people created, in the order they were given.
     pub people: Vec<Person>,
 }
 
@@ -176,7 +210,7 @@ impl AccountMutation {
     async fn create_people(
         &self,
         ctx: &Context<'_>,
-        input: CreatePeopleInput,
+        #[graphql(desc = "The learners and tutors to add, all or none.")] input: CreatePeopleInput,
     ) -> Result<CreatePeoplePayload> {
         let caller = ctx.caller_in(MANAGERS)?;
         if input.people.len() > MAX_PEOPLE {
@@ -255,10 +289,15 @@ fn check_person(i: usize, p: &PersonInput, problems: &mut Vec<Problem>) {
     }
 }
 
+/// Who is to become a member, and with which role.
 #[derive(InputObject)]
 pub struct AddMemberInput {
+    /// The member's sign-in address; case and surrounding spaces are ignored.
     pub email: String,
+    /// Name shown for the member: 1 to 200 characters. An address that
+    /// already has an account keeps its own name.
     pub display_name: String,
+    /// The role in this organisation; `INTEGRATION` is refused.
     pub role: MemberRole,
     /// The new account's password (at least 10 characters). An address that
     /// already has an account keeps its own password.
@@ -270,7 +309,9 @@ pub struct AddMemberInput {
 /// A member of the organisation, as just added.
 #[derive(SimpleObject)]
 pub struct AddMemberPayload {
+    /// The member's address, trimmed and in lower case.
     pub email: String,
+    /// The role given.
     pub role: MemberRole,
 }
 
@@ -283,6 +324,7 @@ impl MemberMutation {
     async fn add_member(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The address, name, role and password, and the person the member is.")]
         input: AddMemberInput,
     ) -> Result<AddMemberPayload> {
         let caller = ctx.caller_in(&[Role::Admin])?;

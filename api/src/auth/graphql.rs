@@ -13,9 +13,13 @@ use crate::state::ContextExt;
 
 const ADMINS: &[Role] = &[Role::Admin];
 
+/// An account's address and password.
 #[derive(InputObject)]
 pub struct SignInInput {
+    /// The account's address; case and surrounding spaces are ignored.
     pub email: String,
+    /// The account's password. A wrong address and a wrong password get
+    /// the same refusal, BAD_USER_INPUT.
     pub password: String,
     /// Organisation to act in, by slug; the first membership if omitted.
     pub organisation: Option<String>,
@@ -27,10 +31,12 @@ pub struct SignInPayload {
     /// The access token: send it as `Authorization: Bearer <token>`. It
     /// lasts minutes (`expiresAt`); refresh before then.
     pub token: String,
+    /// When the access token stops working (UTC).
     pub expires_at: DateTime<Utc>,
     /// Exchanged once, with `refreshSession`, for a new pair. Keep it out
     /// of reach of scripts: whoever holds it holds the session.
     pub refresh_token: String,
+    /// When the refresh token stops working (UTC); after it, sign in again.
     pub refresh_expires_at: DateTime<Utc>,
 }
 
@@ -45,22 +51,28 @@ impl From<sessions::Tokens> for SignInPayload {
     }
 }
 
+/// The refresh token to exchange.
 #[derive(InputObject)]
 pub struct RefreshSessionInput {
+    /// The `refreshToken` of the latest pair of the session.
     pub refresh_token: String,
 }
 
+/// How many sessions a sign-out ended.
 #[derive(SimpleObject)]
 pub struct SignOutPayload {
     /// Sessions ended by this call (0 if they had already ended).
     pub sessions_ended: u64,
 }
 
+/// The address to send a reset link to.
 #[derive(InputObject)]
 pub struct RequestPasswordResetInput {
+    /// The account's address; case and surrounding spaces are ignored.
     pub email: String,
 }
 
+/// That the request was taken, whatever the address.
 #[derive(SimpleObject)]
 pub struct RequestPasswordResetPayload {
     /// Always true: the answer does not tell whether the address has an
@@ -69,6 +81,7 @@ pub struct RequestPasswordResetPayload {
     pub accepted: bool,
 }
 
+/// The token of a reset link and the password to set.
 #[derive(InputObject)]
 pub struct ResetPasswordInput {
     /// The token of the emailed link (the part after `/reset-password/`).
@@ -77,6 +90,7 @@ pub struct ResetPasswordInput {
     pub new_password: String,
 }
 
+/// The account whose password was set.
 #[derive(SimpleObject)]
 pub struct ResetPasswordPayload {
     /// The account's address, to sign in with the new password.
@@ -86,11 +100,14 @@ pub struct ResetPasswordPayload {
 /// A key a third-party system calls the API with.
 pub struct ApiKey(pub api_key::Model);
 
+/// A key a third-party system calls the API with; only admins see keys.
 #[Object]
 impl ApiKey {
+    /// Global ID of the key, as `revokeApiKey` takes it.
     async fn id(&self) -> ID {
         ids::encode("ApiKey", self.0.id)
     }
+    /// What the key is for, as given when it was made.
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -98,15 +115,19 @@ impl ApiKey {
     async fn prefix(&self) -> &str {
         &self.0.prefix
     }
+    /// What the key may do.
     async fn scopes(&self) -> Vec<Scope> {
         api_keys::parse_scopes(&self.0.scopes)
     }
+    /// When the key was made (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When the key stops working (UTC); null for never.
     async fn expires_at(&self) -> Option<DateTime<Utc>> {
         self.0.expires_at
     }
+    /// When the key was revoked (UTC); null while it is not.
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {
         self.0.revoked_at
     }
@@ -120,29 +141,37 @@ impl ApiKey {
     }
 }
 
+/// The name, scopes and expiry of a new API key.
 #[derive(InputObject)]
 pub struct CreateApiKeyInput {
     /// What the key is for, e.g. "Student information system".
     pub name: String,
+    /// What the key may do: at least one scope.
     pub scopes: Vec<Scope>,
     /// When the key stops working; never if omitted.
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// A new API key, with its secret.
 #[derive(SimpleObject)]
 pub struct CreateApiKeyPayload {
     /// The key, shown this once: send it as `Authorization: Bearer <key>`.
     pub key: String,
+    /// The key as listed from now on, without its secret.
     pub api_key: ApiKey,
 }
 
+/// The API key to revoke.
 #[derive(InputObject)]
 pub struct RevokeApiKeyInput {
+    /// Global ID of the key; a key of another organisation is NOT_FOUND.
     pub id: ID,
 }
 
+/// The key just revoked.
 #[derive(SimpleObject)]
 pub struct RevokeApiKeyPayload {
+    /// The key, with `revokedAt` set; revoking it again keeps the first time.
     pub api_key: ApiKey,
 }
 
@@ -156,10 +185,12 @@ impl AuthQuery {
     async fn api_keys(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<ApiKey>> {
         let caller = ctx.caller_in(ADMINS)?;
         let db = &ctx.state().db;
@@ -176,7 +207,12 @@ impl AuthMutation {
     /// Exchanges an email and password for an access token and a refresh
     /// token. After too many failures for one address, or from one client,
     /// RATE_LIMITED with `retryAfter` (seconds) in the error's extensions.
-    async fn sign_in(&self, ctx: &Context<'_>, input: SignInInput) -> Result<SignInPayload> {
+    async fn sign_in(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The address, the password and the organisation to act in.")]
+        input: SignInInput,
+    ) -> Result<SignInPayload> {
         if !ctx
             .data_opt::<crate::http::SignInBudget>()
             .is_some_and(|b| b.take())
@@ -200,7 +236,7 @@ impl AuthMutation {
     async fn refresh_session(
         &self,
         ctx: &Context<'_>,
-        input: RefreshSessionInput,
+        #[graphql(desc = "The refresh token to spend.")] input: RefreshSessionInput,
     ) -> Result<SignInPayload> {
         let tokens = sessions::refresh(ctx.state(), &input.refresh_token).await?;
         Ok(tokens.into())
@@ -236,7 +272,7 @@ impl AuthMutation {
     async fn request_password_reset(
         &self,
         ctx: &Context<'_>,
-        input: RequestPasswordResetInput,
+        #[graphql(desc = "The address of the account.")] input: RequestPasswordResetInput,
     ) -> Result<RequestPasswordResetPayload> {
         password_reset::request(ctx.state(), &input.email, &client(ctx)).await?;
         Ok(RequestPasswordResetPayload { accepted: true })
@@ -248,6 +284,7 @@ impl AuthMutation {
     async fn reset_password(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The token of the emailed link and the new password.")]
         input: ResetPasswordInput,
     ) -> Result<ResetPasswordPayload> {
         let email = password_reset::reset(ctx.state(), &input.token, &input.new_password).await?;
@@ -259,7 +296,7 @@ impl AuthMutation {
     async fn create_api_key(
         &self,
         ctx: &Context<'_>,
-        input: CreateApiKeyInput,
+        #[graphql(desc = "The name, scopes and expiry of the key.")] input: CreateApiKeyInput,
     ) -> Result<CreateApiKeyPayload> {
         let caller = ctx.caller_in(ADMINS)?;
         let made = api_keys::create(
@@ -281,7 +318,7 @@ impl AuthMutation {
     async fn revoke_api_key(
         &self,
         ctx: &Context<'_>,
-        input: RevokeApiKeyInput,
+        #[graphql(desc = "The key to revoke.")] input: RevokeApiKeyInput,
     ) -> Result<RevokeApiKeyPayload> {
         let caller = ctx.caller_in(ADMINS)?;
         let id = ids::decode(&input.id, "ApiKey")?;

@@ -19,6 +19,7 @@ use crate::state::ContextExt;
 pub struct DeliveryCounts {
     /// Recorded and being sent now, or cut short by a stop of the worker.
     pub pending: u64,
+    /// Accepted by the mail server.
     pub sent: u64,
     /// Refused or not delivered; see the email log.
     pub failed: u64,
@@ -99,23 +100,34 @@ pub enum EmailStatus {
     /// Being sent now, or cut short by a stop of the worker: taken over
     /// by the next sweep once its claim lapses.
     Pending,
+    /// Accepted by the mail server.
     Sent,
+    /// Refused by the mail server, or given up on; `error` says why.
     Failed,
+    /// Not sent: the address is on the organisation's suppression list.
     Suppressed,
+    /// Not sent yet for a passing reason (the mail server unreachable); the
+    /// next sweep tries again.
     Deferred,
 }
 
 /// One email of a campaign, as the email log records it.
 pub struct Email(pub email_message::Model);
 
+/// One email of a campaign, as the email log records it: an invitation, a
+/// reminder, or a note to staff about who has not answered.
 #[Object]
 impl Email {
+    /// Global ID of the email.
     async fn id(&self) -> ID {
         ids::encode("Email", self.0.id)
     }
+    /// The address written to; replaced by a placeholder once the retention
+    /// policy's `emailLogDays` have passed or the person is erased.
     async fn recipient(&self) -> &str {
         &self.0.recipient
     }
+    /// The subject line, as sent.
     async fn subject(&self) -> &str {
         &self.0.subject
     }
@@ -124,6 +136,7 @@ impl Email {
     async fn step(&self) -> Option<i32> {
         self.0.step
     }
+    /// Where the email stands.
     async fn status(&self) -> EmailStatus {
         self.0.status.into()
     }
@@ -131,9 +144,11 @@ impl Email {
     async fn error(&self) -> Option<&str> {
         self.0.error.as_deref()
     }
+    /// When the email was recorded, before sending (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When the mail server accepted it (UTC); null until then.
     async fn sent_at(&self) -> Option<DateTime<Utc>> {
         self.0.sent_at
     }
@@ -184,8 +199,11 @@ pub enum Reason {
 /// An address the organisation no longer writes to.
 pub struct Suppression(pub suppression::Model);
 
+/// An address the organisation no longer writes to, for any campaign.
+/// Coordinators and admins read the list.
 #[Object]
 impl Suppression {
+    /// Global ID of the entry.
     async fn id(&self) -> ID {
         ids::encode("Suppression", self.0.id)
     }
@@ -193,6 +211,7 @@ impl Suppression {
     async fn address(&self) -> &str {
         &self.0.address
     }
+    /// Why the address is on the list.
     async fn reason(&self) -> Reason {
         self.0.reason.into()
     }
@@ -200,6 +219,7 @@ impl Suppression {
     async fn detail(&self) -> Option<&str> {
         self.0.detail.as_deref()
     }
+    /// When the address was added (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -216,10 +236,12 @@ impl DeliveryQuery {
     async fn suppressions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<Suppression>> {
         let caller = ctx.caller_in(MANAGERS)?;
         let query = suppression::Entity::find()
@@ -239,24 +261,32 @@ impl DeliveryQuery {
     }
 }
 
+/// The address to stop writing to, and why.
 #[derive(InputObject)]
 pub struct SuppressAddressInput {
+    /// The email address; stored in lower case.
     pub address: String,
     /// `OPT_OUT`, `COMPLAINT` or `MANUAL`; bounces are recorded by the worker.
     pub reason: Reason,
+    /// A note for other coordinators: at most 2,000 characters.
     pub detail: Option<String>,
 }
 
+/// The address now on the suppression list.
 #[derive(SimpleObject)]
 pub struct SuppressAddressPayload {
+    /// The entry; the first one when the address was already listed.
     pub suppression: Suppression,
 }
 
+/// The address to write to again.
 #[derive(InputObject)]
 pub struct LiftSuppressionInput {
+    /// The email address, in any case.
     pub address: String,
 }
 
+/// Whether an address was taken off the suppression list.
 #[derive(SimpleObject)]
 pub struct LiftSuppressionPayload {
     /// Whether the address was on the list.
@@ -273,7 +303,7 @@ impl DeliveryMutation {
     async fn suppress_address(
         &self,
         ctx: &Context<'_>,
-        input: SuppressAddressInput,
+        #[graphql(desc = "The address, the reason and a note.")] input: SuppressAddressInput,
     ) -> Result<SuppressAddressPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
         let mut problems = address_problems(&input.address);
@@ -308,7 +338,7 @@ impl DeliveryMutation {
     async fn lift_suppression(
         &self,
         ctx: &Context<'_>,
-        input: LiftSuppressionInput,
+        #[graphql(desc = "The address to take off the list.")] input: LiftSuppressionInput,
     ) -> Result<LiftSuppressionPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
         let problems = address_problems(&input.address);

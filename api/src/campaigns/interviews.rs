@@ -323,16 +323,24 @@ pub struct Interview {
 pub struct RecordedAnswer {
     /// The item's code.
     pub item: String,
+    /// The value of a Likert, number or NPS item.
     pub number: Option<f64>,
+    /// The option picked for a single-choice item, or a free-text answer.
     pub text: Option<String>,
+    /// The options picked for a multiple-choice item, in alphabetical order.
     pub choices: Option<Vec<String>>,
 }
 
+/// An interview of a campaign's interview guide, recorded for one
+/// interviewee. Coordinators and admins read every interview, tutors those
+/// they recorded.
 #[Object]
 impl Interview {
+    /// Global ID of the interview; use with `node(id:)` and `editInterview`.
     pub async fn id(&self) -> ID {
         global_id(self.response.id)
     }
+    /// Global ID of the campaign the interview belongs to.
     async fn campaign_id(&self) -> ID {
         super::global_id(self.response.campaign_id)
     }
@@ -354,6 +362,7 @@ impl Interview {
         };
         ctx.loader().load_one(AccountName(id)).await
     }
+    /// When the interview was first recorded (UTC); edits keep it.
     async fn recorded_at(&self) -> DateTime<Utc> {
         self.response.submitted_at
     }

@@ -41,10 +41,12 @@ impl CampaignQuery {
     async fn campaigns(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<Campaign>> {
         let caller = ctx.caller_in(READERS)?;
         let query = campaign::Entity::find()
@@ -55,7 +57,12 @@ impl CampaignQuery {
     }
 
     /// What the holder of an invitation link answers; no account needed.
-    async fn respondent_form(&self, ctx: &Context<'_>, token: String) -> Result<RespondentForm> {
+    async fn respondent_form(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The token of the invitation link; an unknown one is NOT_FOUND.")]
+        token: String,
+    ) -> Result<RespondentForm> {
         let db = &ctx.state().db;
         let inv = service::invitation_for_token(db, &token).await?;
         let c = campaign::Entity::find_by_id(inv.campaign_id)
@@ -91,15 +98,19 @@ impl CampaignQuery {
 /// The questionnaire behind an invitation link.
 #[derive(SimpleObject)]
 pub struct RespondentForm {
+    /// The campaign's name, to show the respondent.
     pub campaign_name: String,
+    /// When the campaign stops taking answers (UTC).
     pub closes_at: DateTime<Utc>,
     /// Whether answers are accepted now.
     pub open: bool,
     /// Whether this link has been used.
     pub answered: bool,
+    /// The questionnaire version to answer: its items and scales.
     pub questionnaire: Questionnaire,
     /// Answers saved so far with `saveResponseDraft`, as typed.
     pub draft: Vec<DraftAnswer>,
+    /// When the draft was last saved (UTC); null without a draft.
     pub draft_saved_at: Option<DateTime<Utc>>,
 }
 
@@ -108,7 +119,9 @@ pub struct RespondentForm {
 pub struct DraftAnswer {
     /// The item's code.
     pub item: String,
+    /// A single value as typed; numbers are given as text.
     pub text: Option<String>,
+    /// The options picked for a multiple-choice item.
     pub choices: Option<Vec<String>>,
 }
 
@@ -126,11 +139,18 @@ impl DraftAnswer {
     }
 }
 
+/// What a new campaign sends, when, to how many reminders, and how its
+/// results are protected.
 #[derive(InputObject)]
 pub struct CreateCampaignInput {
+    /// Global ID of the questionnaire version to send; it cannot change
+    /// once a campaign uses it.
     pub questionnaire_id: ID,
+    /// Name shown to respondents and in reports: 1 to 200 characters.
     pub name: String,
+    /// When invitations go out and answers are first taken (UTC).
     pub opens_at: DateTime<Utc>,
+    /// When answers stop being taken (UTC); after `opensAt`.
     pub closes_at: DateTime<Utc>,
     /// Hours after opening at which non-respondents are reminded, increasing.
     #[graphql(default)]
@@ -138,11 +158,16 @@ pub struct CreateCampaignInput {
     /// Instead of offsets: a reminder every so many days, at most
     /// `maxReminders` of them.
     pub reminder_every_days: Option<i32>,
+    /// With `reminderEveryDays`: how many reminders, 1 to 20.
     pub max_reminders: Option<i32>,
     /// When reminders go out in each invitee's time zone, and when they stop.
     pub reminder_policy: Option<ReminderPolicyInput>,
+    /// Fewest respondents a figure or a breakdown group may describe, 1 to
+    /// 1000; smaller groups are hidden.
     #[graphql(default = 5)]
     pub min_group_size: i32,
+    /// From 0 to 1: a scale whose mean lies less than this share of the way
+    /// to its favourable end gets a high-priority recommendation.
     #[graphql(default = 0.5)]
     pub low_score_threshold: f64,
     /// How far results may point back to a person; fixed once responses exist.
@@ -167,9 +192,12 @@ pub enum Anonymity {
     Anonymous,
 }
 
+/// A campaign and the anonymity it is to have.
 #[derive(InputObject)]
 pub struct SetCampaignAnonymityInput {
+    /// Global ID of the campaign.
     pub campaign_id: ID,
+    /// The new anonymity.
     pub anonymity: Anonymity,
 }
 
@@ -193,7 +221,9 @@ pub struct ReminderPolicyInput {
 /// Local hours `[from, to)`, `HH:MM`; the window may span midnight.
 #[derive(InputObject)]
 pub struct QuietHoursInput {
+    /// Local time the quiet hours start, `HH:MM`.
     pub from: String,
+    /// Local time the quiet hours end, `HH:MM`; not equal to `from`.
     pub to: String,
 }
 
@@ -303,14 +333,20 @@ fn every_days(input: &CreateCampaignInput, problems: &mut Vec<crate::error::Prob
     }
 }
 
+/// A campaign and the people to invite to it.
 #[derive(InputObject)]
 pub struct InviteInput {
+    /// Global ID of the campaign; a closed one is CONFLICT.
     pub campaign_id: ID,
+    /// Global IDs of people of the organisation, at most 20,000; an unknown
+    /// one is NOT_FOUND and invites no one. Those already invited are skipped.
     pub person_ids: Vec<ID>,
 }
 
+/// The campaign to act on.
 #[derive(InputObject)]
 pub struct CampaignInput {
+    /// Global ID of the campaign; one of another organisation is NOT_FOUND.
     pub campaign_id: ID,
 }
 
@@ -319,8 +355,12 @@ pub struct CampaignInput {
 pub struct AnswerInput {
     /// The item's code.
     pub item: String,
+    /// For a Likert, number or NPS item.
     pub number: Option<f64>,
+    /// For a single-choice item (one of its options) or a free-text item
+    /// (at most 10,000 characters).
     pub text: Option<String>,
+    /// For a multiple-choice item: options of the item.
     pub choices: Option<Vec<String>>,
 }
 
@@ -346,13 +386,17 @@ impl AnswerInput {
     }
 }
 
+/// The answers of an invitation link.
 #[derive(InputObject)]
 pub struct SubmitResponseInput {
     /// The token of the invitation link.
     pub token: String,
+    /// Every answer, at most one per item; each problem is reported under
+    /// the item's code.
     pub answers: Vec<AnswerInput>,
 }
 
+/// The answers typed so far on an invitation link.
 #[derive(InputObject)]
 pub struct SaveResponseDraftInput {
     /// The token of the invitation link.
@@ -361,13 +405,18 @@ pub struct SaveResponseDraftInput {
     pub answers: Vec<AnswerInput>,
 }
 
+/// When a draft was saved.
 #[derive(SimpleObject)]
 pub struct SaveResponseDraftPayload {
+    /// When the draft was saved (UTC).
     pub saved_at: DateTime<Utc>,
 }
 
+/// The report version to share, with whom and until when.
 #[derive(InputObject)]
 pub struct ShareReportInput {
+    /// Global ID of the report version; one of another organisation is
+    /// NOT_FOUND.
     pub report_id: ID,
     /// Who the link is for, e.g. "Funders 2026".
     pub audience: String,
@@ -375,32 +424,43 @@ pub struct ShareReportInput {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A new report link, with its URL.
 #[derive(SimpleObject)]
 pub struct ShareReportPayload {
+    /// The link as listed from now on, without its URL.
     pub share: shares::ReportShare,
     /// The link to send; it is shown only now.
     pub url: String,
 }
 
+/// The report link to end.
 #[derive(InputObject)]
 pub struct RevokeReportShareInput {
+    /// Global ID of the link; one of another organisation is NOT_FOUND.
     pub share_id: ID,
 }
 
+/// The report link just ended.
 #[derive(SimpleObject)]
 pub struct RevokeReportSharePayload {
+    /// The link, with `revokedAt` set; revoking it again keeps the first time.
     pub share: shares::ReportShare,
 }
 
+/// A column of the file holding the answers to one item.
 #[derive(InputObject)]
 pub struct ColumnMappingInput {
+    /// The column's name in the header row.
     pub column: String,
     /// The item's code.
     pub item: String,
 }
 
+/// A column of the file holding an attribute of the respondents (site,
+/// cohort, age…), for breakdowns of the results.
 #[derive(InputObject)]
 pub struct AttributeMappingInput {
+    /// The column's name in the header row.
     pub column: String,
     /// Attribute name used in breakdowns.
     pub name: String,
@@ -409,13 +469,19 @@ pub struct AttributeMappingInput {
     pub bands: Vec<f64>,
 }
 
+/// A CSV file of responses, and which of its columns hold what.
 #[derive(InputObject)]
 pub struct ImportResponsesInput {
+    /// Global ID of the campaign the responses belong to.
     pub campaign_id: ID,
     /// A CSV file with a header row.
     pub file: Upload,
+    /// Column holding each respondent's own reference, kept with their
+    /// response; not allowed for an anonymous campaign.
     pub respondent_column: Option<String>,
+    /// The columns holding answers, with their items: at least one.
     pub columns: Vec<ColumnMappingInput>,
+    /// The columns holding respondent attributes, for breakdowns.
     #[graphql(default)]
     pub attributes: Vec<AttributeMappingInput>,
     /// Link each response to the learner whose external reference is in
@@ -424,25 +490,33 @@ pub struct ImportResponsesInput {
     pub link_people: bool,
 }
 
+/// The campaign acted on.
 #[derive(SimpleObject)]
 pub struct CampaignPayload {
+    /// The campaign as it now stands.
     pub campaign: Campaign,
 }
 
+/// The campaign people were invited to.
 #[derive(SimpleObject)]
 pub struct InvitePayload {
+    /// The campaign, with its invitations.
     pub campaign: Campaign,
     /// People newly invited; those already invited are not counted.
     pub invited: u64,
 }
 
+/// That a response was taken.
 #[derive(SimpleObject)]
 pub struct SubmitResponsePayload {
+    /// Always true: a response refused is an error instead.
     pub accepted: bool,
     /// The same answers had already been received; nothing changed.
     pub already_submitted: bool,
 }
 
+/// The campaign, the interviewee, the coded answers and the notes of an
+/// interview.
 #[derive(InputObject)]
 pub struct RecordInterviewInput {
     /// A campaign whose questionnaire is an interview guide.
@@ -457,8 +531,10 @@ pub struct RecordInterviewInput {
     pub notes: String,
 }
 
+/// An interview's new answers and notes.
 #[derive(InputObject)]
 pub struct EditInterviewInput {
+    /// Global ID of the interview; one the caller may not read is NOT_FOUND.
     pub interview_id: ID,
     /// Every coded answer; replaces the earlier ones.
     pub answers: Vec<AnswerInput>,
@@ -467,14 +543,19 @@ pub struct EditInterviewInput {
     pub notes: String,
 }
 
+/// The interview recorded or edited.
 #[derive(SimpleObject)]
 pub struct InterviewPayload {
+    /// The interview as now stored.
     pub interview: interviews::Interview,
 }
 
+/// The responses imported.
 #[derive(SimpleObject)]
 pub struct ImportResponsesPayload {
+    /// The campaign; its figures are being computed again.
     pub campaign: Campaign,
+    /// Responses imported: one per data row of the file.
     pub imported: u64,
 }
 
@@ -487,6 +568,9 @@ impl CampaignMutation {
     async fn create_campaign(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The questionnaire, the dates, the reminders and the protection of results."
+        )]
         input: CreateCampaignInput,
     ) -> Result<CampaignPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
@@ -540,7 +624,7 @@ impl CampaignMutation {
     async fn invite_to_campaign(
         &self,
         ctx: &Context<'_>,
-        input: InviteInput,
+        #[graphql(desc = "The campaign and the people to invite.")] input: InviteInput,
     ) -> Result<InvitePayload> {
         let caller = ctx.caller_in(MANAGERS)?;
         let campaign_id = ids::decode(&input.campaign_id, "Campaign")?;
@@ -562,6 +646,7 @@ impl CampaignMutation {
     async fn launch_campaign(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The campaign; a closed one is CONFLICT, a launched one stays as it is.")]
         input: CampaignInput,
     ) -> Result<CampaignPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
@@ -578,7 +663,7 @@ impl CampaignMutation {
     async fn close_campaign(
         &self,
         ctx: &Context<'_>,
-        input: CampaignInput,
+        #[graphql(desc = "The campaign to close.")] input: CampaignInput,
     ) -> Result<CampaignPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
         let id = ids::decode(&input.campaign_id, "Campaign")?;
@@ -593,7 +678,7 @@ impl CampaignMutation {
     async fn set_campaign_anonymity(
         &self,
         ctx: &Context<'_>,
-        input: SetCampaignAnonymityInput,
+        #[graphql(desc = "The campaign and its new anonymity.")] input: SetCampaignAnonymityInput,
     ) -> Result<CampaignPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
         let id = ids::decode(&input.campaign_id, "Campaign")?;
@@ -614,6 +699,7 @@ impl CampaignMutation {
     async fn submit_response(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The token of the invitation link and the answers.")]
         input: SubmitResponseInput,
     ) -> Result<SubmitResponsePayload> {
         let raw = input
@@ -633,6 +719,7 @@ impl CampaignMutation {
     async fn save_response_draft(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The token of the invitation link and the answers so far.")]
         input: SaveResponseDraftInput,
     ) -> Result<SaveResponseDraftPayload> {
         let mut draft = service::Draft::new();
@@ -659,6 +746,7 @@ impl CampaignMutation {
     async fn record_interview(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The campaign, the interviewee, the coded answers and the notes.")]
         input: RecordInterviewInput,
     ) -> Result<InterviewPayload> {
         let caller = ctx.caller()?;
@@ -678,7 +766,7 @@ impl CampaignMutation {
     async fn edit_interview(
         &self,
         ctx: &Context<'_>,
-        input: EditInterviewInput,
+        #[graphql(desc = "The interview and its new answers and notes.")] input: EditInterviewInput,
     ) -> Result<InterviewPayload> {
         let caller = ctx.caller()?;
         let id = ids::decode(&input.interview_id, "Interview")?;
@@ -693,6 +781,7 @@ impl CampaignMutation {
     async fn share_report(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The report version, who the link is for, and when it expires.")]
         input: ShareReportInput,
     ) -> Result<ShareReportPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
@@ -718,7 +807,7 @@ impl CampaignMutation {
     async fn revoke_report_share(
         &self,
         ctx: &Context<'_>,
-        input: RevokeReportShareInput,
+        #[graphql(desc = "The link to end.")] input: RevokeReportShareInput,
     ) -> Result<RevokeReportSharePayload> {
         let caller = ctx.caller_in(MANAGERS)?;
         let id = ids::decode(&input.share_id, "ReportShare")?;
@@ -733,6 +822,7 @@ impl CampaignMutation {
     async fn import_responses(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The campaign, the CSV file and what its columns hold.")]
         input: ImportResponsesInput,
     ) -> Result<ImportResponsesPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
@@ -787,7 +877,7 @@ impl CampaignMutation {
     async fn aggregate_campaign(
         &self,
         ctx: &Context<'_>,
-        input: CampaignInput,
+        #[graphql(desc = "The campaign whose figures to compute again.")] input: CampaignInput,
     ) -> Result<CampaignPayload> {
         self.queue(ctx, input, |campaign_id| Job::AggregateCampaign {
             campaign_id,
@@ -799,7 +889,7 @@ impl CampaignMutation {
     async fn generate_report(
         &self,
         ctx: &Context<'_>,
-        input: CampaignInput,
+        #[graphql(desc = "The campaign to report on.")] input: CampaignInput,
     ) -> Result<CampaignPayload> {
         self.queue(ctx, input, |campaign_id| Job::GenerateReport {
             campaign_id,

@@ -169,8 +169,11 @@ pub async fn open(
 /// A link to a report version, as its coordinators see it.
 pub struct ReportShare(pub report_share::Model);
 
+/// A link that shows one report version without an account, to people
+/// outside the programme. Coordinators and admins manage links.
 #[Object]
 impl ReportShare {
+    /// Global ID of the link, as `revokeReportShare` takes it.
     async fn id(&self) -> ID {
         ids::encode("ReportShare", self.0.id)
     }
@@ -178,9 +181,12 @@ impl ReportShare {
     async fn audience(&self) -> &str {
         &self.0.audience
     }
+    /// When the link stops showing the report (UTC); at most 366 days after
+    /// it was made.
     async fn expires_at(&self) -> DateTime<Utc> {
         self.0.expires_at
     }
+    /// When the link was made (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -192,6 +198,7 @@ impl ReportShare {
     async fn open_count(&self) -> i32 {
         self.0.open_count
     }
+    /// When the link was revoked (UTC); null while it is not.
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {
         self.0.revoked_at
     }

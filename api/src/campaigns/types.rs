@@ -17,14 +17,20 @@ use crate::state::ContextExt;
 /// A questionnaire sent to a set of people between two times.
 pub struct Campaign(pub campaign::Model);
 
+/// A questionnaire sent to a set of people between two times, with its
+/// invitations, reminders, figures and reports. Admins, coordinators and
+/// observers read campaigns; some fields are for coordinators only.
 #[Object]
 impl Campaign {
+    /// Global ID of the campaign; use with `node(id:)` and as `campaignId`.
     pub async fn id(&self) -> ID {
         super::global_id(self.0.id)
     }
+    /// Name shown to respondents and in reports.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// The questionnaire version sent; it no longer changes.
     async fn questionnaire(&self, ctx: &Context<'_>) -> Result<Questionnaire> {
         let q = ctx
             .loader()
@@ -32,9 +38,12 @@ impl Campaign {
             .await?;
         Ok(Questionnaire(q.ok_or(ApiError::NotFound("questionnaire"))?))
     }
+    /// When invitations go out and answers are first taken (UTC).
     async fn opens_at(&self) -> DateTime<Utc> {
         self.0.opens_at
     }
+    /// When answers stop being taken (UTC); brought forward by
+    /// `closeCampaign`.
     async fn closes_at(&self) -> DateTime<Utc> {
         self.0.closes_at
     }
@@ -64,9 +73,11 @@ impl Campaign {
     async fn low_score_threshold(&self) -> f64 {
         self.0.low_score_threshold
     }
+    /// Where the campaign stands now, from its launch and its two times.
     async fn status(&self) -> CampaignStatus {
         service::status(&self.0, Utc::now()).into()
     }
+    /// People invited, whether they answered or not.
     async fn invitation_count(&self, ctx: &Context<'_>) -> Result<u64> {
         Ok(counts(ctx, self.0.id).await?.invited)
     }
@@ -86,11 +97,16 @@ impl Campaign {
     async fn emails(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only the emails in this state, such as `FAILED`; every email when omitted."
+        )]
         status: Option<super::delivery::EmailStatus>,
+        #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<super::delivery::Email>> {
         ctx.caller_in(crate::auth::MANAGERS)?;
         let list = super::delivery::EmailsOf {
@@ -110,11 +126,14 @@ impl Campaign {
     async fn invitations(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        before: Option<String>,
-        #[graphql(default)] order_by: InvitationOrder,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
+        #[graphql(default, desc = "The order of the list; `OLDEST` by default.")]
+        order_by: InvitationOrder,
     ) -> Result<Page<Invitation>> {
         ctx.caller_in(crate::auth::MANAGERS)?;
         let list = InvitationsOf { order: order_by };
@@ -127,10 +146,12 @@ impl Campaign {
     async fn interviews(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<super::interviews::Interview>> {
         ctx.caller_in(crate::auth::MANAGERS)?;
         let questionnaire_id = self.0.questionnaire_id;
@@ -171,10 +192,12 @@ impl Campaign {
     async fn reports(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<Report>> {
         ctx.caller_in(crate::auth::READERS)?;
         let page = PageArgs::new(first, after, last, before);
@@ -255,13 +278,17 @@ async fn counts(ctx: &Context<'_>, id: i64) -> Result<crate::loaders::Counts> {
         .unwrap_or_default())
 }
 
+/// Where a campaign stands.
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
 pub enum CampaignStatus {
     /// Not launched yet.
     Draft,
     /// Launched, opening later.
     Scheduled,
+    /// Launched and between its opening and closing times: links take
+    /// answers, reminders go out.
     Open,
+    /// Past its closing time, launched or not: no answers are taken.
     Closed,
 }
 
@@ -285,20 +312,27 @@ impl Invitation {
     }
 }
 
+/// A person invited to a campaign, and whether they answered. Personal
+/// data: coordinators and admins only.
 #[Object]
 impl Invitation {
+    /// Global ID of the invitation; use with `node(id:)`.
     pub async fn id(&self) -> ID {
         crate::ids::encode("Invitation", self.0.id)
     }
+    /// The person invited.
     async fn person(&self, ctx: &Context<'_>) -> Result<crate::accounts::Person> {
         let p = ctx.loader().load_one(PersonById(self.0.person_id)).await?;
         Ok(crate::accounts::Person(
             p.ok_or(ApiError::NotFound("person"))?,
         ))
     }
+    /// When the person submitted their answers (UTC); null until then.
     async fn responded_at(&self) -> Option<DateTime<Utc>> {
         self.0.responded_at
     }
+    /// Whether the person followed the unsubscribe link: they get no more
+    /// reminders of this campaign.
     async fn opted_out(&self) -> bool {
         self.0.opted_out_at.is_some()
     }
@@ -307,6 +341,8 @@ impl Invitation {
 /// How a campaign's reminders are timed in each invitee's time zone.
 pub struct ReminderPolicy(worker::reminders::ReminderPolicy);
 
+/// How a campaign's reminders are timed in each invitee's time zone, and
+/// when they stop.
 #[Object]
 impl ReminderPolicy {
     /// Local time, `HH:MM`, reminders go out at; null: at their offsets.
@@ -334,18 +370,26 @@ impl ReminderPolicy {
 /// Local hours `[from, to)`, `HH:MM`.
 #[derive(SimpleObject)]
 pub struct QuietHours {
+    /// Local time the quiet hours start, `HH:MM`.
     pub from: String,
+    /// Local time the quiet hours end, `HH:MM`; earlier than `from` when
+    /// they span midnight.
     pub to: String,
 }
 
 /// The figures of a campaign.
 pub struct Results(pub CampaignResults);
 
+/// The figures of a campaign, as last aggregated: groups smaller than the
+/// campaign's `minGroupSize` get counts only. Admins, coordinators and
+/// observers.
 #[Object]
 impl Results {
+    /// When the figures were computed (UTC).
     async fn computed_at(&self) -> DateTime<Utc> {
         self.0.computed_at
     }
+    /// Responses counted, invited or imported.
     async fn responses(&self) -> u64 {
         self.0.responses
     }
@@ -359,12 +403,16 @@ impl Results {
     async fn withheld_until_close(&self) -> bool {
         self.0.withheld_until_close
     }
+    /// Invitations answered ÷ invitations, from 0 to 1; null without
+    /// invitations.
     async fn response_rate(&self) -> Option<f64> {
         self.0.response_rate
     }
+    /// Statistics of each item, in the questionnaire's order.
     async fn items(&self) -> Vec<ItemStatistics> {
         self.0.items.iter().map(ItemStatistics::from).collect()
     }
+    /// Statistics of each scale, in the questionnaire's order.
     async fn scales(&self) -> Vec<ScaleStatistics> {
         self.0.scales.iter().map(ScaleStatistics::from).collect()
     }
@@ -377,29 +425,45 @@ impl Results {
 /// Statistics of one item, over raw answers; missing answers excluded.
 #[derive(SimpleObject)]
 pub struct ItemStatistics {
+    /// The item's code.
     pub code: String,
+    /// The item's question, as asked.
     pub prompt: String,
     /// Answers given.
     pub n: u64,
     /// Answers missing.
     pub missing: u64,
+    /// Mean of the answers of a numeric item (Likert, number, NPS); null for
+    /// other kinds, without answers or when suppressed.
     pub mean: Option<f64>,
     /// Sample standard deviation.
     pub sd: Option<f64>,
+    /// Lowest answer of a numeric item.
     pub min: Option<f64>,
+    /// First quartile of a numeric item's answers (R's type 7 quantile).
     pub q1: Option<f64>,
+    /// Median of a numeric item's answers.
     pub median: Option<f64>,
+    /// Third quartile of a numeric item's answers (R's type 7 quantile).
     pub q3: Option<f64>,
+    /// Highest answer of a numeric item.
     pub max: Option<f64>,
     /// Net promoter score of an NPS item.
     pub nps: Option<f64>,
+    /// How many gave each answer: every point of a Likert or NPS item,
+    /// every option of a choice item, answered or not; empty when the
+    /// results are suppressed.
     pub distribution: Vec<AnswerCount>,
 }
 
+/// How many respondents gave one answer to an item.
 #[derive(SimpleObject)]
 pub struct AnswerCount {
+    /// The answer: a number written out, or an option of a choice item.
     pub value: String,
+    /// The label of a Likert point; null where the item has none.
     pub label: Option<String>,
+    /// Respondents who gave this answer.
     pub count: u64,
     /// The count's percentage (0–100) of those who answered the item, not
     /// of invitees or of all respondents; for multiple choice, of those who
@@ -441,15 +505,22 @@ impl From<&worker::results::ItemResult> for ItemStatistics {
 /// items after reverse keying.
 #[derive(SimpleObject)]
 pub struct ScaleStatistics {
+    /// The scale's code.
     pub code: String,
+    /// The scale's name.
     pub name: String,
+    /// Codes of the scale's items.
     pub item_codes: Vec<String>,
+    /// Codes of the items scored in reverse before the mean is taken.
     pub reversed_item_codes: Vec<String>,
     /// Whether a high score is the good end of the scale.
     pub higher_is_better: bool,
     /// Respondents with a score.
     pub n: u64,
+    /// Mean of the respondents' scores, on the items' range; null without
+    /// scores or when suppressed.
     pub mean: Option<f64>,
+    /// Sample standard deviation of the respondents' scores.
     pub sd: Option<f64>,
     /// Cronbach's alpha, pairwise deletion of missing answers.
     pub alpha: Option<f64>,
@@ -465,7 +536,9 @@ pub struct ScaleStatistics {
 /// A confidence interval.
 #[derive(SimpleObject)]
 pub struct ConfidenceInterval {
+    /// The lower bound.
     pub lower: f64,
+    /// The upper bound.
     pub upper: f64,
 }
 
@@ -473,6 +546,7 @@ pub struct ConfidenceInterval {
 /// pairwise covariances alpha is made of.
 #[derive(SimpleObject)]
 pub struct ScaleItemStatistics {
+    /// The item's code.
     pub code: String,
     /// The scale's alpha without this item: higher than the scale's alpha
     /// when the item weakens it.
@@ -511,26 +585,40 @@ impl From<&worker::results::ScaleResult> for ScaleStatistics {
     }
 }
 
+/// The figures of a campaign split by one respondent attribute (site,
+/// cohort, age band…).
 #[derive(SimpleObject)]
 pub struct Breakdown {
+    /// The attribute's name, as given when importing.
     pub attribute: String,
+    /// One entry per value of the attribute.
     pub groups: Vec<GroupStatistics>,
 }
 
+/// The figures of the respondents sharing one value of an attribute.
 #[derive(SimpleObject)]
 pub struct GroupStatistics {
+    /// The attribute's value, or its band such as `18-24`.
     pub value: String,
+    /// Respondents in the group.
     pub n: u64,
     /// Below the campaign's minimum group size: no figures.
     pub suppressed: bool,
+    /// The group's mean score on each scale; empty when suppressed.
     pub scale_means: Vec<Figure>,
+    /// The group's mean answer to each numeric item; empty when suppressed.
     pub item_means: Vec<Figure>,
 }
 
+/// A mean over a group of respondents.
 #[derive(SimpleObject)]
 pub struct Figure {
+    /// The code of the scale or item.
     pub code: String,
+    /// Respondents of the group with a value.
     pub n: u64,
+    /// Their mean; null when none has a value, or when it is hidden because
+    /// it would give a small group away.
     pub mean: Option<f64>,
 }
 
@@ -562,9 +650,7 @@ impl From<&worker::results::Breakdown> for Breakdown {
     }
 }
 
-/// A generated report version. Its tables download as files with the
-/// same bearer token: `/exports/reports/{id}/report.xlsx`, or one table as
-/// `report.csv?table=`, the results' tables or `recommendations`.
+/// A generated report version.
 pub struct Report(pub report::Model);
 
 impl Report {
@@ -573,14 +659,23 @@ impl Report {
     }
 }
 
+/// A generated report version of a campaign: its figures, its
+/// recommendations and an HTML page. Its tables download as files with the
+/// same bearer token: `/exports/reports/{id}/report.xlsx`, or one table as
+/// `report.csv?table=`, the results' tables or `recommendations`.
 #[Object]
 impl Report {
+    /// Global ID of the report version; use with `node(id:)` and
+    /// `shareReport`.
     pub async fn id(&self) -> ID {
         crate::ids::encode("Report", self.0.id)
     }
+    /// The version's number within its campaign: 1 for the first, then
+    /// increasing.
     async fn version(&self) -> i32 {
         self.0.version
     }
+    /// When the version was generated (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -588,6 +683,7 @@ impl Report {
     async fn results(&self) -> Result<Results> {
         Ok(Results(self.data()?.results))
     }
+    /// What to do given the figures, most urgent first.
     async fn recommendations(&self) -> Result<Vec<Recommendation>> {
         Ok(self
             .data()?

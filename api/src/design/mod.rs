@@ -31,7 +31,12 @@ pub struct DesignQuery;
 #[Object]
 impl DesignQuery {
     /// The programme's tutorial guide and standards: open to every member.
-    async fn tutorial_guide(&self, ctx: &Context<'_>, programme_id: ID) -> Result<TutorialGuide> {
+    async fn tutorial_guide(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ID of the programme; one of another organisation is NOT_FOUND.")]
+        programme_id: ID,
+    ) -> Result<TutorialGuide> {
         let caller = ctx.caller()?;
         let db = &ctx.state().db;
         let id = ids::decode(&programme_id, "Programme")?;
@@ -59,10 +64,12 @@ impl DesignQuery {
     async fn programmes(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<Programme>> {
         let caller = ctx.caller()?;
 
@@ -592,9 +599,13 @@ pub struct DesignMutation;
 
 #[Object]
 impl DesignMutation {
+    /// Creates a programme of the organisation, with its dates, goals and
+    /// budget. Coordinators and admins; each invalid field is reported
+    /// (BAD_USER_INPUT).
     async fn create_programme(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The name, dates, goals, budget and expected learners.")]
         input: CreateProgrammeInput,
     ) -> Result<ProgrammePayload> {
         let caller = ctx.caller_in(MANAGERS)?;
@@ -615,9 +626,12 @@ impl DesignMutation {
         })
     }
 
+    /// Adds a support axis to a programme: a field in which learners may need
+    /// support, weighted for priorities. Coordinators and admins.
     async fn create_support_axis(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The programme, and the axis's name, kind, description and weight.")]
         input: CreateSupportAxisInput,
     ) -> Result<SupportAxisPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
@@ -641,7 +655,7 @@ impl DesignMutation {
     async fn set_support_axis_weight(
         &self,
         ctx: &Context<'_>,
-        input: SetAxisWeightInput,
+        #[graphql(desc = "The axis and its new weight.")] input: SetAxisWeightInput,
     ) -> Result<SupportAxisPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
         let axis = ids::decode(&input.axis_id, "SupportAxis")?;
@@ -654,7 +668,12 @@ impl DesignMutation {
     }
 
     /// Records a learner's need stated by a coordinator, an interview or the learner.
-    async fn create_need(&self, ctx: &Context<'_>, input: CreateNeedInput) -> Result<NeedPayload> {
+    async fn create_need(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The learner, the axis, the severity, the source and the evidence.")]
+        input: CreateNeedInput,
+    ) -> Result<NeedPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
         let need = service::create_need(
             &ctx.state().db,
@@ -670,7 +689,11 @@ impl DesignMutation {
     }
 
     /// A learner states a need of their own.
-    async fn state_need(&self, ctx: &Context<'_>, input: StateNeedInput) -> Result<NeedPayload> {
+    async fn state_need(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The axis, the severity and the learner's note.")] input: StateNeedInput,
+    ) -> Result<NeedPayload> {
         let caller = ctx.caller_in(&[entities::Role::Learner])?;
         let db = &ctx.state().db;
         let me =
@@ -690,7 +713,14 @@ impl DesignMutation {
         Ok(NeedPayload { need: Need(need) })
     }
 
-    async fn update_need(&self, ctx: &Context<'_>, input: UpdateNeedInput) -> Result<NeedPayload> {
+    /// Changes a need's severity or status. A severity set here is kept when a
+    /// need rule is applied again. Coordinators and admins; an unknown need is
+    /// NOT_FOUND.
+    async fn update_need(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The need, and its new severity or status.")] input: UpdateNeedInput,
+    ) -> Result<NeedPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
         let need = service::update_need(
             &ctx.state().db,
@@ -707,6 +737,7 @@ impl DesignMutation {
     async fn create_need_rule(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The axis, the campaign, the scale, the direction and the threshold.")]
         input: CreateNeedRuleInput,
     ) -> Result<NeedRulePayload> {
         let caller = ctx.caller_in(MANAGERS)?;
@@ -729,7 +760,7 @@ impl DesignMutation {
     async fn apply_need_rule(
         &self,
         ctx: &Context<'_>,
-        input: ApplyNeedRuleInput,
+        #[graphql(desc = "The rule to apply.")] input: ApplyNeedRuleInput,
     ) -> Result<ApplyNeedRulePayload> {
         let caller = ctx.caller_in(MANAGERS)?;
         let rule = ids::decode(&input.rule_id, "NeedRule")?;
@@ -745,6 +776,7 @@ impl DesignMutation {
     async fn log_session(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The intervention, the tutor, when and how long, and who attended.")]
         input: LogSessionInput,
     ) -> Result<LogSessionPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
@@ -772,9 +804,13 @@ impl DesignMutation {
         })
     }
 
+    /// Adds a tutor role to a programme: what its tutors or mentors do, what an
+    /// hour of theirs costs and how many learners each follows. Coordinators
+    /// and admins.
     async fn create_tutor_role(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The programme, and the role's name, kind, functions, cost and load.")]
         input: CreateTutorRoleInput,
     ) -> Result<TutorRolePayload> {
         let caller = ctx.caller_in(MANAGERS)?;
@@ -798,7 +834,7 @@ impl DesignMutation {
     async fn publish_guide(
         &self,
         ctx: &Context<'_>,
-        input: PublishGuideInput,
+        #[graphql(desc = "The programme and the guide's text.")] input: PublishGuideInput,
     ) -> Result<GuidePayload> {
         let caller = ctx.caller_in(MANAGERS)?;
         let programme = ids::decode(&input.programme_id, "Programme")?;
@@ -818,6 +854,9 @@ impl DesignMutation {
     async fn set_standard(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The programme, and the standard's kind, threshold and severity."
+        )]
         input: SetStandardInput,
     ) -> Result<StandardPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
@@ -837,9 +876,13 @@ impl DesignMutation {
         })
     }
 
+    /// Adds an intervention on a support axis: its format, tool, rhythm, cost
+    /// and planned learners. Coordinators and admins; each invalid field is
+    /// reported (BAD_USER_INPUT).
     async fn create_intervention(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The axis, and the intervention's format, rhythm, cost and role.")]
         input: CreateInterventionInput,
     ) -> Result<InterventionPayload> {
         let caller = ctx.caller_in(MANAGERS)?;

@@ -666,7 +666,19 @@ mirror_enum!(
         ReplyWithinHours,
     }
 );
-mirror_enum!(Severity <=> entities::Severity { Low, Medium, High });
+/// How serious a breach of a standard is, as set on the standard; its
+/// breaches and alerts carry it. The levels are for people to sort by: the
+/// system treats them alike.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entities::Severity")]
+pub enum Severity {
+    /// Minor: worth noting.
+    Low,
+    /// To follow up soon.
+    Medium,
+    /// To act on at once.
+    High,
+}
 
 pub struct TutorRole(pub entities::tutor_role::Model);
 

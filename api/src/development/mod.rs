@@ -336,6 +336,7 @@ impl DevelopmentQuery {
     async fn my_development(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Global ID of the programme; one of another organisation is NOT_FOUND.")]
         programme_id: ID,
     ) -> Result<Option<TutorDevelopment>> {
         let caller = ctx.caller()?;
@@ -474,9 +475,12 @@ pub struct DevelopmentMutation;
 
 #[Object]
 impl DevelopmentMutation {
+    /// Adds a training module to a programme: what tutors learn, in how many
+    /// hours, at which level. Coordinators and admins.
     async fn create_training_module(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The programme, and the module's title, description, hours and level.")]
         input: CreateTrainingModuleInput,
     ) -> Result<TrainingModulePayload> {
         let caller = ctx.caller_in(MANAGERS)?;
@@ -500,6 +504,7 @@ impl DevelopmentMutation {
     async fn record_completion(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The module, the tutor and the day they completed it.")]
         input: RecordCompletionInput,
     ) -> Result<TrainingModulePayload> {
         let caller = ctx.caller_in(MANAGERS)?;
@@ -524,9 +529,12 @@ impl DevelopmentMutation {
         })
     }
 
+    /// Opens a community of practice in a programme, where member tutors post
+    /// and share resources. Coordinators and admins.
     async fn create_community(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The programme, and the community's name and description.")]
         input: CreateCommunityInput,
     ) -> Result<CommunityPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
@@ -544,10 +552,12 @@ impl DevelopmentMutation {
         })
     }
 
+    /// Adds a tutor of the organisation to a community; a tutor already a
+    /// member is CONFLICT. Coordinators and admins.
     async fn add_community_member(
         &self,
         ctx: &Context<'_>,
-        input: CommunityMemberInput,
+        #[graphql(desc = "The community and the tutor.")] input: CommunityMemberInput,
     ) -> Result<CommunityPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
         let id = ids::decode(&input.community_id, "Community")?;
@@ -559,9 +569,12 @@ impl DevelopmentMutation {
         })
     }
 
+    /// Adds a resource to a community: a title and an `http` or `https` link.
+    /// Coordinators and admins.
     async fn add_community_resource(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The community, and the resource's title and URL.")]
         input: CommunityResourceInput,
     ) -> Result<CommunityPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
@@ -574,7 +587,11 @@ impl DevelopmentMutation {
     }
 
     /// Posts to a community: coordinators, and tutors who are members.
-    async fn post_to_community(&self, ctx: &Context<'_>, input: PostInput) -> Result<PostPayload> {
+    async fn post_to_community(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The community and the text of the post.")] input: PostInput,
+    ) -> Result<PostPayload> {
         let caller = ctx.caller()?;
         let id = ids::decode(&input.community_id, "Community")?;
         let post = service::post(&ctx.state().db, caller, id, input.body).await?;

@@ -29,10 +29,12 @@ impl DisseminationQuery {
     async fn dissemination_plans(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<DisseminationPlan>> {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         let caller = ctx.caller_in(MANAGERS)?;
@@ -118,6 +120,7 @@ impl DisseminationMutation {
     async fn create_dissemination_plan(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The plan's name, the report version and its audiences.")]
         input: CreateDisseminationPlanInput,
     ) -> Result<DisseminationPlanPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
@@ -174,7 +177,7 @@ impl DisseminationMutation {
     async fn cancel_dissemination_plan(
         &self,
         ctx: &Context<'_>,
-        input: DisseminationPlanInput,
+        #[graphql(desc = "The plan to call off.")] input: DisseminationPlanInput,
     ) -> Result<DisseminationPlanPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
         let id = ids::decode(&input.plan_id, "DisseminationPlan")?;
@@ -190,7 +193,7 @@ impl DisseminationMutation {
     async fn send_dissemination_plan_now(
         &self,
         ctx: &Context<'_>,
-        input: DisseminationPlanInput,
+        #[graphql(desc = "The plan to send.")] input: DisseminationPlanInput,
     ) -> Result<DisseminationPlanPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
         let id = ids::decode(&input.plan_id, "DisseminationPlan")?;
@@ -213,7 +216,7 @@ impl DisseminationMutation {
     async fn revoke_dissemination_links(
         &self,
         ctx: &Context<'_>,
-        input: DisseminationPlanInput,
+        #[graphql(desc = "The plan whose links end.")] input: DisseminationPlanInput,
     ) -> Result<DisseminationPlanPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
         let id = ids::decode(&input.plan_id, "DisseminationPlan")?;

@@ -777,11 +777,14 @@ impl EvaluationQuery {
     async fn programme_reports(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Global ID of the programme; one of another organisation is NOT_FOUND.")]
         programme_id: ID,
+        #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<ProgrammeReport>> {
         let caller = ctx.caller_in(READERS)?;
         let programme_id = ids::decode(&programme_id, "Programme")?;
@@ -819,6 +822,7 @@ impl EvaluationMutation {
     async fn create_analytical_grid(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The grid's name, description, criteria and rules.")]
         input: CreateAnalyticalGridInput,
     ) -> Result<AnalyticalGrid> {
         let caller = ctx.caller_in(MANAGERS)?;
@@ -831,6 +835,7 @@ impl EvaluationMutation {
     async fn generate_programme_report(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The programme, the grid and the period to report on.")]
         input: GenerateProgrammeReportInput,
     ) -> Result<GenerateProgrammeReportPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
@@ -850,6 +855,9 @@ impl EvaluationMutation {
     async fn decide_recommendation(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The recommendation, the decision, and any new text, priority or audience."
+        )]
         input: DecideRecommendationInput,
     ) -> Result<Recommendation> {
         let caller = ctx.caller_in(MANAGERS)?;

@@ -38,10 +38,12 @@ impl QuestionnaireQuery {
     async fn questionnaires(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<Questionnaire>> {
         let caller = ctx.caller_in(READERS)?;
         let query = questionnaire::Entity::find()
@@ -59,7 +61,11 @@ impl QuestionnaireQuery {
     async fn instrument_templates(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default_with = "String::from(\"en\")")] language: String,
+        #[graphql(
+            default_with = "String::from(\"en\")",
+            desc = "`en` or `fr`: the language of the prompts and labels."
+        )]
+        language: String,
     ) -> Result<Vec<InstrumentTemplate>> {
         ctx.caller_in(READERS)?;
         let language = self::language("language", &language)?;
@@ -80,6 +86,7 @@ impl QuestionnaireMutation {
     async fn create_questionnaire(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The key, title, audience, items and scales.")]
         input: CreateQuestionnaireInput,
     ) -> Result<CreateQuestionnairePayload> {
         let caller = ctx.caller_in(MANAGERS)?;
@@ -95,6 +102,9 @@ impl QuestionnaireMutation {
     async fn create_questionnaire_from_template(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The template, the language, a title and whether it is an interview guide."
+        )]
         input: CreateQuestionnaireFromTemplateInput,
     ) -> Result<CreateQuestionnairePayload> {
         let caller = ctx.caller_in(MANAGERS)?;

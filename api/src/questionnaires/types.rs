@@ -133,14 +133,19 @@ pub struct Scale {
     pub item_codes: Vec<String>,
 }
 
+/// Items of a questionnaire scored together: a respondent's score is the
+/// mean of the items they answered, reverse-keyed items flipped.
 #[Object]
 impl Scale {
+    /// Short code of the scale within its questionnaire.
     async fn code(&self) -> &str {
         &self.model.code
     }
+    /// Name of the scale, as results show it.
     async fn name(&self) -> &str {
         &self.model.name
     }
+    /// Codes of the items the scale scores, in the questionnaire's order.
     async fn item_codes(&self) -> &[String] {
         &self.item_codes
     }

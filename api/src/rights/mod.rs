@@ -22,6 +22,8 @@ const ADMINS: &[Role] = &[Role::Admin];
 /// out keeps that data for good.
 pub struct RetentionPolicy(Option<retention_policy::Model>);
 
+/// How long the organisation keeps what it no longer needs, in days. A
+/// limit left null keeps that data for good.
 #[Object]
 impl RetentionPolicy {
     /// Days after a campaign closes that its free-text answers, interview
@@ -63,11 +65,17 @@ impl RightsQuery {
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
+        #[graphql(
+            desc = "Only the events of this action, such as `PERSON_ERASED`; all when omitted."
+        )]
         action: Option<AuditAction>,
+        #[graphql(desc = "Only events on this object, by its global ID (a person, a matching…).")]
         target_id: Option<ID>,
     ) -> Result<Page<AuditEvent>> {
         let page = crate::pagination::PageArgs::new(first, after, last, before);
@@ -75,11 +83,14 @@ impl RightsQuery {
     }
 }
 
+/// The person whose data is exported or erased.
 #[derive(InputObject)]
 pub struct PersonRightsInput {
+    /// Global ID of the person; one of another organisation is NOT_FOUND.
     pub person_id: ID,
 }
 
+/// Everything stored about a person, as JSON.
 #[derive(SimpleObject)]
 pub struct ExportPersonDataPayload {
     /// Every row about the person, table by table (`tables.person`,
@@ -90,27 +101,38 @@ pub struct ExportPersonDataPayload {
     pub download_path: String,
 }
 
+/// A person erased, and what went with them.
 #[derive(SimpleObject)]
 pub struct ErasePersonPayload {
+    /// The person as now stored: `Erased person`, no address, `erasedAt` set.
     pub person: Person,
     /// False when the person had been erased before: nothing changed.
     pub erased: bool,
+    /// API keys the person's account had made that were revoked by this call.
     pub api_keys_revoked: u64,
+    /// Sessions of the person's account ended by this call.
     pub sessions_ended: u64,
     /// Free texts by or about the person that were replaced.
     pub texts_cleared: u64,
 }
 
+/// The whole retention policy, replacing the one before: a limit left out
+/// keeps that data for good.
 #[derive(InputObject)]
 pub struct SetRetentionPolicyInput {
     /// 1 to 36,500; null keeps for good.
     pub free_text_days: Option<i32>,
+    /// Days the address on the record of a sent email is kept: 1 to 36,500;
+    /// null keeps for good.
     pub email_log_days: Option<i32>,
+    /// Days an audit event is kept: 1 to 36,500; null keeps for good.
     pub audit_days: Option<i32>,
 }
 
+/// The retention policy as just set.
 #[derive(SimpleObject)]
 pub struct SetRetentionPolicyPayload {
+    /// The policy now applied by the worker every day.
     pub retention_policy: RetentionPolicy,
 }
 
@@ -126,7 +148,7 @@ impl RightsMutation {
     async fn export_person_data(
         &self,
         ctx: &Context<'_>,
-        input: PersonRightsInput,
+        #[graphql(desc = "The person to export.")] input: PersonRightsInput,
     ) -> Result<ExportPersonDataPayload> {
         ctx.caller_in(ADMINS)?;
         let person_id = ids::decode(&input.person_id, "Person")?;
@@ -146,7 +168,7 @@ impl RightsMutation {
     async fn erase_person(
         &self,
         ctx: &Context<'_>,
-        input: PersonRightsInput,
+        #[graphql(desc = "The person to erase.")] input: PersonRightsInput,
     ) -> Result<ErasePersonPayload> {
         ctx.caller_in(ADMINS)?;
         let person_id = ids::decode(&input.person_id, "Person")?;
@@ -165,6 +187,7 @@ impl RightsMutation {
     async fn set_retention_policy(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The three limits, in days; null keeps for good.")]
         input: SetRetentionPolicyInput,
     ) -> Result<SetRetentionPolicyPayload> {
         ctx.caller_in(ADMINS)?;

@@ -914,11 +914,14 @@ impl RunningQuery {
     async fn tutor_profiles(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Global ID of the programme; one of another organisation is NOT_FOUND.")]
         programme_id: ID,
+        #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<TutorProfile>> {
         let caller = ctx.caller_in(MANAGERS)?;
         let id = programme_of(ctx, caller, &programme_id).await?;
@@ -946,12 +949,16 @@ impl RunningQuery {
     async fn matchings(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Global ID of the programme; one of another organisation is NOT_FOUND.")]
         programme_id: ID,
+        #[graphql(desc = "Only the matchings in this state, such as `ACTIVE`; all when omitted.")]
         status: Option<MatchingStatus>,
+        #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<Matching>> {
         let caller = ctx.caller()?;
         let db = &ctx.state().db;
@@ -982,14 +989,25 @@ impl RunningQuery {
     }
 
     /// One matching, if the caller may see it.
-    async fn matching(&self, ctx: &Context<'_>, id: ID) -> Result<Matching> {
+    async fn matching(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ID of the matching; one the caller may not see is NOT_FOUND.")]
+        id: ID,
+    ) -> Result<Matching> {
         let caller = ctx.caller()?;
         let id = ids::decode(&id, "Matching")?;
         let (m, _) = service::visible_matching(&ctx.state().db, caller, id).await?;
         Ok(Matching(m))
     }
 
-    async fn matching_run(&self, ctx: &Context<'_>, id: ID) -> Result<MatchingRun> {
+    /// One run of the matching engine, to follow a run the worker is doing: its
+    /// state and, once done, its proposals. Coordinators and admins.
+    async fn matching_run(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ID of the run, as `runMatching` returned it.")] id: ID,
+    ) -> Result<MatchingRun> {
         let caller = ctx.caller_in(MANAGERS)?;
         let id = ids::decode(&id, "MatchingRun")?;
         let run = matching_run::Entity::find_by_id(id)
@@ -1006,9 +1024,11 @@ impl RunningQuery {
     async fn matching_candidates(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Global ID of the programme; one of another organisation is NOT_FOUND.")]
         programme_id: ID,
-        role_id: ID,
-        learner_id: ID,
+        #[graphql(desc = "Global ID of the tutor role whose tutors are weighed.")] role_id: ID,
+        #[graphql(desc = "Global ID of the learner to match.")] learner_id: ID,
+        #[graphql(desc = "Weights of the criteria to try; the defaults when omitted.")]
         weights: Option<WeightsInput>,
     ) -> Result<Vec<Candidate>> {
         let caller = ctx.caller_in(MANAGERS)?;
@@ -1056,11 +1076,14 @@ impl RunningQuery {
     async fn relation_alerts(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Global ID of the programme; one of another organisation is NOT_FOUND.")]
         programme_id: ID,
+        #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<RelationAlert>> {
         let caller = ctx.caller_in(MANAGERS)?;
         let id = programme_of(ctx, caller, &programme_id).await?;
@@ -1093,11 +1116,14 @@ impl RunningQuery {
     async fn matching_exclusions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Global ID of the programme; one of another organisation is NOT_FOUND.")]
         programme_id: ID,
+        #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<MatchingExclusion>> {
         use entities::matching_exclusion;
         let caller = ctx.caller_in(MANAGERS)?;
@@ -1370,6 +1396,7 @@ impl RunningMutation {
     async fn set_tutor_profile(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The programme, the tutor, and their roles, capacity, times and skills.")]
         input: SetTutorProfileInput,
     ) -> Result<TutorProfile> {
         let caller = ctx.caller()?;
@@ -1416,6 +1443,9 @@ impl RunningMutation {
     async fn set_learner_profile(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The programme, the learner, and their languages, availability and modes."
+        )]
         input: SetLearnerProfileInput,
     ) -> Result<LearnerProfile> {
         let caller = ctx.caller()?;
@@ -1438,7 +1468,11 @@ impl RunningMutation {
     }
 
     /// Rules a learner–tutor pair out of every later run.
-    async fn exclude_pair(&self, ctx: &Context<'_>, input: PairInput) -> Result<bool> {
+    async fn exclude_pair(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The programme, the learner, the tutor and the reason.")] input: PairInput,
+    ) -> Result<bool> {
         let caller = ctx.caller_in(MANAGERS)?;
         service::exclude_pair(
             &ctx.state().db,
@@ -1466,7 +1500,14 @@ impl RunningMutation {
     }
 
     /// Lets later runs propose a pair excluded before.
-    async fn lift_exclusion(&self, ctx: &Context<'_>, input: LiftExclusionInput) -> Result<bool> {
+    async fn lift_exclusion(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The programme, the learner and the tutor; a pair not excluded is NOT_FOUND."
+        )]
+        input: LiftExclusionInput,
+    ) -> Result<bool> {
         use entities::matching_exclusion;
         let caller = ctx.caller_in(MANAGERS)?;
         let id = programme_of(ctx, caller, &input.programme_id).await?;
@@ -1492,6 +1533,7 @@ impl RunningMutation {
     async fn run_matching(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The programme, the tutor role and the weights of the criteria.")]
         input: RunMatchingInput,
     ) -> Result<MatchingRun> {
         let caller = ctx.caller_in(MANAGERS)?;
@@ -1511,7 +1553,7 @@ impl RunningMutation {
     async fn accept_matching(
         &self,
         ctx: &Context<'_>,
-        input: DecideMatchingInput,
+        #[graphql(desc = "The proposal to accept.")] input: DecideMatchingInput,
     ) -> Result<Matching> {
         decide(ctx, input, Decision::Accept).await
     }
@@ -1521,6 +1563,7 @@ impl RunningMutation {
     async fn reject_matching(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The proposal and the reason for turning it down.")]
         input: DecideMatchingInput,
     ) -> Result<Matching> {
         decide(ctx, input, Decision::Reject).await
@@ -1531,6 +1574,7 @@ impl RunningMutation {
     async fn end_matching(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The active matching and the reason for ending it.")]
         input: DecideMatchingInput,
     ) -> Result<Matching> {
         decide(ctx, input, Decision::End).await
@@ -1540,6 +1584,7 @@ impl RunningMutation {
     async fn override_matching(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The programme, the role, the learner, the tutor and the reason.")]
         input: OverrideMatchingInput,
     ) -> Result<Matching> {
         let caller = ctx.caller_in(MANAGERS)?;
@@ -1557,7 +1602,15 @@ impl RunningMutation {
         ))
     }
 
-    async fn add_plan_goal(&self, ctx: &Context<'_>, input: AddPlanGoalInput) -> Result<PlanGoal> {
+    /// Adds a goal to the tutoring plan of an active matching, with its measure
+    /// and target date within the programme. Its tutor or a coordinator; an
+    /// inactive matching is CONFLICT.
+    async fn add_plan_goal(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The matching, and the goal's description, measure and target date.")]
+        input: AddPlanGoalInput,
+    ) -> Result<PlanGoal> {
         let caller = ctx.caller()?;
         Ok(PlanGoal(
             service::add_goal(
@@ -1572,10 +1625,12 @@ impl RunningMutation {
         ))
     }
 
+    /// Moves a goal of a tutoring plan on: planned, in progress, met or
+    /// dropped. The matching's tutor or a coordinator, while it is active.
     async fn set_plan_goal_status(
         &self,
         ctx: &Context<'_>,
-        input: SetPlanGoalStatusInput,
+        #[graphql(desc = "The goal and its new status.")] input: SetPlanGoalStatusInput,
     ) -> Result<PlanGoal> {
         let caller = ctx.caller()?;
         Ok(PlanGoal(
@@ -1589,9 +1644,15 @@ impl RunningMutation {
         ))
     }
 
+    /// Plans an intervention of the programme in an active matching's plan: a
+    /// series of sessions from a start day, every so many days, within the
+    /// programme. Its tutor or a coordinator.
     async fn plan_intervention(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The matching, the intervention, the first day, the interval and the count."
+        )]
         input: PlanInterventionInput,
     ) -> Result<PlannedIntervention> {
         let caller = ctx.caller()?;
@@ -1609,9 +1670,14 @@ impl RunningMutation {
         ))
     }
 
+    /// Schedules a session of an active matching ahead of time; it shows in the
+    /// calendars of its tutor and learner. Its tutor or a coordinator.
     async fn schedule_session(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The matching, the intervention, the start time, the length and the mode."
+        )]
         input: ScheduleSessionInput,
     ) -> Result<Session> {
         let caller = ctx.caller()?;
@@ -1632,6 +1698,7 @@ impl RunningMutation {
     async fn record_session(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The matching, the intervention, when, how long, attendance and notes.")]
         input: RecordSessionInput,
     ) -> Result<Session> {
         let caller = ctx.caller()?;
@@ -1662,17 +1729,24 @@ impl RunningMutation {
     }
 
     /// Calls off a scheduled session: by the relation's tutor or a coordinator.
-    async fn cancel_session(&self, ctx: &Context<'_>, session_id: ID) -> Result<Session> {
+    async fn cancel_session(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ID of the scheduled session.")] session_id: ID,
+    ) -> Result<Session> {
         let caller = ctx.caller()?;
         let id = ids::decode(&session_id, "Session")?;
         let session = service::cancel_session(&ctx.state().db, caller, id).await?;
         Ok(Session::new(session, None))
     }
 
+    /// Writes the notes of a held session, replacing earlier ones; allowed
+    /// after the matching ended. Its tutor or a coordinator; a session not held
+    /// is CONFLICT.
     async fn write_session_notes(
         &self,
         ctx: &Context<'_>,
-        input: WriteSessionNotesInput,
+        #[graphql(desc = "The session and its notes.")] input: WriteSessionNotesInput,
     ) -> Result<Session> {
         let caller = ctx.caller()?;
         let db = &ctx.state().db;

@@ -35,10 +35,12 @@ impl WebhookQuery {
     async fn webhook_endpoints(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<WebhookEndpoint>> {
         let caller = ctx.caller_in(MANAGERS)?;
         let query = endpoint::Entity::find()
@@ -65,12 +67,16 @@ impl WebhookQuery {
     async fn webhook_deliveries(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Global ID of the endpoint; one of another organisation is NOT_FOUND.")]
         endpoint_id: ID,
+        #[graphql(desc = "Only the deliveries in this state, such as `FAILED`; all when omitted.")]
         status: Option<WebhookDeliveryStatus>,
+        #[graphql(desc = "How many rows from the start: at most 100, 20 by default.")]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end: at most 100; not with `first`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<WebhookDelivery>> {
         let caller = ctx.caller_in(MANAGERS)?;
         let id = ids::decode(&endpoint_id, "WebhookEndpoint")?;
@@ -96,6 +102,7 @@ impl WebhookQuery {
     }
 }
 
+/// The URL, event types and description of a new webhook endpoint.
 #[derive(InputObject)]
 pub struct CreateWebhookEndpointInput {
     /// Where to post events: `https://` and a public host, with no user
@@ -108,25 +115,33 @@ pub struct CreateWebhookEndpointInput {
     pub description: String,
 }
 
+/// A new webhook endpoint, with its secret.
 #[derive(SimpleObject)]
 pub struct CreateWebhookEndpointPayload {
+    /// The endpoint, enabled.
     pub endpoint: WebhookEndpoint,
     /// The signing secret, `whsec_` and the key in base64: shown this once.
     pub secret: String,
 }
 
+/// The webhook endpoint to act on.
 #[derive(InputObject)]
 pub struct WebhookEndpointInput {
+    /// Global ID of the endpoint; one of another organisation is NOT_FOUND.
     pub endpoint_id: ID,
 }
 
+/// The webhook endpoint acted on.
 #[derive(SimpleObject)]
 pub struct WebhookEndpointPayload {
+    /// The endpoint as it now stands.
     pub endpoint: WebhookEndpoint,
 }
 
+/// An endpoint's new signing secret.
 #[derive(SimpleObject)]
 pub struct RotateWebhookSecretPayload {
+    /// The endpoint, with `previousSecretExpiresAt` set.
     pub endpoint: WebhookEndpoint,
     /// The new signing secret: shown this once.
     pub secret: String,
@@ -134,13 +149,17 @@ pub struct RotateWebhookSecretPayload {
     pub previous_secret_expires_at: DateTime<Utc>,
 }
 
+/// The webhook delivery to send again.
 #[derive(InputObject)]
 pub struct RedeliverWebhookInput {
+    /// Global ID of the delivery; one of another organisation is NOT_FOUND.
     pub delivery_id: ID,
 }
 
+/// A webhook delivery queued again.
 #[derive(SimpleObject)]
 pub struct WebhookDeliveryPayload {
+    /// The delivery, pending and due now.
     pub delivery: WebhookDelivery,
 }
 
@@ -155,6 +174,7 @@ impl WebhookMutation {
     async fn create_webhook_endpoint(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The URL, the event types and what the endpoint is for.")]
         input: CreateWebhookEndpointInput,
     ) -> Result<CreateWebhookEndpointPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
@@ -175,6 +195,7 @@ impl WebhookMutation {
     async fn disable_webhook_endpoint(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The endpoint to disable; disabling it again changes nothing.")]
         input: WebhookEndpointInput,
     ) -> Result<WebhookEndpointPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
@@ -191,6 +212,7 @@ impl WebhookMutation {
     async fn rotate_webhook_secret(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The endpoint; a rotation racing another is CONFLICT: try again.")]
         input: WebhookEndpointInput,
     ) -> Result<RotateWebhookSecretPayload> {
         let caller = ctx.caller_in(MANAGERS)?;
@@ -208,6 +230,9 @@ impl WebhookMutation {
     async fn redeliver_webhook(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The delivery; CONFLICT if its endpoint is disabled or it is being sent."
+        )]
         input: RedeliverWebhookInput,
     ) -> Result<WebhookDeliveryPayload> {
         let caller = ctx.caller_in(MANAGERS)?;

@@ -28,12 +28,15 @@ pub struct WebhookEndpoint(pub endpoint::Model);
 /// rotated.
 #[Object]
 impl WebhookEndpoint {
+    /// Global ID of the endpoint; use with `node(id:)` and as `endpointId`.
     pub async fn id(&self) -> ID {
         ids::encode("WebhookEndpoint", self.0.id)
     }
+    /// The `https://` URL events are posted to.
     async fn url(&self) -> &str {
         &self.0.url
     }
+    /// What the endpoint is for, as given; empty when none was.
     async fn description(&self) -> &str {
         &self.0.description
     }
@@ -45,9 +48,11 @@ impl WebhookEndpoint {
     async fn enabled(&self) -> bool {
         self.0.enabled
     }
+    /// When the endpoint was registered (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When the endpoint was disabled (UTC); null while enabled.
     async fn disabled_at(&self) -> Option<DateTime<Utc>> {
         self.0.disabled_at
     }
@@ -65,9 +70,11 @@ pub struct WebhookDelivery(pub delivery::Model);
 /// One event owed to one endpoint: what was sent and what became of it.
 #[Object]
 impl WebhookDelivery {
+    /// Global ID of the delivery, as `redeliverWebhook` takes it.
     async fn id(&self) -> ID {
         ids::encode("WebhookDelivery", self.0.id)
     }
+    /// Global ID of the endpoint the delivery is owed to.
     async fn endpoint_id(&self) -> ID {
         ids::encode("WebhookEndpoint", self.0.endpoint_id)
     }
@@ -75,6 +82,8 @@ impl WebhookDelivery {
     async fn event_id(&self) -> &str {
         &self.0.event_id
     }
+    /// The event's type, such as `response.submitted`: the `type` of the
+    /// payload.
     async fn event_type(&self) -> &str {
         &self.0.event_type
     }
@@ -82,6 +91,7 @@ impl WebhookDelivery {
     async fn payload(&self) -> Json<&serde_json::Value> {
         Json(&self.0.payload)
     }
+    /// Pending, delivered or given up.
     async fn status(&self) -> WebhookDeliveryStatus {
         self.0.status.into()
     }
@@ -101,12 +111,16 @@ impl WebhookDelivery {
     async fn next_attempt_at(&self) -> Option<DateTime<Utc>> {
         (self.0.status == entities::WebhookStatus::Pending).then_some(self.0.next_attempt_at)
     }
+    /// When the event happened and the delivery was recorded (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When the latest attempt was made (UTC); null before the first.
     async fn last_attempt_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_attempt_at
     }
+    /// When the endpoint accepted it with a 2xx status (UTC); null until
+    /// then.
     async fn delivered_at(&self) -> Option<DateTime<Utc>> {
         self.0.delivered_at
     }
@@ -126,9 +140,11 @@ impl WebhookDelivery {
 pub struct WebhookAttempt {
     /// 1 for the first.
     pub number: i32,
+    /// When the attempt started (UTC).
     pub attempted_at: DateTime<Utc>,
     /// The HTTP status answered; null when no answer came.
     pub status_code: Option<i32>,
+    /// What went wrong, in a few words; null when the endpoint accepted it.
     pub error: Option<String>,
     /// How long the endpoint took to answer, in milliseconds.
     pub duration_ms: i32,
