@@ -21,6 +21,11 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         .max_connections(settings.db_max_connections)
         .connect_timeout(Duration::from_secs(settings.db_timeout_secs))
         .acquire_timeout(Duration::from_secs(settings.db_timeout_secs))
+        // Every connection is tested as it returns to the pool; testing it
+        // again as it leaves would cost each statement a second round trip.
+        // Only a connection idle long enough for the server or a firewall
+        // to have dropped it is tested before use.
+        .test_before_acquire_if_idle_for(Duration::from_secs(10))
         .sqlx_logging(false);
     let db = Database::connect(options).await?;
     if db.get_database_backend() == DbBackend::Sqlite {
