@@ -466,6 +466,38 @@ async fn clients_of_the_older_subscriptions_transport_protocol_are_served_too() 
 }
 
 #[tokio::test]
+async fn an_older_protocol_client_that_sends_nothing_more_keeps_its_subscription()
+-> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let (coordinator, campaign, mail) = fixtures::launched(&app, &["en"]).await?;
+    let mut socket = Socket::connect_speaking(&app, "graphql-ws").await?;
+    socket
+        .send(json!({ "type": "connection_init",
+            "payload": { "authorization": format!("Bearer {coordinator}") } }))
+        .await?;
+    assert_eq!(socket.receive().await?["type"], "connection_ack");
+    socket
+        .send(json!({ "id": "1", "type": "start",
+            "payload": { "query": PROGRESS, "variables": { "id": campaign } } }))
+        .await?;
+
+    // Such clients never write after `start`: past the time a silent
+    // graphql-transport-ws client is given, the figures still come.
+    tokio::time::sleep(api::live::IDLE_CLIENT + Duration::from_secs(3)).await;
+    submit(&app, &mail[0].token().unwrap()).await?;
+    loop {
+        let message = socket.receive().await?;
+        assert_ne!(message["type"], "connection_error", "{message}");
+        if message["type"] == "data"
+            && message["payload"]["data"]["campaignProgress"]["responseCount"] == 1
+        {
+            break;
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test]
 async fn queries_and_mutations_go_over_http_and_the_socket_refuses_them() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
     let (coordinator, campaign, _) = fixtures::launched(&app, &["en"]).await?;
