@@ -31,8 +31,12 @@ use crate::pages;
 use crate::schema::{AppSchema, Schemas};
 use crate::state::AppState;
 
-/// Largest request body accepted.
+/// Largest request body accepted: a multipart upload, with its file.
 pub const MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
+/// Largest JSON request body accepted. Parsed JSON takes many times its
+/// length in memory (24 MB of `[]` held over half a gigabyte), so a body
+/// without a file stays small; files go as multipart uploads.
+pub const MAX_JSON_BODY_BYTES: usize = 1024 * 1024;
 /// Most operations in one batch request.
 pub const MAX_BATCH: usize = 10;
 
@@ -244,6 +248,13 @@ fn operation_label(request: &mut async_graphql::Request) -> String {
     }
 }
 
+/// The label of an operation that never ran: its kind alone. A document
+/// that did not validate may name any field, and each name would make new
+/// metric series without end.
+fn unchecked_label(label: &str) -> String {
+    label.split(':').next().unwrap_or(label).to_owned()
+}
+
 #[handler]
 fn healthz() -> &'static str {
     "ok"
@@ -344,9 +355,13 @@ async fn graphql(
         return refuse(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message);
     }
 
+    let mut batch = batch;
     let caller = match bearer(req) {
         Some(token) => match state.callers.of(&state.db, token).await {
             Ok(Some(caller)) => Some(caller),
+            // A client that signs in again, or refreshes its session, often
+            // still sends the access token that ran out: those need none.
+            Ok(None) if needs_no_caller(&mut batch) => None,
             Ok(None) => {
                 return refuse(
                     StatusCode::UNAUTHORIZED,
@@ -364,7 +379,6 @@ async fn graphql(
         },
         None => None,
     };
-    let mut batch = batch;
     let modern = accepts_graphql_response(req);
     if let Some((code, message)) = refused(&mut batch, state.introspection) {
         return match batch {
@@ -401,6 +415,10 @@ async fn graphql(
         BatchResponse::Single(r) => with_codes(r),
         BatchResponse::Batch(rs) => rs.iter_mut().for_each(with_codes),
     }
+    let operation = match &response {
+        BatchResponse::Single(r) if never_ran(r) => unchecked_label(&operation),
+        _ => operation,
+    };
     let single = matches!(response, BatchResponse::Single(_));
     let mut response = encode(response, modern);
     if cut && single && modern {
@@ -408,6 +426,48 @@ async fn graphql(
     }
     response.extensions_mut().insert(Operation(operation));
     response
+}
+
+/// Root fields that run for anyone: signing in, the session and password
+/// entries, and a respondent's own form.
+const OPEN_FIELDS: [&str; 8] = [
+    "signIn",
+    "refreshSession",
+    "requestPasswordReset",
+    "resetPassword",
+    "respondentForm",
+    "saveResponseDraft",
+    "submitResponse",
+    "__typename",
+];
+
+/// Whether every operation of `batch` selects only [`OPEN_FIELDS`] at its
+/// root, named directly (not through fragments).
+fn needs_no_caller(batch: &mut BatchRequest) -> bool {
+    use async_graphql::parser::types::Selection;
+    let requests: Vec<&mut async_graphql::Request> = match batch {
+        BatchRequest::Single(r) => vec![r],
+        BatchRequest::Batch(rs) => rs.iter_mut().collect(),
+    };
+    requests.into_iter().all(|request| {
+        if crate::limits::check_length(&request.query).is_err() {
+            return false;
+        }
+        let name = request.operation_name.clone();
+        let Ok(doc) = request.parsed_query() else {
+            return false;
+        };
+        operation(doc, name.as_deref()).is_some_and(|op| {
+            op.selection_set
+                .node
+                .items
+                .iter()
+                .all(|item| match &item.node {
+                    Selection::Field(f) => OPEN_FIELDS.contains(&f.node.name.node.as_str()),
+                    _ => false,
+                })
+        })
+    })
 }
 
 /// Runs the operations of `batch`, one after the other, for `limit` in all.
@@ -715,12 +775,17 @@ async fn read_batch(req: &Request, body: Body) -> Result<BatchRequest, Response>
         ));
     }
 
-    let bytes = body.into_bytes_limit(MAX_BODY_BYTES).await.map_err(|_| {
-        refuse(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "BAD_USER_INPUT",
-            "the request body is too large",
-        )
+    let limit = if multipart {
+        MAX_BODY_BYTES
+    } else {
+        MAX_JSON_BODY_BYTES
+    };
+    let bytes = body.into_bytes_limit(limit).await.map_err(|_| {
+        let message = format!(
+            "the request body is too large: at most {limit} bytes are accepted \
+             (files go as multipart uploads)"
+        );
+        refuse(StatusCode::PAYLOAD_TOO_LARGE, "BAD_USER_INPUT", &message)
     })?;
     let options = MultipartOptions::default()
         .max_num_files(4)

@@ -17,7 +17,12 @@ pub fn decode_any(id: &ID) -> Result<(String, i64), ApiError> {
     let bytes = URL_SAFE_NO_PAD.decode(id.as_str()).map_err(|_| bad())?;
     let text = String::from_utf8(bytes).map_err(|_| bad())?;
     let (kind, raw) = text.split_once(':').ok_or_else(bad)?;
-    let number = raw.parse().map_err(|_| bad())?;
+    let number: i64 = raw.parse().map_err(|_| bad())?;
+    // One object, one id: `Campaign:01` or `Campaign:+1` would name
+    // campaign 1 under an id that clients' caches take for another.
+    if number.to_string() != raw {
+        return Err(bad());
+    }
     Ok((kind.to_owned(), number))
 }
 
@@ -58,6 +63,10 @@ mod tests {
         assert_eq!(decode(&id, "Campaign").ok(), Some(42));
         assert!(decode(&id, "Person").is_err());
         assert!(decode(&ID("%%%".into()), "Campaign").is_err());
+        for alias in ["Campaign:042", "Campaign:+42", "Campaign: 42"] {
+            let aliased = ID(URL_SAFE_NO_PAD.encode(alias));
+            assert!(decode(&aliased, "Campaign").is_err(), "{alias}");
+        }
         let long = "é".repeat(100_000);
         let message = async_graphql::Error::from(decode_any(&ID(long)).unwrap_err()).message;
         assert_eq!(

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use async_graphql::http::WebSocketProtocols;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{Context, Data, ID, Result, SimpleObject, Subscription};
 use async_graphql_poem::{GraphQLProtocol, GraphQLWebSocket};
@@ -24,7 +25,7 @@ use chrono::Utc;
 use entities::{Role, relation_alert};
 use futures::Stream;
 use poem::web::Data as Shared;
-use poem::web::websocket::WebSocket;
+use poem::web::websocket::{WebSocket, WebSocketConfig};
 use poem::{IntoResponse, Request, handler};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio::sync::broadcast::{self, error::RecvError};
@@ -44,6 +45,14 @@ use crate::state::{AppState, ContextExt};
 /// Longest a subscription goes without reading afresh and checking its
 /// caller's token.
 pub const RECHECK: Duration = Duration::from_secs(15);
+/// Longest a graphql-transport-ws client may stay silent: it sends a
+/// `ping` more often than this to keep its connection.
+pub const IDLE_CLIENT: Duration = Duration::from_secs(30);
+/// Longest message a client may send: a subscription's document is held to
+/// [`crate::limits::MAX_DOCUMENT_BYTES`] as over HTTP, and its variables
+/// are few. Parsed JSON takes many times its length in memory, and the
+/// first message is read before the client has signed in.
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 
 /// Signals gathered into one read: a burst of responses costs each
 /// subscriber one read, not one per response.
@@ -89,10 +98,21 @@ pub async fn serve(
         introspection: state.introspection,
     };
     let state = state.clone();
+    // A graphql-transport-ws client that sent nothing for this long (not
+    // even a `ping`) is gone. Clients of the older protocol send nothing
+    // after `start`, so for them no such time applies.
+    let idle = match protocol.0 {
+        WebSocketProtocols::GraphQLWS => Some(IDLE_CLIENT),
+        WebSocketProtocols::SubscriptionsTransportWS => None,
+    };
     let header_token = crate::http::bearer(req).map(str::to_owned);
     let client = crate::http::client_address(req, state.auth.settings.client_ip_header.as_deref());
+    let limits = WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE_BYTES))
+        .max_frame_size(Some(MAX_MESSAGE_BYTES));
     socket
         .protocols(["graphql-transport-ws", "graphql-ws"])
+        .config(limits)
         .on_upgrade(move |stream| async move {
             let mut stopping = state.stopping();
             let init_state = state.clone();
@@ -101,7 +121,7 @@ pub async fn serve(
                     let token = payload_token(&payload)?.or(header_token);
                     connection_data(&init_state, token, client).await
                 })
-                .keepalive_timeout(Some(Duration::from_secs(30)))
+                .keepalive_timeout(idle)
                 .serve();
             tokio::select! {
                 () = served => {}
@@ -242,6 +262,14 @@ impl Watch {
     /// limit of subscriptions.
     fn begin(ctx: &Context<'_>, roles: &'static [Role]) -> Result<Self, ApiError> {
         let caller = ctx.caller_in(roles)?.clone();
+        // Subscriptions read, as queries do: a key needs its READ scope.
+        if caller
+            .api_key
+            .as_ref()
+            .is_some_and(|key| !key.allows(crate::auth::Scope::Read))
+        {
+            return Err(ApiError::Forbidden);
+        }
         let open = ctx
             .data_opt::<Open>()
             .cloned()

@@ -132,6 +132,65 @@ async fn a_refresh_token_is_exchanged_once_for_a_new_pair() -> anyhow::Result<()
 }
 
 #[tokio::test]
+async fn a_stale_access_token_sent_along_does_not_stop_a_sign_in_or_a_refresh() -> anyhow::Result<()>
+{
+    let app = TestApp::spawn().await?;
+    member(&app, "stale", "ada@stale.test", Role::Coordinator).await?;
+    let (access, refresh_token) = sign_in(&app, "ada@stale.test", PASSWORD).await?;
+    app.ok(SIGN_OUT, json!({}), Some(&access)).await?;
+
+    // Apps send their stored token with every request, the one that ran
+    // out too: the entries that need no caller still answer.
+    let again = app
+        .post(
+            SIGN_IN,
+            json!({ "e": "ada@stale.test", "p": PASSWORD }),
+            Some(&access),
+        )
+        .await?;
+    let pair = &again["data"]["signIn"];
+    assert!(pair["token"].is_string(), "{again}");
+    let refreshed = app
+        .post(
+            REFRESH,
+            json!({ "r": text(&pair["refreshToken"]) }),
+            Some(&access),
+        )
+        .await?;
+    assert!(
+        refreshed["data"]["refreshSession"]["token"].is_string(),
+        "{refreshed}"
+    );
+    // The spent refresh token is still refused for what it is.
+    let spent = app
+        .post(REFRESH, json!({ "r": refresh_token }), Some(&access))
+        .await?;
+    assert_eq!(code(&spent), "UNAUTHENTICATED", "{spent}");
+
+    // Anything else with that token is refused as before, at the door.
+    let response = app
+        .http()
+        .post(app.graphql_url())
+        .bearer_auth(&access)
+        .json(&json!({ "query": "{ __typename viewer { email } }" }))
+        .send()
+        .await?;
+    assert_eq!(response.status(), reqwest::StatusCode::UNAUTHORIZED);
+    let mixed = app
+        .http()
+        .post(app.graphql_url())
+        .bearer_auth(&access)
+        .json(&json!([
+            { "query": SIGN_IN, "variables": { "e": "ada@stale.test", "p": PASSWORD } },
+            { "query": VIEWER },
+        ]))
+        .send()
+        .await?;
+    assert_eq!(mixed.status(), reqwest::StatusCode::UNAUTHORIZED);
+    app.stop().await
+}
+
+#[tokio::test]
 async fn a_spent_refresh_token_presented_again_ends_its_whole_family() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
     member(&app, "fam", "ada@fam.test", Role::Coordinator).await?;

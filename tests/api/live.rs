@@ -287,6 +287,70 @@ async fn subscriptions_are_for_signed_in_readers_of_their_own_organisation() -> 
 }
 
 #[tokio::test]
+async fn an_api_key_subscribes_only_with_its_read_scope() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let (_, campaign, _) = fixtures::launched(&app, &["en"]).await?;
+    let admin = app
+        .account("north", "admin@north.test", Role::Admin)
+        .await?;
+    let key = async |scope: &str| -> anyhow::Result<String> {
+        let made = app
+            .ok(
+                "mutation($s: [ApiKeyScope!]!) { createApiKey(input: {name: \"k\", scopes: $s}) { key } }",
+                json!({ "s": [scope] }),
+                Some(&admin),
+            )
+            .await?;
+        Ok(made["createApiKey"]["key"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
+    };
+
+    for scope in ["WRITE", "IMPORT_PEOPLE"] {
+        let mut socket = Socket::open(&app, Some(&key(scope).await?)).await?;
+        socket
+            .subscribe("1", PROGRESS, json!({ "id": campaign }))
+            .await?;
+        assert_eq!(socket.error_code("1").await?, "FORBIDDEN", "{scope}");
+    }
+    let mut reader = Socket::open(&app, Some(&key("READ").await?)).await?;
+    reader
+        .subscribe("1", PROGRESS, json!({ "id": campaign }))
+        .await?;
+    let first = reader.next("1").await?;
+    assert_eq!(
+        first["data"]["campaignProgress"]["invitationCount"], 1,
+        "{first}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_message_too_long_ends_the_connection_unread() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    // Two megabytes of `[]` would take tens of megabytes once parsed, and
+    // a connection's first message comes before anyone signs in.
+    let padding = vec![json!([]); 700_000];
+    let mut socket = Socket::connect(&app).await?;
+    let sent = socket
+        .send(json!({ "type": "connection_init", "payload": { "x": padding } }))
+        .await;
+    let answer = match sent {
+        Ok(()) => socket.receive().await,
+        Err(e) => Err(e),
+    };
+    assert!(answer.is_err(), "{answer:?}");
+
+    // A message of ordinary length is read as before.
+    let mut fine = Socket::connect(&app).await?;
+    fine.send(json!({ "type": "connection_init", "payload": { "x": "x".repeat(100_000) } }))
+        .await?;
+    assert_eq!(fine.receive().await?["type"], "connection_ack");
+    Ok(())
+}
+
+#[tokio::test]
 async fn a_subscription_ends_when_its_token_is_revoked() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
     let (coordinator, campaign, mail) = fixtures::launched(&app, &["en"]).await?;
@@ -398,6 +462,38 @@ async fn clients_of_the_older_subscriptions_transport_protocol_are_served_too() 
         message["payload"]["data"]["campaignProgress"]["invitationCount"],
         1
     );
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_older_protocol_client_that_sends_nothing_more_keeps_its_subscription()
+-> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let (coordinator, campaign, mail) = fixtures::launched(&app, &["en"]).await?;
+    let mut socket = Socket::connect_speaking(&app, "graphql-ws").await?;
+    socket
+        .send(json!({ "type": "connection_init",
+            "payload": { "authorization": format!("Bearer {coordinator}") } }))
+        .await?;
+    assert_eq!(socket.receive().await?["type"], "connection_ack");
+    socket
+        .send(json!({ "id": "1", "type": "start",
+            "payload": { "query": PROGRESS, "variables": { "id": campaign } } }))
+        .await?;
+
+    // Such clients never write after `start`: past the time a silent
+    // graphql-transport-ws client is given, the figures still come.
+    tokio::time::sleep(api::live::IDLE_CLIENT + Duration::from_secs(3)).await;
+    submit(&app, &mail[0].token().unwrap()).await?;
+    loop {
+        let message = socket.receive().await?;
+        assert_ne!(message["type"], "connection_error", "{message}");
+        if message["type"] == "data"
+            && message["payload"]["data"]["campaignProgress"]["responseCount"] == 1
+        {
+            break;
+        }
+    }
     Ok(())
 }
 

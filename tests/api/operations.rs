@@ -120,3 +120,29 @@ async fn a_metrics_token_keeps_metrics_private() -> anyhow::Result<()> {
     assert_eq!(right.status(), StatusCode::OK);
     Ok(())
 }
+
+#[tokio::test]
+async fn names_in_a_document_that_does_not_validate_make_no_metric_series() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    for i in 0..3 {
+        let body = app
+            .post(&format!("{{ madeUpField{i} }}"), json!({}), None)
+            .await?;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    }
+    app.post("{ __typename }", json!({}), None).await?;
+
+    let text = app
+        .http()
+        .get(format!("{}/metrics", app.url))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(!text.contains("madeUpField"), "{text}");
+    let refused = "http_request_duration_seconds_count{operation=\"query\",status=\"2xx\"}";
+    assert_eq!(sample(&text, refused), Some(3.0), "{text}");
+    let fine = "http_request_duration_seconds_count{operation=\"query:__typename\",status=\"2xx\"}";
+    assert_eq!(sample(&text, fine), Some(1.0), "{text}");
+    app.stop().await
+}

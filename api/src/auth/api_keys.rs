@@ -60,7 +60,7 @@ impl Scope {
     /// The scope a root field of an operation needs.
     pub fn needed(operation: &str, field: &str) -> Option<Self> {
         match (operation, field) {
-            ("Query", _) => Some(Self::Read),
+            ("Query" | "Subscription", _) => Some(Self::Read),
             ("Mutation", "createPeople") => Some(Self::ImportPeople),
             ("Mutation", _) => Some(Self::Write),
             _ => None,
@@ -248,7 +248,8 @@ pub(super) async fn caller_for_digest(
 }
 
 /// Refuses, as FORBIDDEN, every root field an API key's scopes do not
-/// cover, before it runs: queries need `READ`, `createPeople` needs
+/// cover, before it runs: queries (and subscriptions, which
+/// [`crate::live`] checks when they start) need `READ`, `createPeople` needs
 /// `IMPORT_PEOPLE` or `WRITE`, other mutations `WRITE`. Role checks apply
 /// on top, as for any caller.
 pub struct ScopeCheck;
