@@ -13,6 +13,9 @@ pub struct Model {
     pub user_id: i64,
     pub role: Role,
     pub created_at: DateTimeUtc,
+    /// The password of this membership, where its organisation added an
+    /// address that already had an account; otherwise the account's.
+    pub password_hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

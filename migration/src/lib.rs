@@ -25,6 +25,7 @@ mod m20261204_000020_interviews;
 mod m20261205_000021_webhooks;
 mod m20261205_000022_auth;
 mod m20261205_000023_data_rights;
+mod m20261205_000024_membership_password;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000021_webhooks::Migration),
             Box::new(m20261205_000022_auth::Migration),
             Box::new(m20261205_000023_data_rights::Migration),
+            Box::new(m20261205_000024_membership_password::Migration),
         ]
     }
 }

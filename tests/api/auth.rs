@@ -372,6 +372,75 @@ async fn a_password_is_reset_once_through_the_emailed_link_and_old_sessions_end(
 }
 
 #[tokio::test]
+async fn an_organisation_cannot_choose_the_password_another_signs_in_with() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let add = "mutation($input: AddMemberInput!) { addMember(input: $input) { role } }";
+    let member = |password: &str, role: &str| {
+        json!({ "input": { "email": "new.coordinator@team.test", "displayName": "New",
+                           "role": role, "password": password } })
+    };
+    let sign_in_to = "mutation($p: String!, $o: String) { signIn(input: {email: \"new.coordinator@team.test\", password: $p, organisation: $o}) { token } }";
+    let theirs = app.account("evil", "admin@evil.test", Role::Admin).await?;
+    let ours = app.account("team", "admin@team.test", Role::Admin).await?;
+    let (planted, real) = ("chosen by the other side", "given by our admin");
+
+    // The other organisation makes the account first, with a password it knows.
+    app.ok(add, member(planted, "OBSERVER"), Some(&theirs))
+        .await?;
+    app.ok(add, member(real, "COORDINATOR"), Some(&ours))
+        .await?;
+
+    let attempt = app
+        .post(sign_in_to, json!({ "p": planted, "o": "team" }), None)
+        .await?;
+    assert_eq!(code(&attempt), "BAD_USER_INPUT", "{attempt}");
+    let token = app
+        .ok(sign_in_to, json!({ "p": real, "o": "team" }), None)
+        .await?;
+    let coordinator = text(&token["signIn"]["token"]);
+    let viewer = app
+        .ok(
+            "{ viewer { role organisationSlug } }",
+            json!({}),
+            Some(&coordinator),
+        )
+        .await?;
+    assert_eq!(
+        viewer["viewer"],
+        json!({ "role": "COORDINATOR", "organisationSlug": "team" })
+    );
+    // Each keeps the password it gave; neither opens the other.
+    app.ok(sign_in_to, json!({ "p": planted, "o": "evil" }), None)
+        .await?;
+    let crossed = app
+        .post(sign_in_to, json!({ "p": real, "o": "evil" }), None)
+        .await?;
+    assert_eq!(code(&crossed), "BAD_USER_INPUT", "{crossed}");
+
+    // The mailbox's holder sets one password for every membership.
+    app.ok(
+        REQUEST_RESET,
+        json!({ "e": "new.coordinator@team.test" }),
+        None,
+    )
+    .await?;
+    assert_eq!(app.jobs_done("send_password_reset", 1).await?, 0);
+    let (_, reset) = reset_link(&app, "new.coordinator@team.test")?;
+    let chosen = "the holder's own passphrase";
+    app.ok(RESET, json!({ "t": reset, "p": chosen }), None)
+        .await?;
+    for org in ["team", "evil"] {
+        app.ok(sign_in_to, json!({ "p": chosen, "o": org }), None)
+            .await?;
+        let old = app
+            .post(sign_in_to, json!({ "p": planted, "o": org }), None)
+            .await?;
+        assert_eq!(code(&old), "BAD_USER_INPUT", "{org}: {old}");
+    }
+    app.stop().await
+}
+
+#[tokio::test]
 async fn an_expired_reset_link_sets_nothing() -> anyhow::Result<()> {
     let app = TestApp::spawn_with(|s| s.password_reset_secs = 3).await?;
     member(&app, "late", "ada@late.test", Role::Coordinator).await?;

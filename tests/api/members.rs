@@ -24,7 +24,8 @@ async fn admins_add_members_who_then_act_in_their_role() -> anyhow::Result<()> {
     let again = app
         .error_code(ADD, member("coord@team.test", "TUTOR"), Some(&admin))
         .await?;
-    // An address with an account elsewhere is added just the same; the password given is ignored.
+    // An address with an account elsewhere is added just the same; the password given
+    // is this membership's own.
     let shared = app
         .ok(ADD, member("admin@team.test", "OBSERVER"), Some(&elsewhere))
         .await?;

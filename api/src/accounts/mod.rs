@@ -299,8 +299,10 @@ pub struct AddMemberInput {
     pub display_name: String,
     /// The role in this organisation; `INTEGRATION` is refused.
     pub role: MemberRole,
-    /// The new account's password (at least 10 characters). An address that
-    /// already has an account keeps its own password.
+    /// The password the member signs in to this organisation with (at
+    /// least 10 characters). An address that already has an account keeps
+    /// its password in its other organisations; a password reset by email
+    /// sets one password for all of them.
     pub password: String,
     /// The learner or tutor this member is, so they see their own records.
     pub person_id: Option<ID>,

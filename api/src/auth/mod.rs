@@ -137,40 +137,52 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .is_ok()
 }
 
-/// The membership an email and password sign in to. Unknown address and
-/// wrong password get the same answer, after the same work.
+/// The membership an email and password sign in to: the one of the named
+/// organisation, or else the account's first. Its password is its own
+/// where its organisation gave it one, else the account's. Unknown
+/// address, unknown organisation and wrong password get the same answer,
+/// after the same work.
 pub async fn check_credentials(
     db: &DatabaseConnection,
     email: &str,
     password: &str,
     organisation_slug: Option<&str>,
 ) -> ApiResult<membership::Model> {
+    let refused = || ApiError::bad_input("email or password is wrong");
     let user = user_account::Entity::find()
         .filter(user_account::Column::Email.eq(normalise_email(email)))
         .one(db)
         .await?;
-    let refused = || ApiError::bad_input("email or password is wrong");
-    let Some(user) = user else {
+    let membership = match &user {
+        Some(user) => {
+            let mut memberships = membership::Entity::find()
+                .filter(membership::Column::UserId.eq(user.id))
+                .order_by_asc(membership::Column::Id);
+            if let Some(slug) = organisation_slug {
+                let org = organisation::Entity::find()
+                    .filter(organisation::Column::Slug.eq(slug))
+                    .one(db)
+                    .await?;
+                let org = org.map_or(0, |o| o.id);
+                memberships = memberships.filter(membership::Column::OrganisationId.eq(org));
+            }
+            memberships.one(db).await?
+        }
+        None => None,
+    };
+    let (Some(user), Some(membership)) = (user, membership) else {
         // Spend the time a real check takes, so timing does not reveal accounts.
         let _ = verify_password(password, DUMMY_HASH);
         return Err(refused());
     };
-    if !verify_password(password, &user.password_hash) {
+    let hash = membership
+        .password_hash
+        .as_deref()
+        .unwrap_or(&user.password_hash);
+    if !verify_password(password, hash) {
         return Err(refused());
     }
-
-    let mut memberships = membership::Entity::find()
-        .filter(membership::Column::UserId.eq(user.id))
-        .order_by_asc(membership::Column::Id);
-    if let Some(slug) = organisation_slug {
-        let org = organisation::Entity::find()
-            .filter(organisation::Column::Slug.eq(slug))
-            .one(db)
-            .await?
-            .ok_or_else(refused)?;
-        memberships = memberships.filter(membership::Column::OrganisationId.eq(org.id));
-    }
-    memberships.one(db).await?.ok_or_else(refused)
+    Ok(membership)
 }
 
 /// The form addresses are stored, looked up and counted in.
@@ -391,22 +403,30 @@ pub async fn add_member_by(
             .await?
         }
     };
-    let user = match user_account::Entity::find()
+    // The password is hashed whether or not the address has an account,
+    // so the time taken does not tell.
+    let password_hash = hash_password(password)?;
+    let existing = user_account::Entity::find()
         .filter(user_account::Column::Email.eq(&email))
         .one(&txn)
-        .await?
-    {
-        Some(user) => user,
+        .await?;
+    // An account made by another organisation keeps its password there;
+    // this membership gets the password given here. Otherwise whoever made
+    // the account first would know the password of every membership added
+    // to it later.
+    let (user, own_password) = match existing {
+        Some(user) => (user, Some(password_hash)),
         None => {
-            user_account::Entity::insert(user_account::ActiveModel {
+            let user = user_account::Entity::insert(user_account::ActiveModel {
                 email: Set(email),
                 display_name: Set(display_name.trim().to_owned()),
-                password_hash: Set(hash_password(password)?),
+                password_hash: Set(password_hash),
                 created_at: Set(Utc::now()),
                 ..Default::default()
             })
             .exec_with_returning(&txn)
-            .await?
+            .await?;
+            (user, None)
         }
     };
     membership::Entity::insert(membership::ActiveModel {
@@ -414,6 +434,7 @@ pub async fn add_member_by(
         user_id: Set(user.id),
         role: Set(role),
         created_at: Set(Utc::now()),
+        password_hash: Set(own_password),
         ..Default::default()
     })
     .exec_without_returning(&txn)

@@ -6,7 +6,7 @@
 //! session of the account.
 
 use chrono::Utc;
-use entities::{password_reset, user_account};
+use entities::{membership, password_reset, user_account};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use tracing::instrument;
@@ -140,6 +140,16 @@ pub async fn reset(state: &AppState, token: &str, new_password: &str) -> ApiResu
         .into_iter()
         .next()
         .ok_or(ApiError::InvalidToken)?;
+    // Whoever holds the mailbox holds the account: the new password is
+    // the one of every membership.
+    membership::Entity::update_many()
+        .col_expr(
+            membership::Column::PasswordHash,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(membership::Column::UserId.eq(user_id))
+        .exec(&txn)
+        .await?;
     txn.commit().await?;
     super::sessions::end_all(&state.db, &state.callers, user_id).await?;
     tracing::info!(user_id, "password reset; every session ended");
