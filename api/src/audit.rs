@@ -36,6 +36,8 @@ pub enum AuditAction {
     RoleGranted,
     /// An API key was made.
     ApiKeyCreated,
+    /// An API key was revoked.
+    ApiKeyRevoked,
     /// The retention policy was changed.
     RetentionChanged,
 }
@@ -51,11 +53,12 @@ impl AuditAction {
             Self::AlertsRead => "alerts.read",
             Self::RoleGranted => "role.granted",
             Self::ApiKeyCreated => "api_key.created",
+            Self::ApiKeyRevoked => "api_key.revoked",
             Self::RetentionChanged => "retention.changed",
         }
     }
 
-    const ALL: [Self; 8] = [
+    const ALL: [Self; 9] = [
         Self::PersonExported,
         Self::PersonErased,
         Self::NeedsRead,
@@ -63,6 +66,7 @@ impl AuditAction {
         Self::AlertsRead,
         Self::RoleGranted,
         Self::ApiKeyCreated,
+        Self::ApiKeyRevoked,
         Self::RetentionChanged,
     ];
 

@@ -62,14 +62,14 @@ pub struct NodeQuery;
 
 #[Object]
 impl NodeQuery {
-    /// Any object by its global ID, within the caller's organisation.
+    /// An object by its global ID, within the caller's organisation: a
+    /// campaign, questionnaire, item, invitation, interview, report,
+    /// person, programme, matching, dissemination plan or webhook endpoint.
+    /// Null for any other kind of ID, and for one of another organisation.
     async fn node(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "A global ID from any `id` field; one of another organisation gives null."
-        )]
-        id: ID,
+        #[graphql(desc = "A global ID, as an `id` field gives it.")] id: ID,
     ) -> Result<Option<Node>> {
         let caller = ctx.caller()?;
         let (kind, id) = crate::ids::decode_any(&id)?;

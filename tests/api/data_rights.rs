@@ -572,6 +572,12 @@ async fn role_grants_api_keys_and_staff_reads_of_a_learners_records_are_audited(
     let key_token = key["createApiKey"]["key"].as_str().unwrap();
     app.ok(alerts, json!({ "id": programme }), Some(key_token))
         .await?;
+    // Revoked twice: the second changes nothing and is not on record.
+    let revoke = "mutation($id: ID!) { revokeApiKey(input: {id: $id}) { apiKey { active } } }";
+    let key_id = json!({ "id": key["createApiKey"]["apiKey"]["id"] });
+    for _ in 0..2 {
+        app.ok(revoke, key_id.clone(), Some(&admin)).await?;
+    }
 
     let log = app.ok(AUDIT, json!({}), Some(&admin)).await?;
     let actions: Vec<String> = events(&log)
@@ -581,6 +587,7 @@ async fn role_grants_api_keys_and_staff_reads_of_a_learners_records_are_audited(
     assert_eq!(
         actions,
         [
+            "API_KEY_REVOKED",
             "ALERTS_READ",
             "NEEDS_READ",
             "API_KEY_CREATED",
@@ -589,10 +596,12 @@ async fn role_grants_api_keys_and_staff_reads_of_a_learners_records_are_audited(
         "newest first: {log}"
     );
     let all = events(&log);
-    assert_eq!(all[0]["apiKeyId"], key["createApiKey"]["apiKey"]["id"]);
-    assert_eq!(all[0]["actorName"], "admin@rights.test", "the key's maker");
-    assert_eq!(all[1]["targetId"], programme);
-    assert_eq!(all[3]["detail"], json!({ "role": "learner" }));
+    assert_eq!(all[0]["targetId"], key["createApiKey"]["apiKey"]["id"]);
+    assert_eq!(all[0]["apiKeyId"], json!(null), "revoked by the admin");
+    assert_eq!(all[1]["apiKeyId"], key["createApiKey"]["apiKey"]["id"]);
+    assert_eq!(all[1]["actorName"], "admin@rights.test", "the key's maker");
+    assert_eq!(all[2]["targetId"], programme);
+    assert_eq!(all[4]["detail"], json!({ "role": "learner" }));
     assert!(all.iter().all(|e| e["clientAddress"] == "127.0.0.1"));
     app.stop().await
 }

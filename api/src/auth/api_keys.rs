@@ -177,22 +177,36 @@ pub async fn list<T: async_graphql::OutputType>(
 pub async fn revoke(
     db: &DatabaseConnection,
     callers: &Callers,
-    organisation_id: i64,
+    actor: &crate::audit::Actor,
     id: i64,
 ) -> ApiResult<api_key::Model> {
-    api_key::Entity::update_many()
+    let organisation_id = actor.organisation_id;
+    let txn = worker::db::begin_write(db).await?;
+    let revoked = api_key::Entity::update_many()
         .col_expr(api_key::Column::RevokedAt, Expr::value(Some(Utc::now())))
         .filter(api_key::Column::Id.eq(id))
         .filter(api_key::Column::OrganisationId.eq(organisation_id))
         .filter(api_key::Column::RevokedAt.is_null())
-        .exec(db)
+        .exec(&txn)
         .await?;
-    callers.forget(|c| c.api_key.as_ref().is_some_and(|k| k.id == id));
-    api_key::Entity::find_by_id(id)
+    if revoked.rows_affected > 0 {
+        crate::audit::record(
+            &txn,
+            actor,
+            crate::audit::AuditAction::ApiKeyRevoked,
+            ("ApiKey", Some(id)),
+            serde_json::json!({}),
+        )
+        .await?;
+    }
+    let row = api_key::Entity::find_by_id(id)
         .filter(api_key::Column::OrganisationId.eq(organisation_id))
-        .one(db)
+        .one(&txn)
         .await?
-        .ok_or(ApiError::NotFound("API key"))
+        .ok_or(ApiError::NotFound("API key"))?;
+    txn.commit().await?;
+    callers.forget(|c| c.api_key.as_ref().is_some_and(|k| k.id == id));
+    Ok(row)
 }
 
 /// The caller of a valid key, and until when the key holds (for the

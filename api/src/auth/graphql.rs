@@ -320,10 +320,11 @@ impl AuthMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The key to revoke.")] input: RevokeApiKeyInput,
     ) -> Result<RevokeApiKeyPayload> {
-        let caller = ctx.caller_in(ADMINS)?;
+        ctx.caller_in(ADMINS)?;
         let id = ids::decode(&input.id, "ApiKey")?;
         let state = ctx.state();
-        let row = api_keys::revoke(&state.db, &state.callers, caller.organisation_id, id).await?;
+        let actor = crate::audit::Actor::of(ctx)?;
+        let row = api_keys::revoke(&state.db, &state.callers, &actor, id).await?;
         Ok(RevokeApiKeyPayload {
             api_key: ApiKey(row),
         })
