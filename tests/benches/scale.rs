@@ -494,10 +494,15 @@ async fn run() -> anyhow::Result<()> {
     server
         .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
         .await?;
-    let (base, _) = server_url
+    // The fresh database, with the server's options (`?sslmode=…`).
+    let (address, options) = match server_url.split_once('?') {
+        Some((address, options)) => (address, format!("?{options}")),
+        None => (server_url.as_str(), String::new()),
+    };
+    let (base, _) = address
         .rsplit_once('/')
         .context("no database in DATABASE_URL")?;
-    let database_url = format!("{base}/{name}");
+    let database_url = format!("{base}/{name}{options}");
     let result = bench(
         &root,
         &api_bin,
