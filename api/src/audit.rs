@@ -111,21 +111,14 @@ pub async fn record(
     (kind, target): (&str, Option<i64>),
     detail: Value,
 ) -> ApiResult<()> {
-    audit_event::Entity::insert(audit_event::ActiveModel {
-        organisation_id: Set(actor.organisation_id),
-        actor_user_id: Set(Some(actor.user_id)),
-        actor_api_key_id: Set(actor.api_key_id),
-        action: Set(action.key().to_owned()),
-        target_kind: Set(kind.to_owned()),
-        target_id: Set(target),
-        detail: Set(detail),
-        client_address: Set(actor.client.clone()),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    })
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
+    let event = Event {
+        actor: actor.clone(),
+        action,
+        kind: kind.to_owned(),
+        target,
+        detail,
+    };
+    insert(db, vec![event]).await
 }
 
 /// Records a read of a learner's records by staff: coordinators, admins,
@@ -145,7 +138,7 @@ pub async fn staff_read(
     if matches!(caller.role, Role::Tutor | Role::Learner) {
         return Ok(());
     }
-    let read = StaffRead {
+    let read = Event {
         actor: Actor::of(ctx)?,
         action,
         kind: target.0.to_owned(),
@@ -157,13 +150,13 @@ pub async fn staff_read(
             reads.push(read);
             Ok(())
         }
-        None => StaffReads::write(&ctx.state().db, vec![read]).await,
+        None => insert(&ctx.state().db, vec![read]).await,
     }
 }
 
-/// A staff read to record.
+/// An event of the audit log, to record.
 #[derive(Clone, Debug, PartialEq)]
-struct StaffRead {
+struct Event {
     actor: Actor,
     action: AuditAction,
     kind: String,
@@ -171,14 +164,31 @@ struct StaffRead {
     detail: Value,
 }
 
+impl Event {
+    fn row(self, at: DateTime<Utc>) -> audit_event::ActiveModel {
+        audit_event::ActiveModel {
+            organisation_id: Set(self.actor.organisation_id),
+            actor_user_id: Set(Some(self.actor.user_id)),
+            actor_api_key_id: Set(self.actor.api_key_id),
+            action: Set(self.action.key().to_owned()),
+            target_kind: Set(self.kind),
+            target_id: Set(self.target),
+            detail: Set(self.detail),
+            client_address: Set(self.actor.client),
+            created_at: Set(at),
+            ..Default::default()
+        }
+    }
+}
+
 /// The staff reads of one request. They are written together, in one
 /// statement, after the request has run, however many objects its lists
 /// showed; the same read made twice is written once.
 #[derive(Clone, Default)]
-pub struct StaffReads(Arc<Mutex<Vec<StaffRead>>>);
+pub struct StaffReads(Arc<Mutex<Vec<Event>>>);
 
 impl StaffReads {
-    fn push(&self, read: StaffRead) {
+    fn push(&self, read: Event) {
         let mut reads = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if !reads.contains(&read) {
             reads.push(read);
@@ -193,35 +203,25 @@ impl StaffReads {
     /// Writes the reads of all `requests` in one statement and empties
     /// them.
     pub async fn flush(db: &impl ConnectionTrait, requests: &[StaffReads]) -> ApiResult<()> {
-        let reads: Vec<StaffRead> = requests
+        let reads: Vec<Event> = requests
             .iter()
             .flat_map(|r| std::mem::take(&mut *r.0.lock().unwrap_or_else(|e| e.into_inner())))
             .collect();
-        Self::write(db, reads).await
+        insert(db, reads).await
     }
+}
 
-    async fn write(db: &impl ConnectionTrait, reads: Vec<StaffRead>) -> ApiResult<()> {
-        if reads.is_empty() {
-            return Ok(());
-        }
-        let now = Utc::now();
-        let rows = reads.into_iter().map(|r| audit_event::ActiveModel {
-            organisation_id: Set(r.actor.organisation_id),
-            actor_user_id: Set(Some(r.actor.user_id)),
-            actor_api_key_id: Set(r.actor.api_key_id),
-            action: Set(r.action.key().to_owned()),
-            target_kind: Set(r.kind),
-            target_id: Set(r.target),
-            detail: Set(r.detail),
-            client_address: Set(r.actor.client),
-            created_at: Set(now),
-            ..Default::default()
-        });
-        audit_event::Entity::insert_many(rows)
-            .exec_without_returning(db)
-            .await?;
-        Ok(())
+/// Writes `events` in one statement.
+async fn insert(db: &impl ConnectionTrait, events: Vec<Event>) -> ApiResult<()> {
+    if events.is_empty() {
+        return Ok(());
     }
+    let now = Utc::now();
+    let rows = events.into_iter().map(|e| e.row(now));
+    audit_event::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
 }
 
 /// One event of the audit log.

@@ -445,11 +445,7 @@ const OPEN_FIELDS: [&str; 8] = [
 /// root, named directly (not through fragments).
 fn needs_no_caller(batch: &mut BatchRequest) -> bool {
     use async_graphql::parser::types::Selection;
-    let requests: Vec<&mut async_graphql::Request> = match batch {
-        BatchRequest::Single(r) => vec![r],
-        BatchRequest::Batch(rs) => rs.iter_mut().collect(),
-    };
-    requests.into_iter().all(|request| {
+    batch.iter_mut().all(|request| {
         if crate::limits::check_length(&request.query).is_err() {
             return false;
         }
@@ -527,11 +523,7 @@ fn timed_out(limit: Duration) -> async_graphql::Response {
 /// it asks for introspection where that is turned off. Documents that do
 /// not parse are left to the schema, which says why.
 fn refused(batch: &mut BatchRequest, introspection: bool) -> Option<(Code, String)> {
-    let requests: Vec<&mut async_graphql::Request> = match batch {
-        BatchRequest::Single(r) => vec![r],
-        BatchRequest::Batch(rs) => rs.iter_mut().collect(),
-    };
-    requests.into_iter().find_map(|r| refusal(r, introspection))
+    batch.iter_mut().find_map(|r| refusal(r, introspection))
 }
 
 /// Why `request` is refused before it runs, if it is; over HTTP and over
@@ -678,15 +670,13 @@ async fn record_reads(
         ?error,
         "staff reads not recorded; their answers are withheld"
     );
-    let withheld = || coded(Code::Internal, "internal error".to_owned());
-    match response {
-        BatchResponse::Single(r) => *r = withheld(),
-        BatchResponse::Batch(rs) => {
-            for (r, made) in rs.iter_mut().zip(made) {
-                if made {
-                    *r = withheld();
-                }
-            }
+    let answers: Vec<&mut async_graphql::Response> = match response {
+        BatchResponse::Single(r) => vec![r],
+        BatchResponse::Batch(rs) => rs.iter_mut().collect(),
+    };
+    for (answer, made) in answers.into_iter().zip(made) {
+        if made {
+            *answer = coded(Code::Internal, "internal error".to_owned());
         }
     }
 }

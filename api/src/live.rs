@@ -262,11 +262,11 @@ impl Watch {
     /// limit of subscriptions.
     fn begin(ctx: &Context<'_>, roles: &'static [Role]) -> Result<Self, ApiError> {
         let caller = ctx.caller_in(roles)?.clone();
-        // Subscriptions read, as queries do: a key needs its READ scope.
-        if caller
-            .api_key
-            .as_ref()
-            .is_some_and(|key| !key.allows(crate::auth::Scope::Read))
+        // The scope check of HTTP requests does not see a subscription's
+        // root field, so its rule is applied here.
+        let needed = crate::auth::Scope::needed("Subscription", ctx.field().name());
+        if let (Some(key), Some(scope)) = (&caller.api_key, needed)
+            && !key.allows(scope)
         {
             return Err(ApiError::Forbidden);
         }
