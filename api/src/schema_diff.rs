@@ -15,8 +15,8 @@ use std::fmt;
 
 use async_graphql::parser::parse_schema;
 use async_graphql::parser::types::{
-    BaseType, FieldDefinition, InputValueDefinition, SchemaDefinition, Type, TypeDefinition,
-    TypeKind, TypeSystemDefinition,
+    BaseType, FieldDefinition, InputValueDefinition, InterfaceType, ObjectType, SchemaDefinition,
+    Type, TypeDefinition, TypeKind, TypeSystemDefinition,
 };
 use async_graphql::{Name, Positioned, Value as ConstValue};
 
@@ -170,8 +170,6 @@ impl Schema {
 /// has no description, as `Type`, `Type.field`, `Type.field(argument)` or
 /// `Enum.VALUE`, in the order of the document.
 pub fn undocumented(sdl: &str) -> Result<Vec<String>, String> {
-    let described =
-        |d: &Option<Positioned<String>>| d.as_ref().is_some_and(|d| !d.node.trim().is_empty());
     let mut missing = Vec::new();
     for definition in parse_schema(sdl).map_err(|e| e.to_string())?.definitions {
         let TypeSystemDefinition::Type(t) = definition else {
@@ -179,45 +177,39 @@ pub fn undocumented(sdl: &str) -> Result<Vec<String>, String> {
         };
         let t = t.node;
         let name = t.name.node.as_str();
-        if !described(&t.description) {
-            missing.push(name.to_owned());
-        }
-        let fields = match &t.kind {
-            TypeKind::Object(o) => &o.fields[..],
-            TypeKind::Interface(i) => &i.fields[..],
-            _ => &[],
-        };
-        for field in fields {
-            let field = &field.node;
-            if !described(&field.description) {
-                missing.push(format!("{name}.{}", field.name.node));
-            }
-            for argument in &field.arguments {
-                if !described(&argument.node.description) {
-                    missing.push(format!(
-                        "{name}.{}({})",
-                        field.name.node, argument.node.name.node
-                    ));
-                }
-            }
-        }
+        let mut parts = vec![(&t.description, name.to_owned())];
         match &t.kind {
-            TypeKind::InputObject(i) => {
-                for field in &i.fields {
-                    if !described(&field.node.description) {
-                        missing.push(format!("{name}.{}", field.node.name.node));
+            TypeKind::Object(ObjectType { fields, .. })
+            | TypeKind::Interface(InterfaceType { fields, .. }) => {
+                for field in fields.iter().map(|f| &f.node) {
+                    let path = format!("{name}.{}", field.name.node);
+                    parts.push((&field.description, path.clone()));
+                    for argument in field.arguments.iter().map(|a| &a.node) {
+                        let at = format!("{path}({})", argument.name.node);
+                        parts.push((&argument.description, at));
                     }
                 }
             }
-            TypeKind::Enum(e) => {
-                for value in &e.values {
-                    if !described(&value.node.description) {
-                        missing.push(format!("{name}.{}", value.node.value.node));
-                    }
-                }
-            }
-            _ => {}
+            TypeKind::InputObject(i) => parts.extend(
+                i.fields
+                    .iter()
+                    .map(|f| (&f.node.description, format!("{name}.{}", f.node.name.node))),
+            ),
+            TypeKind::Enum(e) => parts.extend(
+                e.values
+                    .iter()
+                    .map(|v| (&v.node.description, format!("{name}.{}", v.node.value.node))),
+            ),
+            TypeKind::Scalar | TypeKind::Union(_) => {}
         }
+        let described =
+            |d: &Option<Positioned<String>>| d.as_ref().is_some_and(|d| !d.node.trim().is_empty());
+        missing.extend(
+            parts
+                .into_iter()
+                .filter(|(d, _)| !described(d))
+                .map(|(_, path)| path),
+        );
     }
     Ok(missing)
 }
@@ -839,5 +831,30 @@ mod tests {
                 .unwrap_err()
                 .starts_with("the old schema")
         );
+    }
+
+    #[test]
+    fn undescribed_parts_are_listed_in_the_order_of_the_document() {
+        let sdl = r#"
+            "A thing." type Thing { "Its name." name(
+                short: Boolean
+                "In this language." language: String
+            ): String size: Int }
+            input Filter { "Shortest." min: Int max: Int }
+            "Colours." enum Colour { "Red." RED BLUE }
+            scalar Date
+        "#;
+
+        let missing = undocumented(sdl).unwrap();
+
+        let expected = [
+            "Thing.name(short)",
+            "Thing.size",
+            "Filter",
+            "Filter.max",
+            "Colour.BLUE",
+            "Date",
+        ];
+        assert_eq!(missing, expected);
     }
 }
