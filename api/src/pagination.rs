@@ -19,8 +19,8 @@ use sea_orm::sea_query::{
     Alias, Asterisk, ColumnType, Expr, Query, SelectStatement, WindowStatement,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait, Order,
-    QueryFilter, QuerySelect, QueryTrait, Select, Value,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
+    ModelTrait, Order, QueryFilter, QueryResult, QuerySelect, QueryTrait, Select, Value,
 };
 
 use crate::error::ApiError;
@@ -340,17 +340,19 @@ impl<E: EntityTrait> Sort<E> {
         out
     }
 
-    /// The connection of a slice, with its cursors and total.
-    fn connection<T: OutputType>(
+    /// The connection of a slice, with its cursors and total; `model`
+    /// finds the list's row in each of the slice's rows.
+    fn connection<R, T: OutputType>(
         &self,
-        slice: Slice<E::Model>,
+        slice: Slice<R>,
         total: Total,
-        node: impl Fn(E::Model) -> T,
+        model: impl Fn(&R) -> &E::Model,
+        node: impl Fn(R) -> T,
     ) -> Page<T> {
         let mut page =
             Connection::with_additional_fields(slice.has_previous, slice.has_next, total);
         page.edges.extend(slice.rows.into_iter().map(|row| {
-            let cursor = Cursor(self.encode(&self.position(&row)));
+            let cursor = Cursor(self.encode(&self.position(model(&row))));
             Edge::new(cursor, node(row))
         }));
         page
@@ -456,13 +458,16 @@ where
         QueryTrait::query(&mut query).order_by_expr(expr, order);
     }
     let rows = query.all(db).await?;
-    Ok(sort.connection(Slice::of(rows, &window), total, node))
+    Ok(sort.connection(Slice::of(rows, &window), total, |row| row, node))
 }
 
 /// A list under each parent of a kind (a campaign's invitations…), read for
 /// many parents at once: a page of each in one statement.
 pub trait Nested: Clone + Eq + Hash + Send + Sync + 'static {
     type Entity: EntityTrait<Model: Clone + Send + Sync>;
+    /// What the page's statement reads beside each row: `()` for nothing,
+    /// or a related row that every client of the list asks for.
+    type With: Companion<Self::Entity>;
 
     /// The column holding a row's parent.
     fn parent(&self) -> <Self::Entity as EntityTrait>::Column;
@@ -470,6 +475,26 @@ pub trait Nested: Clone + Eq + Hash + Send + Sync + 'static {
     fn rows(&self, parents: &[i64]) -> Select<Self::Entity>;
     /// The list's order and the name of its cursors.
     fn sort(&self) -> Sort<Self::Entity>;
+}
+
+/// What a nested list's statement reads beside each of its rows, by a
+/// join, so that a page and what hangs from each row (an invitation's
+/// person) come back in one round trip rather than two.
+pub trait Companion<E: EntityTrait>: Clone + Send + Sync + 'static {
+    /// The statement reading the rows `rows` selects, with the companions.
+    fn statement(rows: Select<E>) -> SelectStatement;
+    /// A row of that statement: the list's row and its companion.
+    fn read(row: QueryResult) -> Result<(E::Model, Self), sea_orm::DbErr>;
+}
+
+/// Nothing read beside the rows.
+impl<E: EntityTrait> Companion<E> for () {
+    fn statement(rows: Select<E>) -> SelectStatement {
+        rows.into_query()
+    }
+    fn read(row: QueryResult) -> Result<(E::Model, Self), sea_orm::DbErr> {
+        Ok((E::Model::from_query_result(&row, "")?, ()))
+    }
 }
 
 /// A page of one parent's list.
@@ -488,6 +513,8 @@ pub struct CountOf<N> {
 }
 
 type Model<N> = <<N as Nested>::Entity as EntityTrait>::Model;
+/// A row of a nested list, with what its statement read beside it.
+type Row<N> = (Model<N>, <N as Nested>::With);
 
 fn parent_of<N: Nested>(list: &N, row: &Model<N>) -> i64 {
     match Key::of(row.get(list.parent())) {
@@ -497,7 +524,7 @@ fn parent_of<N: Nested>(list: &N, row: &Model<N>) -> i64 {
 }
 
 impl<N: Nested> Loader<PageOf<N>> for DbLoader {
-    type Value = Slice<Model<N>>;
+    type Value = Slice<Row<N>>;
     type Error = async_graphql::Error;
 
     async fn load(
@@ -516,10 +543,10 @@ impl<N: Nested> Loader<PageOf<N>> for DbLoader {
                 .pages(list, window, &parents)
                 .await
                 .map_err(ApiError::from)?;
-            let mut by_parent: HashMap<i64, Vec<Model<N>>> = HashMap::new();
+            let mut by_parent: HashMap<i64, Vec<Row<N>>> = HashMap::new();
             for row in rows {
                 by_parent
-                    .entry(parent_of(list, &row))
+                    .entry(parent_of(list, &row.0))
                     .or_default()
                     .push(row);
             }
@@ -547,38 +574,35 @@ impl DbLoader {
         list: &N,
         window: &Window,
         parents: &[i64],
-    ) -> Result<Vec<Model<N>>, sea_orm::DbErr> {
+    ) -> Result<Vec<Row<N>>, sea_orm::DbErr> {
         let sort = list.sort();
-        if let [_] = parents {
-            let mut query = list
-                .rows(parents)
-                .filter(sort.bounds(window))
-                .limit(window.size + 1);
+        let rows = list.rows(parents).filter(sort.bounds(window));
+        let page = if let [_] = parents {
+            let mut rows = rows.limit(window.size + 1);
             for (expr, order) in sort.order(window.backward) {
-                QueryTrait::query(&mut query).order_by_expr(expr, order);
+                QueryTrait::query(&mut rows).order_by_expr(expr, order);
             }
-            return query.all(&self.db).await;
-        }
-        let mut rows = list.rows(parents).filter(sort.bounds(window)).into_query();
-        let mut over = WindowStatement::partition_by((N::Entity::default(), list.parent()));
-        for (expr, order) in sort.order(window.backward) {
-            over.order_by_expr(expr, order);
-        }
-        rows.expr_window_as(Expr::cust("ROW_NUMBER()"), over, Alias::new("page_row"));
-        let page = Query::select()
-            .column(Asterisk)
-            .from_subquery(rows, Alias::new("page"))
-            .and_where(sea_orm::sea_query::ExprTrait::lte(
-                Expr::col(Alias::new("page_row")),
-                window.size + 1,
-            ))
-            .order_by(Alias::new("page_row"), Order::Asc)
-            .to_owned();
+            N::With::statement(rows)
+        } else {
+            let mut rows = N::With::statement(rows);
+            let mut over = WindowStatement::partition_by((N::Entity::default(), list.parent()));
+            for (expr, order) in sort.order(window.backward) {
+                over.order_by_expr(expr, order);
+            }
+            rows.expr_window_as(Expr::cust("ROW_NUMBER()"), over, Alias::new("page_row"));
+            Query::select()
+                .column(Asterisk)
+                .from_subquery(rows, Alias::new("page"))
+                .and_where(sea_orm::sea_query::ExprTrait::lte(
+                    Expr::col(Alias::new("page_row")),
+                    window.size + 1,
+                ))
+                .order_by(Alias::new("page_row"), Order::Asc)
+                .to_owned()
+        };
         let statement = self.db.get_database_backend().build(&page);
-        N::Entity::find()
-            .from_raw_sql(statement)
-            .all(&self.db)
-            .await
+        let rows = self.db.query_all_raw(statement).await?;
+        rows.into_iter().map(N::With::read).collect()
     }
 }
 
@@ -629,12 +653,24 @@ impl<N: Nested> CountBatched for CountOf<N> {
 
 /// One page of `parent`'s list, read with the pages of every other parent
 /// the request asks for.
-pub async fn nested_page<N: Nested, T: OutputType>(
+pub async fn nested_page<N: Nested<With = ()>, T: OutputType>(
     ctx: &Context<'_>,
     parent: i64,
     list: N,
     args: PageArgs,
     node: impl Fn(Model<N>) -> T,
+) -> async_graphql::Result<Page<T>> {
+    nested_page_with(ctx, parent, list, args, |(row, ())| node(row)).await
+}
+
+/// [`nested_page`] for a list whose statement reads a companion of each
+/// row: `node` makes an edge of the row and its companion.
+pub async fn nested_page_with<N: Nested, T: OutputType>(
+    ctx: &Context<'_>,
+    parent: i64,
+    list: N,
+    args: PageArgs,
+    node: impl Fn(Row<N>) -> T,
 ) -> async_graphql::Result<Page<T>> {
     let sort = list.sort().within(parent);
     let window = sort.window(args)?;
@@ -652,7 +688,7 @@ pub async fn nested_page<N: Nested, T: OutputType>(
         },
     };
     let total = Total(Counter::Batched(Box::new(CountOf { parent, list })));
-    Ok(sort.connection(slice, total, node))
+    Ok(sort.connection(slice, total, |(row, _)| row, node))
 }
 
 /// A list under each parent, in id order, with no filter of its own:
@@ -665,6 +701,7 @@ macro_rules! children_by_id {
 
         impl $crate::pagination::Nested for $name {
             type Entity = entities::$entity::Entity;
+            type With = ();
 
             fn parent(&self) -> entities::$entity::Column {
                 entities::$entity::Column::$parent

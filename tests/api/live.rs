@@ -99,6 +99,22 @@ impl Socket {
         }
     }
 
+    /// The code the server closes the connection with, past any other
+    /// message; an error if it does not close within [`PROMPT`].
+    async fn close_code(&mut self) -> anyhow::Result<u16> {
+        loop {
+            let message = tokio::time::timeout(PROMPT, self.0.next())
+                .await
+                .map_err(|_| anyhow::anyhow!("not closed within {PROMPT:?}"))?;
+            match message {
+                Some(Ok(Message::Close(Some(frame)))) => return Ok(frame.code.into()),
+                Some(Ok(Message::Close(None))) | None => anyhow::bail!("closed without a code"),
+                Some(Err(error)) => anyhow::bail!("{error}"),
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
     /// The next message for subscription `id`, past the server's
     /// confirmations that others ended.
     async fn receive_for(&mut self, id: &str) -> anyhow::Result<Value> {
@@ -278,10 +294,10 @@ async fn subscriptions_are_for_signed_in_readers_of_their_own_organisation() -> 
     refused
         .send(json!({ "type": "connection_init", "payload": { "authorization": "Bearer nope" } }))
         .await?;
-    let answer = refused.receive().await;
-    assert!(
-        answer.as_ref().is_err() || answer.as_ref().is_ok_and(|m| m["type"] != "connection_ack"),
-        "{answer:?}"
+    assert_eq!(
+        refused.close_code().await?,
+        4403,
+        "Forbidden, unacknowledged"
     );
     Ok(())
 }
@@ -543,12 +559,78 @@ async fn queries_and_mutations_go_over_http_and_the_socket_refuses_them() -> any
         refused
             .send(json!({ "type": "connection_init", "payload": payload }))
             .await?;
-        let answer = refused.receive().await;
-        assert!(
-            answer.as_ref().is_err()
-                || answer.as_ref().is_ok_and(|m| m["type"] != "connection_ack"),
-            "{payload}: {answer:?}"
-        );
+        assert_eq!(refused.close_code().await?, 4403, "{payload}");
     }
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_socket_closes_with_the_codes_of_the_graphql_ws_protocol() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let (token, campaign, _) = fixtures::launched(&app, &["en"]).await?;
+    let variables = json!({ "id": campaign });
+
+    // A second subscription under an id in use: 4409. Once that
+    // subscription has ended, its id may be used again.
+    let mut socket = Socket::open(&app, Some(&token)).await?;
+    socket.subscribe("1", PROGRESS, variables.clone()).await?;
+    socket.next("1").await?;
+    socket
+        .send(json!({ "type": "complete", "id": "1" }))
+        .await?;
+    assert_eq!(socket.receive_for("1").await?["type"], "complete");
+    socket.subscribe("1", PROGRESS, variables.clone()).await?;
+    socket.next("1").await?;
+    socket.subscribe("1", PROGRESS, variables.clone()).await?;
+    assert_eq!(socket.close_code().await?, 4409);
+
+    // Messages that are not the protocol's: 4400.
+    for message in [
+        json!({ "id": "1" }),
+        json!({ "type": "start", "id": "1", "payload": { "query": PROGRESS } }),
+        json!({ "type": "subscribe", "id": "1", "payload": {} }),
+        json!({ "type": "subscribe", "payload": { "query": PROGRESS } }),
+    ] {
+        let mut socket = Socket::open(&app, Some(&token)).await?;
+        socket.send(message.clone()).await?;
+        assert_eq!(socket.close_code().await?, 4400, "{message}");
+    }
+    let mut socket = Socket::connect(&app).await?;
+    socket.0.send(Message::text("{not json")).await?;
+    assert_eq!(socket.close_code().await?, 4400);
+
+    // A subscription before the acknowledgement: 4401.
+    let mut early = Socket::connect(&app).await?;
+    early.subscribe("1", PROGRESS, variables.clone()).await?;
+    assert_eq!(early.close_code().await?, 4401);
+
+    // A client that never initialises is closed with 4408; one that did
+    // is pinged while quiet, and stays.
+    let mut silent = Socket::connect(&app).await?;
+    let mut quiet = Socket::open(&app, Some(&token)).await?;
+    let started = Instant::now();
+    let wait = api::live::INIT_WAIT.max(api::live::PING_EVERY) + PROMPT;
+    let pinged = loop {
+        let message = tokio::time::timeout(wait, quiet.0.next()).await;
+        match message {
+            Ok(Some(Ok(Message::Text(text)))) => {
+                let value: Value = serde_json::from_str(text.as_str())?;
+                if value["type"] == "ping" {
+                    break started.elapsed();
+                }
+            }
+            Ok(Some(Ok(_))) => {}
+            other => anyhow::bail!("no ping from the server: {other:?}"),
+        }
+    };
+    assert!(
+        pinged >= api::live::PING_EVERY.saturating_sub(Duration::from_secs(1)),
+        "{pinged:?}"
+    );
+    quiet.send(json!({ "type": "pong" })).await?;
+    quiet.subscribe("2", PROGRESS, variables).await?;
+    quiet.next("2").await?;
+    let code = tokio::time::timeout(PROMPT, silent.close_code()).await??;
+    assert_eq!(code, 4408);
     Ok(())
 }

@@ -162,6 +162,7 @@ pub struct EmailsOf {
 
 impl Nested for EmailsOf {
     type Entity = email_message::Entity;
+    type With = ();
 
     fn parent(&self) -> email_message::Column {
         email_message::Column::CampaignId

@@ -2,15 +2,19 @@
 
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entities::{campaign, invitation, report, response};
-use sea_orm::{ColumnTrait, EntityTrait, Order, QueryFilter, Select};
+use entities::{campaign, invitation, person, report, response};
+use sea_orm::sea_query::SelectStatement;
+use sea_orm::{
+    ColumnTrait, DbErr, EntityTrait, Order, QueryFilter, QueryResult, QueryTrait, Select,
+    SelectTwoModel, SelectorTrait,
+};
 use worker::report::ReportData;
 use worker::results::CampaignResults;
 
 use super::service::{self, Status};
 use crate::error::ApiError;
 use crate::loaders::{CountsOf, DeliveryOf, PersonById, QuestionnaireById, ResultOf, SharesOf};
-use crate::pagination::{Nested, Page, PageArgs, Sort, nested_page};
+use crate::pagination::{Companion, Nested, Page, PageArgs, Sort, nested_page, nested_page_with};
 use crate::questionnaires::types::Questionnaire;
 use crate::state::ContextExt;
 
@@ -138,7 +142,10 @@ impl Campaign {
         ctx.caller_in(crate::auth::MANAGERS)?;
         let list = InvitationsOf { order: order_by };
         let page = PageArgs::new(first, after, last, before);
-        nested_page(ctx, self.0.id, list, page, Invitation).await
+        nested_page_with(ctx, self.0.id, list, page, |(row, person)| {
+            Invitation(row, person.0)
+        })
+        .await
     }
     /// Interviews recorded for an interview guide, oldest first, with
     /// their notes. Coordinators only.
@@ -224,6 +231,7 @@ struct InvitationsOf {
 
 impl Nested for InvitationsOf {
     type Entity = invitation::Entity;
+    type With = InvitedPerson;
 
     fn parent(&self) -> invitation::Column {
         invitation::Column::CampaignId
@@ -245,12 +253,28 @@ impl Nested for InvitationsOf {
     }
 }
 
+/// The person of an invitation, read with it: a page's people are what its
+/// clients ask for.
+#[derive(Clone)]
+pub struct InvitedPerson(Option<person::Model>);
+
+impl Companion<invitation::Entity> for InvitedPerson {
+    fn statement(rows: Select<invitation::Entity>) -> SelectStatement {
+        rows.find_also_related(person::Entity).into_query()
+    }
+    fn read(row: QueryResult) -> Result<(invitation::Model, Self), DbErr> {
+        let (invitation, person) = SelectTwoModel::from_raw_query_result(row)?;
+        Ok((invitation, Self(person)))
+    }
+}
+
 /// The interviews of campaigns: their responses recorded by interview.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct InterviewsOf;
 
 impl Nested for InterviewsOf {
     type Entity = response::Entity;
+    type With = ();
 
     fn parent(&self) -> response::Column {
         response::Column::CampaignId
@@ -303,12 +327,13 @@ impl From<Status> for CampaignStatus {
     }
 }
 
-/// A person invited to a campaign.
-pub struct Invitation(pub invitation::Model);
+/// A person invited to a campaign, and the person when it was read with
+/// the invitation.
+pub struct Invitation(pub invitation::Model, Option<person::Model>);
 
 impl Invitation {
     pub fn new(invitation: invitation::Model) -> Self {
-        Self(invitation)
+        Self(invitation, None)
     }
 }
 
@@ -322,9 +347,12 @@ impl Invitation {
     }
     /// The person invited.
     async fn person(&self, ctx: &Context<'_>) -> Result<crate::accounts::Person> {
-        let p = ctx.loader().load_one(PersonById(self.0.person_id)).await?;
+        let person = match &self.1 {
+            Some(person) => Some(person.clone()),
+            None => ctx.loader().load_one(PersonById(self.0.person_id)).await?,
+        };
         Ok(crate::accounts::Person(
-            p.ok_or(ApiError::NotFound("person"))?,
+            person.ok_or(ApiError::NotFound("person"))?,
         ))
     }
     /// When the person submitted their answers (UTC); null until then.

@@ -348,6 +348,7 @@ struct NeedsOf {
 
 impl Nested for NeedsOf {
     type Entity = need::Entity;
+    type With = ();
 
     fn parent(&self) -> need::Column {
         need::Column::ProgrammeId

@@ -20,7 +20,7 @@ use std::time::Duration;
 use async_graphql::http::WebSocketProtocols;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{Context, Data, ID, Result, SimpleObject, Subscription};
-use async_graphql_poem::{GraphQLProtocol, GraphQLWebSocket};
+use async_graphql_poem::GraphQLProtocol;
 use chrono::Utc;
 use entities::{Role, relation_alert};
 use futures::Stream;
@@ -42,11 +42,16 @@ use crate::running::RelationAlert;
 use crate::schema::{AppSchema, Schemas};
 use crate::state::{AppState, ContextExt};
 
+mod socket;
+
+pub use socket::{INIT_WAIT, PING_EVERY};
+
 /// Longest a subscription goes without reading afresh and checking its
 /// caller's token.
 pub const RECHECK: Duration = Duration::from_secs(15);
-/// Longest a graphql-transport-ws client may stay silent: it sends a
-/// `ping` more often than this to keep its connection.
+/// Longest a graphql-transport-ws client may stay silent: the server pings
+/// it every [`PING_EVERY`], and its `pong` (or any message) keeps the
+/// connection.
 pub const IDLE_CLIENT: Duration = Duration::from_secs(30);
 /// Longest message a client may send: a subscription's document is held to
 /// [`crate::limits::MAX_DOCUMENT_BYTES`] as over HTTP, and its variables
@@ -116,13 +121,11 @@ pub async fn serve(
         .on_upgrade(move |stream| async move {
             let mut stopping = state.stopping();
             let init_state = state.clone();
-            let served = GraphQLWebSocket::new(stream, schema, protocol)
-                .on_connection_init(move |payload| async move {
-                    let token = payload_token(&payload)?.or(header_token);
-                    connection_data(&init_state, token, client).await
-                })
-                .keepalive_timeout(idle)
-                .serve();
+            let on_init = move |payload| async move {
+                let token = payload_token(&payload)?.or(header_token);
+                connection_data(&init_state, token, client).await
+            };
+            let served = socket::serve(stream, schema, protocol.0, on_init, idle);
             tokio::select! {
                 () = served => {}
                 _ = stopping.wait_for(|s| *s) => {}

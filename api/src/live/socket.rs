@@ -1,0 +1,271 @@
+//! The connection itself: async-graphql runs the operations, and this
+//! loop holds the connection to the graphql-ws protocol where the library
+//! does not. It pings a quiet client, refuses a second subscription under
+//! an id in use (4409), closes a connection not initialised in time (4408),
+//! and closes with the protocol's own codes: 4400 for a message that is
+//! not one of the protocol's, 4401 for a subscription before the
+//! acknowledgement, 4403 for a refused `connection_init`.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use async_graphql::Executor;
+use async_graphql::http::{WebSocketProtocols, WsMessage};
+use futures::{SinkExt, StreamExt, future};
+use poem::web::websocket::{Message, WebSocketStream};
+use serde_json::Value;
+
+/// How often a quiet graphql-transport-ws client is pinged. Its `pong`
+/// keeps the connection; a client that neither answers nor sends anything
+/// for [`super::IDLE_CLIENT`] is gone.
+pub const PING_EVERY: Duration = Duration::from_secs(10);
+/// Longest a graphql-transport-ws client may take to send
+/// `connection_init`.
+pub const INIT_WAIT: Duration = Duration::from_secs(10);
+
+/// Why the connection is closed, when the loop decides rather than the
+/// library.
+#[derive(Clone, Debug, PartialEq)]
+struct Closing(u16, String);
+
+/// What the loop knows of the connection, shared with the screen of the
+/// client's messages.
+#[derive(Default)]
+struct Ledger {
+    /// Ids of the subscriptions running.
+    running: HashSet<String>,
+    /// Set when a client message ends the connection.
+    closing: Option<Closing>,
+}
+
+type Shared = Arc<Mutex<Ledger>>;
+
+fn ledger(shared: &Shared) -> std::sync::MutexGuard<'_, Ledger> {
+    shared.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The message types of each protocol a client may send.
+fn client_types(protocol: WebSocketProtocols) -> &'static [&'static str] {
+    match protocol {
+        WebSocketProtocols::GraphQLWS => {
+            &["connection_init", "ping", "pong", "subscribe", "complete"]
+        }
+        WebSocketProtocols::SubscriptionsTransportWS => {
+            &["connection_init", "start", "stop", "connection_terminate"]
+        }
+    }
+}
+
+/// Checks a client message before the library reads it: `Err` closes the
+/// connection with the code the protocol gives.
+fn screen(protocol: WebSocketProtocols, ledger: &mut Ledger, text: &[u8]) -> Result<(), Closing> {
+    let invalid = |why: &str| Closing(4400, format!("invalid message: {why}"));
+    let message: Value = serde_json::from_slice(text).map_err(|_| invalid("not JSON"))?;
+    let kind = message
+        .get("type")
+        .and_then(Value::as_str)
+        .ok_or_else(|| invalid("no `type`"))?;
+    if !client_types(protocol).contains(&kind) {
+        return Err(invalid("unknown `type`"));
+    }
+    let id = || {
+        message
+            .get("id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| invalid("no `id`"))
+    };
+    match kind {
+        "subscribe" | "start" => {
+            let id = id()?;
+            if !message["payload"]["query"].is_string() {
+                return Err(invalid("no `payload.query`"));
+            }
+            if protocol == WebSocketProtocols::GraphQLWS && !ledger.running.insert(id.to_owned()) {
+                return Err(Closing(4409, format!("Subscriber for {id} already exists")));
+            }
+        }
+        "complete" | "stop" => {
+            ledger.running.remove(id()?);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Notes what the server sends: a subscription that ended frees its id.
+/// Whether the message acknowledged the connection.
+fn note(ledger: &mut Ledger, text: &str) -> bool {
+    let Ok(message) = serde_json::from_str::<Value>(text) else {
+        return false;
+    };
+    match message.get("type").and_then(Value::as_str) {
+        Some("complete" | "error") => {
+            if let Some(id) = message.get("id").and_then(Value::as_str) {
+                ledger.running.remove(id);
+            }
+            false
+        }
+        Some("connection_ack") => true,
+        _ => false,
+    }
+}
+
+/// The code a close the library decided is sent with. The library closes
+/// with 1002 on a message it cannot read (screened out before, so here
+/// only on a refused `connection_init`) and 1011 on a subscription before
+/// the acknowledgement.
+fn protocol_code(protocol: WebSocketProtocols, code: u16) -> u16 {
+    match (protocol, code) {
+        (WebSocketProtocols::GraphQLWS, 1002) => 4403,
+        (WebSocketProtocols::GraphQLWS, 1011) => 4401,
+        _ => code,
+    }
+}
+
+/// Serves one upgraded connection until either side ends it.
+pub async fn serve<E, Init, InitFut>(
+    socket: WebSocketStream,
+    executor: E,
+    protocol: WebSocketProtocols,
+    on_init: Init,
+    idle: Option<Duration>,
+) where
+    E: Executor,
+    Init: FnOnce(Value) -> InitFut + Send + 'static,
+    InitFut: Future<Output = async_graphql::Result<async_graphql::Data>> + Send + 'static,
+{
+    let shared = Shared::default();
+    let (mut sink, source) = socket.split();
+    let screened = {
+        let shared = shared.clone();
+        source
+            .take_while(|message| future::ready(message.is_ok()))
+            .filter_map(|message| {
+                let message = message.ok().filter(|m| m.is_text() || m.is_binary());
+                future::ready(message.map(Message::into_bytes))
+            })
+            .take_while(move |bytes| {
+                let mut ledger = ledger(&shared);
+                let verdict = screen(protocol, &mut ledger, bytes);
+                if let Err(closing) = verdict {
+                    ledger.closing = Some(closing);
+                }
+                future::ready(ledger.closing.is_none())
+            })
+    };
+    let answers = async_graphql::http::WebSocket::new(executor, screened, protocol)
+        .on_connection_init(on_init)
+        .keepalive_timeout(idle);
+    futures::pin_mut!(answers);
+
+    let transport = protocol == WebSocketProtocols::GraphQLWS;
+    let mut acknowledged = false;
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
+    let init_wait = tokio::time::sleep(INIT_WAIT);
+    futures::pin_mut!(init_wait);
+    loop {
+        let out = tokio::select! {
+            answer = answers.next() => match answer {
+                Some(WsMessage::Text(text)) => {
+                    acknowledged |= note(&mut ledger(&shared), &text);
+                    Message::text(text)
+                }
+                Some(WsMessage::Close(code, reason)) => {
+                    let _ = sink.send(Message::close_with(protocol_code(protocol, code), reason)).await;
+                    break;
+                }
+                None => {
+                    let closing = ledger(&shared).closing.take();
+                    if let Some(Closing(code, reason)) = closing {
+                        let _ = sink.send(Message::close_with(code, reason)).await;
+                    }
+                    break;
+                }
+            },
+            _ = ping.tick(), if transport && acknowledged => Message::text(r#"{"type":"ping"}"#),
+            () = &mut init_wait, if transport && !acknowledged => {
+                let reason = "Connection initialisation timeout";
+                let _ = sink.send(Message::close_with(4408u16, reason)).await;
+                break;
+            }
+        };
+        if sink.send(out).await.is_err() {
+            break;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TRANSPORT: WebSocketProtocols = WebSocketProtocols::GraphQLWS;
+
+    fn subscribe(id: &str) -> Vec<u8> {
+        format!(
+            r#"{{"type":"subscribe","id":"{id}","payload":{{"query":"subscription {{ x }}"}}}}"#
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn an_id_in_use_is_refused_until_its_subscription_ends() {
+        let mut ledger = Ledger::default();
+        assert_eq!(screen(TRANSPORT, &mut ledger, &subscribe("a")), Ok(()));
+        let again = screen(TRANSPORT, &mut ledger, &subscribe("a"));
+        assert_eq!(again.map_err(|c| c.0), Err(4409));
+        // Ended by the server, the id is free again; ended by the client too.
+        assert!(!note(&mut ledger, r#"{"type":"complete","id":"a"}"#));
+        assert_eq!(screen(TRANSPORT, &mut ledger, &subscribe("a")), Ok(()));
+        let complete = br#"{"type":"complete","id":"a"}"#;
+        assert_eq!(screen(TRANSPORT, &mut ledger, complete), Ok(()));
+        assert_eq!(screen(TRANSPORT, &mut ledger, &subscribe("a")), Ok(()));
+        note(&mut ledger, r#"{"type":"error","id":"a","payload":[]}"#);
+        assert!(ledger.running.is_empty());
+    }
+
+    #[test]
+    fn messages_outside_the_protocol_close_with_4400() {
+        let older = WebSocketProtocols::SubscriptionsTransportWS;
+        for (protocol, text) in [
+            (TRANSPORT, &b"not json"[..]),
+            (TRANSPORT, br#"{"id":"1"}"#),
+            (
+                TRANSPORT,
+                br#"{"type":"start","id":"1","payload":{"query":"{ x }"}}"#,
+            ),
+            (
+                TRANSPORT,
+                br#"{"type":"subscribe","payload":{"query":"{ x }"}}"#,
+            ),
+            (TRANSPORT, br#"{"type":"subscribe","id":"1","payload":{}}"#),
+            (TRANSPORT, br#"{"type":"complete"}"#),
+            (
+                older,
+                br#"{"type":"subscribe","id":"1","payload":{"query":"{ x }"}}"#,
+            ),
+        ] {
+            let verdict = screen(protocol, &mut Ledger::default(), text);
+            assert_eq!(
+                verdict.map_err(|c| c.0),
+                Err(4400),
+                "{}",
+                String::from_utf8_lossy(text)
+            );
+        }
+        // The older protocol may repeat an id: its `start` replaces.
+        let mut ledger = Ledger::default();
+        let start = br#"{"type":"start","id":"1","payload":{"query":"{ x }"}}"#;
+        assert_eq!(screen(older, &mut ledger, start), Ok(()));
+        assert_eq!(screen(older, &mut ledger, start), Ok(()));
+    }
+
+    #[test]
+    fn the_library_closes_get_the_protocol_codes() {
+        assert_eq!(protocol_code(TRANSPORT, 1002), 4403);
+        assert_eq!(protocol_code(TRANSPORT, 1011), 4401);
+        assert_eq!(protocol_code(TRANSPORT, 4429), 4429);
+        assert!(note(&mut Ledger::default(), r#"{"type":"connection_ack"}"#));
+    }
+}
