@@ -530,3 +530,16 @@ async fn lists_with_nested_relations_cost_as_many_statements_for_20_rows_as_for_
     );
     app.stop().await
 }
+
+#[tokio::test]
+async fn a_page_of_invitations_comes_with_its_people_in_one_statement() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let org = organisation(&app, "north", 20).await?;
+    let (_, _, query, vars) = queries(&org)
+        .into_iter()
+        .find(|(name, ..)| *name == "a campaign's invitations with their people")
+        .expect("the query is listed");
+    // The campaign, then its page of invitations joined to their people.
+    assert_eq!(statements(&app, query, &vars, &org.coordinator).await?, 2);
+    app.stop().await
+}
