@@ -721,6 +721,30 @@ macro_rules! children_by_id {
 
 pub(crate) use children_by_id;
 
+/// A reader of a model from the columns of a row by position, from `at`
+/// on, in the field order given, and the list of those fields' names for a
+/// test to hold against the entity's column order:
+/// `by_position!(read_at, COLUMNS: entity { id, name, … })`.
+macro_rules! by_position {
+    ($read:ident, $columns:ident: $entity:ident { $($field:ident),* $(,)? }) => {
+        /// The fields read, in the order read.
+        #[cfg(test)]
+        const $columns: &[&str] = &[$(stringify!($field)),*];
+
+        fn $read(
+            row: &sea_orm::QueryResult,
+            at: usize,
+        ) -> Result<$entity::Model, sea_orm::DbErr> {
+            let mut index = at..;
+            Ok($entity::Model {
+                $($field: row.try_get_by_index(index.next().unwrap_or_default())?,)*
+            })
+        }
+    };
+}
+
+pub(crate) use by_position;
+
 #[cfg(test)]
 mod tests {
     use entities::{invitation, need};

@@ -494,6 +494,25 @@ async fn the_retention_policy_clears_free_text_email_addresses_and_old_audit_eve
         policy["retentionPolicy"],
         json!({ "freeTextDays": 30, "emailLogDays": 10, "auditDays": 60 })
     );
+    // A limit left out stays as it was; one given as null keeps for good.
+    let changes = [
+        (json!({ "emailLogDays": 12 }), json!([30, 12, 60])),
+        (
+            json!({ "freeTextDays": null, "emailLogDays": 10 }),
+            json!([null, 10, 60]),
+        ),
+        (json!({ "freeTextDays": 30 }), json!([30, 10, 60])),
+    ];
+    for (input, expected) in changes {
+        let changed = app.ok(set, json!({ "input": input }), Some(&admin)).await?;
+        let policy = &changed["setRetentionPolicy"]["retentionPolicy"];
+        let limits = json!([
+            policy["freeTextDays"],
+            policy["emailLogDays"],
+            policy["auditDays"]
+        ]);
+        assert_eq!(limits, expected, "after {input}");
+    }
     let before = figures(&app, &admin, &campaign).await?;
     let comments = || {
         answer::Entity::find()

@@ -4,7 +4,7 @@
 
 pub mod service;
 
-use async_graphql::{Context, ID, InputObject, Json, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::{Role, retention_policy};
 use serde_json::Value;
@@ -116,17 +116,19 @@ pub struct ErasePersonPayload {
     pub texts_cleared: u64,
 }
 
-/// The whole retention policy, replacing the one before: a limit left out
-/// keeps that data for good.
+/// Changes to the retention policy: a limit left out stays as it was, a
+/// limit given as null keeps that data for good.
 #[derive(InputObject)]
 pub struct SetRetentionPolicyInput {
-    /// 1 to 36,500; null keeps for good.
-    pub free_text_days: Option<i32>,
+    /// Days after a campaign closes that its free text is kept: 1 to
+    /// 36,500; null keeps for good; left out, as it was.
+    pub free_text_days: MaybeUndefined<i32>,
     /// Days the address on the record of a sent email is kept: 1 to 36,500;
-    /// null keeps for good.
-    pub email_log_days: Option<i32>,
-    /// Days an audit event is kept: 1 to 36,500; null keeps for good.
-    pub audit_days: Option<i32>,
+    /// null keeps for good; left out, as it was.
+    pub email_log_days: MaybeUndefined<i32>,
+    /// Days an audit event is kept: 1 to 36,500; null keeps for good; left
+    /// out, as it was.
+    pub audit_days: MaybeUndefined<i32>,
 }
 
 /// The retention policy as just set.
@@ -187,7 +189,9 @@ impl RightsMutation {
     async fn set_retention_policy(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The three limits, in days; null keeps for good.")]
+        #[graphql(
+            desc = "The limits to change, in days; null keeps for good, a limit left out stays."
+        )]
         input: SetRetentionPolicyInput,
     ) -> Result<SetRetentionPolicyPayload> {
         ctx.caller_in(ADMINS)?;

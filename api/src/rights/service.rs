@@ -1,10 +1,11 @@
 //! Export and erasure of a person, and the retention policy, each written
 //! with its audit event in one transaction.
 
+use async_graphql::MaybeUndefined;
 use chrono::Utc;
 use entities::{person, retention_policy};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::{Value, json};
 use tracing::instrument;
 use worker::personal_data::{self, Erased};
@@ -78,9 +79,9 @@ pub async fn erase(
 /// The limits of a retention policy, in days; none keeps for good.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Limits {
-    pub free_text_days: Option<i32>,
-    pub email_log_days: Option<i32>,
-    pub audit_days: Option<i32>,
+    pub free_text_days: MaybeUndefined<i32>,
+    pub email_log_days: MaybeUndefined<i32>,
+    pub audit_days: MaybeUndefined<i32>,
 }
 
 /// Longest limit accepted: a hundred years.
@@ -105,11 +106,11 @@ pub async fn set_policy(
 ) -> ApiResult<retention_policy::Model> {
     let mut problems = Vec::new();
     for (field, days) in [
-        ("freeTextDays", limits.free_text_days),
-        ("emailLogDays", limits.email_log_days),
-        ("auditDays", limits.audit_days),
+        ("freeTextDays", &limits.free_text_days),
+        ("emailLogDays", &limits.email_log_days),
+        ("auditDays", &limits.audit_days),
     ] {
-        if days.is_some_and(|d| !(1..=MAX_DAYS).contains(&d)) {
+        if days.value().is_some_and(|d| !(1..=MAX_DAYS).contains(d)) {
             problems.push(Problem::field(
                 field,
                 format!("must be from 1 to {MAX_DAYS} days, or null to keep for good"),
@@ -122,11 +123,24 @@ pub async fn set_policy(
 
     let org = actor.organisation_id;
     let txn = worker::db::begin_write(&state.db).await?;
+    // Locked, so that two changes of different limits both stand.
+    let before = retention_policy::Entity::find()
+        .filter(retention_policy::Column::OrganisationId.eq(org))
+        .lock_exclusive()
+        .one(&txn)
+        .await?;
+    let (mut free_text_days, mut email_log_days, mut audit_days) = before
+        .map_or((None, None, None), |p| {
+            (p.free_text_days, p.email_log_days, p.audit_days)
+        });
+    limits.free_text_days.update_to(&mut free_text_days);
+    limits.email_log_days.update_to(&mut email_log_days);
+    limits.audit_days.update_to(&mut audit_days);
     retention_policy::Entity::insert(retention_policy::ActiveModel {
         organisation_id: Set(org),
-        free_text_days: Set(limits.free_text_days),
-        email_log_days: Set(limits.email_log_days),
-        audit_days: Set(limits.audit_days),
+        free_text_days: Set(free_text_days),
+        email_log_days: Set(email_log_days),
+        audit_days: Set(audit_days),
         updated_by: Set(Some(actor.user_id)),
         updated_at: Set(Utc::now()),
         ..Default::default()
@@ -155,9 +169,9 @@ pub async fn set_policy(
         AuditAction::RetentionChanged,
         ("RetentionPolicy", Some(row.id)),
         json!({
-            "free_text_days": limits.free_text_days,
-            "email_log_days": limits.email_log_days,
-            "audit_days": limits.audit_days,
+            "free_text_days": row.free_text_days,
+            "email_log_days": row.email_log_days,
+            "audit_days": row.audit_days,
         }),
     )
     .await?;
