@@ -785,7 +785,11 @@ async fn read_batch(req: &Request, body: Body) -> Result<BatchRequest, Response>
         .map_err(|e| match e {
             // Serde's wording is not for clients; multipart errors explain themselves.
             async_graphql::ParseRequestError::InvalidRequest(_) => {
-                bad(&"the body is not a GraphQL request: JSON with a `query` string")
+                let message = format!(
+                    "the body is not a GraphQL request: JSON with a `query` string, \
+                     or a batch of 1 to {MAX_BATCH} of them"
+                );
+                bad(&message)
             }
             other => bad(&other),
         })
