@@ -349,9 +349,9 @@ async fn graphql(
         Err(refusal) => return refusal,
     };
     if let BatchRequest::Batch(requests) = &batch
-        && requests.len() > MAX_BATCH
+        && !(1..=MAX_BATCH).contains(&requests.len())
     {
-        let message = format!("at most {MAX_BATCH} operations per batch");
+        let message = format!("a batch holds 1 to {MAX_BATCH} operations");
         return refuse(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message);
     }
 
@@ -780,19 +780,26 @@ async fn read_batch(req: &Request, body: Body) -> Result<BatchRequest, Response>
     let options = MultipartOptions::default()
         .max_num_files(4)
         .max_file_size(MAX_BODY_BYTES);
-    receive_batch_body(Some(content_type.clone()), bytes.as_ref(), options)
+    let batch = receive_batch_body(Some(content_type.clone()), bytes.as_ref(), options)
         .await
         .map_err(|e| match e {
             // Serde's wording is not for clients; multipart errors explain themselves.
             async_graphql::ParseRequestError::InvalidRequest(_) => {
-                let message = format!(
-                    "the body is not a GraphQL request: JSON with a `query` string, \
-                     or a batch of 1 to {MAX_BATCH} of them"
-                );
-                bad(&message)
+                bad(&"the body is not a GraphQL request: JSON with a `query` string")
             }
             other => bad(&other),
-        })
+        })?;
+    // Serde reads a request from a list as readily as from an object, so
+    // `[]` or `["{ x }"]` would pass for one request with an empty query.
+    if json
+        && matches!(batch, BatchRequest::Single(_))
+        && bytes.trim_ascii_start().starts_with(b"[")
+    {
+        return Err(bad(&format!(
+            "a batch holds 1 to {MAX_BATCH} operations, each a JSON object with a `query` string"
+        )));
+    }
+    Ok(batch)
 }
 
 #[cfg(test)]
