@@ -790,14 +790,14 @@ async fn read_batch(req: &Request, body: Body) -> Result<BatchRequest, Response>
             other => bad(&other),
         })?;
     // Serde reads a request from a list as readily as from an object, so
-    // `[]` or `["{ x }"]` would pass for one request with an empty query.
-    if json
-        && matches!(batch, BatchRequest::Single(_))
-        && bytes.trim_ascii_start().starts_with(b"[")
-    {
-        return Err(bad(&format!(
-            "a batch holds 1 to {MAX_BATCH} operations, each a JSON object with a `query` string"
-        )));
+    // `[]`, `["{ x }"]` or `[[]]` would pass for requests.
+    if json && bytes.trim_ascii_start().starts_with(b"[") {
+        let listed: Vec<serde_json::Value> = serde_json::from_slice(&bytes).unwrap_or_default();
+        if listed.is_empty() || !listed.iter().all(serde_json::Value::is_object) {
+            return Err(bad(&format!(
+                "a batch holds 1 to {MAX_BATCH} operations, each a JSON object with a `query` string"
+            )));
+        }
     }
     Ok(batch)
 }

@@ -485,7 +485,7 @@ async fn abusive_requests_are_refused_with_a_code_and_no_crash() -> anyhow::Resu
         .send()
         .await?;
     assert_eq!(too_many.status(), 400);
-    for odd in [json!([]), json!(["{ __typename }"])] {
+    for odd in [json!([]), json!(["{ __typename }"]), json!([[]])] {
         let answer = app.http().post(app.graphql_url()).json(&odd).send().await?;
         assert_eq!(answer.status(), 400, "{odd}");
         let answer: Value = answer.json().await?;

@@ -78,8 +78,18 @@ fn screen(protocol: WebSocketProtocols, ledger: &mut Ledger, text: &[u8]) -> Res
     match kind {
         "subscribe" | "start" => {
             let id = id()?;
-            if !message["payload"]["query"].is_string() {
+            let payload = &message["payload"];
+            if !payload["query"].is_string() {
                 return Err(invalid("no `payload.query`"));
+            }
+            let fits = |field: &str, kind: fn(&Value) -> bool| {
+                payload.get(field).is_none_or(|v| v.is_null() || kind(v))
+            };
+            if !fits("variables", Value::is_object)
+                || !fits("extensions", Value::is_object)
+                || !fits("operationName", Value::is_string)
+            {
+                return Err(invalid("`payload` fields of the wrong type"));
             }
             if protocol == WebSocketProtocols::GraphQLWS && !ledger.running.insert(id.to_owned()) {
                 return Err(Closing(4409, format!("Subscriber for {id} already exists")));
@@ -241,6 +251,14 @@ mod tests {
             ),
             (TRANSPORT, br#"{"type":"subscribe","id":"1","payload":{}}"#),
             (TRANSPORT, br#"{"type":"complete"}"#),
+            (
+                TRANSPORT,
+                br#"{"type":"subscribe","id":"1","payload":{"query":"{ x }","variables":"x"}}"#,
+            ),
+            (
+                TRANSPORT,
+                br#"{"type":"subscribe","id":"1","payload":{"query":"{ x }","operationName":1}}"#,
+            ),
             (
                 older,
                 br#"{"type":"subscribe","id":"1","payload":{"query":"{ x }"}}"#,
