@@ -570,9 +570,31 @@ async fn the_socket_closes_with_the_codes_of_the_graphql_ws_protocol() -> anyhow
     let (token, campaign, _) = fixtures::launched(&app, &["en"]).await?;
     let variables = json!({ "id": campaign });
 
+    // A subscription refused before it runs gets the protocol's `error`,
+    // and no `complete` after it: the next message is another's.
+    let mut socket = Socket::open(&app, Some(&token)).await?;
+    socket
+        .subscribe("0", "subscription { nope }", json!({}))
+        .await?;
+    let refused = socket.receive().await?;
+    assert_eq!(
+        (&refused["type"], &refused["id"]),
+        (&json!("error"), &json!("0"))
+    );
+    assert_eq!(
+        refused["payload"][0]["extensions"]["code"],
+        "BAD_USER_INPUT"
+    );
+    socket.subscribe("1", PROGRESS, variables.clone()).await?;
+    let next = socket.receive().await?;
+    assert_eq!((&next["type"], &next["id"]), (&json!("next"), &json!("1")));
+    socket
+        .send(json!({ "type": "complete", "id": "1" }))
+        .await?;
+    assert_eq!(socket.receive_for("1").await?["type"], "complete");
+
     // A second subscription under an id in use: 4409. Once that
     // subscription has ended, its id may be used again.
-    let mut socket = Socket::open(&app, Some(&token)).await?;
     socket.subscribe("1", PROGRESS, variables.clone()).await?;
     socket.next("1").await?;
     socket

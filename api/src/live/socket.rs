@@ -2,7 +2,8 @@
 //! loop holds the connection to the graphql-ws protocol where the library
 //! does not. It pings a quiet client, refuses a second subscription under
 //! an id in use (4409), closes a connection not initialised in time (4408),
-//! and closes with the protocol's own codes: 4400 for a message that is
+//! answers a subscription refused before it ran with `error`, and closes
+//! with the protocol's own codes: 4400 for a message that is
 //! not one of the protocol's, 4401 for a subscription before the
 //! acknowledgement, 4403 for a refused `connection_init`.
 
@@ -35,6 +36,9 @@ struct Closing(u16, String);
 struct Ledger {
     /// Ids of the subscriptions running.
     running: HashSet<String>,
+    /// Ids of subscriptions answered with `error`, whose `complete` from
+    /// the library is left out.
+    refused: HashSet<String>,
     /// Set when a client message ends the connection.
     closing: Option<Closing>,
 }
@@ -103,22 +107,60 @@ fn screen(protocol: WebSocketProtocols, ledger: &mut Ledger, text: &[u8]) -> Res
     Ok(())
 }
 
-/// Notes what the server sends: a subscription that ended frees its id.
-/// Whether the message acknowledged the connection.
-fn note(ledger: &mut Ledger, text: &str) -> bool {
-    let Ok(message) = serde_json::from_str::<Value>(text) else {
-        return false;
+/// What the loop does with a message the library sends.
+#[derive(Debug, PartialEq)]
+enum Relay {
+    Send(String),
+    /// Send it: it acknowledges the connection.
+    Acknowledge(String),
+    /// Leave it out.
+    Drop,
+}
+
+/// Passes on what the library sends, noting that a subscription that ended
+/// frees its id. A subscription refused before it ran (a document that
+/// does not parse or validate, or that the socket does not serve) is
+/// answered with the protocol's `error` rather than a result followed by
+/// `complete`, which the protocol does not send after an `error`.
+fn relay(protocol: WebSocketProtocols, ledger: &mut Ledger, text: String) -> Relay {
+    let Ok(message) = serde_json::from_str::<Value>(&text) else {
+        return Relay::Send(text);
     };
-    match message.get("type").and_then(Value::as_str) {
-        Some("complete" | "error") => {
-            if let Some(id) = message.get("id").and_then(Value::as_str) {
-                ledger.running.remove(id);
-            }
-            false
+    let id = message.get("id").and_then(Value::as_str);
+    match (message.get("type").and_then(Value::as_str), id) {
+        (Some("connection_ack"), _) => Relay::Acknowledge(text),
+        (Some("next"), Some(id))
+            if protocol == WebSocketProtocols::GraphQLWS
+                && refused_before_running(&message["payload"]) =>
+        {
+            ledger.running.remove(id);
+            ledger.refused.insert(id.to_owned());
+            let errors = &message["payload"]["errors"];
+            Relay::Send(
+                serde_json::json!({ "type": "error", "id": id, "payload": errors }).to_string(),
+            )
         }
-        Some("connection_ack") => true,
-        _ => false,
+        (Some("complete"), Some(id)) if ledger.refused.remove(id) => Relay::Drop,
+        (Some("complete" | "error"), Some(id)) => {
+            ledger.running.remove(id);
+            Relay::Send(text)
+        }
+        _ => Relay::Send(text),
     }
+}
+
+/// Whether a result holds only errors raised before anything ran: no data,
+/// and no error with a path into it.
+fn refused_before_running(payload: &Value) -> bool {
+    let unplaced = |error: &Value| {
+        error
+            .get("path")
+            .is_none_or(|path| path.as_array().is_none_or(Vec::is_empty))
+    };
+    payload.get("data").is_none_or(Value::is_null)
+        && payload["errors"]
+            .as_array()
+            .is_some_and(|errors| !errors.is_empty() && errors.iter().all(unplaced))
 }
 
 /// The code a close the library decided is sent with. The library closes
@@ -177,10 +219,14 @@ pub async fn serve<E, Init, InitFut>(
     loop {
         let out = tokio::select! {
             answer = answers.next() => match answer {
-                Some(WsMessage::Text(text)) => {
-                    acknowledged |= note(&mut ledger(&shared), &text);
-                    Message::text(text)
-                }
+                Some(WsMessage::Text(text)) => match relay(protocol, &mut ledger(&shared), text) {
+                    Relay::Send(text) => Message::text(text),
+                    Relay::Acknowledge(text) => {
+                        acknowledged = true;
+                        Message::text(text)
+                    }
+                    Relay::Drop => continue,
+                },
                 Some(WsMessage::Close(code, reason)) => {
                     let _ = sink.send(Message::close_with(protocol_code(protocol, code), reason)).await;
                     break;
@@ -226,12 +272,18 @@ mod tests {
         let again = screen(TRANSPORT, &mut ledger, &subscribe("a"));
         assert_eq!(again.map_err(|c| c.0), Err(4409));
         // Ended by the server, the id is free again; ended by the client too.
-        assert!(!note(&mut ledger, r#"{"type":"complete","id":"a"}"#));
+        let complete = r#"{"type":"complete","id":"a"}"#.to_owned();
+        let relayed = relay(TRANSPORT, &mut ledger, complete.clone());
+        assert_eq!(relayed, Relay::Send(complete));
         assert_eq!(screen(TRANSPORT, &mut ledger, &subscribe("a")), Ok(()));
         let complete = br#"{"type":"complete","id":"a"}"#;
         assert_eq!(screen(TRANSPORT, &mut ledger, complete), Ok(()));
         assert_eq!(screen(TRANSPORT, &mut ledger, &subscribe("a")), Ok(()));
-        note(&mut ledger, r#"{"type":"error","id":"a","payload":[]}"#);
+        relay(
+            TRANSPORT,
+            &mut ledger,
+            r#"{"type":"error","id":"a","payload":[]}"#.into(),
+        );
         assert!(ledger.running.is_empty());
     }
 
@@ -284,6 +336,42 @@ mod tests {
         assert_eq!(protocol_code(TRANSPORT, 1002), 4403);
         assert_eq!(protocol_code(TRANSPORT, 1011), 4401);
         assert_eq!(protocol_code(TRANSPORT, 4429), 4429);
-        assert!(note(&mut Ledger::default(), r#"{"type":"connection_ack"}"#));
+        let ack = r#"{"type":"connection_ack"}"#.to_owned();
+        let relayed = relay(TRANSPORT, &mut Ledger::default(), ack.clone());
+        assert_eq!(relayed, Relay::Acknowledge(ack));
+    }
+
+    #[test]
+    fn a_subscription_refused_before_it_ran_gets_an_error_and_no_complete() {
+        let mut ledger = Ledger::default();
+        let subscribe = subscribe("a");
+        assert_eq!(screen(TRANSPORT, &mut ledger, &subscribe), Ok(()));
+        let refused = r#"{"type":"next","id":"a","payload":{"data":null,"errors":[{"message":"no","extensions":{"code":"BAD_USER_INPUT"}}]}}"#;
+        let Relay::Send(sent) = relay(TRANSPORT, &mut ledger, refused.into()) else {
+            panic!("nothing sent");
+        };
+        let sent: Value = serde_json::from_str(&sent).unwrap_or_default();
+        assert_eq!(sent["type"], "error");
+        assert_eq!(sent["payload"][0]["extensions"]["code"], "BAD_USER_INPUT");
+        let complete = r#"{"type":"complete","id":"a"}"#;
+        assert_eq!(relay(TRANSPORT, &mut ledger, complete.into()), Relay::Drop);
+        assert_eq!(screen(TRANSPORT, &mut ledger, &subscribe), Ok(()));
+
+        // An error met while running stays a result, then `complete`.
+        let failed = r#"{"type":"next","id":"a","payload":{"data":null,"errors":[{"message":"gone","path":["campaignProgress"]}]}}"#;
+        assert_eq!(
+            relay(TRANSPORT, &mut ledger, failed.into()),
+            Relay::Send(failed.into())
+        );
+        assert_eq!(
+            relay(TRANSPORT, &mut ledger, complete.into()),
+            Relay::Send(complete.into())
+        );
+        // The older protocol has no such message.
+        let older = WebSocketProtocols::SubscriptionsTransportWS;
+        assert_eq!(
+            relay(older, &mut ledger, refused.into()),
+            Relay::Send(refused.into())
+        );
     }
 }
