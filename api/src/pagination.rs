@@ -721,8 +721,8 @@ macro_rules! children_by_id {
 
 pub(crate) use children_by_id;
 
-/// A reader of a model from the columns of a row by position, from `at`
-/// on, in the field order given, and the list of those fields' names for a
+/// A reader of a model from the columns of a row by position, taking
+/// them from `at` in the field order given, and the list of those fields' names for a
 /// test to hold against the entity's column order:
 /// `by_position!(read_at, COLUMNS: entity { id, name, … })`.
 macro_rules! by_position {
@@ -733,11 +733,10 @@ macro_rules! by_position {
 
         fn $read(
             row: &sea_orm::QueryResult,
-            at: usize,
+            at: &mut std::ops::RangeFrom<usize>,
         ) -> Result<$entity::Model, sea_orm::DbErr> {
-            let mut index = at..;
             Ok($entity::Model {
-                $($field: row.try_get_by_index(index.next().unwrap_or_default())?,)*
+                $($field: row.try_get_by_index(at.next().unwrap_or_default())?,)*
             })
         }
     };

@@ -99,6 +99,14 @@ impl Socket {
         }
     }
 
+    /// Ends subscription `id` and waits for the server's `complete`.
+    async fn complete(&mut self, id: &str) -> anyhow::Result<()> {
+        self.send(json!({ "type": "complete", "id": id })).await?;
+        let done = self.receive_for(id).await?;
+        anyhow::ensure!(done["type"] == "complete", "not completed: {done}");
+        Ok(())
+    }
+
     /// The code the server closes the connection with, past any other
     /// message; an error if it does not close within [`PROMPT`].
     async fn close_code(&mut self) -> anyhow::Result<u16> {
@@ -588,19 +596,13 @@ async fn the_socket_closes_with_the_codes_of_the_graphql_ws_protocol() -> anyhow
     socket.subscribe("1", PROGRESS, variables.clone()).await?;
     let next = socket.receive().await?;
     assert_eq!((&next["type"], &next["id"]), (&json!("next"), &json!("1")));
-    socket
-        .send(json!({ "type": "complete", "id": "1" }))
-        .await?;
-    assert_eq!(socket.receive_for("1").await?["type"], "complete");
+    socket.complete("1").await?;
 
     // A second subscription under an id in use: 4409. Once that
     // subscription has ended, its id may be used again.
     socket.subscribe("1", PROGRESS, variables.clone()).await?;
     socket.next("1").await?;
-    socket
-        .send(json!({ "type": "complete", "id": "1" }))
-        .await?;
-    assert_eq!(socket.receive_for("1").await?["type"], "complete");
+    socket.complete("1").await?;
     socket.subscribe("1", PROGRESS, variables.clone()).await?;
     socket.next("1").await?;
     socket.subscribe("1", PROGRESS, variables.clone()).await?;
