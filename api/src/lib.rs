@@ -108,6 +108,7 @@ impl Application {
             introspection: settings.graphql_introspection,
             live: live.clone(),
             stopping: std::sync::Arc::new(watch::channel(false).0),
+            outbox: settings.outbox_dir(),
         };
 
         let jobs = if options.run_jobs {

@@ -27,6 +27,9 @@ pub const MAX_DOCUMENT_BYTES: usize = 100_000;
 /// What is wrong with the length of `query`, if anything: checked before
 /// the document is parsed.
 pub fn check_length(query: &str) -> Result<(), String> {
+    if query.trim().is_empty() {
+        return Err("the request has no query: send the GraphQL document to run as `query`".into());
+    }
     if query.len() > MAX_DOCUMENT_BYTES {
         return Err(format!(
             "the query document is {} bytes long; at most {MAX_DOCUMENT_BYTES} are accepted: send data as variables",

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::Arc;
 
 use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields};
 use async_graphql::dataloader::{DataLoader, Loader};
@@ -148,24 +149,42 @@ pub struct Window {
     before: Option<Position>,
 }
 
-/// The cursor of an edge, already encoded.
-pub struct Cursor(String);
+/// The cursor of an edge: its list and its place there, encoded only if
+/// a client asks for it.
+pub struct Cursor {
+    list: Arc<str>,
+    keyed: bool,
+    at: Position,
+}
+
+impl Cursor {
+    fn encode(list: &str, keyed: bool, at: &Position) -> String {
+        let key = match (keyed, &at.key) {
+            (false, _) => String::new(),
+            (true, None) => "~".to_owned(),
+            (true, Some(key)) => key.encode(),
+        };
+        URL_SAFE_NO_PAD.encode(format!("{list}|{key}|{}", at.id))
+    }
+}
 
 impl CursorType for Cursor {
-    type Error = String;
+    type Error = &'static str;
 
-    fn decode_cursor(s: &str) -> Result<Self, String> {
-        Ok(Self(s.to_owned()))
+    /// Cursors are read by the list they belong to ([`Sort::window`]),
+    /// never on their own.
+    fn decode_cursor(_: &str) -> Result<Self, Self::Error> {
+        Err("a cursor is read by its list")
     }
 
     fn encode_cursor(&self) -> String {
-        self.0.clone()
+        Self::encode(&self.list, self.keyed, &self.at)
     }
 }
 
 /// How a list is sorted, and the name its cursors carry.
 pub struct Sort<E: EntityTrait> {
-    list: String,
+    list: Arc<str>,
     key: Option<(E::Column, Order)>,
     id: (E::Column, Order),
 }
@@ -174,7 +193,7 @@ impl<E: EntityTrait> Sort<E> {
     /// A list in the order of its ids.
     pub fn by_id(list: impl Into<String>, id: E::Column, order: Order) -> Self {
         Self {
-            list: list.into(),
+            list: Arc::from(list.into()),
             key: None,
             id: (id, order),
         }
@@ -187,7 +206,7 @@ impl<E: EntityTrait> Sort<E> {
         id: (E::Column, Order),
     ) -> Self {
         Self {
-            list: list.into(),
+            list: Arc::from(list.into()),
             key: Some(key),
             id,
         }
@@ -196,7 +215,7 @@ impl<E: EntityTrait> Sort<E> {
     /// The same sort, for the list under one parent: cursors of one
     /// parent's list are not another's.
     pub fn within(mut self, parent: i64) -> Self {
-        self.list = format!("{}@{parent}", self.list);
+        self.list = format!("{}@{parent}", self.list).into();
         self
     }
 
@@ -215,13 +234,9 @@ impl<E: EntityTrait> Sort<E> {
         Position { key, id }
     }
 
+    #[cfg(test)]
     fn encode(&self, at: &Position) -> String {
-        let key = match (&self.key, &at.key) {
-            (None, _) => String::new(),
-            (Some(_), None) => "~".to_owned(),
-            (Some(_), Some(key)) => key.encode(),
-        };
-        URL_SAFE_NO_PAD.encode(format!("{}|{key}|{}", self.list, at.id))
+        Cursor::encode(&self.list, self.key.is_some(), at)
     }
 
     fn decode(&self, cursor: &str) -> Result<Position, ApiError> {
@@ -232,7 +247,7 @@ impl<E: EntityTrait> Sort<E> {
         let (Some(id), Some(key), Some(list)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(bad());
         };
-        if list != self.list {
+        if list != &*self.list {
             return Err(bad());
         }
         let id = id.parse().map_err(|_| bad())?;
@@ -352,7 +367,11 @@ impl<E: EntityTrait> Sort<E> {
         let mut page =
             Connection::with_additional_fields(slice.has_previous, slice.has_next, total);
         page.edges.extend(slice.rows.into_iter().map(|row| {
-            let cursor = Cursor(self.encode(&self.position(model(&row))));
+            let cursor = Cursor {
+                list: self.list.clone(),
+                keyed: self.key.is_some(),
+                at: self.position(model(&row)),
+            };
             Edge::new(cursor, node(row))
         }));
         page

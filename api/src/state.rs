@@ -40,6 +40,9 @@ pub struct AppState {
     /// Turns true when the server begins to stop: long-lived connections
     /// close then rather than hold the shutdown up.
     pub stopping: std::sync::Arc<tokio::sync::watch::Sender<bool>>,
+    /// The folder mail is written to when no SMTP server is set; erasing a
+    /// person deletes the copies of mail to them found there.
+    pub outbox: std::path::PathBuf,
 }
 
 impl AppState {

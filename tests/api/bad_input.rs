@@ -496,6 +496,29 @@ async fn abusive_requests_are_refused_with_a_code_and_no_crash() -> anyhow::Resu
             "{answer}"
         );
     }
+    // A request without a document is told so in our words, not the parser's.
+    for empty in [
+        json!({}),
+        json!({ "query": "" }),
+        json!({ "query": "  \n " }),
+    ] {
+        let answer = app
+            .http()
+            .post(app.graphql_url())
+            .header("accept", "application/graphql-response+json")
+            .json(&empty)
+            .send()
+            .await?;
+        assert_eq!(answer.status(), 400, "{empty}");
+        let answer: Value = answer.json().await?;
+        assert_eq!(answer["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+        assert_eq!(
+            answer["errors"][0]["message"],
+            "the request has no query: send the GraphQL document to run as `query`",
+            "{empty}"
+        );
+        assert!(answer.get("data").is_none(), "{answer}");
+    }
 
     // Lists cost their page size: a query asking for millions of rows is refused before it runs.
     let bomb: String = (0..20)

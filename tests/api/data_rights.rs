@@ -85,7 +85,8 @@ const PEOPLE: &str = "query { people(first: 100) { edges { node { id name email 
 const EXPORT: &str =
     "mutation($id: ID!) { exportPersonData(input: { personId: $id }) { document downloadPath } }";
 const ERASE: &str = "mutation($id: ID!) { erasePerson(input: { personId: $id }) {
-    erased apiKeysRevoked sessionsEnded textsCleared person { id name email erasedAt } } }";
+    erased apiKeysRevoked sessionsEnded textsCleared outboxCopiesDeleted
+    person { id name email erasedAt } } }";
 const AUDIT: &str = "query($action: AuditAction, $target: ID) { auditLog(first: 50, action: $action, targetId: $target) {
     edges { node { action actorName apiKeyId targetKind targetId clientAddress at detail } } } }";
 /// Every figure of a campaign, and of its latest report.
@@ -335,12 +336,42 @@ async fn an_erased_person_is_gone_by_name_and_address_but_their_answers_still_co
     .exec_without_returning(db)
     .await?;
     let before = figures(&app, &admin, &campaign).await?;
+    // Copies of mail in the outbox folder, as written when no SMTP server
+    // is set: two to Ada (her address in another case), one to someone else.
+    let outbox = app.state.outbox.clone();
+    let mailer = worker::mail::Mailer::new(
+        None,
+        outbox.clone(),
+        "Tutoring <noreply@rights.test>",
+        std::time::Duration::from_secs(5),
+        "rights",
+    )?;
+    for (key, address) in [
+        ("old-invitation", "ada@rights.test"),
+        ("old-reminder", "ADA@rights.test"),
+        ("old-other", "someone@rights.test"),
+    ] {
+        let mail = worker::mail::Outgoing {
+            key: key.into(),
+            to_name: "Ada".into(),
+            to_address: address.into(),
+            subject: "Your questionnaire".into(),
+            text: "Dear Ada".into(),
+            html: None,
+            unsubscribe_url: None,
+        };
+        mailer.send(&mail).await?;
+    }
 
     let data = app.ok(ERASE, json!({ "id": ada }), Some(&admin)).await?;
 
     let erased = &data["erasePerson"];
     assert_eq!(erased["erased"], true);
     assert_eq!(erased["apiKeysRevoked"], 1);
+    assert_eq!(erased["outboxCopiesDeleted"], 2);
+    assert!(!outbox.join("old-invitation.eml").exists());
+    assert!(!outbox.join("old-reminder.eml").exists());
+    assert!(outbox.join("old-other.eml").exists());
     assert_eq!(erased["person"]["name"], "Erased person");
     assert_eq!(erased["person"]["email"], Value::Null);
     assert!(erased["person"]["erasedAt"].is_string());

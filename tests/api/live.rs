@@ -486,6 +486,21 @@ async fn clients_of_the_older_subscriptions_transport_protocol_are_served_too() 
         message["payload"]["data"]["campaignProgress"]["invitationCount"],
         1
     );
+    // The client ends the connection; the server closes it in turn.
+    socket
+        .send(json!({ "type": "connection_terminate" }))
+        .await?;
+    assert_eq!(socket.close_code().await?, 1000);
+
+    // A refused sign-in is told with `connection_error`, then the
+    // connection is closed rather than dropped.
+    let mut refused = Socket::connect_speaking(&app, "graphql-ws").await?;
+    refused
+        .send(json!({ "type": "connection_init",
+            "payload": { "authorization": "Bearer not-a-token" } }))
+        .await?;
+    assert_eq!(refused.receive().await?["type"], "connection_error");
+    assert_eq!(refused.close_code().await?, 1000);
     Ok(())
 }
 
@@ -622,6 +637,12 @@ async fn the_socket_closes_with_the_codes_of_the_graphql_ws_protocol() -> anyhow
     let mut socket = Socket::connect(&app).await?;
     socket.0.send(Message::text("{not json")).await?;
     assert_eq!(socket.close_code().await?, 4400);
+
+    // A message over the size limit: 1009, the WebSocket code for it.
+    let mut socket = Socket::open(&app, Some(&token)).await?;
+    let huge = "x".repeat(api::live::MAX_MESSAGE_BYTES + 1);
+    socket.0.send(Message::text(huge)).await?;
+    assert_eq!(socket.close_code().await?, 1009);
 
     // A subscription before the acknowledgement: 4401.
     let mut early = Socket::connect(&app).await?;

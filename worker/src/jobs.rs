@@ -217,7 +217,7 @@ impl Context {
     ) -> anyhow::Result<Self> {
         let mailer = Mailer::new(
             settings.smtp_url.as_deref(),
-            settings.data_dir.join("outbox"),
+            settings.outbox_dir(),
             &settings.mail_from,
             Duration::from_secs(settings.smtp_timeout_secs),
             &message_id_namespace(&tokens),

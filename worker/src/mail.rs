@@ -1,7 +1,7 @@
 //! The one place mail leaves the system: SMTP, or `.eml` files in an outbox
 //! folder when no SMTP server is configured.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
@@ -191,6 +191,71 @@ impl Mailer {
     }
 }
 
+/// Deletes the copies in the outbox folder `dir` of mail to any of
+/// `addresses` (normalised, see [`crate::suppression::normalise`]): what
+/// erasing a person takes from the folder that stands in for a mail
+/// server. Says how many were deleted; a missing folder holds none.
+pub async fn forget_outbox_copies(dir: &Path, addresses: &[String]) -> std::io::Result<u64> {
+    let mut entries = match tokio::fs::read_dir(dir).await {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut deleted = 0;
+    while let Some(entry) = entries.next_entry().await? {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "eml") {
+            continue;
+        }
+        let text = tokio::fs::read(&path).await?;
+        let to_them = recipients(&String::from_utf8_lossy(&text))
+            .iter()
+            .any(|r| addresses.contains(&crate::suppression::normalise(r)));
+        if to_them {
+            tokio::fs::remove_file(&path).await?;
+            deleted += 1;
+        }
+    }
+    Ok(deleted)
+}
+
+/// The addresses of a message's `To`, `Cc` and `Bcc` headers: what stands
+/// in angle brackets, or the whole value when nothing does.
+fn recipients(message: &str) -> Vec<String> {
+    let head = message
+        .split("\r\n\r\n")
+        .next()
+        .unwrap_or_default()
+        .split("\n\n")
+        .next()
+        .unwrap_or_default();
+    // A header continues on lines that begin with white space.
+    let mut headers: Vec<String> = Vec::new();
+    for line in head.lines() {
+        match headers.last_mut() {
+            Some(last) if line.starts_with([' ', '\t']) => last.push_str(line),
+            _ => headers.push(line.to_owned()),
+        }
+    }
+    let mut out = Vec::new();
+    for header in &headers {
+        let Some((name, value)) = header.split_once(':') else {
+            continue;
+        };
+        if !["to", "cc", "bcc"].contains(&name.trim().to_ascii_lowercase().as_str()) {
+            continue;
+        }
+        for mailbox in value.split(',') {
+            let address = match (mailbox.rfind('<'), mailbox.rfind('>')) {
+                (Some(open), Some(close)) if open < close => &mailbox[open + 1..close],
+                _ => mailbox,
+            };
+            out.push(address.trim().to_owned());
+        }
+    }
+    out
+}
+
 /// A key as a file name or Message-ID part: letters, digits, dots and dashes.
 fn safe_name(key: &str) -> String {
     key.chars()
@@ -202,4 +267,76 @@ fn safe_name(key: &str) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mail(key: &str, name: &str, address: &str) -> Outgoing {
+        Outgoing {
+            key: key.to_owned(),
+            to_name: name.to_owned(),
+            to_address: address.to_owned(),
+            subject: "Your questionnaire".to_owned(),
+            text: format!("Dear {name}, tell us how it went."),
+            html: None,
+            unsubscribe_url: None,
+        }
+    }
+
+    #[test]
+    fn recipients_are_read_from_folded_headers_with_or_without_names() {
+        let message = "From: a@b.test\r\nTo: \"Doe, Jane\" <Jane@Example.test>,\r\n \
+                       raw@example.test\r\nCc: <c@example.test>\r\nSubject: To: x@y.test\r\n\r\n\
+                       To: body@example.test\r\n";
+        assert_eq!(
+            recipients(message),
+            [
+                "\"Doe",
+                "Jane@Example.test",
+                "raw@example.test",
+                "c@example.test"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn forgetting_a_person_deletes_only_the_outbox_copies_of_mail_to_them() {
+        let dir = std::env::temp_dir().join(format!("outbox-{}", crate::tokens::random_token(8)));
+        let mailer = Mailer::new(
+            None,
+            dir.clone(),
+            "Tutoring <noreply@example.test>",
+            Duration::from_secs(5),
+            "test",
+        )
+        .expect("an outbox mailer");
+        for (key, name, address) in [
+            ("invitation:1", "Ada Lovelace", "Ada@Example.test"),
+            ("reminder:1", "Ada Lovelace", "ada@example.test"),
+            ("invitation:2", "Alan Turing", "alan@example.test"),
+        ] {
+            mailer
+                .send(&mail(key, name, address))
+                .await
+                .expect("written");
+        }
+        tokio::fs::write(dir.join("notes.txt"), "To: ada@example.test")
+            .await
+            .expect("written");
+
+        let gone = forget_outbox_copies(&dir, &["ada@example.test".to_owned()]).await;
+        assert_eq!(gone.ok(), Some(2));
+        let mut left = Vec::new();
+        let mut entries = tokio::fs::read_dir(&dir).await.expect("the folder");
+        while let Some(entry) = entries.next_entry().await.expect("an entry") {
+            left.push(entry.file_name().to_string_lossy().into_owned());
+        }
+        left.sort();
+        assert_eq!(left, ["invitation.2.eml", "notes.txt"]);
+        let missing = forget_outbox_copies(&dir.join("none"), &[]).await;
+        assert_eq!(missing.ok(), Some(0));
+        let _ = tokio::fs::remove_dir_all(&dir).await;
+    }
 }

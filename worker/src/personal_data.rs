@@ -715,6 +715,13 @@ pub struct Erased {
     pub api_keys_revoked: u64,
     pub sessions_ended: u64,
     pub texts_cleared: u64,
+    /// The person's addresses, normalised, as they were before: to find
+    /// copies of mail to them kept outside the database.
+    #[serde(skip)]
+    pub addresses: Vec<String>,
+    /// Copies of mail to the person deleted from the outbox folder; set
+    /// by the caller, who knows the folder.
+    pub outbox_copies_deleted: u64,
 }
 
 /// Erases person `person_id` of the organisation: their name, addresses
@@ -742,6 +749,7 @@ pub async fn erase(
     let mut out = Erased {
         erased: true,
         user_id: s.user_id,
+        addresses: s.emails.clone(),
         ..Erased::default()
     };
 

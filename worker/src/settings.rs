@@ -400,6 +400,12 @@ impl Settings {
         }
     }
 
+    /// The folder mail is written to, as `.eml` files, when no SMTP server
+    /// is set.
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
+
     /// Whether jobs run inside the api (no Redis configured).
     pub fn embedded_jobs(&self) -> bool {
         self.redis_url.is_none()

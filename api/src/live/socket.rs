@@ -107,6 +107,22 @@ fn screen(protocol: WebSocketProtocols, ledger: &mut Ledger, text: &[u8]) -> Res
     Ok(())
 }
 
+/// How the connection closes after a message that could not be read:
+/// 1009 when it is too large, 1002 when it breaks the WebSocket protocol;
+/// none when the connection itself failed.
+fn unreadable(error: &std::io::Error) -> Option<Closing> {
+    // The WebSocket layer's errors come as `Other`, with its wording.
+    if error.kind() != std::io::ErrorKind::Other {
+        return None;
+    }
+    Some(if error.to_string().starts_with("Space limit exceeded") {
+        let most = super::MAX_MESSAGE_BYTES;
+        Closing(1009, format!("message too big: at most {most} bytes"))
+    } else {
+        Closing(1002, "WebSocket protocol error".to_owned())
+    })
+}
+
 /// What the loop does with a message the library sends.
 #[derive(Debug, PartialEq)]
 enum Relay {
@@ -191,8 +207,14 @@ pub async fn serve<E, Init, InitFut>(
     let (mut sink, source) = socket.split();
     let screened = {
         let shared = shared.clone();
+        let reader = shared.clone();
         source
-            .take_while(|message| future::ready(message.is_ok()))
+            .take_while(move |message| {
+                if let Err(error) = message {
+                    ledger(&reader).closing = unreadable(error);
+                }
+                future::ready(message.is_ok())
+            })
             .filter_map(|message| {
                 let message = message.ok().filter(|m| m.is_text() || m.is_binary());
                 future::ready(message.map(Message::into_bytes))
@@ -232,10 +254,11 @@ pub async fn serve<E, Init, InitFut>(
                     break;
                 }
                 None => {
+                    // The client left, broke the protocol, or ended the
+                    // older protocol's connection: either way it is told.
                     let closing = ledger(&shared).closing.take();
-                    if let Some(Closing(code, reason)) = closing {
-                        let _ = sink.send(Message::close_with(code, reason)).await;
-                    }
+                    let Closing(code, reason) = closing.unwrap_or(Closing(1000, String::new()));
+                    let _ = sink.send(Message::close_with(code, reason)).await;
                     break;
                 }
             },

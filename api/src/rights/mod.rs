@@ -114,6 +114,10 @@ pub struct ErasePersonPayload {
     pub sessions_ended: u64,
     /// Free texts by or about the person that were replaced.
     pub texts_cleared: u64,
+    /// Copies of mail to the person deleted from the outbox folder, where
+    /// mail is written when no SMTP server is set. Mail already handed to
+    /// an SMTP server cannot be called back.
+    pub outbox_copies_deleted: u64,
 }
 
 /// Changes to the retention policy: a limit left out stays as it was, a
@@ -181,6 +185,7 @@ impl RightsMutation {
             api_keys_revoked: erased.api_keys_revoked,
             sessions_ended: erased.sessions_ended,
             texts_cleared: erased.texts_cleared,
+            outbox_copies_deleted: erased.outbox_copies_deleted,
         })
     }
 

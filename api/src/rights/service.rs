@@ -43,7 +43,7 @@ pub async fn erase(
 ) -> ApiResult<(person::Model, Erased)> {
     let txn = worker::db::begin_write(&state.db).await?;
     let org = actor.organisation_id;
-    let erased = personal_data::erase(&txn, org, person_id, Utc::now(), Some(actor.user_id))
+    let mut erased = personal_data::erase(&txn, org, person_id, Utc::now(), Some(actor.user_id))
         .await?
         .ok_or(ApiError::NotFound("person"))?;
     if erased.erased {
@@ -66,6 +66,16 @@ pub async fn erase(
         .one(&txn)
         .await?
         .ok_or(ApiError::NotFound("person"))?;
+    // Mail handed to an SMTP server is out of reach; copies written to the
+    // outbox folder are not. They go first: if they cannot, nothing is
+    // erased and the erasure can be asked again.
+    erased.outbox_copies_deleted =
+        worker::mail::forget_outbox_copies(&state.outbox, &erased.addresses)
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "outbox copies of mail to the person not deleted");
+                ApiError::internal(error)
+            })?;
     txn.commit().await?;
     // Their tokens and the keys they made stop working in this process at once.
     if let Some(user_id) = erased.user_id {
