@@ -565,14 +565,34 @@ async fn abusive_requests_are_refused_with_a_code_and_no_crash() -> anyhow::Resu
         let emails: Vec<&str> = emails.iter().map(String::as_str).collect();
         people.extend(fixtures::learners(&app, &admin, &emails).await?);
     }
+    // Given last first, one of them twice: invited once each, and listed
+    // in the order given.
+    people.reverse();
+    let mut given = people.clone();
+    given.push(people[1].clone());
     let invited = app
         .ok(
             "mutation($input: InviteInput!) { inviteToCampaign(input: $input) { invited } }",
-            json!({ "input": { "campaignId": c, "personIds": people } }),
+            json!({ "input": { "campaignId": c, "personIds": given } }),
             Some(&admin),
         )
         .await?;
     assert_eq!(invited["inviteToCampaign"]["invited"], 1400);
+    let listed = app
+        .ok(
+            "query($id: ID!) { node(id: $id) { ... on Campaign {
+               invitations(first: 100) { edges { node { person { id } } } } } } }",
+            json!({ "id": c }),
+            Some(&admin),
+        )
+        .await?;
+    let listed: Vec<&str> = listed["node"]["invitations"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["node"]["person"]["id"].as_str())
+        .collect();
+    assert_eq!(listed, people[..100]);
     app.stop().await
 }
 

@@ -203,7 +203,13 @@ pub async fn invite(
     if status(&c, Utc::now()) == Status::Closed {
         return Err(ApiError::Conflict("the campaign is closed".into()));
     }
-    let wanted: HashSet<i64> = person_ids.iter().copied().collect();
+    // In the order given, each once: invitations are listed in that order.
+    let mut seen = HashSet::with_capacity(person_ids.len());
+    let wanted: Vec<i64> = person_ids
+        .iter()
+        .copied()
+        .filter(|id| seen.insert(*id))
+        .collect();
     if wanted.len() > MAX_INVITED_AT_ONCE {
         let message = format!("invite at most {MAX_INVITED_AT_ONCE} people at a time");
         return Err(ApiError::invalid(vec![Problem::field(
@@ -211,9 +217,8 @@ pub async fn invite(
             message,
         )]));
     }
-    let wanted_ids: Vec<i64> = wanted.iter().copied().collect();
     let mut found: HashSet<i64> = HashSet::with_capacity(wanted.len());
-    for chunk in wanted_ids.chunks(CHUNK) {
+    for chunk in wanted.chunks(CHUNK) {
         let ids: Vec<i64> = person::Entity::find()
             .select_only()
             .column(person::Column::Id)
@@ -227,7 +232,7 @@ pub async fn invite(
     if found.len() != wanted.len() {
         return Err(ApiError::NotFound("person"));
     }
-    let rows = found.into_iter().map(|person_id| {
+    let rows = wanted.into_iter().map(|person_id| {
         let nonce = TokenKey::new_nonce();
         let token_hash = hash_token(&state.tokens.token(&nonce));
         invitation::ActiveModel {
