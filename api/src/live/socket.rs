@@ -2,7 +2,8 @@
 //! loop holds the connection to the graphql-ws protocol where the library
 //! does not. It pings a quiet client, refuses a second subscription under
 //! an id in use (4409), closes a connection not initialised in time (4408),
-//! answers a subscription refused before it ran with `error`, and closes
+//! answers a subscription refused before it ran with `error`, sends
+//! nothing more for a subscription the client completed, and closes
 //! with the protocol's own codes: 4400 for a message that is
 //! not one of the protocol's, 4401 for a subscription before the
 //! acknowledgement, 4403 for a refused `connection_init`.
@@ -36,9 +37,10 @@ struct Closing(u16, String);
 struct Ledger {
     /// Ids of the subscriptions running.
     running: HashSet<String>,
-    /// Ids of subscriptions answered with `error`, whose `complete` from
-    /// the library is left out.
-    refused: HashSet<String>,
+    /// Ids whose `complete` from the library is left out: subscriptions
+    /// answered with `error`, and, in graphql-transport-ws, those the
+    /// client completed (the server sends nothing more for them).
+    silenced: HashSet<String>,
     /// Set when a client message ends the connection.
     closing: Option<Closing>,
 }
@@ -98,9 +100,13 @@ fn screen(protocol: WebSocketProtocols, ledger: &mut Ledger, text: &[u8]) -> Res
             if protocol == WebSocketProtocols::GraphQLWS && !ledger.running.insert(id.to_owned()) {
                 return Err(Closing(4409, format!("Subscriber for {id} already exists")));
             }
+            ledger.silenced.remove(id);
         }
         "complete" | "stop" => {
-            ledger.running.remove(id()?);
+            let id = id()?;
+            if ledger.running.remove(id) && protocol == WebSocketProtocols::GraphQLWS {
+                ledger.silenced.insert(id.to_owned());
+            }
         }
         _ => {}
     }
@@ -150,13 +156,13 @@ fn relay(protocol: WebSocketProtocols, ledger: &mut Ledger, text: String) -> Rel
                 && refused_before_running(&message["payload"]) =>
         {
             ledger.running.remove(id);
-            ledger.refused.insert(id.to_owned());
+            ledger.silenced.insert(id.to_owned());
             let errors = &message["payload"]["errors"];
             Relay::Send(
                 serde_json::json!({ "type": "error", "id": id, "payload": errors }).to_string(),
             )
         }
-        (Some("complete"), Some(id)) if ledger.refused.remove(id) => Relay::Drop,
+        (Some("complete"), Some(id)) if ledger.silenced.remove(id) => Relay::Drop,
         (Some("complete" | "error"), Some(id)) => {
             ledger.running.remove(id);
             Relay::Send(text)
@@ -186,7 +192,8 @@ fn refused_before_running(payload: &Value) -> bool {
 fn protocol_code(protocol: WebSocketProtocols, code: u16) -> u16 {
     match (protocol, code) {
         (WebSocketProtocols::GraphQLWS, 1002) => 4403,
-        (WebSocketProtocols::GraphQLWS, 1011) => 4401,
+        // Either protocol: a subscription before the acknowledgement.
+        (_, 1011) => 4401,
         _ => code,
     }
 }
@@ -308,6 +315,42 @@ mod tests {
             r#"{"type":"error","id":"a","payload":[]}"#.into(),
         );
         assert!(ledger.running.is_empty());
+    }
+
+    #[test]
+    fn a_subscription_the_client_completed_gets_no_complete_back() {
+        let mut ledger = Ledger::default();
+        let complete = |id: &str| format!(r#"{{"type":"complete","id":"{id}"}}"#);
+        assert_eq!(screen(TRANSPORT, &mut ledger, &subscribe("a")), Ok(()));
+        assert_eq!(
+            screen(TRANSPORT, &mut ledger, complete("a").as_bytes()),
+            Ok(())
+        );
+        assert_eq!(relay(TRANSPORT, &mut ledger, complete("a")), Relay::Drop);
+        // Under the same id again, a subscription the server ends is told.
+        assert_eq!(screen(TRANSPORT, &mut ledger, &subscribe("a")), Ok(()));
+        assert_eq!(
+            relay(TRANSPORT, &mut ledger, complete("a")),
+            Relay::Send(complete("a"))
+        );
+        // A `complete` for no running subscription silences nothing.
+        assert_eq!(
+            screen(TRANSPORT, &mut ledger, complete("b").as_bytes()),
+            Ok(())
+        );
+        assert!(ledger.silenced.is_empty());
+        // The older protocol's `stop` is answered with `complete`.
+        let older = WebSocketProtocols::SubscriptionsTransportWS;
+        let start = br#"{"type":"start","id":"c","payload":{"query":"subscription { x }"}}"#;
+        assert_eq!(screen(older, &mut ledger, start), Ok(()));
+        assert_eq!(
+            screen(older, &mut ledger, br#"{"type":"stop","id":"c"}"#),
+            Ok(())
+        );
+        assert_eq!(
+            relay(older, &mut ledger, complete("c")),
+            Relay::Send(complete("c"))
+        );
     }
 
     #[test]
