@@ -157,17 +157,6 @@ pub struct Cursor {
     at: Position,
 }
 
-impl Cursor {
-    fn encode(list: &str, keyed: bool, at: &Position) -> String {
-        let key = match (keyed, &at.key) {
-            (false, _) => String::new(),
-            (true, None) => "~".to_owned(),
-            (true, Some(key)) => key.encode(),
-        };
-        URL_SAFE_NO_PAD.encode(format!("{list}|{key}|{}", at.id))
-    }
-}
-
 impl CursorType for Cursor {
     type Error = &'static str;
 
@@ -178,7 +167,12 @@ impl CursorType for Cursor {
     }
 
     fn encode_cursor(&self) -> String {
-        Self::encode(&self.list, self.keyed, &self.at)
+        let key = match (self.keyed, &self.at.key) {
+            (false, _) => String::new(),
+            (true, None) => "~".to_owned(),
+            (true, Some(key)) => key.encode(),
+        };
+        URL_SAFE_NO_PAD.encode(format!("{}|{key}|{}", self.list, self.at.id))
     }
 }
 
@@ -234,9 +228,13 @@ impl<E: EntityTrait> Sort<E> {
         Position { key, id }
     }
 
-    #[cfg(test)]
-    fn encode(&self, at: &Position) -> String {
-        Cursor::encode(&self.list, self.key.is_some(), at)
+    /// The cursor of the row at `at`.
+    fn cursor(&self, at: Position) -> Cursor {
+        Cursor {
+            list: self.list.clone(),
+            keyed: self.key.is_some(),
+            at,
+        }
     }
 
     fn decode(&self, cursor: &str) -> Result<Position, ApiError> {
@@ -367,11 +365,7 @@ impl<E: EntityTrait> Sort<E> {
         let mut page =
             Connection::with_additional_fields(slice.has_previous, slice.has_next, total);
         page.edges.extend(slice.rows.into_iter().map(|row| {
-            let cursor = Cursor {
-                list: self.list.clone(),
-                keyed: self.key.is_some(),
-                at: self.position(model(&row)),
-            };
+            let cursor = self.cursor(self.position(model(&row)));
             Edge::new(cursor, node(row))
         }));
         page
@@ -741,8 +735,8 @@ macro_rules! children_by_id {
 pub(crate) use children_by_id;
 
 /// A reader of a model from the columns of a row by position, taking
-/// them from `at` in the field order given, and the list of those fields' names for a
-/// test to hold against the entity's column order:
+/// them from `at` in the field order given, and the list of those fields'
+/// names for a test to hold against the entity's column order:
 /// `by_position!(read_at, COLUMNS: entity { id, name, … })`.
 macro_rules! by_position {
     ($read:ident, $columns:ident: $entity:ident { $($field:ident),* $(,)? }) => {
@@ -797,14 +791,16 @@ mod tests {
             },
             Position { key: None, id: 8 },
         ] {
-            let cursor = by_time.encode(&position);
+            let cursor = by_time.cursor(position.clone()).encode_cursor();
             assert_eq!(by_time.decode(&cursor).ok(), Some(position));
         }
 
         let by_id =
             Sort::<invitation::Entity>::by_id("invitations", invitation::Column::Id, Order::Asc);
-        let keyed = by_time.encode(&Position { key: None, id: 8 });
-        let plain = by_id.encode(&Position { key: None, id: 8 });
+        let keyed = by_time
+            .cursor(Position { key: None, id: 8 })
+            .encode_cursor();
+        let plain = by_id.cursor(Position { key: None, id: 8 }).encode_cursor();
         assert!(by_id.decode(&keyed).is_err());
         assert!(by_time.decode(&plain).is_err());
         let under_another =
@@ -816,10 +812,12 @@ mod tests {
             (need::Column::Severity, Order::Desc),
             (need::Column::Id, Order::Asc),
         );
-        let time = by_time.encode(&Position {
-            key: Some(Key::Time(at)),
-            id: 1,
-        });
+        let time = by_time
+            .cursor(Position {
+                key: Some(Key::Time(at)),
+                id: 1,
+            })
+            .encode_cursor();
         assert!(by_severity.decode(&time).is_err());
         for garbage in [
             "",

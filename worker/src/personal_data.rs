@@ -719,9 +719,6 @@ pub struct Erased {
     /// copies of mail to them kept outside the database.
     #[serde(skip)]
     pub addresses: Vec<String>,
-    /// Copies of mail to the person deleted from the outbox folder; set
-    /// by the caller, who knows the folder.
-    pub outbox_copies_deleted: u64,
 }
 
 /// Erases person `person_id` of the organisation: their name, addresses

@@ -178,14 +178,15 @@ impl RightsMutation {
     ) -> Result<ErasePersonPayload> {
         ctx.caller_in(ADMINS)?;
         let person_id = ids::decode(&input.person_id, "Person")?;
-        let (person, erased) = service::erase(ctx.state(), &Actor::of(ctx)?, person_id).await?;
+        let (person, erased, outbox_copies) =
+            service::erase(ctx.state(), &Actor::of(ctx)?, person_id).await?;
         Ok(ErasePersonPayload {
             person: Person(person),
             erased: erased.erased,
             api_keys_revoked: erased.api_keys_revoked,
             sessions_ended: erased.sessions_ended,
             texts_cleared: erased.texts_cleared,
-            outbox_copies_deleted: erased.outbox_copies_deleted,
+            outbox_copies_deleted: outbox_copies,
         })
     }
 

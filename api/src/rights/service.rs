@@ -33,17 +33,18 @@ pub async fn export(state: &AppState, actor: &Actor, person_id: i64) -> ApiResul
     Ok(document)
 }
 
-/// Erases a person of the actor's organisation; erasing them again
-/// changes nothing and records nothing.
+/// Erases a person of the actor's organisation, with the outbox copies of
+/// mail to them (how many went comes last); erasing them again changes
+/// nothing and records nothing.
 #[instrument(skip_all, fields(person_id))]
 pub async fn erase(
     state: &AppState,
     actor: &Actor,
     person_id: i64,
-) -> ApiResult<(person::Model, Erased)> {
+) -> ApiResult<(person::Model, Erased, u64)> {
     let txn = worker::db::begin_write(&state.db).await?;
     let org = actor.organisation_id;
-    let mut erased = personal_data::erase(&txn, org, person_id, Utc::now(), Some(actor.user_id))
+    let erased = personal_data::erase(&txn, org, person_id, Utc::now(), Some(actor.user_id))
         .await?
         .ok_or(ApiError::NotFound("person"))?;
     if erased.erased {
@@ -69,13 +70,12 @@ pub async fn erase(
     // Mail handed to an SMTP server is out of reach; copies written to the
     // outbox folder are not. They go first: if they cannot, nothing is
     // erased and the erasure can be asked again.
-    erased.outbox_copies_deleted =
-        worker::mail::forget_outbox_copies(&state.outbox, &erased.addresses)
-            .await
-            .map_err(|error| {
-                tracing::error!(%error, "outbox copies of mail to the person not deleted");
-                ApiError::internal(error)
-            })?;
+    let outbox_copies = worker::mail::forget_outbox_copies(&state.outbox, &erased.addresses)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "outbox copies of mail to the person not deleted");
+            ApiError::internal(error)
+        })?;
     txn.commit().await?;
     // Their tokens and the keys they made stop working in this process at once.
     if let Some(user_id) = erased.user_id {
@@ -83,7 +83,7 @@ pub async fn erase(
             .callers
             .forget(|c| c.user_id == user_id && c.organisation_id == org);
     }
-    Ok((person, erased))
+    Ok((person, erased, outbox_copies))
 }
 
 /// The limits of a retention policy, in days; none keeps for good.
