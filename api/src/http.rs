@@ -9,7 +9,6 @@
 
 use std::time::Duration;
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::http::{
     GraphiQLSource, MultipartOptions, parse_query_string, receive_batch_body,
 };
@@ -399,7 +398,7 @@ async fn graphql(
     };
     let client = client_address(req, state.auth.settings.client_ip_header.as_deref());
     let schema = schemas.of(caller.as_ref()).clone();
-    let (batch, reads) = attach(batch, caller, client, &state.db);
+    let (batch, reads) = attach(batch, caller, client, &state);
 
     let limit = state.request_timeout;
     let (mut response, cut) = execute(&schema, batch, limit).await;
@@ -632,7 +631,7 @@ fn attach(
     batch: BatchRequest,
     caller: Option<Caller>,
     client: ClientAddress,
-    db: &sea_orm::DatabaseConnection,
+    state: &AppState,
 ) -> (BatchRequest, Vec<StaffReads>) {
     let sign_in = SignInBudget::default();
     let mut reads = Vec::new();
@@ -645,7 +644,7 @@ fn attach(
         r.data(sign_in.clone())
             .data(client.clone())
             .data(staff_reads)
-            .data(DataLoader::new(DbLoader { db: db.clone() }, tokio::spawn))
+            .data(DbLoader::per_request(state))
     };
     let batch = match batch {
         BatchRequest::Single(r) => BatchRequest::Single(with(r)),

@@ -105,6 +105,7 @@ impl Application {
                 },
             },
             request_timeout: Duration::from_secs(settings.request_timeout_secs),
+            batch_window: Duration::from_millis(settings.graphql_batch_ms),
             introspection: settings.graphql_introspection,
             live: live.clone(),
             stopping: std::sync::Arc::new(watch::channel(false).0),

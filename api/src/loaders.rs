@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::Loader;
+use async_graphql::dataloader::{DataLoader, Loader};
 use entities::{answer, invitation, item, person, questionnaire, response, scale, user_account};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -12,6 +12,16 @@ use crate::error::ApiError;
 /// One loader for every relation, keyed by the newtypes below.
 pub struct DbLoader {
     pub db: DatabaseConnection,
+}
+
+impl DbLoader {
+    /// The loader of one request (or one live connection): it gathers the
+    /// keys asked for within `state.batch_window`, then reads each kind in
+    /// one statement.
+    pub fn per_request(state: &crate::state::AppState) -> DataLoader<Self> {
+        let db = state.db.clone();
+        DataLoader::new(Self { db }, tokio::spawn).delay(state.batch_window)
+    }
 }
 
 /// Items of a questionnaire, in order.

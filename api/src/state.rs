@@ -33,6 +33,9 @@ pub struct AppState {
     pub auth: crate::auth::Auth,
     /// How long a GraphQL request may run before it is cut.
     pub request_timeout: std::time::Duration,
+    /// How long a request gathers the rows its fields ask for before
+    /// reading them.
+    pub batch_window: std::time::Duration,
     /// Whether `__schema` and `__type` are answered.
     pub introspection: bool,
     /// Tells live subscriptions what changed.

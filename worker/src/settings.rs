@@ -95,6 +95,11 @@ pub struct Settings {
     /// `__type`). On for local use; production turns it off, since the
     /// schema is published as `schema.graphql`.
     pub graphql_introspection: bool,
+    /// Milliseconds a GraphQL request gathers the rows its fields ask for
+    /// before reading each kind in one statement, 1–100. Fields resolved
+    /// within the window share a statement; a longer one saves statements
+    /// to a distant database at that much latency per level of nesting.
+    pub graphql_batch_ms: u64,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -142,6 +147,7 @@ impl Default for Settings {
             client_ip_header: None,
             request_timeout_secs: 30,
             graphql_introspection: true,
+            graphql_batch_ms: 1,
         }
     }
 }
@@ -178,6 +184,7 @@ const ENV_VARS: &[&str] = &[
     "CLIENT_IP_HEADER",
     "REQUEST_TIMEOUT_SECS",
     "GRAPHQL_INTROSPECTION",
+    "GRAPHQL_BATCH_MS",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -334,6 +341,16 @@ impl Settings {
                         other => return Err(invalid(format!("`{other}` is not true or false"))),
                     }
                 }
+                "GRAPHQL_BATCH_MS" => {
+                    self.graphql_batch_ms = value
+                        .trim()
+                        .parse()
+                        .ok()
+                        .filter(|ms| (1..=100).contains(ms))
+                        .ok_or_else(|| {
+                            invalid("must be a whole number of milliseconds, 1 to 100".into())
+                        })?
+                }
                 "ACCESS_TOKEN_SECS" => {
                     self.access_token_secs = positive(&value).map_err(invalid)?
                 }
@@ -461,6 +478,7 @@ impl fmt::Debug for Settings {
             .field("client_ip_header", &self.client_ip_header)
             .field("request_timeout_secs", &self.request_timeout_secs)
             .field("graphql_introspection", &self.graphql_introspection)
+            .field("graphql_batch_ms", &self.graphql_batch_ms)
             .finish()
     }
 }
@@ -516,9 +534,11 @@ mod tests {
         let mut settings = Settings::default();
         assert!(settings.graphql_introspection);
         assert_eq!(settings.request_timeout_secs, 30);
+        assert_eq!(settings.graphql_batch_ms, 1);
         let env = |name: &str| match name {
             "GRAPHQL_INTROSPECTION" => Some("false".to_owned()),
             "REQUEST_TIMEOUT_SECS" => Some("5".to_owned()),
+            "GRAPHQL_BATCH_MS" => Some("4".to_owned()),
             _ => None,
         };
 
@@ -526,6 +546,18 @@ mod tests {
 
         assert!(!settings.graphql_introspection);
         assert_eq!(settings.request_timeout_secs, 5);
+        assert_eq!(settings.graphql_batch_ms, 4);
+        for wrong in ["0", "101", "1.5", "soon"] {
+            let refused = settings.apply_env(|n| (n == "GRAPHQL_BATCH_MS").then(|| wrong.into()));
+            assert!(
+                refused
+                    .unwrap_err()
+                    .to_string()
+                    .contains("GRAPHQL_BATCH_MS"),
+                "{wrong} was taken"
+            );
+        }
+        assert_eq!(settings.graphql_batch_ms, 4);
         let mut settings = Settings::default();
         let zero = settings.apply_env(|n| (n == "REQUEST_TIMEOUT_SECS").then(|| "0".into()));
         assert!(

@@ -232,12 +232,7 @@ async fn connection_data(
     let mut data = Data::default();
     data.insert(Open::default());
     data.insert(client);
-    data.insert(async_graphql::dataloader::DataLoader::new(
-        DbLoader {
-            db: state.db.clone(),
-        },
-        tokio::spawn,
-    ));
+    data.insert(DbLoader::per_request(state));
     if let Some(token) = token {
         let caller = state
             .callers
