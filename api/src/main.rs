@@ -122,8 +122,10 @@ enum Command {
         #[arg(long)]
         fail_on_breaking: bool,
     },
-    /// Exits 0 if the api at URL answers its health check (for containers).
+    /// Exits 0 if the api answers its health check (for containers).
     Healthcheck {
+        /// The health check's address; an api bound elsewhere than the
+        /// default needs its own.
         #[arg(long, default_value = "http://127.0.0.1:8080/healthz")]
         url: String,
     },

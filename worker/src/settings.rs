@@ -199,7 +199,7 @@ pub enum SettingsError {
         path: PathBuf,
         source: Box<toml::de::Error>,
     },
-    #[error("invalid value for {name}: {reason}")]
+    #[error("invalid value for {name} ({}): {reason}", name.to_lowercase())]
     Env { name: &'static str, reason: String },
 }
 
@@ -211,12 +211,6 @@ impl Settings {
             None => Self::default(),
         };
         settings.apply_env(|name| std::env::var(name).ok())?;
-        if settings.monitor_hour_utc > 23 {
-            return Err(SettingsError::Env {
-                name: "MONITOR_HOUR_UTC",
-                reason: "must be an hour from 0 to 23".into(),
-            });
-        }
         Ok(settings)
     }
 
@@ -231,12 +225,22 @@ impl Settings {
         })
     }
 
-    /// Overrides fields from variables found by `lookup`; empty values count
-    /// as unset so that `DATABASE_URL=` in a shell means "embedded".
+    /// Overrides fields from variables found by `lookup`, then checks every
+    /// field, whether it came from the defaults, the file or a variable; on
+    /// error, `self` is left as it was. Empty values count as unset so that
+    /// `DATABASE_URL=` in a shell means "embedded".
     pub fn apply_env(
         &mut self,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<(), SettingsError> {
+        let mut next = self.clone();
+        next.read_env(lookup)?;
+        next.check()?;
+        *self = next;
+        Ok(())
+    }
+
+    fn read_env(&mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<(), SettingsError> {
         for &name in ENV_VARS {
             let Some(value) = lookup(name).filter(|v| !v.trim().is_empty()) else {
                 continue;
@@ -246,12 +250,7 @@ impl Settings {
                 "DATABASE_URL" => self.database_url = Some(value),
                 "REDIS_URL" => self.redis_url = Some(value),
                 "SMTP_URL" => self.smtp_url = Some(value),
-                "SMTP_TIMEOUT_SECS" => {
-                    self.smtp_timeout_secs =
-                        value.parse().ok().filter(|s| *s > 0).ok_or_else(|| {
-                            invalid("must be a whole number of seconds above 0".into())
-                        })?
-                }
+                "SMTP_TIMEOUT_SECS" => self.smtp_timeout_secs = number(&value).map_err(invalid)?,
                 "DATA_DIR" => self.data_dir = value.into(),
                 "BIND" => self.bind = value.parse().map_err(|e| invalid(format!("{e}")))?,
                 "PUBLIC_URL" => self.public_url = value.trim_end_matches('/').into(),
@@ -265,34 +264,19 @@ impl Settings {
                     }
                 }
                 "SWEEP_INTERVAL_SECS" => {
-                    self.sweep_interval_secs = value.parse().map_err(|e| invalid(format!("{e}")))?
+                    self.sweep_interval_secs = number(&value).map_err(invalid)?
                 }
                 "JOB_HEARTBEAT_SECS" => {
-                    self.job_heartbeat_secs =
-                        value.parse().ok().filter(|s| *s > 0).ok_or_else(|| {
-                            invalid("must be a whole number of seconds above 0".into())
-                        })?
+                    self.job_heartbeat_secs = number(&value).map_err(invalid)?
                 }
-                "MONITOR_HOUR_UTC" => {
-                    self.monitor_hour_utc = value
-                        .parse()
-                        .ok()
-                        .filter(|h| *h < 24)
-                        .ok_or_else(|| invalid("must be an hour from 0 to 23".into()))?
-                }
+                "MONITOR_HOUR_UTC" => self.monitor_hour_utc = number(&value).map_err(invalid)?,
                 "MATCHING_INLINE_PAIRS" => {
-                    self.matching_inline_pairs =
-                        value.parse().map_err(|e| invalid(format!("{e}")))?
+                    self.matching_inline_pairs = number(&value).map_err(invalid)?
                 }
                 "DB_MAX_CONNECTIONS" => {
-                    self.db_max_connections = value.parse().map_err(|e| invalid(format!("{e}")))?
+                    self.db_max_connections = number(&value).map_err(invalid)?
                 }
-                "DB_TIMEOUT_SECS" => {
-                    self.db_timeout_secs =
-                        value.parse().ok().filter(|s| *s > 0).ok_or_else(|| {
-                            invalid("must be a whole number of seconds above 0".into())
-                        })?
-                }
+                "DB_TIMEOUT_SECS" => self.db_timeout_secs = number(&value).map_err(invalid)?,
                 "METRICS_TOKEN" => self.metrics_token = Some(value),
                 "CORS_ORIGINS" => {
                     self.cors_origins = value
@@ -302,26 +286,15 @@ impl Settings {
                         .collect()
                 }
                 "WEBHOOK_TIMEOUT_SECS" => {
-                    self.webhook_timeout_secs =
-                        value.parse().ok().filter(|s| *s > 0).ok_or_else(|| {
-                            invalid("must be a whole number of seconds above 0".into())
-                        })?
+                    self.webhook_timeout_secs = number(&value).map_err(invalid)?
                 }
                 "REQUEST_TIMEOUT_SECS" => {
-                    self.request_timeout_secs =
-                        value.parse().ok().filter(|s| *s > 0).ok_or_else(|| {
-                            invalid("must be a whole number of seconds above 0".into())
-                        })?
+                    self.request_timeout_secs = number(&value).map_err(invalid)?
                 }
                 "WEBHOOK_RETRY_SECS" => {
                     self.webhook_retry_secs = value
                         .split(',')
-                        .map(|s| {
-                            s.trim()
-                                .parse::<f64>()
-                                .ok()
-                                .filter(|s| (0.0..=1e7).contains(s))
-                        })
+                        .map(|s| s.trim().parse::<f64>().ok())
                         .collect::<Option<_>>()
                         .ok_or_else(|| {
                             invalid("must list waits in seconds, separated by commas".into())
@@ -341,37 +314,80 @@ impl Settings {
                         other => return Err(invalid(format!("`{other}` is not true or false"))),
                     }
                 }
-                "GRAPHQL_BATCH_MS" => {
-                    self.graphql_batch_ms = value
-                        .trim()
-                        .parse()
-                        .ok()
-                        .filter(|ms| (1..=100).contains(ms))
-                        .ok_or_else(|| {
-                            invalid("must be a whole number of milliseconds, 1 to 100".into())
-                        })?
-                }
-                "ACCESS_TOKEN_SECS" => {
-                    self.access_token_secs = positive(&value).map_err(invalid)?
-                }
+                "GRAPHQL_BATCH_MS" => self.graphql_batch_ms = number(&value).map_err(invalid)?,
+                "ACCESS_TOKEN_SECS" => self.access_token_secs = number(&value).map_err(invalid)?,
                 "REFRESH_TOKEN_SECS" => {
-                    self.refresh_token_secs = positive(&value).map_err(invalid)?
+                    self.refresh_token_secs = number(&value).map_err(invalid)?
                 }
                 "PASSWORD_RESET_SECS" => {
-                    self.password_reset_secs = positive(&value).map_err(invalid)?
+                    self.password_reset_secs = number(&value).map_err(invalid)?
                 }
                 "SIGN_IN_FAILURES_PER_ACCOUNT" => {
-                    self.sign_in_failures_per_account = positive(&value).map_err(invalid)?
+                    self.sign_in_failures_per_account = number(&value).map_err(invalid)?
                 }
                 "SIGN_IN_FAILURES_PER_CLIENT" => {
-                    self.sign_in_failures_per_client = positive(&value).map_err(invalid)?
+                    self.sign_in_failures_per_client = number(&value).map_err(invalid)?
                 }
                 "SIGN_IN_WINDOW_SECS" => {
-                    self.sign_in_window_secs = positive(&value).map_err(invalid)?
+                    self.sign_in_window_secs = number(&value).map_err(invalid)?
                 }
                 "CLIENT_IP_HEADER" => self.client_ip_header = Some(value.trim().to_lowercase()),
                 _ => {}
             }
+        }
+        Ok(())
+    }
+
+    /// Refuses values out of their range, named as their variable (the
+    /// settings file spells the same name in lower case).
+    fn check(&self) -> Result<(), SettingsError> {
+        let above_zero = [
+            ("SMTP_TIMEOUT_SECS", self.smtp_timeout_secs),
+            ("JOB_HEARTBEAT_SECS", self.job_heartbeat_secs),
+            ("DB_TIMEOUT_SECS", self.db_timeout_secs),
+            ("WEBHOOK_TIMEOUT_SECS", self.webhook_timeout_secs),
+            ("REQUEST_TIMEOUT_SECS", self.request_timeout_secs),
+            ("ACCESS_TOKEN_SECS", self.access_token_secs),
+            ("REFRESH_TOKEN_SECS", self.refresh_token_secs),
+            ("PASSWORD_RESET_SECS", self.password_reset_secs),
+            ("SIGN_IN_WINDOW_SECS", self.sign_in_window_secs),
+            ("DB_MAX_CONNECTIONS", self.db_max_connections.into()),
+            (
+                "SIGN_IN_FAILURES_PER_ACCOUNT",
+                self.sign_in_failures_per_account.into(),
+            ),
+            (
+                "SIGN_IN_FAILURES_PER_CLIENT",
+                self.sign_in_failures_per_client.into(),
+            ),
+        ];
+        let refuse = |name: &'static str, reason: &str| {
+            Err(SettingsError::Env {
+                name,
+                reason: reason.to_owned(),
+            })
+        };
+        if let Some((name, _)) = above_zero.iter().find(|(_, value)| *value == 0) {
+            return refuse(name, "must be a whole number above 0");
+        }
+        if self.monitor_hour_utc > 23 {
+            return refuse("MONITOR_HOUR_UTC", "must be an hour from 0 to 23");
+        }
+        if !(1..=100).contains(&self.graphql_batch_ms) {
+            return refuse(
+                "GRAPHQL_BATCH_MS",
+                "must be a whole number of milliseconds, 1 to 100",
+            );
+        }
+        if !self
+            .webhook_retry_secs
+            .iter()
+            .all(|s| (0.0..=1e7).contains(s))
+        {
+            return refuse(
+                "WEBHOOK_RETRY_SECS",
+                "must list waits of 0 to 10,000,000 seconds, separated by commas",
+            );
         }
         Ok(())
     }
@@ -483,14 +499,12 @@ impl fmt::Debug for Settings {
     }
 }
 
-/// A whole number above 0.
-fn positive<T: std::str::FromStr + Default + PartialOrd>(value: &str) -> Result<T, String> {
+/// A whole number; its range is checked with the other settings'.
+fn number<T: std::str::FromStr>(value: &str) -> Result<T, String> {
     value
         .trim()
         .parse::<T>()
-        .ok()
-        .filter(|n| *n > T::default())
-        .ok_or_else(|| "must be a whole number above 0".to_owned())
+        .map_err(|_| format!("`{}` is not a whole number", value.trim()))
 }
 
 /// `scheme://user:secret@host` becomes `scheme://user:***@host`.
@@ -608,6 +622,35 @@ mod tests {
 
         assert_eq!(settings.webhook_retry_secs, [0.5, 2.0, 60.0]);
         assert!(bad.unwrap_err().to_string().contains("WEBHOOK_RETRY_SECS"));
+    }
+
+    #[test]
+    fn values_out_of_range_in_the_file_are_refused_as_in_the_environment() {
+        for (line, name) in [
+            (
+                "graphql_batch_ms = 0",
+                "GRAPHQL_BATCH_MS (graphql_batch_ms)",
+            ),
+            (
+                "graphql_batch_ms = 101",
+                "GRAPHQL_BATCH_MS (graphql_batch_ms)",
+            ),
+            ("request_timeout_secs = 0", "REQUEST_TIMEOUT_SECS"),
+            ("job_heartbeat_secs = 0", "JOB_HEARTBEAT_SECS"),
+            ("db_max_connections = 0", "DB_MAX_CONNECTIONS"),
+            ("monitor_hour_utc = 24", "MONITOR_HOUR_UTC"),
+            ("webhook_retry_secs = [5.0, -1.0]", "WEBHOOK_RETRY_SECS"),
+        ] {
+            // What `load` does with this file and no variable set.
+            let mut settings: Settings = toml::from_str(line).unwrap();
+            let refused = settings.apply_env(|_| None);
+
+            let message = refused.expect_err(line).to_string();
+            assert!(message.contains(name), "{line}: {message}");
+        }
+        let mut fine: Settings = toml::from_str("graphql_batch_ms = 100").unwrap();
+        fine.apply_env(|_| None).unwrap();
+        assert_eq!(fine.graphql_batch_ms, 100);
     }
 
     #[test]
