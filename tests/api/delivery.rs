@@ -135,6 +135,62 @@ async fn a_suppressed_address_gets_no_reminder_and_the_counts_say_so() -> anyhow
 }
 
 #[tokio::test]
+async fn invitees_without_an_address_are_counted_apart_from_the_emails() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let coordinator = app
+        .account("north", "coord@north.test", Role::Coordinator)
+        .await?;
+    let questionnaire = fixtures::questionnaire(&app, &coordinator).await?;
+    let spec = fixtures::CampaignSpec::default();
+    let campaign = fixtures::campaign(&app, &coordinator, &questionnaire, spec).await?;
+    let people = json!([
+        { "name": "With an address", "email": "a@north.test", "kind": "LEARNER" },
+        { "name": "Without one", "kind": "LEARNER" },
+        { "name": "Nor this one", "kind": "LEARNER" },
+    ]);
+    let created = app
+        .ok(
+            "mutation($input: CreatePeopleInput!) { createPeople(input: $input) { people { id } } }",
+            json!({ "input": { "people": people } }),
+            Some(&coordinator),
+        )
+        .await?;
+    let ids: Vec<Value> = created["createPeople"]["people"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| p["id"].clone())
+        .collect();
+    app.ok(
+        "mutation($input: InviteInput!) { inviteToCampaign(input: $input) { invited } }",
+        json!({ "input": { "campaignId": campaign, "personIds": ids } }),
+        Some(&coordinator),
+    )
+    .await?;
+    app.ok(
+        "mutation($input: CampaignInput!) { launchCampaign(input: $input) { campaign { id } } }",
+        json!({ "input": { "campaignId": campaign } }),
+        Some(&coordinator),
+    )
+    .await?;
+    assert_eq!(app.jobs_done("send_invitations", 1).await?, 0);
+
+    let counts = app
+        .ok(
+            "query($id: ID!) { node(id: $id) { ... on Campaign { invitationCount delivery { sent pending withoutAddress } } } }",
+            json!({ "id": campaign }),
+            Some(&coordinator),
+        )
+        .await?;
+    assert_eq!(
+        counts["node"],
+        json!({ "invitationCount": 3, "delivery": { "sent": 1, "pending": 0, "withoutAddress": 2 } })
+    );
+    assert_eq!(app.mail.messages().len(), 1);
+    app.stop().await
+}
+
+#[tokio::test]
 async fn suppressions_are_checked_kept_to_coordinators_and_to_their_organisation()
 -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;

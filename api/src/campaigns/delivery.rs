@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entities::{dead_letter, email_message, suppression};
+use entities::{dead_letter, email_message, invitation, person, suppression};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::auth::MANAGERS;
@@ -31,10 +31,13 @@ pub struct DeliveryCounts {
     /// Background jobs of the campaign given up on; admins see them in
     /// `deadLetters`.
     pub dead_lettered: u64,
+    /// Invitations whose person has no email address (never given, or
+    /// erased): no email goes to them, and these counts leave them out.
+    pub without_address: u64,
 }
 
-/// Counts of a campaign's emails by status, one grouped query, and of its
-/// dead letters.
+/// Counts of a campaign's emails by status, of its dead letters and of its
+/// invitations without an address.
 pub async fn counts(db: &DatabaseConnection, campaign_id: i64) -> ApiResult<DeliveryCounts> {
     Ok(counts_of(db, &[campaign_id])
         .await?
@@ -42,7 +45,7 @@ pub async fn counts(db: &DatabaseConnection, campaign_id: i64) -> ApiResult<Deli
         .unwrap_or_default())
 }
 
-/// [`counts`] of several campaigns, in two grouped queries whatever their
+/// [`counts`] of several campaigns, in three grouped queries whatever their
 /// number.
 pub async fn counts_of(
     db: &DatabaseConnection,
@@ -68,6 +71,17 @@ pub async fn counts_of(
         .into_tuple()
         .all(db)
         .await?;
+    let unaddressed: Vec<(i64, i64)> = invitation::Entity::find()
+        .select_only()
+        .column(invitation::Column::CampaignId)
+        .column_as(invitation::Column::Id.count(), "n")
+        .inner_join(person::Entity)
+        .filter(invitation::Column::CampaignId.is_in(campaign_ids.iter().copied()))
+        .filter(person::Column::Email.is_null())
+        .group_by(invitation::Column::CampaignId)
+        .into_tuple()
+        .all(db)
+        .await?;
     let mut out: HashMap<i64, DeliveryCounts> = campaign_ids
         .iter()
         .map(|id| (*id, DeliveryCounts::default()))
@@ -88,6 +102,11 @@ pub async fn counts_of(
     for (campaign, n) in letters {
         if let Some(c) = campaign.and_then(|id| out.get_mut(&id)) {
             c.dead_lettered = u64::try_from(n).unwrap_or(0);
+        }
+    }
+    for (campaign, n) in unaddressed {
+        if let Some(c) = out.get_mut(&campaign) {
+            c.without_address = u64::try_from(n).unwrap_or(0);
         }
     }
     Ok(out)
