@@ -148,32 +148,7 @@ async fn invitees_without_an_address_are_counted_apart_from_the_emails() -> anyh
         { "name": "Without one", "kind": "LEARNER" },
         { "name": "Nor this one", "kind": "LEARNER" },
     ]);
-    let created = app
-        .ok(
-            "mutation($input: CreatePeopleInput!) { createPeople(input: $input) { people { id } } }",
-            json!({ "input": { "people": people } }),
-            Some(&coordinator),
-        )
-        .await?;
-    let ids: Vec<Value> = created["createPeople"]["people"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|p| p["id"].clone())
-        .collect();
-    app.ok(
-        "mutation($input: InviteInput!) { inviteToCampaign(input: $input) { invited } }",
-        json!({ "input": { "campaignId": campaign, "personIds": ids } }),
-        Some(&coordinator),
-    )
-    .await?;
-    app.ok(
-        "mutation($input: CampaignInput!) { launchCampaign(input: $input) { campaign { id } } }",
-        json!({ "input": { "campaignId": campaign } }),
-        Some(&coordinator),
-    )
-    .await?;
-    assert_eq!(app.jobs_done("send_invitations", 1).await?, 0);
+    fixtures::invite_and_launch(&app, &coordinator, &campaign, people).await?;
 
     let counts = app
         .ok(

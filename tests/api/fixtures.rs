@@ -166,6 +166,43 @@ pub async fn member(
         .to_owned())
 }
 
+/// Creates `people` (a `CreatePeopleInput` list), invites them to
+/// `campaign`, launches it and waits for its invitations to go out.
+pub async fn invite_and_launch(
+    app: &TestApp,
+    token: &str,
+    campaign: &str,
+    people: Value,
+) -> anyhow::Result<()> {
+    let created = app
+        .ok(
+            "mutation($input: CreatePeopleInput!) { createPeople(input: $input) { people { id } } }",
+            json!({ "input": { "people": people } }),
+            Some(token),
+        )
+        .await?;
+    let ids: Vec<Value> = created["createPeople"]["people"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| p["id"].clone())
+        .collect();
+    app.ok(
+        "mutation($input: InviteInput!) { inviteToCampaign(input: $input) { invited } }",
+        json!({ "input": { "campaignId": campaign, "personIds": ids } }),
+        Some(token),
+    )
+    .await?;
+    app.ok(
+        "mutation($input: CampaignInput!) { launchCampaign(input: $input) { campaign { id } } }",
+        json!({ "input": { "campaignId": campaign } }),
+        Some(token),
+    )
+    .await?;
+    assert_eq!(app.jobs_done("send_invitations", 1).await?, 0);
+    Ok(())
+}
+
 /// A launched campaign of the fixture questionnaire for one learner per
 /// language, `l0@north.test`, `l1@north.test`…; returns the coordinator's
 /// token, the campaign id and the invitation emails in that order.
@@ -186,32 +223,7 @@ pub async fn launched(
                     "kind": "LEARNER", "language": lang })
         })
         .collect();
-    let created = app
-        .ok(
-            "mutation($input: CreatePeopleInput!) { createPeople(input: $input) { people { id } } }",
-            json!({ "input": { "people": people } }),
-            Some(&admin),
-        )
-        .await?;
-    let ids: Vec<_> = created["createPeople"]["people"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["id"].clone())
-        .collect();
-    app.ok(
-        "mutation($input: InviteInput!) { inviteToCampaign(input: $input) { invited } }",
-        json!({ "input": { "campaignId": campaign, "personIds": ids } }),
-        Some(&admin),
-    )
-    .await?;
-    app.ok(
-        "mutation($input: CampaignInput!) { launchCampaign(input: $input) { campaign { id } } }",
-        json!({ "input": { "campaignId": campaign } }),
-        Some(&admin),
-    )
-    .await?;
-    assert_eq!(app.jobs_done("send_invitations", 1).await?, 0);
+    invite_and_launch(app, &admin, &campaign, json!(people)).await?;
     let mut mail = app.mail.messages();
     assert_eq!(mail.len(), languages.len());
     mail.sort_by_key(|m| m.recipients.join(","));
