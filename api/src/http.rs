@@ -681,9 +681,18 @@ async fn record_reads(
 }
 
 /// Errors raised before our resolvers run (syntax, validation, limits)
-/// carry no code of ours: they are the client's to fix.
+/// carry no code of ours: they are the client's to fix. The library's
+/// refusal of a costly document says what the limit is and how to meet it.
 pub(crate) fn with_codes(response: &mut async_graphql::Response) {
     for error in &mut response.errors {
+        if error.message == "Query is too complex." {
+            error.message = format!(
+                "the document is too complex: it may cost at most {}, where each field costs 1 \
+                 and each field under a list costs as many times the list's page size (`first` \
+                 or `last`, 20 when omitted); ask for smaller pages, or page the outer list",
+                crate::schema::MAX_COMPLEXITY
+            );
+        }
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if extensions.get("code").is_none() {
             extensions.set("code", crate::error::Code::BadUserInput.as_str());
