@@ -194,10 +194,12 @@ pub enum SettingsError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("invalid settings file {path}")]
+    #[error("invalid settings file {path}, line {line} (`{text}`): {reason}")]
     Parse {
         path: PathBuf,
-        source: Box<toml::de::Error>,
+        line: usize,
+        text: String,
+        reason: String,
     },
     #[error("invalid value for {name} ({}): {reason}", name.to_lowercase())]
     Env { name: &'static str, reason: String },
@@ -219,9 +221,20 @@ impl Settings {
             path: path.into(),
             source,
         })?;
-        toml::from_str(&text).map_err(|source| SettingsError::Parse {
-            path: path.into(),
-            source: Box::new(source),
+        toml::from_str(&text).map_err(|e| {
+            let at = e.span().map_or(0, |span| span.start).min(text.len());
+            let line = text[..at].matches('\n').count() + 1;
+            SettingsError::Parse {
+                path: path.into(),
+                line,
+                text: text
+                    .lines()
+                    .nth(line - 1)
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned(),
+                reason: e.message().to_owned(),
+            }
         })
     }
 
@@ -235,6 +248,7 @@ impl Settings {
     ) -> Result<(), SettingsError> {
         let mut next = self.clone();
         next.read_env(lookup)?;
+        next.tidy();
         next.check()?;
         *self = next;
         Ok(())
@@ -257,7 +271,7 @@ impl Settings {
                 "MAIL_FROM" => self.mail_from = value,
                 "SECRET_KEY" => self.secret_key = Some(value),
                 "LOG_FORMAT" => {
-                    self.log_format = match value.as_str() {
+                    self.log_format = match value.trim() {
                         "pretty" => LogFormat::Pretty,
                         "json" => LogFormat::Json,
                         other => return Err(invalid(format!("`{other}` is not pretty or json"))),
@@ -301,7 +315,7 @@ impl Settings {
                         })?
                 }
                 "WEBHOOK_ALLOW_LOOPBACK" => {
-                    self.webhook_allow_loopback = match value.as_str() {
+                    self.webhook_allow_loopback = match value.trim() {
                         "true" | "1" => true,
                         "false" | "0" => false,
                         other => return Err(invalid(format!("`{other}` is not true or false"))),
@@ -341,24 +355,31 @@ impl Settings {
     /// Refuses values out of their range, named as their variable (the
     /// settings file spells the same name in lower case).
     fn check(&self) -> Result<(), SettingsError> {
-        let above_zero = [
-            ("SMTP_TIMEOUT_SECS", self.smtp_timeout_secs),
-            ("JOB_HEARTBEAT_SECS", self.job_heartbeat_secs),
-            ("DB_TIMEOUT_SECS", self.db_timeout_secs),
-            ("WEBHOOK_TIMEOUT_SECS", self.webhook_timeout_secs),
-            ("REQUEST_TIMEOUT_SECS", self.request_timeout_secs),
-            ("ACCESS_TOKEN_SECS", self.access_token_secs),
-            ("REFRESH_TOKEN_SECS", self.refresh_token_secs),
-            ("PASSWORD_RESET_SECS", self.password_reset_secs),
-            ("SIGN_IN_WINDOW_SECS", self.sign_in_window_secs),
-            ("DB_MAX_CONNECTIONS", self.db_max_connections.into()),
+        const HOUR: u64 = 3600;
+        const DAY: u64 = 24 * HOUR;
+        const YEAR: u64 = 365 * DAY;
+        // Each from 1 to its most: beyond, a time would overflow the
+        // clock's arithmetic, or a pool be allocated for nothing.
+        let bounded = [
+            ("SMTP_TIMEOUT_SECS", self.smtp_timeout_secs, HOUR),
+            ("JOB_HEARTBEAT_SECS", self.job_heartbeat_secs, HOUR),
+            ("DB_TIMEOUT_SECS", self.db_timeout_secs, HOUR),
+            ("WEBHOOK_TIMEOUT_SECS", self.webhook_timeout_secs, HOUR),
+            ("REQUEST_TIMEOUT_SECS", self.request_timeout_secs, DAY),
+            ("ACCESS_TOKEN_SECS", self.access_token_secs, YEAR),
+            ("REFRESH_TOKEN_SECS", self.refresh_token_secs, 10 * YEAR),
+            ("PASSWORD_RESET_SECS", self.password_reset_secs, 30 * DAY),
+            ("SIGN_IN_WINDOW_SECS", self.sign_in_window_secs, 30 * DAY),
+            ("DB_MAX_CONNECTIONS", self.db_max_connections.into(), 10_000),
             (
                 "SIGN_IN_FAILURES_PER_ACCOUNT",
                 self.sign_in_failures_per_account.into(),
+                1_000_000,
             ),
             (
                 "SIGN_IN_FAILURES_PER_CLIENT",
                 self.sign_in_failures_per_client.into(),
+                1_000_000,
             ),
         ];
         let refuse = |name: &'static str, reason: &str| {
@@ -367,8 +388,23 @@ impl Settings {
                 reason: reason.to_owned(),
             })
         };
-        if let Some((name, _)) = above_zero.iter().find(|(_, value)| *value == 0) {
-            return refuse(name, "must be a whole number above 0");
+        if let Some((name, _, most)) = bounded
+            .iter()
+            .find(|(_, value, most)| !(1..=*most).contains(value))
+        {
+            return refuse(name, &format!("must be a whole number from 1 to {most}"));
+        }
+        if self.sweep_interval_secs > 7 * DAY {
+            return refuse(
+                "SWEEP_INTERVAL_SECS",
+                &format!("must be a whole number from 0 to {}", 7 * DAY),
+            );
+        }
+        if self.access_token_secs > self.refresh_token_secs {
+            return refuse(
+                "ACCESS_TOKEN_SECS",
+                "must not be longer than REFRESH_TOKEN_SECS",
+            );
         }
         if self.monitor_hour_utc > 23 {
             return refuse("MONITOR_HOUR_UTC", "must be an hour from 0 to 23");
@@ -390,6 +426,34 @@ impl Settings {
             );
         }
         Ok(())
+    }
+
+    /// Reads values from a file as the environment's are read: empty ones
+    /// are unset, origins and the public URL lose a trailing `/`.
+    fn tidy(&mut self) {
+        for value in [
+            &mut self.database_url,
+            &mut self.redis_url,
+            &mut self.smtp_url,
+            &mut self.secret_key,
+            &mut self.metrics_token,
+            &mut self.client_ip_header,
+        ] {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                *value = None;
+            }
+        }
+        self.cors_origins = self
+            .cors_origins
+            .iter()
+            .map(|o| o.trim().trim_end_matches('/').to_owned())
+            .filter(|o| !o.is_empty())
+            .collect();
+        self.public_url = self.public_url.trim_end_matches('/').to_owned();
+        self.client_ip_header = self
+            .client_ip_header
+            .take()
+            .map(|h| h.trim().to_lowercase());
     }
 
     /// Names of set variables that look like ours but are not read: usually a typo.
@@ -414,6 +478,8 @@ impl Settings {
             "CLIENT_IP_",
             "REQUEST_",
             "GRAPHQL_",
+            "METRICS_",
+            "LOG_",
         ];
         std::env::vars()
             .map(|(name, _)| name)
@@ -504,7 +570,7 @@ fn number<T: std::str::FromStr>(value: &str) -> Result<T, String> {
     value
         .trim()
         .parse::<T>()
-        .map_err(|_| format!("`{}` is not a whole number", value.trim()))
+        .map_err(|_| format!("`{}` is not a whole number in range", value.trim()))
 }
 
 /// `scheme://user:secret@host` becomes `scheme://user:***@host`.
@@ -651,6 +717,80 @@ mod tests {
         let mut fine: Settings = toml::from_str("graphql_batch_ms = 100").unwrap();
         fine.apply_env(|_| None).unwrap();
         assert_eq!(fine.graphql_batch_ms, 100);
+    }
+
+    #[test]
+    fn values_past_their_most_are_refused_before_they_overflow_a_clock() {
+        let max = u64::MAX.to_string();
+        for name in [
+            "DB_TIMEOUT_SECS",
+            "REQUEST_TIMEOUT_SECS",
+            "SMTP_TIMEOUT_SECS",
+            "WEBHOOK_TIMEOUT_SECS",
+            "SIGN_IN_WINDOW_SECS",
+            "REFRESH_TOKEN_SECS",
+            "PASSWORD_RESET_SECS",
+            "SWEEP_INTERVAL_SECS",
+        ] {
+            let mut settings = Settings::default();
+            let refused = settings.apply_env(|n| (n == name).then(|| max.clone()));
+            let message = refused.expect_err(name).to_string();
+            assert!(message.contains(name), "{message}");
+        }
+        let mut settings = Settings::default();
+        let pool = settings.apply_env(|n| (n == "DB_MAX_CONNECTIONS").then(|| "4294967295".into()));
+        assert!(pool.unwrap_err().to_string().contains("from 1 to 10000"));
+        // An access token may not outlive the session it belongs to.
+        let longer = settings.apply_env(|n| match n {
+            "ACCESS_TOKEN_SECS" => Some("7200".into()),
+            "REFRESH_TOKEN_SECS" => Some("3600".into()),
+            _ => None,
+        });
+        assert!(
+            longer
+                .unwrap_err()
+                .to_string()
+                .contains("REFRESH_TOKEN_SECS")
+        );
+        settings
+            .apply_env(|n| (n == "SIGN_IN_WINDOW_SECS").then(|| "86400".into()))
+            .unwrap();
+        assert_eq!(settings.sign_in_window_secs, 86_400);
+    }
+
+    #[test]
+    fn a_file_is_read_as_the_environment_is() {
+        let text = "database_url = \"\"\ncors_origins = [\"https://app.example.org/\"]\n\
+                    public_url = \"https://tutoring.example.org/\"\nclient_ip_header = \"X-Forwarded-For\"\n";
+        let mut settings: Settings = toml::from_str(text).unwrap();
+        settings.apply_env(|_| None).unwrap();
+
+        assert_eq!(settings.database_url, None);
+        assert_eq!(settings.cors_origins, ["https://app.example.org"]);
+        assert_eq!(settings.public_url, "https://tutoring.example.org");
+        assert_eq!(
+            settings.client_ip_header.as_deref(),
+            Some("x-forwarded-for")
+        );
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_in_the_file_is_named_in_one_line() {
+        let path = std::env::temp_dir().join(format!("settings-{}.toml", std::process::id()));
+        std::fs::write(
+            &path,
+            "bind = \"127.0.0.1:9000\"\nmonitor_hour_utc = \"5\"\n",
+        )
+        .unwrap();
+        let refused = Settings::from_file(&path);
+        std::fs::remove_file(&path).ok();
+
+        let message = refused.err().unwrap().to_string();
+        assert!(!message.contains('\n'), "{message}");
+        assert!(
+            message.contains("line 2") && message.contains("monitor_hour_utc = \"5\""),
+            "{message}"
+        );
     }
 
     #[test]
