@@ -111,11 +111,10 @@ impl Throttle {
     pub async fn give_back(&self, counters: &[Counter]) {
         match &self.0 {
             Store::Memory(map) => {
-                if let Ok(mut map) = map.lock() {
-                    for c in counters {
-                        if let Some((n, _)) = map.get_mut(&c.key) {
-                            *n = n.saturating_sub(1);
-                        }
+                let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
+                for c in counters {
+                    if let Some((n, _)) = map.get_mut(&c.key) {
+                        *n = n.saturating_sub(1);
                     }
                 }
             }
@@ -142,9 +141,9 @@ fn take_in(
     counters: &[Counter],
     now: Instant,
 ) -> Option<Duration> {
-    let Ok(mut map) = map.lock() else {
-        return None;
-    };
+    // A lock poisoned by a panic elsewhere still counts: an attempt let
+    // through uncounted would switch the limit off.
+    let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
     if map.len() > SWEEP_ABOVE {
         map.retain(|_, (_, ends)| *ends > now);
     }
@@ -214,6 +213,24 @@ mod tests {
         assert_eq!((first, second), (None, None));
         assert_eq!(third, Some(Duration::from_secs(40)));
         assert_eq!(after_window, None);
+    }
+
+    #[test]
+    fn a_lock_poisoned_by_a_panic_still_counts_attempts() {
+        let map: Mutex<HashMap<String, (u32, Instant)>> = Mutex::default();
+        let now = Instant::now();
+        let a = [counter("a", 1)];
+        std::thread::scope(|s| {
+            let poisoner = s.spawn(|| {
+                let _held = map.lock();
+                panic!("a panic while the counters are held");
+            });
+            assert!(poisoner.join().is_err());
+        });
+        assert!(map.is_poisoned());
+
+        assert_eq!(take_in(&map, &a, now), None);
+        assert_eq!(take_in(&map, &a, now), Some(Duration::from_secs(60)));
     }
 
     #[test]
