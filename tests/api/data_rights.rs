@@ -363,8 +363,34 @@ async fn an_erased_person_is_gone_by_name_and_address_but_their_answers_still_co
         mailer.send(&mail).await?;
     }
 
+    // Her invitation email as if the mail server had been unreachable:
+    // owed, to be tried again by the next sweep.
+    let deferred = email_message::Entity::update_many()
+        .col_expr(
+            email_message::Column::Status,
+            sea_orm::sea_query::Expr::value(entities::EmailStatus::Deferred),
+        )
+        .filter(email_message::Column::Recipient.eq("ada@rights.test"))
+        .exec(db)
+        .await?
+        .rows_affected;
+    assert!(deferred > 0);
+
     let data = app.ok(ERASE, json!({ "id": ada }), Some(&admin)).await?;
 
+    // What was owed to her will never go: it is suppressed, not left owed.
+    let owed = email_message::Entity::find()
+        .filter(email_message::Column::Status.eq(entities::EmailStatus::Deferred))
+        .count(db)
+        .await?;
+    assert_eq!(owed, 0);
+    let suppressed = email_message::Entity::find()
+        .filter(email_message::Column::Recipient.starts_with("erased-person-"))
+        .filter(email_message::Column::Status.eq(entities::EmailStatus::Suppressed))
+        .filter(email_message::Column::Error.eq("suppressed: erased"))
+        .count(db)
+        .await?;
+    assert_eq!(suppressed, deferred);
     let erased = &data["erasePerson"];
     assert_eq!(erased["erased"], true);
     assert_eq!(erased["apiKeysRevoked"], 1);
@@ -462,7 +488,11 @@ async fn an_erased_person_is_gone_by_name_and_address_but_their_answers_still_co
         .filter(email_message::Column::Status.eq(entities::EmailStatus::Suppressed))
         .count(db)
         .await?;
-    assert_eq!(refused, 1);
+    assert_eq!(
+        refused,
+        1 + deferred,
+        "the new invitation, and what was owed"
+    );
 
     // Once is for good: a second erasure changes and records nothing.
     let again = app.ok(ERASE, json!({ "id": ada }), Some(&admin)).await?;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use entities::{
-    SuppressionReason, answer, api_key, audit_event, auth_session, community_member,
+    EmailStatus, SuppressionReason, answer, api_key, audit_event, auth_session, community_member,
     community_post, dissemination_audience, dissemination_delivery, dissemination_plan,
     email_message, invitation, item, learner_profile, matching, matching_decision,
     matching_exclusion, matching_run, membership, need, password_reset, person, plan_goal,
@@ -921,6 +921,25 @@ pub async fn erase(
             .rows_affected,
     );
 
+    // Mail still owed to them (deferred, or cut short mid-send) will never
+    // go: it is suppressed, as their address now is.
+    let theirs = Condition::any()
+        .add(email_message::Column::Recipient.is_in(s.emails.clone()))
+        .add(email_message::Column::InvitationId.is_in(s.invitations.clone()));
+    email_message::Entity::update_many()
+        .col_expr(
+            email_message::Column::Status,
+            Expr::value(EmailStatus::Suppressed),
+        )
+        .col_expr(
+            email_message::Column::Error,
+            Expr::value("suppressed: erased"),
+        )
+        .filter(email_message::Column::OrganisationId.eq(org))
+        .filter(theirs)
+        .filter(email_message::Column::Status.is_in([EmailStatus::Deferred, EmailStatus::Pending]))
+        .exec(db)
+        .await?;
     // Records of mail sent to them keep their status, not the address.
     let gone = format!("erased-person-{person_id}");
     email_message::Entity::update_many()

@@ -31,8 +31,9 @@ pub struct DeliveryCounts {
     /// Background jobs of the campaign given up on; admins see them in
     /// `deadLetters`.
     pub dead_lettered: u64,
-    /// Invitations whose person has no email address (never given, or
-    /// erased): no email goes to them, and these counts leave them out.
+    /// Invitations whose person has no email address now, never given or
+    /// erased since: no email goes to them any more. Emails that went
+    /// before an erasure stay in the counts above.
     pub without_address: u64,
 }
 
