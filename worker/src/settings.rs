@@ -202,7 +202,7 @@ pub enum SettingsError {
         reason: String,
     },
     #[error("invalid value for {name} ({}): {reason}", name.to_lowercase())]
-    Env { name: &'static str, reason: String },
+    Value { name: &'static str, reason: String },
 }
 
 impl Settings {
@@ -259,7 +259,7 @@ impl Settings {
             let Some(value) = lookup(name).filter(|v| !v.trim().is_empty()) else {
                 continue;
             };
-            let invalid = |reason: String| SettingsError::Env { name, reason };
+            let invalid = |reason: String| SettingsError::Value { name, reason };
             match name {
                 "DATABASE_URL" => self.database_url = Some(value),
                 "REDIS_URL" => self.redis_url = Some(value),
@@ -267,7 +267,7 @@ impl Settings {
                 "SMTP_TIMEOUT_SECS" => self.smtp_timeout_secs = number(&value).map_err(invalid)?,
                 "DATA_DIR" => self.data_dir = value.into(),
                 "BIND" => self.bind = value.parse().map_err(|e| invalid(format!("{e}")))?,
-                "PUBLIC_URL" => self.public_url = value.trim_end_matches('/').into(),
+                "PUBLIC_URL" => self.public_url = value,
                 "MAIL_FROM" => self.mail_from = value,
                 "SECRET_KEY" => self.secret_key = Some(value),
                 "LOG_FORMAT" => {
@@ -292,13 +292,7 @@ impl Settings {
                 }
                 "DB_TIMEOUT_SECS" => self.db_timeout_secs = number(&value).map_err(invalid)?,
                 "METRICS_TOKEN" => self.metrics_token = Some(value),
-                "CORS_ORIGINS" => {
-                    self.cors_origins = value
-                        .split(',')
-                        .map(|o| o.trim().trim_end_matches('/').to_owned())
-                        .filter(|o| !o.is_empty())
-                        .collect()
-                }
+                "CORS_ORIGINS" => self.cors_origins = value.split(',').map(str::to_owned).collect(),
                 "WEBHOOK_TIMEOUT_SECS" => {
                     self.webhook_timeout_secs = number(&value).map_err(invalid)?
                 }
@@ -345,7 +339,7 @@ impl Settings {
                 "SIGN_IN_WINDOW_SECS" => {
                     self.sign_in_window_secs = number(&value).map_err(invalid)?
                 }
-                "CLIENT_IP_HEADER" => self.client_ip_header = Some(value.trim().to_lowercase()),
+                "CLIENT_IP_HEADER" => self.client_ip_header = Some(value),
                 _ => {}
             }
         }
@@ -383,7 +377,7 @@ impl Settings {
             ),
         ];
         let refuse = |name: &'static str, reason: &str| {
-            Err(SettingsError::Env {
+            Err(SettingsError::Value {
                 name,
                 reason: reason.to_owned(),
             })
@@ -428,8 +422,9 @@ impl Settings {
         Ok(())
     }
 
-    /// Reads values from a file as the environment's are read: empty ones
-    /// are unset, origins and the public URL lose a trailing `/`.
+    /// Reads every value alike, from the file or the environment: empty
+    /// ones are unset, origins and the public URL lose a trailing `/`, the
+    /// client address header is compared in lower case.
     fn tidy(&mut self) {
         for value in [
             &mut self.database_url,
