@@ -5,16 +5,18 @@
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use entities::{
-    Audience, EmailStatus, Role, campaign, dissemination_delivery as delivery, organisation,
-    questionnaire, report,
+    Audience, EmailStatus, Role, campaign, dissemination_audience,
+    dissemination_delivery as delivery, dissemination_plan, organisation, questionnaire, report,
 };
 use reqwest::StatusCode;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+};
 use serde_json::{Value, json};
 use tests::TestApp;
 use tests::smtp::Received;
-use worker::dissemination::disseminate;
+use worker::dissemination::{Member, disseminate, record};
 use worker::{Context, Job};
 
 const CREATE: &str = r#"mutation($input: CreateDisseminationPlanInput!) {
@@ -273,6 +275,134 @@ async fn on_its_date_each_member_gets_one_email_whose_link_opens_the_report_once
         .await?;
     assert_eq!(read["node"]["audiences"][3]["publicLink"]["openCount"], 1);
     assert_eq!(app.mail.count(), 5);
+    app.stop().await
+}
+
+/// Senders recording one audience at the same moment each find the others'
+/// rows, whichever unique index of the delivery sees the overlap first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn senders_recording_an_audience_at_once_record_each_member_once() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let coordinator = app
+        .account("north", "coord@north.test", Role::Coordinator)
+        .await?;
+    let report = report_of(&app, "north", "Winter results").await?;
+    let send_at = Utc::now().trunc_subsecs(0);
+    let input = json!({ "input": { "name": "Winter to funders", "reportId": report,
+        "audiences": [{ "kind": "FUNDERS", "channel": "EMAIL_LINK", "sendAt": rfc3339(send_at),
+                        "linkLifetimeDays": 7,
+                        "recipients": [{ "name": "Fund", "email": "fund@fund.test" }] }] } });
+    app.ok(CREATE, input, Some(&coordinator)).await?;
+    let db = &app.state.db;
+    let audience = dissemination_audience::Entity::find()
+        .one(db)
+        .await?
+        .expect("the audience");
+    let plan = dissemination_plan::Entity::find_by_id(audience.plan_id)
+        .one(db)
+        .await?
+        .expect("the plan");
+    let members: Vec<Member> = (0..2)
+        .map(|i| Member {
+            key: format!("address:f{i}@fund.test"),
+            name: format!("Funder {i}"),
+            address: format!("f{i}@fund.test"),
+            person_id: None,
+            language: "en".into(),
+            time_zone: "UTC".into(),
+        })
+        .collect();
+    let ctx = context(&app)?;
+
+    // Two statements meet only when they start within a few microseconds
+    // of each other: it takes many tries.
+    for _ in 0..1500 {
+        delivery::Entity::delete_many().exec(db).await?;
+        let senders = (0..8).map(|_| record(&ctx, &plan, &audience, &members, send_at));
+        for recorded in futures::future::join_all(senders).await {
+            recorded?;
+        }
+        assert_eq!(delivery::Entity::find().count(db).await?, 2);
+    }
+    app.stop().await
+}
+
+/// A sender that meets another's unfinished record of a member waits for
+/// it and keeps it, whichever unique index of the delivery sees the overlap.
+#[tokio::test]
+async fn a_sender_meeting_another_senders_record_of_a_member_keeps_it() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let coordinator = app
+        .account("north", "coord@north.test", Role::Coordinator)
+        .await?;
+    let report = report_of(&app, "north", "Winter results").await?;
+    people(
+        &app,
+        &coordinator,
+        &[
+            ("Tess", "tess@north.test", "TUTOR", "en"),
+            ("Tom", "tom@north.test", "TUTOR", "en"),
+            ("Tia", "tia@north.test", "TUTOR", "en"),
+        ],
+    )
+    .await?;
+    let send_at = Utc::now().trunc_subsecs(0);
+    let input = json!({ "input": { "name": "Winter to tutors", "reportId": report,
+        "audiences": [{ "kind": "TUTORS", "channel": "EMAIL_LINK",
+                        "sendAt": rfc3339(send_at), "linkLifetimeDays": 7 }] } });
+    app.ok(CREATE, input, Some(&coordinator)).await?;
+    let db = &app.state.db;
+    let audience = dissemination_audience::Entity::find()
+        .one(db)
+        .await?
+        .expect("the audience");
+    let organisation_id = dissemination_plan::Entity::find_by_id(audience.plan_id)
+        .one(db)
+        .await?
+        .expect("the plan")
+        .organisation_id;
+    let members = worker::dissemination::members(db, organisation_id, &audience).await?;
+    assert_eq!(members.len(), 3);
+
+    // Another sender has written its row for the first member and not
+    // yet committed when this one records the audience.
+    let other = db.begin().await?;
+    let first = &members[0];
+    delivery::Entity::insert(delivery::ActiveModel {
+        organisation_id: Set(organisation_id),
+        plan_id: Set(audience.plan_id),
+        audience_id: Set(audience.id),
+        member_key: Set(first.key.clone()),
+        address: Set(first.address.clone()),
+        name: Set(first.name.clone()),
+        person_id: Set(first.person_id),
+        language: Set(first.language.clone()),
+        token_nonce: Set("another sender's nonce".into()),
+        token_hash: Set("another sender's hash".into()),
+        email_key: Set(worker::dissemination::email_key(audience.id, &first.key)),
+        status: Set(EmailStatus::Pending),
+        expires_at: Set(send_at + Duration::days(7)),
+        created_at: Set(Utc::now()),
+        open_count: Set(0),
+        ..Default::default()
+    })
+    .exec_without_returning(&other)
+    .await?;
+    let ctx = context(&app)?;
+    let sender = tokio::spawn(async move { disseminate(&ctx, None, send_at).await });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    other.commit().await?;
+    let sent = sender.await??;
+
+    assert_eq!(sent.sent, 3, "the member of the other's row too");
+    assert_eq!(
+        recipients(&app),
+        ["tess@north.test", "tia@north.test", "tom@north.test"]
+    );
+    let rows = delivery::Entity::find().all(db).await?;
+    assert_eq!(rows.len(), 3);
+    let kept = rows.iter().find(|d| d.member_key == first.key).unwrap();
+    assert_eq!(kept.token_hash, "another sender's hash");
     app.stop().await
 }
 

@@ -385,20 +385,15 @@ const INSERT_CHUNK: usize = 200;
 /// Emails claimed together, as for invitations.
 const BATCH: usize = 16;
 
-/// Sends each member of an `EMAIL_LINK` audience the email not settled
-/// yet, then records what became of each.
-async fn email_audience(
+/// Records a delivery for each member of the audience not recorded yet,
+/// with its link; senders may record the same audience at once.
+pub async fn record(
     ctx: &Context,
     plan: &plan::Model,
     a: &audience::Model,
-    target: &Target,
+    members: &[Member],
     at: DateTime<Utc>,
-) -> Result<Disseminated, JobError> {
-    let members = members(&ctx.db, plan.organisation_id, a).await?;
-    let time_zones: HashMap<String, String> = members
-        .iter()
-        .map(|m| (m.key.clone(), m.time_zone.clone()))
-        .collect();
+) -> Result<(), DbErr> {
     let now = Utc::now();
     let expires_at = link_expiry(a, at);
     for chunk in members.chunks(INSERT_CHUNK) {
@@ -428,19 +423,37 @@ async fn email_audience(
             }
         });
         // A member already recorded keeps their row, and so their link.
+        // The conflict names no index: when two senders record the same
+        // member at once, PostgreSQL may see it on either unique index
+        // (the member's, or the email key derived from it), and an
+        // arbiter on one alone turns the other into an error.
         let inserted = delivery::Entity::insert_many(rows)
-            .on_conflict(
-                OnConflict::columns([delivery::Column::AudienceId, delivery::Column::MemberKey])
-                    .do_nothing()
-                    .to_owned(),
-            )
+            .on_conflict(OnConflict::new().do_nothing().to_owned())
             .exec_without_returning(&ctx.db)
             .await;
         match inserted {
             Ok(_) | Err(DbErr::RecordNotInserted) => {}
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         }
     }
+    Ok(())
+}
+
+/// Sends each member of an `EMAIL_LINK` audience the email not settled
+/// yet, then records what became of each.
+async fn email_audience(
+    ctx: &Context,
+    plan: &plan::Model,
+    a: &audience::Model,
+    target: &Target,
+    at: DateTime<Utc>,
+) -> Result<Disseminated, JobError> {
+    let members = members(&ctx.db, plan.organisation_id, a).await?;
+    let time_zones: HashMap<String, String> = members
+        .iter()
+        .map(|m| (m.key.clone(), m.time_zone.clone()))
+        .collect();
+    record(ctx, plan, a, &members, at).await?;
 
     let owed = delivery::Entity::find()
         .filter(delivery::Column::AudienceId.eq(a.id))
