@@ -419,6 +419,29 @@ impl Settings {
                 "must list waits of 0 to 10,000,000 seconds, separated by commas",
             );
         }
+        if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return refuse(
+                "MAIL_FROM",
+                "must be an email address, with a name before it if you like: \
+                 `Tutorial programme <noreply@example.org>`",
+            );
+        }
+        if let Some(url) = &self.smtp_url
+            && lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url).is_err()
+        {
+            return refuse(
+                "SMTP_URL",
+                "must be an SMTP URL: `smtp://host:25`, `smtp://user:password@host:587?tls=required` \
+                 for STARTTLS, or `smtps://user:password@host:465`",
+            );
+        }
+        if !is_public_url(&self.public_url) {
+            return refuse(
+                "PUBLIC_URL",
+                "must be the http:// or https:// address people open, without a query: \
+                 `https://tutoring.example.org`",
+            );
+        }
         Ok(())
     }
 
@@ -578,6 +601,17 @@ pub fn redact_url(url: &str) -> String {
     };
     let user = credentials.split(':').next().unwrap_or_default();
     format!("{scheme}://{user}:***@{host}")
+}
+
+/// Whether `url` is an absolute http(s) address with a host and neither
+/// query nor fragment, to which a path can be added.
+fn is_public_url(url: &str) -> bool {
+    reqwest::Url::parse(url).is_ok_and(|u| {
+        matches!(u.scheme(), "http" | "https")
+            && u.host_str().is_some_and(|h| !h.is_empty())
+            && u.query().is_none()
+            && u.fragment().is_none()
+    })
 }
 
 #[cfg(test)]
@@ -751,6 +785,36 @@ mod tests {
             .apply_env(|n| (n == "SIGN_IN_WINDOW_SECS").then(|| "86400".into()))
             .unwrap();
         assert_eq!(settings.sign_in_window_secs, 86_400);
+    }
+
+    #[test]
+    fn mail_and_public_addresses_are_checked_when_read_and_named_when_wrong() {
+        for (name, value) in [
+            ("MAIL_FROM", "noreply"),
+            ("MAIL_FROM", "Programme <noreply@>"),
+            ("SMTP_URL", "mail.example.org:25"),
+            ("SMTP_URL", "http://mail.example.org"),
+            ("PUBLIC_URL", "tutoring.example.org"),
+            ("PUBLIC_URL", "ftp://tutoring.example.org"),
+            ("PUBLIC_URL", "https://tutoring.example.org/?x=1"),
+            ("PUBLIC_URL", "https://"),
+        ] {
+            let mut settings = Settings::default();
+            let refused = settings.apply_env(|n| (n == name).then(|| value.to_owned()));
+            let message = refused.expect_err(value).to_string();
+            assert!(message.contains(name), "{value}: {message}");
+            assert!(message.contains('`'), "with an example: {message}");
+        }
+        let mut settings = Settings::default();
+        settings
+            .apply_env(|n| match n {
+                "MAIL_FROM" => Some("Programme <noreply@example.org>".into()),
+                "SMTP_URL" => Some("smtp://user:pass@127.0.0.1:2525?tls=required".into()),
+                "PUBLIC_URL" => Some("https://example.org/tutoring/".into()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(settings.public_url, "https://example.org/tutoring");
     }
 
     #[test]
