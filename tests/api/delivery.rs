@@ -135,6 +135,42 @@ async fn a_suppressed_address_gets_no_reminder_and_the_counts_say_so() -> anyhow
 }
 
 #[tokio::test]
+async fn people_invited_to_an_open_campaign_get_their_email_without_waiting_for_a_sweep()
+-> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let (admin, campaign, first) = fixtures::launched(&app, &["en"]).await?;
+    assert_eq!(first.len(), 1);
+
+    // No sweep runs in tests: only the invitation itself can send it.
+    let late = json!([{ "name": "Late Learner", "email": "late@north.test", "kind": "LEARNER" }]);
+    let created = app
+        .ok(
+            "mutation($input: CreatePeopleInput!) { createPeople(input: $input) { people { id } } }",
+            json!({ "input": { "people": late } }),
+            Some(&admin),
+        )
+        .await?;
+    let late = created["createPeople"]["people"][0]["id"].clone();
+    let invited = app
+        .ok(
+            "mutation($input: InviteInput!) { inviteToCampaign(input: $input) { invited } }",
+            json!({ "input": { "campaignId": campaign, "personIds": [late] } }),
+            Some(&admin),
+        )
+        .await?;
+    assert_eq!(invited["inviteToCampaign"]["invited"], 1);
+    assert_eq!(app.jobs_done("send_invitations", 2).await?, 0);
+
+    let mail = app.mail.messages();
+    assert_eq!(mail.len(), 2);
+    assert!(
+        mail.iter()
+            .any(|m| m.recipients.iter().any(|r| r.contains("late@north.test")))
+    );
+    app.stop().await
+}
+
+#[tokio::test]
 async fn invitees_without_an_address_are_counted_apart_from_the_emails() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
     let coordinator = app

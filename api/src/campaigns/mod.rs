@@ -620,7 +620,8 @@ impl CampaignMutation {
         })
     }
 
-    /// Invites people of the organisation to a campaign.
+    /// Invites people of the organisation to a campaign. Their emails go
+    /// out when it opens, or at once if it is open.
     async fn invite_to_campaign(
         &self,
         ctx: &Context<'_>,

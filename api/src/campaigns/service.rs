@@ -249,6 +249,11 @@ pub async fn invite(
     });
     let invited = invite_rows(db, rows.collect()).await?;
     if invited > 0 {
+        // People invited to a campaign already open hear of it now, not at
+        // the next sweep; before it opens, its opening sends to all alike.
+        if status(&c, Utc::now()) == Status::Open {
+            state.enqueue(Job::SendInvitations { campaign_id }).await?;
+        }
         state.campaign_changed(campaign_id).await;
     }
     Ok(invited)
