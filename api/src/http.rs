@@ -355,6 +355,7 @@ async fn graphql(
     }
 
     let mut batch = batch;
+    state.documents.prepare(&mut batch);
     let caller = match bearer(req) {
         Some(token) => match state.callers.of(&state.db, token).await {
             Ok(Some(caller)) => Some(caller),

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod design;
 pub mod development;
 pub mod dissemination;
+pub mod documents;
 pub mod error;
 pub mod evaluation;
 pub mod exports;
@@ -96,6 +97,7 @@ impl Application {
             metrics_token: settings.metrics_token.clone(),
             matching_inline_pairs: settings.matching_inline_pairs,
             callers: crate::auth::Callers::default(),
+            documents: std::sync::Arc::default(),
             webhook_allow_loopback: settings.webhook_allow_loopback,
             auth: crate::auth::Auth {
                 settings: std::sync::Arc::new(crate::auth::AuthSettings::from(settings)),

@@ -27,6 +27,8 @@ pub struct AppState {
     pub matching_inline_pairs: usize,
     /// Callers of recently seen tokens.
     pub callers: crate::auth::Callers,
+    /// GraphQL documents parsed lately.
+    pub documents: std::sync::Arc<crate::documents::Documents>,
     /// Whether webhook endpoints on the loopback interface are accepted.
     pub webhook_allow_loopback: bool,
     /// Session lifetimes and sign-in limits.
