@@ -3,6 +3,7 @@
 //! expires; nothing is sent twice, nothing before the date, and nothing
 //! crosses organisations.
 
+use anyhow::Context as _;
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use entities::{
     Audience, EmailStatus, Role, campaign, dissemination_audience,
@@ -104,6 +105,22 @@ async fn people(
     )
     .await?;
     Ok(())
+}
+
+/// The one audience of the database and its plan.
+async fn only_audience(
+    app: &TestApp,
+) -> anyhow::Result<(dissemination_audience::Model, dissemination_plan::Model)> {
+    let db = &app.state.db;
+    let audience = dissemination_audience::Entity::find()
+        .one(db)
+        .await?
+        .context("the audience")?;
+    let plan = dissemination_plan::Entity::find_by_id(audience.plan_id)
+        .one(db)
+        .await?
+        .context("the plan")?;
+    Ok((audience, plan))
 }
 
 fn context(app: &TestApp) -> anyhow::Result<Context> {
@@ -294,14 +311,7 @@ async fn senders_recording_an_audience_at_once_record_each_member_once() -> anyh
                         "recipients": [{ "name": "Fund", "email": "fund@fund.test" }] }] } });
     app.ok(CREATE, input, Some(&coordinator)).await?;
     let db = &app.state.db;
-    let audience = dissemination_audience::Entity::find()
-        .one(db)
-        .await?
-        .expect("the audience");
-    let plan = dissemination_plan::Entity::find_by_id(audience.plan_id)
-        .one(db)
-        .await?
-        .expect("the plan");
+    let (audience, plan) = only_audience(&app).await?;
     let members: Vec<Member> = (0..2)
         .map(|i| Member {
             key: format!("address:f{i}@fund.test"),
@@ -328,7 +338,7 @@ async fn senders_recording_an_audience_at_once_record_each_member_once() -> anyh
 }
 
 /// A sender that meets another's unfinished record of a member waits for
-/// it and keeps it, whichever unique index of the delivery sees the overlap.
+/// it to be committed, then keeps it.
 #[tokio::test]
 async fn a_sender_meeting_another_senders_record_of_a_member_keeps_it() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
@@ -352,15 +362,8 @@ async fn a_sender_meeting_another_senders_record_of_a_member_keeps_it() -> anyho
                         "sendAt": rfc3339(send_at), "linkLifetimeDays": 7 }] } });
     app.ok(CREATE, input, Some(&coordinator)).await?;
     let db = &app.state.db;
-    let audience = dissemination_audience::Entity::find()
-        .one(db)
-        .await?
-        .expect("the audience");
-    let organisation_id = dissemination_plan::Entity::find_by_id(audience.plan_id)
-        .one(db)
-        .await?
-        .expect("the plan")
-        .organisation_id;
+    let (audience, plan) = only_audience(&app).await?;
+    let organisation_id = plan.organisation_id;
     let members = worker::dissemination::members(db, organisation_id, &audience).await?;
     assert_eq!(members.len(), 3);
 
