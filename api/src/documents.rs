@@ -2,10 +2,11 @@
 //!
 //! Clients send the same few documents over and over, each with new
 //! variables; parsing one costs more than copying its syntax tree. Only
-//! documents within the length limit that parse are kept, and the store
-//! holds at most [`CAPACITY`] of them: when full it starts afresh, so a
-//! client sending endless new documents costs a parse each, as without it,
-//! and never more memory.
+//! documents of at most [`MAX_KEPT_BYTES`] that parse and pass the limits
+//! are kept, at most [`CAPACITY`] of them and [`BUDGET_BYTES`] of text in
+//! all: a tree takes about a hundred times its text. When full the store
+//! starts afresh, so a client sending endless new documents costs a parse
+//! each, as without it, and a bounded amount of memory.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -15,10 +16,20 @@ use async_graphql::parser::types::ExecutableDocument;
 
 /// Most documents kept at once.
 pub const CAPACITY: usize = 256;
+/// Longest document kept; a client's documents are a few kilobytes.
+pub const MAX_KEPT_BYTES: usize = 16 * 1024;
+/// Most text kept in all.
+pub const BUDGET_BYTES: usize = 256 * 1024;
 
 /// The documents parsed lately, by their text.
 #[derive(Default)]
-pub struct Documents(RwLock<HashMap<Box<str>, ExecutableDocument>>);
+pub struct Documents(RwLock<Kept>);
+
+#[derive(Default)]
+struct Kept {
+    by_text: HashMap<Box<str>, ExecutableDocument>,
+    bytes: usize,
+}
 
 impl Documents {
     /// Gives each request of `batch` its parsed document, from the store
@@ -33,14 +44,16 @@ impl Documents {
     /// was seen before. A document too long to look at is left alone, for
     /// the limits to refuse.
     pub fn prepare_one(&self, request: &mut async_graphql::Request) {
-        if crate::limits::check_length(&request.query).is_err() {
+        let text = request.query.as_str();
+        if text.len() > MAX_KEPT_BYTES || crate::limits::check_length(text).is_err() {
             return;
         }
         let kept = self
             .0
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .get(request.query.as_str())
+            .by_text
+            .get(text)
             .cloned();
         if let Some(doc) = kept {
             request.set_parsed_query(doc);
@@ -49,17 +62,34 @@ impl Documents {
         let Ok(doc) = request.parsed_query() else {
             return;
         };
-        let doc = doc.clone();
-        let mut kept = self.0.write().unwrap_or_else(|e| e.into_inner());
-        if kept.len() >= CAPACITY {
-            kept.clear();
+        if crate::limits::check(doc).is_err() {
+            return;
         }
-        kept.insert(request.query.as_str().into(), doc);
+        let doc = doc.clone();
+        let text: Box<str> = request.query.as_str().into();
+        let mut kept = self.0.write().unwrap_or_else(|e| e.into_inner());
+        if kept.by_text.len() >= CAPACITY || kept.bytes + text.len() > BUDGET_BYTES {
+            *kept = Kept::default();
+        }
+        let len = text.len();
+        // Another request may have kept the same text meanwhile.
+        if kept.by_text.insert(text, doc).is_none() {
+            kept.bytes += len;
+        }
     }
 
     /// How many documents are kept.
     pub fn len(&self) -> usize {
-        self.0.read().unwrap_or_else(|e| e.into_inner()).len()
+        self.0
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .by_text
+            .len()
+    }
+
+    /// How many bytes of text are kept.
+    pub fn bytes(&self) -> usize {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).bytes
     }
 
     /// Whether none is.
@@ -105,15 +135,29 @@ mod tests {
     }
 
     #[test]
-    fn a_document_past_the_length_limit_is_neither_parsed_nor_kept() {
+    fn a_long_document_or_one_the_limits_refuse_is_not_kept() {
         let documents = Documents::default();
-        let long = format!(
-            "{{ {} }}",
-            "__typename ".repeat(crate::limits::MAX_DOCUMENT_BYTES)
-        );
-        let mut request = request(&long);
-        documents.prepare_one(&mut request);
+        let long = format!("{{ {} }}", "__typename ".repeat(MAX_KEPT_BYTES / 8));
+        documents.prepare_one(&mut request(&long));
+        let wide = format!("{{ {} }}", "__typename ".repeat(100));
+        let mut wide = request(&wide);
+        documents.prepare_one(&mut wide);
         assert!(documents.is_empty());
+        assert!(
+            wide.parsed_query().is_ok(),
+            "parsed, for the limits to refuse"
+        );
+    }
+
+    #[test]
+    fn the_text_kept_stays_within_its_budget() {
+        let documents = Documents::default();
+        let padding = " ".repeat(MAX_KEPT_BYTES - 100);
+        for n in 0..100 {
+            documents.prepare_one(&mut request(&format!("{{ a{n}: __typename {padding} }}")));
+            assert!(documents.bytes() <= BUDGET_BYTES);
+        }
+        assert!(documents.len() <= BUDGET_BYTES / (MAX_KEPT_BYTES - 100));
     }
 
     #[test]

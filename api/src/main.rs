@@ -302,7 +302,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             if let Some(bind) = bind {
                 settings.bind = bind;
-                if std::env::var("PUBLIC_URL").is_err() {
+                // Links lead to the address bound unless the file or the
+                // environment says where people reach the server.
+                if settings.public_url == Settings::default().public_url {
                     settings.public_url = format!("http://{bind}");
                 }
             }

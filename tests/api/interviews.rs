@@ -376,7 +376,8 @@ async fn an_interview_campaign_sends_no_invitation_reminder_or_escalation() -> a
         .enqueue(Job::ReminderSweep { at: due })
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    assert_eq!(app.jobs_done("send_invitations", 2).await?, 0);
+    // Three sends: at its launch, at the invitation (it is open), and this one.
+    assert_eq!(app.jobs_done("send_invitations", 3).await?, 0);
     assert_eq!(app.jobs_done("reminder_sweep", 1).await?, 0);
 
     assert!(app.mail.messages().is_empty());
@@ -423,7 +424,7 @@ async fn an_interview_campaign_sends_no_invitation_reminder_or_escalation() -> a
         Some(&coordinator),
     )
     .await?;
-    assert_eq!(app.jobs_done("send_invitations", 3).await?, 0);
+    assert_eq!(app.jobs_done("send_invitations", 4).await?, 0);
     assert_eq!(app.mail.messages().len(), 2);
     app.stop().await
 }

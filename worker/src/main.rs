@@ -1,6 +1,7 @@
 //! The `worker` binary: runs the job handlers against Redis.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::Parser;
 use worker::{Context, JobQueue, Settings, db, jobs, telemetry};
@@ -20,8 +21,17 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+async fn main() -> ExitCode {
+    match run(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
     let settings = Settings::load(args.config.as_deref())?;
     telemetry::init(settings.log_format);
     for name in Settings::unknown_env_vars() {

@@ -194,11 +194,13 @@ pub enum SettingsError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("invalid settings file {path}, line {line} (`{text}`): {reason}")]
+    #[error("invalid settings file {path}, line {line}{}: {reason}", key.as_deref().map(|k| format!(" ({k})")).unwrap_or_default())]
     Parse {
         path: PathBuf,
         line: usize,
-        text: String,
+        /// The key the line sets, if it reads as one; never its value,
+        /// which may be a secret.
+        key: Option<String>,
         reason: String,
     },
     #[error("invalid value for {name} ({}): {reason}", name.to_lowercase())]
@@ -227,12 +229,18 @@ impl Settings {
             SettingsError::Parse {
                 path: path.into(),
                 line,
-                text: text
+                key: text
                     .lines()
                     .nth(line - 1)
-                    .unwrap_or_default()
-                    .trim()
-                    .to_owned(),
+                    .and_then(|l| l.split_once('='))
+                    .map(|(key, _)| key.trim())
+                    .filter(|key| {
+                        !key.is_empty()
+                            && key
+                                .chars()
+                                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                    })
+                    .map(str::to_owned),
                 reason: e.message().to_owned(),
             }
         })
@@ -467,7 +475,16 @@ impl Settings {
             .map(|o| o.trim().trim_end_matches('/').to_owned())
             .filter(|o| !o.is_empty())
             .collect();
-        self.public_url = self.public_url.trim_end_matches('/').to_owned();
+        // Empty is unset, in the file as in the environment.
+        let defaults = Self::default();
+        self.mail_from = self.mail_from.trim().to_owned();
+        if self.mail_from.is_empty() {
+            self.mail_from = defaults.mail_from;
+        }
+        self.public_url = self.public_url.trim().trim_end_matches('/').to_owned();
+        if self.public_url.is_empty() {
+            self.public_url = defaults.public_url;
+        }
         self.client_ip_header = self
             .client_ip_header
             .take()
@@ -604,14 +621,24 @@ pub fn redact_url(url: &str) -> String {
 }
 
 /// Whether `url` is an absolute http(s) address with a host and neither
-/// query nor fragment, to which a path can be added.
+/// query nor fragment, to which a path can be added, written as it will
+/// appear in links: no space or control character, no user or password
+/// (which every email would carry), and the host right after `//`.
 fn is_public_url(url: &str) -> bool {
-    reqwest::Url::parse(url).is_ok_and(|u| {
-        matches!(u.scheme(), "http" | "https")
-            && u.host_str().is_some_and(|h| !h.is_empty())
-            && u.query().is_none()
-            && u.fragment().is_none()
-    })
+    let written_plainly = !url.chars().any(|c| c.is_whitespace() || c.is_control())
+        && ["http://", "https://"].iter().any(|scheme| {
+            url.get(..scheme.len())
+                .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+                && !url[scheme.len()..].starts_with('/')
+        });
+    written_plainly
+        && reqwest::Url::parse(url).is_ok_and(|u| {
+            u.host_str().is_some_and(|h| !h.is_empty())
+                && u.username().is_empty()
+                && u.password().is_none()
+                && u.query().is_none()
+                && u.fragment().is_none()
+        })
 }
 
 #[cfg(test)]
@@ -798,6 +825,10 @@ mod tests {
             ("PUBLIC_URL", "ftp://tutoring.example.org"),
             ("PUBLIC_URL", "https://tutoring.example.org/?x=1"),
             ("PUBLIC_URL", "https://"),
+            ("PUBLIC_URL", "http:///path"),
+            ("PUBLIC_URL", "https://tutoring.example.org/a\tb"),
+            ("PUBLIC_URL", "https://tutoring .example.org"),
+            ("PUBLIC_URL", "https://user:secret@tutoring.example.org"),
         ] {
             let mut settings = Settings::default();
             let refused = settings.apply_env(|n| (n == name).then(|| value.to_owned()));
@@ -810,11 +841,16 @@ mod tests {
             .apply_env(|n| match n {
                 "MAIL_FROM" => Some("Programme <noreply@example.org>".into()),
                 "SMTP_URL" => Some("smtp://user:pass@127.0.0.1:2525?tls=required".into()),
-                "PUBLIC_URL" => Some("https://example.org/tutoring/".into()),
+                "PUBLIC_URL" => Some(" https://example.org/tutoring/ ".into()),
                 _ => None,
             })
             .unwrap();
         assert_eq!(settings.public_url, "https://example.org/tutoring");
+        // Empty is unset, in the file as in the environment.
+        let mut empty: Settings = toml::from_str("mail_from = \"\"\npublic_url = \" \"").unwrap();
+        empty.apply_env(|_| None).unwrap();
+        assert_eq!(empty.mail_from, Settings::default().mail_from);
+        assert_eq!(empty.public_url, Settings::default().public_url);
     }
 
     #[test]
@@ -846,10 +882,23 @@ mod tests {
 
         let message = refused.err().unwrap().to_string();
         assert!(!message.contains('\n'), "{message}");
-        assert!(
-            message.contains("line 2") && message.contains("monitor_hour_utc = \"5\""),
-            "{message}"
-        );
+        assert!(message.contains("line 2 (monitor_hour_utc)"), "{message}");
+    }
+
+    #[test]
+    fn a_line_of_the_file_that_does_not_parse_is_named_without_its_value() {
+        let path = std::env::temp_dir().join(format!("secret-{}.toml", std::process::id()));
+        std::fs::write(
+            &path,
+            "bind = \"127.0.0.1:9000\"\nsecret_key = \"my-very-secret-key\n",
+        )
+        .unwrap();
+        let refused = Settings::from_file(&path);
+        std::fs::remove_file(&path).ok();
+
+        let message = refused.err().unwrap().to_string();
+        assert!(message.contains("line 2 (secret_key)"), "{message}");
+        assert!(!message.contains("my-very-secret"), "{message}");
     }
 
     #[test]
