@@ -79,7 +79,8 @@ impl Documents {
     }
 
     /// How many documents are kept.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.0
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -88,12 +89,14 @@ impl Documents {
     }
 
     /// How many bytes of text are kept.
-    pub fn bytes(&self) -> usize {
+    #[cfg(test)]
+    fn bytes(&self) -> usize {
         self.0.read().unwrap_or_else(|e| e.into_inner()).bytes
     }
 
     /// Whether none is.
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
         self.len() == 0
     }
 }
