@@ -1,7 +1,9 @@
 //! Batched loading of relations: one query per relation and request, however
 //! long the list that asks for it.
 
+use std::any::Any;
 use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use entities::{answer, invitation, item, person, questionnaire, response, scale, user_account};
@@ -12,15 +14,52 @@ use crate::error::ApiError;
 /// One loader for every relation, keyed by the newtypes below.
 pub struct DbLoader {
     pub db: DatabaseConnection,
+    /// What a parent read with its own row for one of its fields.
+    pub ahead: ReadAhead,
 }
 
 impl DbLoader {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self {
+            db,
+            ahead: ReadAhead::default(),
+        }
+    }
+
     /// The loader of one request (or one live connection): it gathers the
     /// keys asked for within `state.batch_window`, then reads each kind in
     /// one statement.
     pub fn per_request(state: &crate::state::AppState) -> DataLoader<Self> {
-        let db = state.db.clone();
-        DataLoader::new(Self { db }, tokio::spawn).delay(state.batch_window)
+        DataLoader::new(Self::new(state.db.clone()), tokio::spawn).delay(state.batch_window)
+    }
+}
+
+/// Values read ahead of the fields that show them, in the statement of
+/// their parent, each kept under the key its field would load it by.
+/// A field takes its value once; what no field takes goes with the request.
+#[derive(Default)]
+pub struct ReadAhead(Mutex<Vec<Box<dyn Any + Send>>>);
+
+impl ReadAhead {
+    pub fn keep<K: Send + 'static, V: Send + 'static>(&self, key: K, value: V) {
+        self.lock().push(Box::new((key, value)));
+    }
+
+    /// The value kept under `key`, taken out.
+    pub fn take<K: PartialEq + 'static, V: 'static>(&self, key: &K) -> Option<V> {
+        let mut kept = self.lock();
+        let at = kept.iter().position(|entry| {
+            entry
+                .downcast_ref::<(K, V)>()
+                .is_some_and(|(kept, _)| kept == key)
+        })?;
+        let entry = kept.swap_remove(at).downcast::<(K, V)>().ok()?;
+        Some(entry.1)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Box<dyn Any + Send>>> {
+        // Entries are whole once pushed: a panic elsewhere leaves them usable.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 

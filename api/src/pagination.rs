@@ -21,7 +21,8 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
-    ModelTrait, Order, QueryFilter, QueryResult, QuerySelect, QueryTrait, Select, Value,
+    IdenStatic, Iterable, ModelTrait, Order, PrimaryKeyToColumn, QueryFilter, QueryResult,
+    QuerySelect, QueryTrait, Select, Value,
 };
 
 use crate::error::ApiError;
@@ -579,9 +580,8 @@ impl<N: Nested> Loader<PageOf<N>> for DbLoader {
 
 impl DbLoader {
     /// The window of each parent's list, numbered within its parent by
-    /// `ROW_NUMBER()` so that one statement reads every page. A single
-    /// parent's page is read as a root list's is: numbering would first
-    /// visit every row of the parent (SQLite does), for a page of a few.
+    /// `ROW_NUMBER()` so that one statement reads every page; a single
+    /// parent's page, by [`page_statement`].
     async fn pages<N: Nested>(
         &self,
         list: &N,
@@ -589,14 +589,10 @@ impl DbLoader {
         parents: &[i64],
     ) -> Result<Vec<Row<N>>, sea_orm::DbErr> {
         let sort = list.sort();
-        let rows = list.rows(parents).filter(sort.bounds(window));
-        let page = if let [_] = parents {
-            let mut rows = rows.limit(window.size + 1);
-            for (expr, order) in sort.order(window.backward) {
-                QueryTrait::query(&mut rows).order_by_expr(expr, order);
-            }
-            N::With::statement(rows)
+        let page = if let [parent] = parents {
+            page_statement(list, window, *parent)
         } else {
+            let rows = list.rows(parents).filter(sort.bounds(window));
             let mut rows = N::With::statement(rows);
             let mut over = WindowStatement::partition_by((N::Entity::default(), list.parent()));
             for (expr, order) in sort.order(window.backward) {
@@ -617,6 +613,74 @@ impl DbLoader {
         let rows = self.db.query_all_raw(statement).await?;
         rows.into_iter().map(N::With::read).collect()
     }
+
+    /// The row `node` picks, of `P`, read with a page of `list` under it
+    /// (`parent`, its id) in one statement, for a query that asks for the
+    /// two together: the page's rows, each joined with the node's row. The
+    /// page is kept for the list's field, which takes it rather than read
+    /// it again. An empty page brings no row, and the node is read alone.
+    pub async fn node_with_page<P: EntityTrait, N: Nested>(
+        &self,
+        node: Condition,
+        parent: i64,
+        list: N,
+        window: Window,
+    ) -> Result<Option<P::Model>, sea_orm::DbErr> {
+        let mut page = page_statement(&list, &window, parent);
+        let ids = P::PrimaryKey::iter().map(|key| Expr::col((P::default(), key.into_column())));
+        let on = ids.fold(node.clone(), |on, id| {
+            on.add(sea_orm::sea_query::ExprTrait::equals(
+                id,
+                (N::Entity::default(), list.parent()),
+            ))
+        });
+        page.inner_join(P::default(), on);
+        // The node's columns come after the page's, by names of their own.
+        for column in P::Column::iter() {
+            let value = column.select_as(Expr::col((P::default(), column)));
+            page.expr_as(value, Alias::new(format!("{NODE}{}", column.as_str())));
+        }
+        let statement = self.db.get_database_backend().build(&page);
+        let rows = self.db.query_all_raw(statement).await?;
+        let found = match rows.first() {
+            Some(first) => Some(P::Model::from_query_result(first, NODE)?),
+            None => P::find().filter(node).one(&self.db).await?,
+        };
+        if found.is_some() {
+            let rows = rows
+                .into_iter()
+                .map(N::With::read)
+                .collect::<Result<Vec<_>, _>>()?;
+            let slice = Slice::of(rows, &window);
+            self.ahead.keep(
+                PageOf {
+                    parent,
+                    list,
+                    window,
+                },
+                slice,
+            );
+        }
+        Ok(found)
+    }
+}
+
+/// The prefix of a node's columns in [`DbLoader::node_with_page`].
+const NODE: &str = "node_";
+
+/// The statement of one parent's page, as a root list's page is read:
+/// numbering the rows of many parents at once would first visit every row
+/// of the parent (SQLite does), for a page of a few.
+fn page_statement<N: Nested>(list: &N, window: &Window, parent: i64) -> SelectStatement {
+    let sort = list.sort();
+    let mut rows = list
+        .rows(&[parent])
+        .filter(sort.bounds(window))
+        .limit(window.size + 1);
+    for (expr, order) in sort.order(window.backward) {
+        QueryTrait::query(&mut rows).order_by_expr(expr, order);
+    }
+    N::With::statement(rows)
 }
 
 impl<N: Nested> Loader<CountOf<N>> for DbLoader {
@@ -692,7 +756,12 @@ pub async fn nested_page_with<N: Nested, T: OutputType>(
         list: list.clone(),
         window,
     };
-    let slice = match ctx.loader().load_one(key).await? {
+    let loader = ctx.loader();
+    let slice = match loader.loader().ahead.take(&key) {
+        Some(kept) => Some(kept),
+        None => loader.load_one(key).await?,
+    };
+    let slice = match slice {
         Some(slice) => slice,
         None => Slice {
             rows: Vec::new(),

@@ -2,7 +2,7 @@
 //! `node` field, and the limits every request runs under.
 
 use async_graphql::{Context, ID, Interface, MergedObject, Object, Result, Schema};
-use entities::{campaign, person, programme, questionnaire, report};
+use entities::{person, programme, questionnaire, report};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::accounts::{AccountMutation, AccountQuery, MemberMutation, Person};
@@ -78,12 +78,7 @@ impl NodeQuery {
         let node = match kind.as_str() {
             "Campaign" => {
                 caller.require(READERS)?;
-                campaign::Entity::find_by_id(id)
-                    .filter(campaign::Column::OrganisationId.eq(org))
-                    .one(db)
-                    .await
-                    .map_err(ApiError::from)?
-                    .map(|m| Node::Campaign(Campaign(m)))
+                Campaign::find(ctx, caller, id).await?.map(Node::Campaign)
             }
             "Questionnaire" => {
                 caller.require(READERS)?;

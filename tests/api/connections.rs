@@ -1360,3 +1360,125 @@ fn ids_of(connection: &Value) -> Vec<String> {
         .map(|e| e["node"]["id"].as_str().unwrap_or_default().to_owned())
         .collect()
 }
+
+/// A campaign asked for by `node(id:)` with one page of its invitations is
+/// read with that page in one statement. Its answers are those of the
+/// campaign and the page read apart, which a second `invitations` field
+/// makes the api do.
+#[tokio::test]
+async fn a_campaign_read_with_a_page_of_its_invitations_answers_as_read_apart() -> anyhow::Result<()>
+{
+    let app = TestApp::spawn().await?;
+    let token = app
+        .account("pages", "admin@pages.test", entities::Role::Admin)
+        .await?;
+    let db = &app.state.db;
+    let seed = seed(db).await?;
+    let empty = campaign::Entity::find()
+        .filter(campaign::Column::Name.eq("Campaign 3"))
+        .one(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no campaign 3"))?
+        .id;
+    let page = "a: invitations(first: $first, after: $after, last: $last, before: $before, \
+                orderBy: $order) { totalCount pageInfo { hasNextPage hasPreviousPage } \
+                edges { cursor node { id respondedAt person { name email } } } }";
+    let query = |more: &str| {
+        format!(
+            "query($id: ID!, $first: Int, $after: String, $last: Int, $before: String, \
+             $order: InvitationOrder) {{ node(id: $id) {{ ... on Campaign {{ name {page} {more} }} }} }}"
+        )
+    };
+    let together = query("");
+    let apart = query("b: invitations(first: 1) { totalCount }");
+
+    let mut compared = 0;
+    for id in [seed.campaign, seed.other_campaign, empty] {
+        for order in ["OLDEST", "RESPONDED_FIRST"] {
+            let vars = |paging: Value| {
+                let mut vars = json!({ "id": gid("Campaign", id), "order": order });
+                if let (Some(vars), Some(paging)) = (vars.as_object_mut(), paging.as_object()) {
+                    vars.extend(paging.clone());
+                }
+                vars
+            };
+            let whole = app
+                .ok(&apart, vars(json!({ "first": 100 })), Some(&token))
+                .await?;
+            let cursors: Vec<Value> = whole["node"]["a"]["edges"]
+                .as_array()
+                .map(|edges| edges.iter().map(|e| e["cursor"].clone()).collect())
+                .unwrap_or_default();
+            let mut windows = vec![
+                json!({}),
+                json!({ "first": 3 }),
+                json!({ "first": 0 }),
+                json!({ "last": 4 }),
+                json!({ "last": 0 }),
+            ];
+            if let (Some(second), Some(last)) = (cursors.get(1), cursors.last()) {
+                windows.extend([
+                    json!({ "first": 2, "after": second }),
+                    json!({ "last": 2, "before": last }),
+                    json!({ "before": second }),
+                    // Past the last row: an empty page of a campaign that is there.
+                    json!({ "first": 5, "after": last }),
+                ]);
+            }
+            for window in windows {
+                let read_together = app
+                    .ok(&together, vars(window.clone()), Some(&token))
+                    .await?;
+                let read_apart = app.ok(&apart, vars(window.clone()), Some(&token)).await?;
+                let node = &read_apart["node"];
+                assert!(node["a"]["edges"].is_array(), "{read_apart}");
+                assert_eq!(read_together["node"]["name"], node["name"], "{window}");
+                assert_eq!(read_together["node"]["a"], node["a"], "{order} {window}");
+                compared += 1;
+            }
+        }
+    }
+    assert_eq!(compared, 2 * (2 * 9 + 5), "every window of every list");
+    // Read together, the campaign and its page cost one statement fewer.
+    let vars = json!({ "id": gid("Campaign", seed.campaign), "first": 3, "order": "OLDEST" });
+    let mut fewest = [u64::MAX; 2];
+    for _ in 0..3 {
+        for (i, query) in [&together, &apart].into_iter().enumerate() {
+            let before = app.state.metrics.statements();
+            app.ok(query, vars.clone(), Some(&token)).await?;
+            fewest[i] = fewest[i].min(app.state.metrics.statements() - before);
+        }
+    }
+    assert!(
+        fewest[0] < fewest[1],
+        "statements together and apart: {fewest:?}"
+    );
+
+    // Another organisation's campaign is not there, with or without a page.
+    let stranger = app
+        .account("elsewhere", "admin@elsewhere.test", entities::Role::Admin)
+        .await?;
+    let vars = json!({ "id": gid("Campaign", seed.campaign), "first": 5, "order": "OLDEST" });
+    let found = app.ok(&together, vars.clone(), Some(&stranger)).await?;
+    assert_eq!(found["node"], Value::Null);
+
+    // An observer reads the campaign but not its invitations.
+    let observer = app
+        .account("pages", "observer@pages.test", entities::Role::Observer)
+        .await?;
+    let body = app.post(&together, vars, Some(&observer)).await?;
+    assert_eq!(body["data"]["node"]["name"], "Campaign 0", "{body}");
+    assert_eq!(body["data"]["node"]["a"], Value::Null, "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{body}"
+    );
+    assert_eq!(body["errors"][0]["path"], json!(["node", "a"]), "{body}");
+
+    // A page refused is refused alike.
+    let vars =
+        json!({ "id": gid("Campaign", seed.campaign), "first": 1, "last": 1, "order": "OLDEST" });
+    let code = app.error_code(&together, vars, Some(&token)).await?;
+    assert_eq!(code, "BAD_USER_INPUT");
+    app.stop().await
+}

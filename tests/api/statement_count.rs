@@ -538,14 +538,22 @@ async fn lists_with_nested_relations_cost_as_many_statements_for_20_rows_as_for_
 }
 
 #[tokio::test]
-async fn a_page_of_invitations_comes_with_its_people_in_one_statement() -> anyhow::Result<()> {
+async fn a_campaign_comes_with_its_page_of_invitations_and_their_people_in_one_statement()
+-> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
     let org = organisation(&app, "north", 20).await?;
     let (_, _, query, vars) = queries(&org)
         .into_iter()
         .find(|(name, ..)| *name == "a campaign's invitations with their people")
         .expect("the query is listed");
-    // The campaign, then its page of invitations joined to their people.
-    assert_eq!(statements(&app, query, &vars, &org.coordinator).await?, 2);
+    // The page of invitations joined to their people and to the campaign.
+    assert_eq!(statements(&app, query, &vars, &org.coordinator).await?, 1);
+    // The campaign alone, then the page, when the query asks for two.
+    let two = query.replace(
+        "} } } } } }",
+        "} } } b: invitations(last: 1) { nodes { id } } } } }",
+    );
+    assert_ne!(two, query);
+    assert_eq!(statements(&app, &two, &vars, &org.coordinator).await?, 3);
     app.stop().await
 }

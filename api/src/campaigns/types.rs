@@ -1,16 +1,17 @@
 //! GraphQL types of campaigns, invitations, results and reports.
 
-use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputType, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::{campaign, invitation, person, report, response};
 use sea_orm::sea_query::SelectStatement;
 use sea_orm::{
-    ColumnTrait, DbErr, EntityTrait, Order, QueryFilter, QueryResult, QueryTrait, Select,
+    ColumnTrait, Condition, DbErr, EntityTrait, Order, QueryFilter, QueryResult, QueryTrait, Select,
 };
 use worker::report::ReportData;
 use worker::results::CampaignResults;
 
 use super::service::{self, Status};
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::loaders::{CountsOf, DeliveryOf, PersonById, QuestionnaireById, ResultOf, SharesOf};
 use crate::pagination::{Companion, Nested, Page, PageArgs, Sort, nested_page, nested_page_with};
@@ -19,6 +20,59 @@ use crate::state::ContextExt;
 
 /// A questionnaire sent to a set of people between two times.
 pub struct Campaign(pub campaign::Model);
+
+impl Campaign {
+    /// Campaign `id` of the caller's organisation, or none. When the
+    /// query asks for one page of its invitations (as a screen of the
+    /// campaign does), the page comes in the same statement.
+    pub async fn find(ctx: &Context<'_>, caller: &Caller, id: i64) -> Result<Option<Self>> {
+        let mine = Condition::all()
+            .add(campaign::Column::Id.eq(id))
+            .add(campaign::Column::OrganisationId.eq(caller.organisation_id));
+        let loader = ctx.loader().loader();
+        let asked = invitations_asked(ctx)
+            .filter(|_| caller.may(crate::auth::MANAGERS))
+            .and_then(|(list, args)| Some((list.sort().within(id).window(args).ok()?, list)));
+        let found = match asked {
+            Some((window, list)) => {
+                loader
+                    .node_with_page::<campaign::Entity, _>(mine, id, list, window)
+                    .await
+            }
+            None => campaign::Entity::find().filter(mine).one(&loader.db).await,
+        };
+        Ok(found.map_err(ApiError::from)?.map(Self))
+    }
+}
+
+/// The list and page of the one `invitations` field the query asks under
+/// the current one, with its arguments read as the field reads them; none
+/// when the field is not asked, asked twice, or asked with arguments that
+/// the field will refuse.
+fn invitations_asked(ctx: &Context<'_>) -> Option<(InvitationsOf, PageArgs)> {
+    fn parse<T: InputType>(value: async_graphql::Value) -> Option<T> {
+        T::parse(Some(value)).ok()
+    }
+    let asked = ctx.look_ahead().field("invitations").selection_fields();
+    let [field] = asked.as_slice() else {
+        return None;
+    };
+    let mut list = InvitationsOf {
+        order: InvitationOrder::default(),
+    };
+    let mut args = PageArgs::default();
+    for (name, value) in field.arguments().ok()? {
+        match name.as_str() {
+            "first" => args.first = parse(value)?,
+            "after" => args.after = parse(value)?,
+            "last" => args.last = parse(value)?,
+            "before" => args.before = parse(value)?,
+            "orderBy" => list.order = parse(value)?,
+            _ => return None,
+        }
+    }
+    Some((list, args))
+}
 
 /// A questionnaire sent to a set of people between two times, with its
 /// invitations, reminders, figures and reports. Admins, coordinators and

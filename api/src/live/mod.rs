@@ -440,9 +440,7 @@ impl LiveSubscription {
 /// The figures of campaign `id`, read now.
 async fn progress(watch: &Watch, id: i64) -> Result<CampaignProgress, ApiError> {
     let c = service::find(&watch.state.db, watch.caller.organisation_id, id).await?;
-    let loader = DbLoader {
-        db: watch.state.db.clone(),
-    };
+    let loader = DbLoader::new(watch.state.db.clone());
     let counts = async_graphql::dataloader::Loader::load(&loader, &[CountsOf(id)])
         .await
         .map_err(|e| ApiError::internal(anyhow::anyhow!(e.message)))?
