@@ -99,7 +99,7 @@ impl DeadLetter {
         let found = ctx.loader().load_one(CampaignById(id)).await?;
         Ok(found
             .filter(|c| c.organisation_id == caller.organisation_id)
-            .map(Campaign))
+            .map(Campaign::from))
     }
 }
 

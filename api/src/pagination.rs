@@ -614,18 +614,22 @@ impl DbLoader {
         rows.into_iter().map(N::With::read).collect()
     }
 
-    /// The row `node` picks, of `P`, read with a page of `list` under it
-    /// (`parent`, its id) in one statement, for a query that asks for the
-    /// two together: the page's rows, each joined with the node's row. The
+    /// Whether the node `node` picks, of `P`, is there, read with a page of
+    /// `list` under it (`parent`, its id) in one statement, for a query
+    /// that asks for the two together: the page's rows, each joined with
+    /// the node's row, and with its columns if `row` asks for them. The
     /// page is kept for the list's field, which takes it rather than read
     /// it again. An empty page brings no row, and the node is read alone.
+    ///
+    /// `None` when the node is not there; else its row, if read.
     pub async fn node_with_page<P: EntityTrait, N: Nested>(
         &self,
         node: Condition,
         parent: i64,
         list: N,
         window: Window,
-    ) -> Result<Option<P::Model>, sea_orm::DbErr> {
+        row: bool,
+    ) -> Result<Option<Option<P::Model>>, sea_orm::DbErr> {
         let mut page = page_statement(&list, &window, parent);
         let ids = P::PrimaryKey::iter().map(|key| Expr::col((P::default(), key.into_column())));
         let on = ids.fold(node.clone(), |on, id| {
@@ -635,16 +639,19 @@ impl DbLoader {
             ))
         });
         page.inner_join(P::default(), on);
-        // The node's columns come after the page's, by names of their own.
-        for column in P::Column::iter() {
-            let value = column.select_as(Expr::col((P::default(), column)));
-            page.expr_as(value, Alias::new(format!("{NODE}{}", column.as_str())));
+        if row {
+            // The node's columns come after the page's, by names of their own.
+            for column in P::Column::iter() {
+                let value = column.select_as(Expr::col((P::default(), column)));
+                page.expr_as(value, Alias::new(format!("{NODE}{}", column.as_str())));
+            }
         }
         let statement = self.db.get_database_backend().build(&page);
         let rows = self.db.query_all_raw(statement).await?;
         let found = match rows.first() {
-            Some(first) => Some(P::Model::from_query_result(first, NODE)?),
-            None => P::find().filter(node).one(&self.db).await?,
+            Some(first) if row => Some(Some(P::Model::from_query_result(first, NODE)?)),
+            Some(_) => Some(None),
+            None => P::find().filter(node).one(&self.db).await?.map(Some),
         };
         if found.is_some() {
             let rows = rows

@@ -1386,11 +1386,13 @@ async fn a_campaign_read_with_a_page_of_its_invitations_answers_as_read_apart() 
     let query = |more: &str| {
         format!(
             "query($id: ID!, $first: Int, $after: String, $last: Int, $before: String, \
-             $order: InvitationOrder) {{ node(id: $id) {{ ... on Campaign {{ name {page} {more} }} }} }}"
+             $order: InvitationOrder) {{ node(id: $id) {{ ... on Campaign {{ {page} {more} }} }} }}"
         )
     };
-    let together = query("");
-    let apart = query("b: invitations(first: 1) { totalCount }");
+    // The campaign's own fields come in the statement when asked for.
+    let together = query("name");
+    let bare = query("");
+    let apart = query("name b: invitations(first: 1) { totalCount }");
 
     let mut compared = 0;
     for id in [seed.campaign, seed.other_campaign, empty] {
@@ -1429,11 +1431,13 @@ async fn a_campaign_read_with_a_page_of_its_invitations_answers_as_read_apart() 
                 let read_together = app
                     .ok(&together, vars(window.clone()), Some(&token))
                     .await?;
+                let read_bare = app.ok(&bare, vars(window.clone()), Some(&token)).await?;
                 let read_apart = app.ok(&apart, vars(window.clone()), Some(&token)).await?;
                 let node = &read_apart["node"];
                 assert!(node["a"]["edges"].is_array(), "{read_apart}");
                 assert_eq!(read_together["node"]["name"], node["name"], "{window}");
                 assert_eq!(read_together["node"]["a"], node["a"], "{order} {window}");
+                assert_eq!(read_bare["node"]["a"], node["a"], "{order} {window}");
                 compared += 1;
             }
         }
@@ -1459,8 +1463,10 @@ async fn a_campaign_read_with_a_page_of_its_invitations_answers_as_read_apart() 
         .account("elsewhere", "admin@elsewhere.test", entities::Role::Admin)
         .await?;
     let vars = json!({ "id": gid("Campaign", seed.campaign), "first": 5, "order": "OLDEST" });
-    let found = app.ok(&together, vars.clone(), Some(&stranger)).await?;
-    assert_eq!(found["node"], Value::Null);
+    for query in [&together, &bare] {
+        let found = app.ok(query, vars.clone(), Some(&stranger)).await?;
+        assert_eq!(found["node"], Value::Null);
+    }
 
     // An observer reads the campaign but not its invitations.
     let observer = app

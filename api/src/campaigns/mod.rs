@@ -53,7 +53,7 @@ impl CampaignQuery {
             .filter(campaign::Column::OrganisationId.eq(caller.organisation_id));
         let sort = Sort::by_id("campaigns", campaign::Column::Id, sea_orm::Order::Desc);
         let page = PageArgs::new(first, after, last, before);
-        Ok(keyset(&ctx.state().db, query, &sort, page, Campaign).await?)
+        Ok(keyset(&ctx.state().db, query, &sort, page, Campaign::from).await?)
     }
 
     /// What the holder of an invitation link answers; no account needed.
@@ -616,7 +616,7 @@ impl CampaignMutation {
         }
         let created = service::create(&ctx.state().db, caller.organisation_id, new).await?;
         Ok(CampaignPayload {
-            campaign: Campaign(created),
+            campaign: Campaign::from(created),
         })
     }
 
@@ -638,7 +638,7 @@ impl CampaignMutation {
         let invited = service::invite(state, caller.organisation_id, campaign_id, &people).await?;
         let campaign = service::find(&state.db, caller.organisation_id, campaign_id).await?;
         Ok(InvitePayload {
-            campaign: Campaign(campaign),
+            campaign: Campaign::from(campaign),
             invited,
         })
     }
@@ -654,7 +654,7 @@ impl CampaignMutation {
         let id = ids::decode(&input.campaign_id, "Campaign")?;
         let launched = service::launch(ctx.state(), caller.organisation_id, id).await?;
         Ok(CampaignPayload {
-            campaign: Campaign(launched),
+            campaign: Campaign::from(launched),
         })
     }
 
@@ -670,7 +670,7 @@ impl CampaignMutation {
         let id = ids::decode(&input.campaign_id, "Campaign")?;
         let closed = service::close(ctx.state(), caller.organisation_id, id).await?;
         Ok(CampaignPayload {
-            campaign: Campaign(closed),
+            campaign: Campaign::from(closed),
         })
     }
 
@@ -691,7 +691,7 @@ impl CampaignMutation {
         )
         .await?;
         Ok(CampaignPayload {
-            campaign: Campaign(changed),
+            campaign: Campaign::from(changed),
         })
     }
 
@@ -869,7 +869,7 @@ impl CampaignMutation {
             .await?;
         let campaign = service::find(&state.db, caller.organisation_id, campaign_id).await?;
         Ok(ImportResponsesPayload {
-            campaign: Campaign(campaign),
+            campaign: Campaign::from(campaign),
             imported: imported as u64,
         })
     }
@@ -929,7 +929,7 @@ impl CampaignMutation {
         let campaign = service::find(&state.db, caller.organisation_id, id).await?;
         state.enqueue(job(id)).await?;
         Ok(CampaignPayload {
-            campaign: Campaign(campaign),
+            campaign: Campaign::from(campaign),
         })
     }
 }

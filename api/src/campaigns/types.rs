@@ -1,5 +1,7 @@
 //! GraphQL types of campaigns, invitations, results and reports.
 
+use std::sync::OnceLock;
+
 use async_graphql::{Context, Enum, ID, InputType, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::{campaign, invitation, person, report, response};
@@ -13,15 +15,50 @@ use worker::results::CampaignResults;
 use super::service::{self, Status};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::loaders::{CountsOf, DeliveryOf, PersonById, QuestionnaireById, ResultOf, SharesOf};
+use crate::loaders::{
+    CampaignById, CountsOf, DeliveryOf, PersonById, QuestionnaireById, ResultOf, SharesOf,
+};
 use crate::pagination::{Companion, Nested, Page, PageArgs, Sort, nested_page, nested_page_with};
 use crate::questionnaires::types::Questionnaire;
 use crate::state::ContextExt;
 
-/// A questionnaire sent to a set of people between two times.
-pub struct Campaign(pub campaign::Model);
+/// A questionnaire sent to a set of people between two times: its id, and
+/// its row once read.
+pub struct Campaign {
+    id: i64,
+    row: OnceLock<campaign::Model>,
+}
+
+impl From<campaign::Model> for Campaign {
+    fn from(row: campaign::Model) -> Self {
+        Self {
+            id: row.id,
+            row: OnceLock::from(row),
+        }
+    }
+}
 
 impl Campaign {
+    /// Campaign `id`, known to be of the caller's organisation; its row is
+    /// read when a field first needs it.
+    fn known(id: i64) -> Self {
+        Self {
+            id,
+            row: OnceLock::new(),
+        }
+    }
+
+    /// The campaign's row, read with the request's other campaigns if not
+    /// read yet.
+    async fn row(&self, ctx: &Context<'_>) -> Result<&campaign::Model> {
+        if let Some(row) = self.row.get() {
+            return Ok(row);
+        }
+        let row = ctx.loader().load_one(CampaignById(self.id)).await?;
+        let row = row.ok_or(ApiError::NotFound("campaign"))?;
+        Ok(self.row.get_or_init(|| row))
+    }
+
     /// Campaign `id` of the caller's organisation, or none. When the
     /// query asks for one page of its invitations (as a screen of the
     /// campaign does), the page comes in the same statement.
@@ -35,13 +72,22 @@ impl Campaign {
             .and_then(|(list, args)| Some((list.sort().within(id).window(args).ok()?, list)));
         let found = match asked {
             Some((window, list)) => {
-                loader
-                    .node_with_page::<campaign::Entity, _>(mine, id, list, window)
-                    .await
+                // Its row only if a field of the query needs it.
+                let row = ctx
+                    .field()
+                    .selection_set()
+                    .any(|field| !matches!(field.name(), "invitations" | "id" | "__typename"));
+                let found = loader
+                    .node_with_page::<campaign::Entity, _>(mine, id, list, window, row)
+                    .await;
+                found.map(|found| found.map(|row| row.map_or(Self::known(id), Self::from)))
             }
-            None => campaign::Entity::find().filter(mine).one(&loader.db).await,
+            None => {
+                let found = campaign::Entity::find().filter(mine).one(&loader.db).await;
+                found.map(|row| row.map(Self::from))
+            }
         };
-        Ok(found.map_err(ApiError::from)?.map(Self))
+        Ok(found.map_err(ApiError::from)?)
     }
 }
 
@@ -81,71 +127,69 @@ fn invitations_asked(ctx: &Context<'_>) -> Option<(InvitationsOf, PageArgs)> {
 impl Campaign {
     /// Global ID of the campaign; use with `node(id:)` and as `campaignId`.
     pub async fn id(&self) -> ID {
-        super::global_id(self.0.id)
+        super::global_id(self.id)
     }
     /// Name shown to respondents and in reports.
-    async fn name(&self) -> &str {
-        &self.0.name
+    async fn name(&self, ctx: &Context<'_>) -> Result<&str> {
+        Ok(&self.row(ctx).await?.name)
     }
     /// The questionnaire version sent; it no longer changes.
     async fn questionnaire(&self, ctx: &Context<'_>) -> Result<Questionnaire> {
-        let q = ctx
-            .loader()
-            .load_one(QuestionnaireById(self.0.questionnaire_id))
-            .await?;
+        let id = self.row(ctx).await?.questionnaire_id;
+        let q = ctx.loader().load_one(QuestionnaireById(id)).await?;
         Ok(Questionnaire(q.ok_or(ApiError::NotFound("questionnaire"))?))
     }
     /// When invitations go out and answers are first taken (UTC).
-    async fn opens_at(&self) -> DateTime<Utc> {
-        self.0.opens_at
+    async fn opens_at(&self, ctx: &Context<'_>) -> Result<DateTime<Utc>> {
+        Ok(self.row(ctx).await?.opens_at)
     }
     /// When answers stop being taken (UTC); brought forward by
     /// `closeCampaign`.
-    async fn closes_at(&self) -> DateTime<Utc> {
-        self.0.closes_at
+    async fn closes_at(&self, ctx: &Context<'_>) -> Result<DateTime<Utc>> {
+        Ok(self.row(ctx).await?.closes_at)
     }
     /// Hours after opening at which non-respondents are reminded.
-    async fn reminder_offsets_hours(&self) -> Vec<i64> {
-        worker::delivery::reminder_offsets(&self.0)
+    async fn reminder_offsets_hours(&self, ctx: &Context<'_>) -> Result<Vec<i64>> {
+        Ok(worker::delivery::reminder_offsets(self.row(ctx).await?))
     }
     /// When reminders go out in each invitee's time zone, and when they stop.
-    async fn reminder_policy(&self) -> ReminderPolicy {
-        ReminderPolicy(worker::delivery::reminder_policy(&self.0))
+    async fn reminder_policy(&self, ctx: &Context<'_>) -> Result<ReminderPolicy> {
+        let row = self.row(ctx).await?;
+        Ok(ReminderPolicy(worker::delivery::reminder_policy(row)))
     }
     /// Groups smaller than this get no figures in any breakdown.
-    async fn min_group_size(&self) -> i32 {
-        self.0.min_group_size
+    async fn min_group_size(&self, ctx: &Context<'_>) -> Result<i32> {
+        Ok(self.row(ctx).await?.min_group_size)
     }
     /// How far results may point back to a person.
-    async fn anonymity(&self) -> super::Anonymity {
-        self.0.anonymity.into()
+    async fn anonymity(&self, ctx: &Context<'_>) -> Result<super::Anonymity> {
+        Ok(self.row(ctx).await?.anonymity.into())
     }
     /// The programme this campaign evaluates.
-    async fn programme_id(&self) -> Option<ID> {
-        self.0
-            .programme_id
-            .map(|id| crate::ids::encode("Programme", id))
+    async fn programme_id(&self, ctx: &Context<'_>) -> Result<Option<ID>> {
+        let programme = self.row(ctx).await?.programme_id;
+        Ok(programme.map(|id| crate::ids::encode("Programme", id)))
     }
     /// Scale means below this fraction of their range trigger a recommendation.
-    async fn low_score_threshold(&self) -> f64 {
-        self.0.low_score_threshold
+    async fn low_score_threshold(&self, ctx: &Context<'_>) -> Result<f64> {
+        Ok(self.row(ctx).await?.low_score_threshold)
     }
     /// Where the campaign stands now, from its launch and its two times.
-    async fn status(&self) -> CampaignStatus {
-        service::status(&self.0, Utc::now()).into()
+    async fn status(&self, ctx: &Context<'_>) -> Result<CampaignStatus> {
+        Ok(service::status(self.row(ctx).await?, Utc::now()).into())
     }
     /// People invited, whether they answered or not.
     async fn invitation_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(counts(ctx, self.0.id).await?.invited)
+        Ok(counts(ctx, self.id).await?.invited)
     }
     /// Responses received, invited or imported.
     async fn response_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(counts(ctx, self.0.id).await?.responses)
+        Ok(counts(ctx, self.id).await?.responses)
     }
     /// Its emails by where they stand. Coordinators only.
     async fn delivery(&self, ctx: &Context<'_>) -> Result<super::delivery::DeliveryCounts> {
         ctx.caller_in(crate::auth::MANAGERS)?;
-        let counts = ctx.loader().load_one(DeliveryOf(self.0.id)).await?;
+        let counts = ctx.loader().load_one(DeliveryOf(self.id)).await?;
         Ok(counts.unwrap_or_default())
     }
     /// Its email log, newest first: one entry per email, with its outcome.
@@ -170,11 +214,11 @@ impl Campaign {
             status: status.map(Into::into),
         };
         let page = PageArgs::new(first, after, last, before);
-        nested_page(ctx, self.0.id, list, page, super::delivery::Email).await
+        nested_page(ctx, self.id, list, page, super::delivery::Email).await
     }
     /// Invitations answered ÷ invitations; null without invitations.
     async fn response_rate(&self, ctx: &Context<'_>) -> Result<Option<f64>> {
-        let c = counts(ctx, self.0.id).await?;
+        let c = counts(ctx, self.id).await?;
         Ok((c.invited > 0).then(|| c.responded as f64 / c.invited as f64))
     }
     /// Invitations, oldest first, or answered ones first with `orderBy`.
@@ -195,7 +239,7 @@ impl Campaign {
         ctx.caller_in(crate::auth::MANAGERS)?;
         let list = InvitationsOf { order: order_by };
         let page = PageArgs::new(first, after, last, before);
-        nested_page_with(ctx, self.0.id, list, page, |(row, person)| {
+        nested_page_with(ctx, self.id, list, page, |(row, person)| {
             Invitation(row, person.0)
         })
         .await
@@ -214,9 +258,9 @@ impl Campaign {
         #[graphql(desc = "Cursor of an edge; the page ends before it.")] before: Option<String>,
     ) -> Result<Page<super::interviews::Interview>> {
         ctx.caller_in(crate::auth::MANAGERS)?;
-        let questionnaire_id = self.0.questionnaire_id;
+        let questionnaire_id = self.row(ctx).await?.questionnaire_id;
         let page = PageArgs::new(first, after, last, before);
-        nested_page(ctx, self.0.id, InterviewsOf, page, |response| {
+        nested_page(ctx, self.id, InterviewsOf, page, |response| {
             super::interviews::Interview {
                 response,
                 questionnaire_id,
@@ -231,7 +275,7 @@ impl Campaign {
     /// or `breakdowns`.
     async fn results(&self, ctx: &Context<'_>) -> Result<Option<Results>> {
         ctx.caller_in(crate::auth::READERS)?;
-        let row = ctx.loader().load_one(ResultOf(self.0.id)).await?;
+        let row = ctx.loader().load_one(ResultOf(self.id)).await?;
         let Some(row) = row else {
             return Ok(None);
         };
@@ -239,8 +283,8 @@ impl Campaign {
             serde_json::from_value(row.data).map_err(ApiError::internal)?;
         // Figures held back while an anonymous campaign was open are
         // computed once it has closed.
-        if stored.withheld_until_close && Utc::now() >= self.0.closes_at {
-            let fresh = worker::jobs::aggregate(&ctx.state().db, self.0.id)
+        if stored.withheld_until_close && Utc::now() >= self.row(ctx).await?.closes_at {
+            let fresh = worker::jobs::aggregate(&ctx.state().db, self.id)
                 .await
                 .map_err(ApiError::internal)?;
             return Ok(Some(Results(fresh)));
@@ -261,7 +305,7 @@ impl Campaign {
     ) -> Result<Page<Report>> {
         ctx.caller_in(crate::auth::READERS)?;
         let page = PageArgs::new(first, after, last, before);
-        nested_page(ctx, self.0.id, ReportsOf, page, Report).await
+        nested_page(ctx, self.id, ReportsOf, page, Report).await
     }
 }
 
