@@ -20,7 +20,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, Iterable, QueryFilter,
+    QuerySelect,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -78,9 +79,12 @@ pub struct Generated {
     pub seconds: f64,
 }
 
-/// Rows per insert statement: under PostgreSQL's 65,535 parameters for the
-/// widest rows written here.
+/// Rows read or written at a time.
 const CHUNK: usize = 4_000;
+
+/// Values one statement may bind: SQLite's limit (32,766), under
+/// PostgreSQL's (65,535).
+const PARAMETERS: usize = 32_766;
 
 /// One bfi respondent's 25 answers (`None` when missing), in item order.
 fn bfi_answers() -> ApiResult<Vec<Vec<Option<f64>>>> {
@@ -112,9 +116,11 @@ where
     E: EntityTrait<ActiveModel = A>,
     A: sea_orm::ActiveModelTrait<Entity = E> + Send,
 {
+    // A row binds at most one value per column.
+    let per_statement = (PARAMETERS / E::Column::iter().count().max(1)).clamp(1, CHUNK);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let chunk: Vec<A> = rows.by_ref().take(CHUNK).collect();
+        let chunk: Vec<A> = rows.by_ref().take(per_statement).collect();
         E::insert_many(chunk).exec_without_returning(db).await?;
     }
     Ok(())
@@ -366,9 +372,7 @@ async fn campaign_answers(
                 ..Default::default()
             })
             .collect();
-        response::Entity::insert_many(rows)
-            .exec_without_returning(db)
-            .await?;
+        insert_chunks(db, rows).await?;
         let ids: HashMap<i64, i64> = response::Entity::find()
             .select_only()
             .column(response::Column::PersonId)

@@ -17,6 +17,7 @@ mod dissemination;
 mod evaluation_loop;
 mod exports;
 mod fixtures;
+mod generate;
 mod graphql_http;
 mod interviews;
 mod live;
