@@ -23,6 +23,7 @@ pub mod enums;
 pub mod guide_version;
 pub mod intervention;
 pub mod invitation;
+pub mod invitation_listing;
 pub mod item;
 pub mod job_run;
 pub mod learner_profile;

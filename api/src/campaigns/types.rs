@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 
 use async_graphql::{Context, Enum, ID, InputType, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entities::{campaign, invitation, person, report, response};
+use entities::{campaign, invitation, invitation_listing, person, report, response};
 use sea_orm::sea_query::SelectStatement;
 use sea_orm::{
     ColumnTrait, Condition, DbErr, EntityTrait, Order, QueryFilter, QueryResult, QueryTrait, Select,
@@ -327,23 +327,23 @@ struct InvitationsOf {
 }
 
 impl Nested for InvitationsOf {
-    type Entity = invitation::Entity;
+    type Entity = invitation_listing::Entity;
     type With = InvitedPerson;
 
-    fn parent(&self) -> invitation::Column {
-        invitation::Column::CampaignId
+    fn parent(&self) -> invitation_listing::Column {
+        invitation_listing::Column::CampaignId
     }
-    fn rows(&self, parents: &[i64]) -> Select<invitation::Entity> {
-        invitation::Entity::find()
-            .filter(invitation::Column::CampaignId.is_in(parents.iter().copied()))
+    fn rows(&self, parents: &[i64]) -> Select<invitation_listing::Entity> {
+        invitation_listing::Entity::find()
+            .filter(invitation_listing::Column::CampaignId.is_in(parents.iter().copied()))
     }
-    fn sort(&self) -> Sort<invitation::Entity> {
-        let id = (invitation::Column::Id, Order::Asc);
+    fn sort(&self) -> Sort<invitation_listing::Entity> {
+        let id = (invitation_listing::Column::Id, Order::Asc);
         match self.order {
             InvitationOrder::Oldest => Sort::by_id("Campaign.invitations", id.0, id.1),
             InvitationOrder::RespondedFirst => Sort::by_key(
                 "Campaign.invitations.RESPONDED_FIRST",
-                (invitation::Column::RespondedAt, Order::Asc),
+                (invitation_listing::Column::RespondedAt, Order::Asc),
                 id,
             ),
         }
@@ -355,15 +355,15 @@ impl Nested for InvitationsOf {
 #[derive(Clone)]
 pub struct InvitedPerson(Option<person::Model>);
 
-impl Companion<invitation::Entity> for InvitedPerson {
+impl Companion<invitation_listing::Entity> for InvitedPerson {
     /// The invitation's columns, then the person's, each in its entity's
     /// order.
-    fn statement(rows: Select<invitation::Entity>) -> SelectStatement {
+    fn statement(rows: Select<invitation_listing::Entity>) -> SelectStatement {
         rows.find_also_related(person::Entity).into_query()
     }
     /// Read by position: by name, every column of every row would cost a
     /// formatted name and a lookup, most of a page's reading time.
-    fn read(row: QueryResult) -> Result<(invitation::Model, Self), DbErr> {
+    fn read(row: QueryResult) -> Result<(invitation_listing::Model, Self), DbErr> {
         let mut at = 0..;
         let invitation = invitation_at(&row, &mut at)?;
         // The person's id is null when the join found none.
@@ -375,9 +375,8 @@ impl Companion<invitation::Entity> for InvitedPerson {
     }
 }
 
-crate::pagination::by_position!(invitation_at, INVITATION_COLUMNS: invitation {
-    id, organisation_id, campaign_id, person_id, token_nonce, token_hash,
-    responded_at, opted_out_at, created_at,
+crate::pagination::by_position!(invitation_at, INVITATION_COLUMNS: invitation_listing {
+    id, campaign_id, person_id, responded_at, opted_out_at,
 });
 crate::pagination::by_position!(person_at, PERSON_COLUMNS: person {
     id, organisation_id, external_ref, name, email, kind, language, time_zone,
@@ -445,11 +444,11 @@ impl From<Status> for CampaignStatus {
 
 /// A person invited to a campaign, and the person when it was read with
 /// the invitation.
-pub struct Invitation(pub invitation::Model, Option<person::Model>);
+pub struct Invitation(invitation_listing::Model, Option<person::Model>);
 
 impl Invitation {
     pub fn new(invitation: invitation::Model) -> Self {
-        Self(invitation, None)
+        Self(invitation.into(), None)
     }
 }
 
@@ -906,7 +905,9 @@ mod tests {
     /// columns in their order.
     #[test]
     fn rows_are_read_in_the_order_of_the_entities_columns() {
-        let invitation: Vec<_> = invitation::Column::iter().map(|c| c.as_str()).collect();
+        let invitation: Vec<_> = invitation_listing::Column::iter()
+            .map(|c| c.as_str())
+            .collect();
         assert_eq!(INVITATION_COLUMNS, invitation);
         let person: Vec<_> = person::Column::iter().map(|c| c.as_str()).collect();
         assert_eq!(PERSON_COLUMNS, person);
