@@ -63,7 +63,9 @@ enum Command {
     },
     /// Creates an organisation at a chosen scale for load tests: learners,
     /// tutors, tutorial relations with sessions, and campaigns answered
-    /// with the bundled bfi answers. Prints what it made as JSON.
+    /// with the bundled bfi answers. Prints what it made as JSON. A run
+    /// that fails part way leaves what it made: generate into a new
+    /// organisation name, or a fresh database, to start again.
     Generate {
         /// The new organisation's short name.
         #[arg(long)]
@@ -148,10 +150,15 @@ async fn main() -> ExitCode {
     }
 }
 
-/// An API error as a person at a terminal reads it: the message, then each problem.
+/// An API error as a person at a terminal reads it: the message, then each
+/// problem; for an internal error, its cause, which a client never sees
+/// but the operator running the command needs.
 fn explain(e: ApiError) -> anyhow::Error {
-    let problems = match &e {
-        ApiError::BadInput(_, problems) => problems.iter().map(|p| format!("\n  - {p}")).collect(),
+    let problems = match e {
+        ApiError::Internal(cause) => return cause,
+        ApiError::BadInput(_, ref problems) => {
+            problems.iter().map(|p| format!("\n  - {p}")).collect()
+        }
         _ => String::new(),
     };
     let message = async_graphql::Error::from(e).message;
@@ -213,7 +220,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Role::Admin,
             )
             .await
-            .map_err(|e| anyhow::anyhow!("{:?}", async_graphql::Error::from(e).message))?;
+            .map_err(explain)?;
             println!("Administrator {email} created in organisation `{organisation}`.");
             Ok(())
         }
@@ -241,7 +248,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let made = api::generate::generate(&conn, &tokens, &organisation, &password, &scale)
                 .await
-                .map_err(|e| anyhow::anyhow!("{:?}", async_graphql::Error::from(e).message))?;
+                .map_err(|e| explain(e).context(format!("cannot generate `{organisation}`")))?;
             println!("{}", serde_json::to_string_pretty(&made)?);
             Ok(())
         }
@@ -369,4 +376,20 @@ async fn healthcheck(url: &str) -> anyhow::Result<()> {
         "unhealthy"
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_shows_the_cause_of_an_internal_error_and_the_message_of_others() {
+        let internal = ApiError::Internal(anyhow::anyhow!("too many SQL variables"));
+        assert_eq!(format!("{:#}", explain(internal)), "too many SQL variables");
+        let refused = ApiError::bad_input("already a member of this organisation");
+        assert_eq!(
+            explain(refused).to_string(),
+            "already a member of this organisation"
+        );
+    }
 }
