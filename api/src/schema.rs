@@ -96,7 +96,7 @@ impl NodeQuery {
                     .one(db)
                     .await
                     .map_err(ApiError::from)?
-                    .map(|m| Node::Person(Person(m)))
+                    .map(|m| Node::Person(Person::from(m)))
             }
             "Report" => {
                 caller.require(READERS)?;

@@ -18,14 +18,14 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(
-        belongs_to = "super::person::Entity",
+        belongs_to = "super::person_card::Entity",
         from = "Column::PersonId",
-        to = "super::person::Column::Id"
+        to = "super::person_card::Column::Id"
     )]
     Person,
 }
 
-impl Related<super::person::Entity> for Entity {
+impl Related<super::person_card::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Person.def()
     }

@@ -37,6 +37,7 @@ pub mod need_rule;
 pub mod organisation;
 pub mod password_reset;
 pub mod person;
+pub mod person_card;
 pub mod plan_goal;
 pub mod plan_item;
 pub mod programme;

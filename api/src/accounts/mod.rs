@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::Utc;
-use entities::{PersonKind, Role, organisation, person, user_account};
+use entities::{PersonKind, Role, organisation, person, person_card, user_account};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::auth::{self, MANAGERS};
@@ -11,8 +11,14 @@ use crate::ids;
 use crate::pagination::{Page, PageArgs, Sort, keyset};
 use crate::state::ContextExt;
 
-/// A learner or tutor of the organisation.
-pub struct Person(pub person::Model);
+/// A learner or tutor of the organisation, as the API shows them.
+pub struct Person(pub person_card::Model);
+
+impl From<person::Model> for Person {
+    fn from(row: person::Model) -> Self {
+        Self(row.into())
+    }
+}
 
 /// A learner or tutor of the organisation, whether or not they have an
 /// account.
@@ -160,7 +166,7 @@ impl AccountQuery {
             .filter(person::Column::OrganisationId.eq(caller.organisation_id));
         let sort = Sort::by_id("people", person::Column::Id, sea_orm::Order::Asc);
         let page = PageArgs::new(first, after, last, before);
-        Ok(keyset(&ctx.state().db, query, &sort, page, Person).await?)
+        Ok(keyset(&ctx.state().db, query, &sort, page, Person::from).await?)
     }
 }
 
@@ -247,7 +253,7 @@ impl AccountMutation {
             .exec_with_returning(&txn)
             .await
             .map_err(ApiError::from)?;
-            created.push(Person(row));
+            created.push(Person::from(row));
         }
         txn.commit().await.map_err(ApiError::from)?;
         Ok(CreatePeoplePayload { people: created })

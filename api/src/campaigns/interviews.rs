@@ -351,7 +351,7 @@ impl Interview {
             .person_id
             .ok_or(ApiError::NotFound("person"))?;
         let p = ctx.loader().load_one(PersonById(id)).await?;
-        Ok(crate::accounts::Person(
+        Ok(crate::accounts::Person::from(
             p.ok_or(ApiError::NotFound("person"))?,
         ))
     }

@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 
 use async_graphql::{Context, Enum, ID, InputType, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entities::{campaign, invitation, invitation_listing, person, report, response};
+use entities::{campaign, invitation, invitation_listing, person_card, report, response};
 use sea_orm::sea_query::SelectStatement;
 use sea_orm::{
     ColumnTrait, Condition, DbErr, EntityTrait, Order, QueryFilter, QueryResult, QueryTrait, Select,
@@ -353,13 +353,13 @@ impl Nested for InvitationsOf {
 /// The person of an invitation, read with it: a page's people are what its
 /// clients ask for.
 #[derive(Clone)]
-pub struct InvitedPerson(Option<person::Model>);
+pub struct InvitedPerson(Option<person_card::Model>);
 
 impl Companion<invitation_listing::Entity> for InvitedPerson {
     /// The invitation's columns, then the person's, each in its entity's
     /// order.
     fn statement(rows: Select<invitation_listing::Entity>) -> SelectStatement {
-        rows.find_also_related(person::Entity).into_query()
+        rows.find_also_related(person_card::Entity).into_query()
     }
     /// Read by position: by name, every column of every row would cost a
     /// formatted name and a lookup, most of a page's reading time.
@@ -378,9 +378,8 @@ impl Companion<invitation_listing::Entity> for InvitedPerson {
 crate::pagination::by_position!(invitation_at, INVITATION_COLUMNS: invitation_listing {
     id, campaign_id, person_id, responded_at, opted_out_at,
 });
-crate::pagination::by_position!(person_at, PERSON_COLUMNS: person {
-    id, organisation_id, external_ref, name, email, kind, language, time_zone,
-    user_id, created_at, erased_at,
+crate::pagination::by_position!(person_at, PERSON_COLUMNS: person_card {
+    id, external_ref, name, email, kind, language, erased_at,
 });
 
 /// The interviews of campaigns: their responses recorded by interview.
@@ -444,7 +443,7 @@ impl From<Status> for CampaignStatus {
 
 /// A person invited to a campaign, and the person when it was read with
 /// the invitation.
-pub struct Invitation(invitation_listing::Model, Option<person::Model>);
+pub struct Invitation(invitation_listing::Model, Option<person_card::Model>);
 
 impl Invitation {
     pub fn new(invitation: invitation::Model) -> Self {
@@ -464,7 +463,11 @@ impl Invitation {
     async fn person(&self, ctx: &Context<'_>) -> Result<crate::accounts::Person> {
         let person = match &self.1 {
             Some(person) => Some(person.clone()),
-            None => ctx.loader().load_one(PersonById(self.0.person_id)).await?,
+            None => ctx
+                .loader()
+                .load_one(PersonById(self.0.person_id))
+                .await?
+                .map(Into::into),
         };
         Ok(crate::accounts::Person(
             person.ok_or(ApiError::NotFound("person"))?,
@@ -909,7 +912,7 @@ mod tests {
             .map(|c| c.as_str())
             .collect();
         assert_eq!(INVITATION_COLUMNS, invitation);
-        let person: Vec<_> = person::Column::iter().map(|c| c.as_str()).collect();
+        let person: Vec<_> = person_card::Column::iter().map(|c| c.as_str()).collect();
         assert_eq!(PERSON_COLUMNS, person);
     }
 }

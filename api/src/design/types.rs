@@ -424,7 +424,7 @@ impl Need {
     /// The learner who has the need.
     async fn learner(&self, ctx: &Context<'_>) -> Result<Person> {
         let p = ctx.loader().load_one(PersonById(self.0.person_id)).await?;
-        Ok(Person(p.ok_or(ApiError::NotFound("person"))?))
+        Ok(Person::from(p.ok_or(ApiError::NotFound("person"))?))
     }
     /// The support axis the need is on.
     async fn axis(&self, ctx: &Context<'_>) -> Result<SupportAxis> {

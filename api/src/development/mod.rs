@@ -122,7 +122,7 @@ impl Completion {
     /// The tutor who completed the module.
     async fn tutor(&self, ctx: &Context<'_>) -> Result<Person> {
         let p = ctx.loader().load_one(PersonById(self.0.person_id)).await?;
-        Ok(Person(p.ok_or(ApiError::NotFound("person"))?))
+        Ok(Person::from(p.ok_or(ApiError::NotFound("person"))?))
     }
     /// The day the tutor completed it.
     async fn completed_on(&self) -> NaiveDate {
@@ -146,7 +146,7 @@ pub struct TutorDevelopment {
 impl From<service::Development> for TutorDevelopment {
     fn from(d: service::Development) -> Self {
         Self {
-            tutor: Person(d.tutor),
+            tutor: Person::from(d.tutor),
             training_hours: d.training_hours,
             tutoring_hours: d.tutoring_hours,
             level: d.level.into(),
@@ -210,7 +210,7 @@ impl Community {
             .await?;
         let mut people: Vec<person::Model> = found.into_values().collect();
         people.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
-        Ok(people.into_iter().map(Person).collect())
+        Ok(people.into_iter().map(Person::from).collect())
     }
     /// Links shared with the community, oldest first; readable by anyone
     /// who can see the community.

@@ -318,7 +318,7 @@ impl DisseminationDelivery {
         let found = ctx.loader().load_one(PersonById(id)).await?;
         Ok(found
             .filter(|p| p.organisation_id == self.0.organisation_id)
-            .map(Person))
+            .map(Person::from))
     }
     /// Where the email stands.
     async fn status(&self) -> EmailStatus {

@@ -181,7 +181,7 @@ impl RightsMutation {
         let (person, erased, outbox_copies) =
             service::erase(ctx.state(), &Actor::of(ctx)?, person_id).await?;
         Ok(ErasePersonPayload {
-            person: Person(person),
+            person: Person::from(person),
             erased: erased.erased,
             api_keys_revoked: erased.api_keys_revoked,
             sessions_ended: erased.sessions_ended,

@@ -225,7 +225,7 @@ fn stored_languages(value: &serde_json::Value) -> Result<Vec<String>> {
 
 async fn person(ctx: &Context<'_>, id: i64) -> Result<Person> {
     let p = ctx.loader().load_one(PersonById(id)).await?;
-    Ok(Person(p.ok_or(ApiError::NotFound("person"))?))
+    Ok(Person::from(p.ok_or(ApiError::NotFound("person"))?))
 }
 
 pub struct Competence(StoredCompetence);
