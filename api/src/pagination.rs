@@ -22,7 +22,7 @@ use sea_orm::sea_query::{
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
     IdenStatic, Iterable, ModelTrait, Order, PrimaryKeyToColumn, QueryFilter, QueryResult,
-    QuerySelect, QueryTrait, Select, Value,
+    QuerySelect, QueryTrait, Select, Statement, Value,
 };
 
 use crate::error::ApiError;
@@ -467,12 +467,30 @@ where
     let window = sort.window(args)?;
     let total = Total(Counter::Rows(Box::new(query.as_query().clone())));
 
-    let mut query = query.filter(sort.bounds(&window)).limit(window.size + 1);
+    let mut query = query.filter(sort.bounds(&window));
     for (expr, order) in sort.order(window.backward) {
         QueryTrait::query(&mut query).order_by_expr(expr, order);
     }
-    let rows = query.all(db).await?;
+    let statement = limited(db, &query.into_query(), &window);
+    let rows = E::find().from_raw_sql(statement).all(db).await?;
     Ok(sort.connection(Slice::of(rows, &window), total, |row| row, node))
+}
+
+/// The statement of `rows`, limited to `window`'s rows and the one past it.
+///
+/// The limit is written into the SQL rather than bound. PostgreSQL may plan
+/// a statement whose limit is bound anew at each run: its plan for any
+/// limit is costed for a tenth of the rows, and so looks dearer than the
+/// plan made for the value given (a page of invitations with their people
+/// was planned at every run). With the limit written in, it keeps one plan
+/// after a few runs. A page holds at most [`MAX_PAGE`] rows, so a list's
+/// statement comes in that many variants at most.
+fn limited(db: &DatabaseConnection, rows: &SelectStatement, window: &Window) -> Statement {
+    let mut statement = db.get_database_backend().build(rows);
+    statement
+        .sql
+        .push_str(&format!(" LIMIT {}", window.size + 1));
+    statement
 }
 
 /// A list under each parent of a kind (a campaign's invitations…), read for
@@ -589,8 +607,8 @@ impl DbLoader {
         parents: &[i64],
     ) -> Result<Vec<Row<N>>, sea_orm::DbErr> {
         let sort = list.sort();
-        let page = if let [parent] = parents {
-            page_statement(list, window, *parent)
+        let statement = if let [parent] = parents {
+            limited(&self.db, &page_statement(list, window, *parent), window)
         } else {
             let rows = list.rows(parents).filter(sort.bounds(window));
             let mut rows = N::With::statement(rows);
@@ -599,17 +617,18 @@ impl DbLoader {
                 over.order_by_expr(expr, order);
             }
             rows.expr_window_as(Expr::cust("ROW_NUMBER()"), over, Alias::new("page_row"));
-            Query::select()
+            let page = Query::select()
                 .column(Asterisk)
                 .from_subquery(rows, Alias::new("page"))
+                // Written in, not bound, as in `limited`.
                 .and_where(sea_orm::sea_query::ExprTrait::lte(
                     Expr::col(Alias::new("page_row")),
-                    window.size + 1,
+                    Expr::cust((window.size + 1).to_string()),
                 ))
                 .order_by(Alias::new("page_row"), Order::Asc)
-                .to_owned()
+                .to_owned();
+            self.db.get_database_backend().build(&page)
         };
-        let statement = self.db.get_database_backend().build(&page);
         let rows = self.db.query_all_raw(statement).await?;
         rows.into_iter().map(N::With::read).collect()
     }
@@ -617,8 +636,8 @@ impl DbLoader {
     /// Whether the node `node` picks, of `P`, is there, read with a page of
     /// `list` under it (`parent`, its id) in one statement, for a query
     /// that asks for the two together: the page's rows, each joined with
-    /// the node's row, and with its columns if `row` asks for them. The
-    /// page is kept for the list's field, which takes it rather than read
+    /// the node's row when `row` asks for its columns, else read only if
+    /// the node is there. The page is kept for the list's field, which takes it rather than read
     /// it again. An empty page brings no row, and the node is read alone.
     ///
     /// `None` when the node is not there; else its row, if read.
@@ -631,22 +650,33 @@ impl DbLoader {
         row: bool,
     ) -> Result<Option<Option<P::Model>>, sea_orm::DbErr> {
         let mut page = page_statement(&list, &window, parent);
-        let ids = P::PrimaryKey::iter().map(|key| Expr::col((P::default(), key.into_column())));
-        let on = ids.fold(node.clone(), |on, id| {
-            on.add(sea_orm::sea_query::ExprTrait::equals(
-                id,
-                (N::Entity::default(), list.parent()),
-            ))
-        });
-        page.inner_join(P::default(), on);
+        let ids = || P::PrimaryKey::iter().map(|key| Expr::col((P::default(), key.into_column())));
         if row {
+            let on = ids().fold(node.clone(), |on, id| {
+                on.add(sea_orm::sea_query::ExprTrait::equals(
+                    id,
+                    (N::Entity::default(), list.parent()),
+                ))
+            });
+            page.inner_join(P::default(), on);
             // The node's columns come after the page's, by names of their own.
             for column in P::Column::iter() {
                 let value = column.select_as(Expr::col((P::default(), column)));
                 page.expr_as(value, Alias::new(format!("{NODE}{}", column.as_str())));
             }
+        } else {
+            // Checked once for the statement, not joined to each row.
+            let named = ids().fold(node.clone(), |named, id| {
+                named.add(sea_orm::sea_query::ExprTrait::eq(id, parent))
+            });
+            let there = Query::select()
+                .expr(Expr::cust("1"))
+                .from(P::default())
+                .cond_where(named)
+                .to_owned();
+            page.and_where(Expr::exists(there));
         }
-        let statement = self.db.get_database_backend().build(&page);
+        let statement = limited(&self.db, &page, &window);
         let rows = self.db.query_all_raw(statement).await?;
         let found = match rows.first() {
             Some(first) if row => Some(Some(P::Model::from_query_result(first, NODE)?)),
@@ -675,15 +705,13 @@ impl DbLoader {
 /// The prefix of a node's columns in [`DbLoader::node_with_page`].
 const NODE: &str = "node_";
 
-/// The statement of one parent's page, as a root list's page is read:
+/// The statement of one parent's page, as a root list's page is read,
+/// without its limit (see [`limited`]):
 /// numbering the rows of many parents at once would first visit every row
 /// of the parent (SQLite does), for a page of a few.
 fn page_statement<N: Nested>(list: &N, window: &Window, parent: i64) -> SelectStatement {
     let sort = list.sort();
-    let mut rows = list
-        .rows(&[parent])
-        .filter(sort.bounds(window))
-        .limit(window.size + 1);
+    let mut rows = list.rows(&[parent]).filter(sort.bounds(window));
     for (expr, order) in sort.order(window.backward) {
         QueryTrait::query(&mut rows).order_by_expr(expr, order);
     }

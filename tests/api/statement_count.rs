@@ -9,7 +9,7 @@
 
 use chrono::{Duration, Utc};
 use entities::Role;
-use sea_orm::{ActiveValue::Set, EntityTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde_json::{Value, json};
 use tests::TestApp;
 
@@ -546,7 +546,7 @@ async fn a_campaign_comes_with_its_page_of_invitations_and_their_people_in_one_s
         .into_iter()
         .find(|(name, ..)| *name == "a campaign's invitations with their people")
         .expect("the query is listed");
-    // The page of invitations joined to their people and to the campaign.
+    // The page of invitations joined to their people, read if the campaign is there.
     assert_eq!(statements(&app, query, &vars, &org.coordinator).await?, 1);
     // The campaign alone, then the page, when the query asks for two.
     let two = query.replace(
@@ -555,5 +555,70 @@ async fn a_campaign_comes_with_its_page_of_invitations_and_their_people_in_one_s
     );
     assert_ne!(two, query);
     assert_eq!(statements(&app, &two, &vars, &org.coordinator).await?, 3);
+    app.stop().await
+}
+
+#[tokio::test]
+async fn pages_keep_their_plan_on_postgresql() -> anyhow::Result<()> {
+    // One connection, so that every statement is prepared on the session
+    // the check below reads.
+    let app = TestApp::spawn_with(|s| s.db_max_connections = 1).await?;
+    let org = organisation(&app, "north", 20).await?;
+    let lists = [
+        // A root list, a campaign with its page, and a page of many parents.
+        r#"{ people(first: 10) { nodes { id } } }"#,
+        r#"query($id: ID!) { node(id: $id) { ... on Campaign { invitations(first: 10) { nodes { id } } } } }"#,
+        r#"{ campaigns(first: 5) { nodes { invitations(first: 3) { nodes { id } } } } }"#,
+    ];
+    for query in lists {
+        for _ in 0..8 {
+            let data = app
+                .ok(query, json!({ "id": org.campaign }), Some(&org.coordinator))
+                .await?;
+            assert!(data.to_string().contains("\"id\""), "{query}: {data}");
+        }
+    }
+    if app.env.backend().starts_with("sqlite") {
+        // SQLite prepares each statement afresh: there is no plan to keep.
+        return app.stop().await;
+    }
+    // PostgreSQL plans a prepared statement for its values at each of the
+    // first five runs, then keeps a plan for any values if that one costs
+    // no more. With its limit bound, a page joined to other tables was
+    // planned anew at every run, its plan for any limit being costed for a
+    // tenth of the list.
+    let plans = app
+        .state
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements",
+        ))
+        .await?
+        .into_iter()
+        .map(|row| {
+            Ok((
+                row.try_get_by_index::<String>(0)?,
+                row.try_get_by_index::<i64>(1)?,
+                row.try_get_by_index::<i64>(2)?,
+            ))
+        })
+        .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
+    let pages = [
+        r#"FROM "person" WHERE "person"."organisation_id" = $1 ORDER BY"#,
+        r#"EXISTS(SELECT 1 FROM "campaign""#,
+        r#"AS "page_row""#,
+    ];
+    for needle in pages {
+        let kept: Vec<_> = plans.iter().filter(|(s, ..)| s.contains(needle)).collect();
+        assert!(
+            !kept.is_empty(),
+            "no page statement with {needle}: {plans:?}"
+        );
+        assert!(
+            kept.iter().all(|(_, generic, _)| *generic > 0),
+            "a page statement with {needle} is planned anew at each run: {kept:?}"
+        );
+    }
     app.stop().await
 }
