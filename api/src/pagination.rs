@@ -853,13 +853,56 @@ macro_rules! by_position {
             at: &mut std::ops::RangeFrom<usize>,
         ) -> Result<$entity::Model, sea_orm::DbErr> {
             Ok($entity::Model {
-                $($field: row.try_get_by_index(at.next().unwrap_or_default())?,)*
+                $($field: $crate::pagination::Positional::at(
+                    row,
+                    at.next().unwrap_or_default(),
+                )?,)*
             })
         }
     };
 }
 
 pub(crate) use by_position;
+
+/// A value read from a row by position, for [`by_position!`].
+///
+/// On PostgreSQL, plain values skip sqlx's check that the column's type
+/// matches: the statement reads the entity's own columns, whose types the
+/// migrations fix, and the check (a comparison with each type the value
+/// could come from, by name for some) cost more than the decoding itself.
+/// A value that is not what the column holds still fails to decode.
+pub trait Positional: Sized {
+    fn at(row: &QueryResult, index: usize) -> Result<Self, sea_orm::DbErr>;
+}
+
+macro_rules! positional_unchecked {
+    ($($ty:ty),* $(,)?) => {$(
+        impl Positional for $ty {
+            fn at(row: &QueryResult, index: usize) -> Result<Self, sea_orm::DbErr> {
+                match row.try_as_pg_row() {
+                    Some(pg) => sea_orm::sqlx::Row::try_get_unchecked(pg, index)
+                        .map_err(|e| sea_orm::DbErr::Type(e.to_string())),
+                    None => row.try_get_by_index(index),
+                }
+            }
+        }
+    )*};
+}
+
+positional_unchecked!(
+    i64,
+    Option<i64>,
+    String,
+    Option<String>,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+);
+
+impl Positional for entities::PersonKind {
+    fn at(row: &QueryResult, index: usize) -> Result<Self, sea_orm::DbErr> {
+        row.try_get_by_index(index)
+    }
+}
 
 #[cfg(test)]
 mod tests {

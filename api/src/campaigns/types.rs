@@ -1,5 +1,6 @@
 //! GraphQL types of campaigns, invitations, results and reports.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use async_graphql::{Context, Enum, ID, InputType, Object, Result, SimpleObject};
@@ -240,7 +241,7 @@ impl Campaign {
         let list = InvitationsOf { order: order_by };
         let page = PageArgs::new(first, after, last, before);
         nested_page_with(ctx, self.id, list, page, |(row, person)| {
-            Invitation(row, person.0)
+            Invitation(row, person.0.map(crate::accounts::Person))
         })
         .await
     }
@@ -443,7 +444,7 @@ impl From<Status> for CampaignStatus {
 
 /// A person invited to a campaign, and the person when it was read with
 /// the invitation.
-pub struct Invitation(invitation_listing::Model, Option<person_card::Model>);
+pub struct Invitation(invitation_listing::Model, Option<crate::accounts::Person>);
 
 impl Invitation {
     pub fn new(invitation: invitation::Model) -> Self {
@@ -453,25 +454,25 @@ impl Invitation {
 
 /// A person invited to a campaign, and whether they answered. Personal
 /// data: coordinators and admins only.
-#[Object]
+// Resolved field after field, as `Person` is: only `person` may wait, and
+// then on a loader that the other rows of the page share.
+#[Object(serial)]
 impl Invitation {
     /// Global ID of the invitation; use with `node(id:)`.
     pub async fn id(&self) -> ID {
         crate::ids::encode("Invitation", self.0.id)
     }
     /// The person invited.
-    async fn person(&self, ctx: &Context<'_>) -> Result<crate::accounts::Person> {
-        let person = match &self.1 {
-            Some(person) => Some(person.clone()),
-            None => ctx
-                .loader()
-                .load_one(PersonById(self.0.person_id))
-                .await?
-                .map(Into::into),
-        };
-        Ok(crate::accounts::Person(
-            person.ok_or(ApiError::NotFound("person"))?,
-        ))
+    async fn person(&self, ctx: &Context<'_>) -> Result<Cow<'_, crate::accounts::Person>> {
+        if let Some(person) = &self.1 {
+            return Ok(Cow::Borrowed(person));
+        }
+        // Boxed: the rows of a page come with their person, and every
+        // field's future of each row would otherwise be the loader's size.
+        let person = Box::pin(ctx.loader().load_one(PersonById(self.0.person_id)))
+            .await?
+            .ok_or(ApiError::NotFound("person"))?;
+        Ok(Cow::Owned(person.into()))
     }
     /// When the person submitted their answers (UTC); null until then.
     async fn responded_at(&self) -> Option<DateTime<Utc>> {
