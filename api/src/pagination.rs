@@ -637,8 +637,9 @@ impl DbLoader {
     /// `list` under it (`parent`, its id) in one statement, for a query
     /// that asks for the two together: the page's rows, each joined with
     /// the node's row when `row` asks for its columns, else read only if
-    /// the node is there. The page is kept for the list's field, which takes it rather than read
-    /// it again. An empty page brings no row, and the node is read alone.
+    /// the node is there. The page is kept for the list's field, which
+    /// takes it rather than read it again. An empty page brings no row,
+    /// and the node is read alone.
     ///
     /// `None` when the node is not there; else its row, if read.
     pub async fn node_with_page<P: EntityTrait, N: Nested>(
@@ -870,7 +871,8 @@ pub(crate) use by_position;
 /// matches: the statement reads the entity's own columns, whose types the
 /// migrations fix, and the check (a comparison with each type the value
 /// could come from, by name for some) cost more than the decoding itself.
-/// A value that is not what the column holds still fails to decode.
+/// Without it, a column whose type changed would be misread or fail to
+/// decode: these readers follow the entities' types.
 pub trait Positional: Sized {
     fn at(row: &QueryResult, index: usize) -> Result<Self, sea_orm::DbErr>;
 }
