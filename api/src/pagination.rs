@@ -651,15 +651,13 @@ impl DbLoader {
         row: bool,
     ) -> Result<Option<Option<P::Model>>, sea_orm::DbErr> {
         let mut page = page_statement(&list, &window, parent);
-        let ids = || P::PrimaryKey::iter().map(|key| Expr::col((P::default(), key.into_column())));
+        // The node, named by its id too: the page's rows are all under it.
+        let named = P::PrimaryKey::iter().fold(node.clone(), |named, key| {
+            let id = Expr::col((P::default(), key.into_column()));
+            named.add(sea_orm::sea_query::ExprTrait::eq(id, parent))
+        });
         if row {
-            let on = ids().fold(node.clone(), |on, id| {
-                on.add(sea_orm::sea_query::ExprTrait::equals(
-                    id,
-                    (N::Entity::default(), list.parent()),
-                ))
-            });
-            page.inner_join(P::default(), on);
+            page.inner_join(P::default(), named);
             // The node's columns come after the page's, by names of their own.
             for column in P::Column::iter() {
                 let value = column.select_as(Expr::col((P::default(), column)));
@@ -667,9 +665,6 @@ impl DbLoader {
             }
         } else {
             // Checked once for the statement, not joined to each row.
-            let named = ids().fold(node.clone(), |named, id| {
-                named.add(sea_orm::sea_query::ExprTrait::eq(id, parent))
-            });
             let there = Query::select()
                 .expr(Expr::cust("1"))
                 .from(P::default())
@@ -896,7 +891,6 @@ positional_unchecked!(
     Option<i64>,
     String,
     Option<String>,
-    DateTime<Utc>,
     Option<DateTime<Utc>>,
 );
 

@@ -19,7 +19,9 @@ use crate::error::ApiError;
 use crate::loaders::{
     CampaignById, CountsOf, DeliveryOf, PersonById, QuestionnaireById, ResultOf, SharesOf,
 };
-use crate::pagination::{Companion, Nested, Page, PageArgs, Sort, nested_page, nested_page_with};
+use crate::pagination::{
+    Companion, Nested, Page, PageArgs, Positional, Sort, nested_page, nested_page_with,
+};
 use crate::questionnaires::types::Questionnaire;
 use crate::state::ContextExt;
 
@@ -368,7 +370,7 @@ impl Companion<invitation_listing::Entity> for InvitedPerson {
         let mut at = 0..;
         let invitation = invitation_at(&row, &mut at)?;
         // The person's id is null when the join found none.
-        let person = match row.try_get_by_index::<Option<i64>>(at.start)? {
+        let person = match <Option<i64> as Positional>::at(&row, at.start)? {
             Some(_) => Some(person_at(&row, &mut at)?),
             None => None,
         };
